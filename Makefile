@@ -1,0 +1,187 @@
+# Makefile — builds libmtchat.a and the mtchat programs, runs the tests.
+#
+#   make                 build everything into build/
+#   make check           build with ASan+UBSan into build/asan and run every test
+#   make run             install missing packages, build, start the local demo
+#   make deps            apt-get install the Debian packages that are missing
+#   make install         honours PREFIX and DESTDIR
+#   make WERROR=1        warnings are errors (CI)
+#   make SANITIZER=address,undefined
+# SPDX-License-Identifier: MIT
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+SBINDIR    ?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/lib/mtchat
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+DESTDIR    ?=
+
+BUILD      ?= build
+VERSION    := 0.4.24-mtchat.1
+
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+
+WARN = -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
+       -Wpointer-arith -Wsign-compare -Wformat=2 -Wundef -Wvla \
+       -Wmissing-declarations -Wold-style-definition -Wcast-qual
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+OPT ?= -O2 -g
+SANFLAGS :=
+ifneq ($(SANITIZER),)
+SANFLAGS := -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all
+OPT := -O1 -g
+endif
+
+# Libraries every program may use through libmtchat.a, found with pkg-config;
+# each *_CFLAGS/*_LIBS can be overridden on the command line.
+LIB_PKGS    = sqlite3 jansson libcrypto gumbo libjwt
+LIB_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags $(LIB_PKGS) 2>/dev/null)
+LIB_LIBS   ?= $(shell $(PKG_CONFIG) --libs $(LIB_PKGS) 2>/dev/null)
+FCGI_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags fcgi 2>/dev/null)
+FCGI_LIBS   ?= $(shell $(PKG_CONFIG) --libs fcgi 2>/dev/null || echo -lfcgi)
+LWS_CFLAGS  ?= $(shell $(PKG_CONFIG) --cflags libwebsockets 2>/dev/null)
+LWS_LIBS    ?= $(shell $(PKG_CONFIG) --libs libwebsockets 2>/dev/null)
+CURL_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null)
+CURL_LIBS   ?= $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null)
+CHECK_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
+CHECK_LIBS   ?= $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+
+CPPFLAGS += -std=c17 -D_POSIX_C_SOURCE=200809L -Ilib -I$(BUILD)/gen \
+            -DMTCHAT_VERSION='"$(VERSION)"' \
+            -DMTCHAT_SYSCONFDIR='"$(SYSCONFDIR)"'
+CFLAGS   ?= $(OPT)
+ALL_CFLAGS = $(CPPFLAGS) $(CFLAGS) $(WARN) $(SANFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+
+LIB_SRC   := $(wildcard lib/*.c)
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
+ADMIN_SRC := $(wildcard bin/admin*.c)
+FCGI_SRC  := $(wildcard cgi/*.c)
+BRIDGE_SRC := $(wildcard bridge/*.c)
+REAPER_SRC := $(wildcard bin/mtchat-reaper.c)
+HOOKS_SRC := $(wildcard bin/mtchat-hooks.c)
+UNIT_SRC  := $(wildcard tests/unit/check_*.c)
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+SQL_FILES := $(sort $(wildcard sql/[0-9]*.sql))
+
+PROGS := $(BUILD)/mtchat-admin
+ifneq ($(FCGI_SRC),)
+PROGS += $(BUILD)/mtchat.fcgi
+endif
+ifneq ($(BRIDGE_SRC),)
+ifneq ($(WITH_BRIDGE),no)
+PROGS += $(BUILD)/mtchat-bridge
+endif
+endif
+ifneq ($(REAPER_SRC),)
+PROGS += $(BUILD)/mtchat-reaper
+endif
+ifneq ($(HOOKS_SRC),)
+PROGS += $(BUILD)/mtchat-hooks
+endif
+
+.PHONY: all check asan unit test-run deps run install uninstall clean lint bench
+
+all: $(PROGS)
+
+$(BUILD)/gen/migrations.c: $(SQL_FILES) tools/embed-sql.sh
+	@mkdir -p $(@D)
+	sh tools/embed-sql.sh $(SQL_FILES) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LIB_CFLAGS) -c -o $@ $<
+
+$(BUILD)/bin/%.o: bin/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LIB_CFLAGS) $(CURL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/cgi/%.o: cgi/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LIB_CFLAGS) $(FCGI_CFLAGS) -c -o $@ $<
+
+$(BUILD)/bridge/%.o: bridge/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LIB_CFLAGS) $(LWS_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LIB_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libmtchat.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/mtchat-admin: $(ADMIN_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libmtchat.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS)
+
+$(BUILD)/mtchat.fcgi: $(FCGI_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libmtchat.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FCGI_LIBS) $(LIB_LIBS)
+
+$(BUILD)/mtchat-bridge: $(BRIDGE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libmtchat.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LWS_LIBS) $(LIB_LIBS)
+
+$(BUILD)/mtchat-reaper: $(REAPER_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libmtchat.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS)
+
+$(BUILD)/mtchat-hooks: $(HOOKS_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libmtchat.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CURL_LIBS) $(LIB_LIBS)
+
+$(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(BUILD)/libmtchat.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIB_LIBS)
+
+unit: $(UNIT_BIN)
+
+# Every test — unit and integration — on binaries built with ASan and UBSan.
+check: deps
+	$(MAKE) BUILD=build/asan SANITIZER=address,undefined all unit
+	sh tests/run.sh build/asan
+
+asan: check
+
+# Runs the tests against an already built tree (no rebuild).
+test-run:
+	sh tests/run.sh $(BUILD)
+
+deps:
+	@sh tools/deps.sh
+
+run: deps all
+	@sh tools/run-demo.sh $(BUILD)
+
+lint:
+	@sh tools/lint.sh
+
+bench: all
+	@sh bench/run.sh $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	install -m 755 $(BUILD)/mtchat-admin $(DESTDIR)$(SBINDIR)/mtchat-admin
+	for p in mtchat-reaper mtchat-hooks mtchat-bridge; do \
+	    if [ -f $(BUILD)/$$p ]; then install -m 755 $(BUILD)/$$p $(DESTDIR)$(SBINDIR)/$$p; fi; done
+	if [ -f $(BUILD)/mtchat.fcgi ]; then install -m 755 $(BUILD)/mtchat.fcgi $(DESTDIR)$(LIBEXECDIR)/mtchat.fcgi; fi
+	for m in man/*.8; do [ -f "$$m" ] && install -m 644 $$m $(DESTDIR)$(MANDIR)/man8/; done; true
+	for m in man/*.5; do [ -f "$$m" ] && install -m 644 $$m $(DESTDIR)$(MANDIR)/man5/; done; true
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/mtchat-admin $(DESTDIR)$(SBINDIR)/mtchat-reaper \
+	    $(DESTDIR)$(SBINDIR)/mtchat-hooks $(DESTDIR)$(SBINDIR)/mtchat-bridge \
+	    $(DESTDIR)$(LIBEXECDIR)/mtchat.fcgi
+	-rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null
+	for m in man/*.8; do rm -f $(DESTDIR)$(MANDIR)/man8/$${m#man/}; done
+	for m in man/*.5; do rm -f $(DESTDIR)$(MANDIR)/man5/$${m#man/}; done
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

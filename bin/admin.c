@@ -1,0 +1,218 @@
+/*
+ * admin.c — mtchat-admin, the administrators' CLI: global options, the table
+ * of subcommands (one bin/admin-<verb>.c each) and what they share.
+ *
+ * Exit status: 0 success, 1 failure, 2 usage or configuration error.
+ */
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "admin.h"
+#include "err.h"
+#include "json.h"
+#include "log.h"
+#include "mem.h"
+#include "store.h"
+
+const struct admin_cmd admin_cmds[] = {
+	{ "init", "",
+	  "Creates the database (MTCHAT_DB) and applies the schema. Safe to\n"
+	  "run again: an existing, current database is left as it is.\n",
+	  admin_init },
+	{ "migrate", "",
+	  "Applies the schema migrations this program knows and the database\n"
+	  "lacks, each in one transaction. Safe to run concurrently.\n",
+	  admin_migrate },
+	{ "version", "",
+	  "Prints the program version, the schema version it needs and, when\n"
+	  "the database exists, the database's schema version.\n",
+	  admin_version },
+	{ "stats", "[--json]",
+	  "Prints counts of dialogs, messages, participants, change-log rows\n"
+	  "and presence rows, the change-log seq range and the database size.\n"
+	  "  --json   one JSON object instead of `name value` lines\n",
+	  admin_stats },
+	{ "check", "",
+	  "Runs SQLite's integrity check and foreign-key check. Prints `ok`,\n"
+	  "or one line per problem and exits 1.\n",
+	  admin_check },
+	{ "backup", "FILE",
+	  "Writes a consistent copy of the database to FILE (which must not\n"
+	  "exist) with SQLite's online backup, while writers keep running.\n",
+	  admin_backup },
+	{ "events", "tail [--since SEQ] [--follow] | prune --keep DURATION "
+	  "[--force]",
+	  "tail    prints change-log rows after SEQ (default: from the start) as\n"
+	  "        JSON lines; --follow keeps waiting for new ones.\n"
+	  "prune   deletes rows older than DURATION (e.g. 90s, 30m, 24h, 7d, 2w)\n"
+	  "        that every registered consumer has passed; --force deletes\n"
+	  "        them even if a consumer has not.\n",
+	  admin_events },
+	{ "config", "",
+	  "Prints every configuration key with its effective value (secrets\n"
+	  "shown as (set)); exits 2 if the configuration is invalid.\n",
+	  admin_config },
+	{ NULL, NULL, NULL, NULL }
+};
+
+static const struct admin_cmd *
+cmd_find(const char *name)
+{
+	const struct admin_cmd *c;
+
+	for (c = admin_cmds; c->name != NULL; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+static void
+print_help(FILE *fp)
+{
+	const struct admin_cmd *c;
+
+	fprintf(fp, "usage: mtchat-admin [-v] [-c file] [-d database] "
+	    "command [args]\n\n"
+	    "  -c, --config FILE     configuration file (default "
+	    "$MTCHAT_CONFIG or %s/mtchat.conf)\n"
+	    "  -d, --database FILE   database, overriding MTCHAT_DB\n"
+	    "  -v, --verbose         more log lines (twice: debug)\n"
+	    "  -h, --help            this help; `mtchat-admin COMMAND --help` "
+	    "for one command\n"
+	    "  -V, --version         print the version\n\ncommands:\n",
+	    MTCHAT_SYSCONFDIR);
+	for (c = admin_cmds; c->name != NULL; c++)
+		fprintf(fp, "  %s %s\n", c->name, c->synopsis);
+}
+
+int
+admin_usage(const char *name)
+{
+	const struct admin_cmd *c = cmd_find(name);
+
+	fprintf(stderr, "usage: mtchat-admin %s %s\n", name,
+	    c ? c->synopsis : "");
+	return EXIT_USAGE;
+}
+
+bool
+admin_help_requested(int argc, char **argv)
+{
+	const struct admin_cmd *c = cmd_find(argv[0]);
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
+			printf("usage: mtchat-admin %s %s\n\n%s", argv[0],
+			    c ? c->synopsis : "", c ? c->help : "");
+			return true;
+		}
+	}
+	return false;
+}
+
+int
+admin_open(struct admin_ctx *ctx, struct store **st, bool create,
+    bool allow_old)
+{
+	struct store_opts o = {
+		.path = ctx->cfg.db_path,
+		.create = create,
+		.allow_old = allow_old,
+		.sync_normal = strcmp(ctx->cfg.synchronous, "NORMAL") == 0,
+		.busy_timeout_ms = ctx->cfg.busy_timeout_ms,
+	};
+	char err[STORE_ERR_LEN];
+
+	if (store_open(st, &o, err, sizeof(err)) != 0) {
+		fprintf(stderr, "mtchat-admin: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
+/* slowcgi does this first: make sure 0, 1 and 2 are open. */
+static void
+ensure_std_fds(void)
+{
+	int fd;
+
+	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
+		;
+	if (fd > 2)
+		close(fd);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "database", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct admin_ctx ctx = { .progname = "mtchat-admin" };
+	const struct admin_cmd *cmd;
+	const char *cfgfile = NULL, *dbfile = NULL;
+	char err[CFG_ERR_LEN];
+	int ch, verbose = 0, status;
+
+	ensure_std_fds();
+	/* "+": stop at the command, whose options are its own. */
+	while ((ch = getopt_long(argc, argv, "+c:d:hvV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': cfgfile = optarg; break;
+		case 'd': dbfile = optarg; break;
+		case 'v': verbose++; break;
+		case 'h': print_help(stdout); return 0;
+		case 'V': printf("mtchat-admin %s\n", MTCHAT_VERSION); return 0;
+		default:
+			print_help(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0) {
+		print_help(stderr);
+		return EXIT_USAGE;
+	}
+	if ((cmd = cmd_find(argv[0])) == NULL) {
+		fprintf(stderr, "mtchat-admin: %s: unknown command\n", argv[0]);
+		print_help(stderr);
+		return EXIT_USAGE;
+	}
+	if (admin_help_requested(argc, argv))
+		return 0;
+	if (cfg_load(&ctx.cfg, cfgfile, err, sizeof(err)) != 0) {
+		fprintf(stderr, "mtchat-admin: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (dbfile != NULL) {
+		char *p = mt_strdup(dbfile);
+
+		if (p == NULL) {
+			cfg_reset(&ctx.cfg);
+			return 1;
+		}
+		mt_free(ctx.cfg.db_path);
+		ctx.cfg.db_path = p;
+	}
+	log_init("mtchat-admin", ctx.cfg.log_syslog,
+	    verbose ? verbose : (int)ctx.cfg.log_verbose);
+	json_init();
+	optind = 0;	/* GNU getopt: reinitialise for the command */
+	status = cmd->run(&ctx, argc, argv);
+	cfg_reset(&ctx.cfg);
+	return status;
+}

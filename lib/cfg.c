@@ -1,0 +1,470 @@
+/*
+ * cfg.c — the configuration table and its loader.
+ *
+ * One row per key (the same name in the file and in the environment), as
+ * redis declares its options; values are applied in order: default, file,
+ * environment. The file is `key = value` lines with `#` comments.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg.h"
+#include "err.h"
+#include "mem.h"
+
+#ifndef MTCHAT_SYSCONFDIR
+#define MTCHAT_SYSCONFDIR "/etc"
+#endif
+
+enum cfg_type { CFG_STR, CFG_INT, CFG_BOOL, CFG_ENUM };
+
+struct cfg_row {
+	const char	*name;
+	enum cfg_type	 type;
+	size_t		 off;		/* offset in struct cfg */
+	const char	*def;		/* NULL: unset */
+	long		 min, max;	/* CFG_INT only */
+	const char	*choices;	/* CFG_ENUM: "A|B" */
+	int		 secret;
+	const char	*desc;
+};
+
+#define S(f)	CFG_STR, offsetof(struct cfg, f)
+#define I(f)	CFG_INT, offsetof(struct cfg, f)
+#define B(f)	CFG_BOOL, offsetof(struct cfg, f)
+#define E(f)	CFG_ENUM, offsetof(struct cfg, f)
+
+static const struct cfg_row rows[] = {
+	{ "MTCHAT_DB", S(db_path), "/var/lib/mtchat/mtchat.db", 0, 0, NULL, 0,
+	  "path of the SQLite database" },
+	{ "MTCHAT_BRIDGE_SOCKET", S(bridge_socket), "/run/mtchat/bridge.sock",
+	  0, 0, NULL, 0,
+	  "Unix datagram socket on which writers wake the bridge" },
+	{ "MTCHAT_SYNCHRONOUS", E(synchronous), "FULL", 0, 0, "FULL|NORMAL", 0,
+	  "SQLite synchronous mode: FULL survives power loss, NORMAL is faster" },
+	{ "MTCHAT_BUSY_TIMEOUT_MS", I(busy_timeout_ms), "5000", 0, 600000,
+	  NULL, 0, "how long a writer waits for the database lock" },
+	{ "LOG_SYSLOG", B(log_syslog), "false", 0, 0, NULL, 0,
+	  "log to syslog instead of stderr" },
+	{ "LOG_VERBOSE", I(log_verbose), "0", 0, 2, NULL, 0,
+	  "0 warnings, 1 adds info lines, 2 adds debug lines" },
+	{ "ADMIN_API_TOKEN", S(admin_token), NULL, 0, 0, NULL, 1,
+	  "bearer token of the Management API (unset: API open)" },
+	{ "JWT_AUTH_ENABLED", B(jwt_enabled), "false", 0, 0, NULL, 0,
+	  "require HS256 bearer tokens on the Chat API and WebSocket" },
+	{ "JWT_SECRETS", S(jwt_secrets), NULL, 0, 0, NULL, 1,
+	  "comma-separated HS256 secrets (wins over JWT_SECRET)" },
+	{ "JWT_SECRET", S(jwt_secret), NULL, 0, 0, NULL, 1,
+	  "single HS256 secret" },
+	{ "JWT_USER_ID_CLAIM", S(jwt_user_claim), "sub", 0, 0, NULL, 0,
+	  "claim holding the user id" },
+	{ "JWT_SCOPE_CLAIM", S(jwt_scope_claim), "mtchat_scope", 0, 0, NULL, 0,
+	  "claim holding the user's scope object" },
+	{ "MTCHAT_MAX_BODY", I(max_body), "1048576", 1024, 104857600, NULL, 0,
+	  "largest accepted JSON request body, bytes" },
+	{ "CORS_ALLOWED_ORIGINS", S(cors_origins), "*", 0, 0, NULL, 0,
+	  "* or a comma-separated list of origins" },
+	{ "CORS_ALLOWED_METHODS", S(cors_methods), "GET,POST,PUT,DELETE,OPTIONS",
+	  0, 0, NULL, 0, "* or a comma-separated list of methods" },
+	{ "CORS_ALLOWED_HEADERS", S(cors_headers), "*", 0, 0, NULL, 0,
+	  "* (any, Authorization included) or a comma-separated list" },
+	{ "CORS_ALLOW_CREDENTIALS", B(cors_credentials), "false", 0, 0, NULL, 0,
+	  "send Access-Control-Allow-Credentials: true" },
+	{ "CORS_MAX_AGE", I(cors_max_age), "3600", 0, 86400, NULL, 0,
+	  "preflight cache lifetime, seconds" },
+	{ "RATE_LIMIT_ENABLED", B(rate_limit), "false", 0, 0, NULL, 0,
+	  "per-user token buckets shared by all FastCGI processes" },
+	{ "RATE_LIMIT_RPS", I(rate_rps), "100", 1, 1000000, NULL, 0,
+	  "tokens refilled per second" },
+	{ "RATE_LIMIT_BURST", I(rate_burst), "50", 1, 1000000, NULL, 0,
+	  "bucket capacity" },
+	{ "RATE_LIMIT_FILE", S(rate_file), "", 0, 0, NULL, 0,
+	  "shared bucket file (default: next to the database)" },
+	{ "POLL_MAX_WAIT_SECS", I(poll_max_wait), "0", 0, 60, NULL, 0,
+	  "longest a poll is held by mtchat.fcgi (0: answer at once)" },
+	{ "PRESENCE_TTL_SECS", I(presence_ttl), "60", 2, 86400, NULL, 0,
+	  "a user without a ping for this long goes offline" },
+	{ "ARCHIVE_AFTER_SECS", I(archive_after), "259200", 1, 315360000, NULL,
+	  0, "inactivity after which a dialog is archived" },
+	{ "BRIDGE_LISTEN", S(bridge_listen), "127.0.0.1", 0, 0, NULL, 0,
+	  "bridge TCP address (empty: no TCP listener)" },
+	{ "BRIDGE_PORT", I(bridge_port), "8081", 0, 65535, NULL, 0,
+	  "bridge TCP port" },
+	{ "BRIDGE_UNIX_LISTEN", S(bridge_unix_listen), "", 0, 0, NULL, 0,
+	  "bridge HTTP/WebSocket Unix socket (empty: none)" },
+	{ "BRIDGE_MAX_CONNECTIONS", I(bridge_max_conns), "15000", 1, 1000000,
+	  NULL, 0, "most simultaneous bridge connections" },
+	{ "BRIDGE_MAX_FRAME", I(bridge_max_frame), "65536", 128, 16777216,
+	  NULL, 0, "largest client frame; larger ones close the connection" },
+	{ "BRIDGE_QUEUE_LIMIT", I(bridge_queue_limit), "1024", 16, 1000000,
+	  NULL, 0, "events queued per connection before it is cut off" },
+	{ "BRIDGE_POLL_MAX_SECS", I(bridge_poll_max), "60", 0, 3600, NULL, 0,
+	  "longest a long-poll is held by the bridge" },
+	{ "WEBHOOK_URL", S(webhook_url), NULL, 0, 0, NULL, 0,
+	  "webhook endpoint (needs WEBHOOK_SECRET too)" },
+	{ "WEBHOOK_SECRET", S(webhook_secret), NULL, 0, 0, NULL, 1,
+	  "HMAC-SHA256 key of webhook signatures" },
+	{ "MTCHAT_FILES_DIR", S(files_dir), NULL, 0, 0, NULL, 0,
+	  "local attachment storage directory" },
+	{ "MTCHAT_FILES_SECRET", S(files_secret), NULL, 0, 0, NULL, 1,
+	  "HMAC key of upload/download URLs" },
+};
+
+#undef S
+#undef I
+#undef B
+#undef E
+
+#define NROWS	((int)(sizeof(rows) / sizeof(rows[0])))
+
+static const struct cfg_row	*row_find(const char *, size_t);
+static int	 row_set(struct cfg *, const struct cfg_row *, const char *,
+		    const char *, char *, size_t);
+static int	 load_file(struct cfg *, const char *, int, char *, size_t);
+static int	 load_env(struct cfg *, char *, size_t);
+
+static const struct cfg_row *
+row_find(const char *name, size_t len)
+{
+	int i;
+
+	for (i = 0; i < NROWS; i++)
+		if (strlen(rows[i].name) == len &&
+		    memcmp(rows[i].name, name, len) == 0)
+			return &rows[i];
+	return NULL;
+}
+
+static int
+parse_long(const char *s, long *out)
+{
+	char *end;
+	long v;
+
+	if (*s == '\0')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+enum_has(const char *choices, const char *v)
+{
+	size_t n = strlen(v);
+	const char *p = choices;
+
+	while (*p) {
+		const char *bar = strchr(p, '|');
+		size_t len = bar ? (size_t)(bar - p) : strlen(p);
+
+		if (len == n && strncmp(p, v, n) == 0)
+			return 1;
+		if (!bar)
+			break;
+		p = bar + 1;
+	}
+	return 0;
+}
+
+/* Applies `value` to the key of row r; where says where it came from. */
+static int
+row_set(struct cfg *c, const struct cfg_row *r, const char *value,
+    const char *where, char *err, size_t errlen)
+{
+	char *base = (char *)c;
+	long v;
+	char *s;
+
+	switch (r->type) {
+	case CFG_INT:
+		if (parse_long(value, &v) != 0) {
+			snprintf(err, errlen, "%s: %s: not a number", where,
+			    r->name);
+			return MT_EINVAL;
+		}
+		if (v < r->min || v > r->max) {
+			snprintf(err, errlen, "%s: %s: out of range (%ld..%ld)",
+			    where, r->name, r->min, r->max);
+			return MT_EINVAL;
+		}
+		*(long *)(void *)(base + r->off) = v;
+		return 0;
+	case CFG_BOOL:
+		if (strcmp(value, "true") == 0 || strcmp(value, "1") == 0)
+			*(bool *)(base + r->off) = true;
+		else if (strcmp(value, "false") == 0 ||
+		    strcmp(value, "0") == 0 || *value == '\0')
+			*(bool *)(base + r->off) = false;
+		else {
+			snprintf(err, errlen, "%s: %s: not a boolean (true, "
+			    "false, 1 or 0)", where, r->name);
+			return MT_EINVAL;
+		}
+		return 0;
+	case CFG_ENUM:
+		if (!enum_has(r->choices, value)) {
+			snprintf(err, errlen, "%s: %s: must be one of %s",
+			    where, r->name, r->choices);
+			return MT_EINVAL;
+		}
+		/* FALLTHROUGH */
+	case CFG_STR:
+		if ((s = mt_strdup(value)) == NULL) {
+			snprintf(err, errlen, "%s: out of memory", where);
+			return MT_ENOMEM;
+		}
+		mt_free(*(char **)(void *)(base + r->off));
+		*(char **)(void *)(base + r->off) = s;
+		return 0;
+	}
+	return MT_EINVAL;
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
+	    e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+static const char *
+basename_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* Parses one `key = value` line; lineno for messages. */
+static int
+load_line(struct cfg *c, char *line, const char *file, int lineno, char *err,
+    size_t errlen)
+{
+	char where[128];
+	const struct cfg_row *r;
+	char *key, *eq, *value;
+
+	snprintf(where, sizeof(where), "%s:%d", basename_of(file), lineno);
+	key = trim(line);
+	if (*key == '\0' || *key == '#')
+		return 0;
+	if ((eq = strchr(key, '=')) == NULL) {
+		snprintf(err, errlen, "%s: expected key = value", where);
+		return MT_EINVAL;
+	}
+	*eq = '\0';
+	value = trim(eq + 1);
+	key = trim(key);
+	if (*key == '\0') {
+		snprintf(err, errlen, "%s: missing key before '='", where);
+		return MT_EINVAL;
+	}
+	if ((r = row_find(key, strlen(key))) == NULL) {
+		snprintf(err, errlen, "%s: %.64s: unknown key", where, key);
+		return MT_EINVAL;
+	}
+	return row_set(c, r, value, where, err, errlen);
+}
+
+static int
+load_file(struct cfg *c, const char *path, int must_exist, char *err,
+    size_t errlen)
+{
+	FILE *fp;
+	char line[4096];
+	int lineno = 0, rc = 0;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT && !must_exist)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return MT_EINVAL;
+	}
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(fp)) {
+			snprintf(err, errlen, "%s:%d: line too long",
+			    basename_of(path), lineno);
+			rc = MT_EINVAL;
+			break;
+		}
+		if ((rc = load_line(c, line, path, lineno, err, errlen)) != 0)
+			break;
+	}
+	if (rc == 0 && ferror(fp)) {
+		snprintf(err, errlen, "%s: read error", path);
+		rc = MT_EINVAL;
+	}
+	fclose(fp);
+	return rc;
+}
+
+static int
+load_env(struct cfg *c, char *err, size_t errlen)
+{
+	const char *v;
+	int i, rc;
+
+	for (i = 0; i < NROWS; i++) {
+		if ((v = getenv(rows[i].name)) == NULL)
+			continue;
+		if ((rc = row_set(c, &rows[i], v, "environment", err,
+		    errlen)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+load_defaults(struct cfg *c, char *err, size_t errlen)
+{
+	int i, rc;
+
+	for (i = 0; i < NROWS; i++) {
+		if (rows[i].def == NULL)
+			continue;
+		if ((rc = row_set(c, &rows[i], rows[i].def, "default", err,
+		    errlen)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Rules that involve more than one key. */
+static int
+check_combined(const struct cfg *c, char *err, size_t errlen)
+{
+	if (c->jwt_enabled) {
+		const char *s = c->jwt_secrets && *c->jwt_secrets ?
+		    c->jwt_secrets : c->jwt_secret;
+		const char *p;
+		int has = 0;
+
+		for (p = s ? s : ""; *p; p++)
+			if (*p != ',' && *p != ' ' && *p != '\t')
+				has = 1;
+		if (!has) {
+			snprintf(err, errlen, "JWT_AUTH_ENABLED needs "
+			    "JWT_SECRETS or JWT_SECRET with a non-empty secret");
+			return MT_EINVAL;
+		}
+	}
+	if (c->cors_credentials && (strcmp(c->cors_origins, "*") == 0 ||
+	    strcmp(c->cors_methods, "*") == 0)) {
+		snprintf(err, errlen, "CORS_ALLOW_CREDENTIALS cannot be "
+		    "combined with a * origin or method list");
+		return MT_EINVAL;
+	}
+	if (*c->db_path == '\0') {
+		snprintf(err, errlen, "MTCHAT_DB: must not be empty");
+		return MT_EINVAL;
+	}
+	return 0;
+}
+
+int
+cfg_load(struct cfg *c, const char *path, char *err, size_t errlen)
+{
+	const char *env_path = getenv("MTCHAT_CONFIG");
+	int rc, must_exist = 1;
+
+	memset(c, 0, sizeof(*c));
+	if (path == NULL && env_path != NULL && *env_path != '\0')
+		path = env_path;
+	if (path == NULL) {
+		path = MTCHAT_SYSCONFDIR "/mtchat.conf";
+		must_exist = 0;
+	}
+	if ((rc = load_defaults(c, err, errlen)) != 0 ||
+	    (rc = load_file(c, path, must_exist, err, errlen)) != 0 ||
+	    (rc = load_env(c, err, errlen)) != 0 ||
+	    (rc = check_combined(c, err, errlen)) != 0) {
+		cfg_reset(c);
+		return rc;
+	}
+	return 0;
+}
+
+void
+cfg_reset(struct cfg *c)
+{
+	int i;
+
+	for (i = 0; i < NROWS; i++) {
+		if (rows[i].type == CFG_STR || rows[i].type == CFG_ENUM) {
+			char **p = (char **)(void *)((char *)c + rows[i].off);
+
+			mt_free(*p);
+			*p = NULL;
+		}
+	}
+	memset(c, 0, sizeof(*c));
+}
+
+int
+cfg_key_count(void)
+{
+	return NROWS;
+}
+
+int
+cfg_key(int i, struct cfg_key_info *info)
+{
+	static const char *const types[] = {
+		"string", "integer", "boolean", "enum"
+	};
+
+	if (i < 0 || i >= NROWS)
+		return MT_ENOTFOUND;
+	info->name = rows[i].name;
+	info->type = types[rows[i].type];
+	info->def = rows[i].def ? rows[i].def : "";
+	info->desc = rows[i].desc;
+	info->secret = rows[i].secret != 0;
+	return 0;
+}
+
+void
+cfg_value_text(const struct cfg *c, int i, char *buf, size_t len)
+{
+	const char *base = (const char *)c;
+	const char *s;
+
+	if (i < 0 || i >= NROWS) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	switch (rows[i].type) {
+	case CFG_INT:
+		snprintf(buf, len, "%ld",
+		    *(const long *)(const void *)(base + rows[i].off));
+		break;
+	case CFG_BOOL:
+		snprintf(buf, len, "%s",
+		    *(const bool *)(base + rows[i].off) ? "true" : "false");
+		break;
+	default:
+		s = *(char *const *)(const void *)(base + rows[i].off);
+		if (s == NULL)
+			snprintf(buf, len, "(unset)");
+		else if (rows[i].secret && *s)
+			snprintf(buf, len, "(set)");
+		else
+			snprintf(buf, len, "%s", s);
+	}
+}

@@ -1,0 +1,479 @@
+/*
+ * store.c — opening the database, schema migrations, write transactions and
+ * the prepared-statement cache. The other lib/store_*.c files hold the
+ * statements of each resource; this one holds what they all share.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "log.h"
+#include "mem.h"
+#include "migrate.h"
+#include "store_int.h"
+#include "tm.h"
+
+#define STMT_SLOTS_MIN	64
+
+static const char SQL_BEGIN[] = "BEGIN IMMEDIATE";
+static const char SQL_COMMIT[] = "COMMIT";
+static const char SQL_ROLLBACK[] = "ROLLBACK";
+
+static size_t
+slot_hash(const char *sql, size_t n)
+{
+	uintptr_t p = (uintptr_t)sql;
+
+	return (size_t)((p >> 3) * UINT64_C(0x9E3779B97F4A7C15)) & (n - 1);
+}
+
+static int
+slots_grow(struct store *st)
+{
+	size_t n = st->nslots ? st->nslots * 2 : STMT_SLOTS_MIN, i;
+	struct stmt_slot *s;
+
+	if ((s = mt_calloc(n, sizeof(*s))) == NULL)
+		return MT_ENOMEM;
+	for (i = 0; i < st->nslots; i++) {
+		size_t h;
+
+		if (st->slots[i].sql == NULL)
+			continue;
+		h = slot_hash(st->slots[i].sql, n);
+		while (s[h].sql != NULL)
+			h = (h + 1) & (n - 1);
+		s[h] = st->slots[i];
+	}
+	mt_free(st->slots);
+	st->slots = s;
+	st->nslots = n;
+	return 0;
+}
+
+sqlite3_stmt *
+store_stmt(struct store *st, const char *sql)
+{
+	size_t h;
+	sqlite3_stmt *s;
+
+	if ((st->nused + 1) * 2 > st->nslots && slots_grow(st) != 0)
+		return NULL;
+	h = slot_hash(sql, st->nslots);
+	while (st->slots[h].sql != NULL) {
+		if (st->slots[h].sql == sql) {
+			s = st->slots[h].stmt;
+			sqlite3_reset(s);
+			sqlite3_clear_bindings(s);
+			return s;
+		}
+		h = (h + 1) & (st->nslots - 1);
+	}
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s,
+	    NULL) != SQLITE_OK) {
+		log_warnx("%s: %s: %s", __func__, sqlite3_errmsg(st->db), sql);
+		return NULL;
+	}
+	st->slots[h].sql = sql;
+	st->slots[h].stmt = s;
+	st->nused++;
+	return s;
+}
+
+int
+store_rc(struct store *st, int rc, const char *what)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return 0;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		log_warnx("%s: database busy", what);
+		return MT_EBUSY;
+	case SQLITE_NOMEM:
+		return MT_ENOMEM;
+	case SQLITE_CONSTRAINT:
+		log_debug("%s: %s", what, sqlite3_errmsg(st->db));
+		return MT_ECONFLICT;
+	default:
+		log_warnx("%s: %s", what, sqlite3_errmsg(st->db));
+		return MT_EIO;
+	}
+}
+
+int
+store_exec_stmt(struct store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc;
+
+	if (s == NULL)
+		return MT_EIO;
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : store_rc(st, rc, what);
+}
+
+int
+store_bind_text(sqlite3_stmt *s, int idx, const char *v)
+{
+	if (v == NULL)
+		return sqlite3_bind_null(s, idx);
+	return sqlite3_bind_text(s, idx, v, -1, SQLITE_STATIC);
+}
+
+char *
+store_col_dup(sqlite3_stmt *s, int i, int *oom)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	char *d;
+
+	if (t == NULL)
+		return NULL;
+	d = mt_strndup((const char *)t, (size_t)sqlite3_column_bytes(s, i));
+	if (d == NULL)
+		*oom = 1;
+	return d;
+}
+
+/* Runs one SQL text without results (pragmas, migrations). */
+static int
+exec_sql(struct store *st, const char *sql, char *err, size_t errlen)
+{
+	char *msg = NULL;
+	int rc;
+
+	rc = sqlite3_exec(st->db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", st->path,
+		    msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return (rc & 0xff) == SQLITE_BUSY ? MT_EBUSY : MT_EIO;
+	}
+	return 0;
+}
+
+static int
+set_pragmas(struct store *st, const struct store_opts *o, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	sqlite3_busy_timeout(st->db, (int)o->busy_timeout_ms);
+	/* Reading the journal mode first proves the file is SQLite at all. */
+	rc = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode=WAL", -1, &s,
+	    NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		snprintf(err, errlen, "%s: %s", st->path,
+		    sqlite3_errmsg(st->db));
+		sqlite3_finalize(s);
+		return (rc & 0xff) == SQLITE_BUSY ? MT_EBUSY : MT_EIO;
+	}
+	if (strcmp((const char *)sqlite3_column_text(s, 0), "wal") != 0) {
+		snprintf(err, errlen, "%s: cannot switch to WAL mode "
+		    "(is the directory writable?)", st->path);
+		sqlite3_finalize(s);
+		return MT_EIO;
+	}
+	sqlite3_finalize(s);
+	return exec_sql(st, o->sync_normal ?
+	    "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;" :
+	    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", err, errlen);
+}
+
+int
+store_code_version(void)
+{
+	return migrations_count > 0 ?
+	    migrations[migrations_count - 1].version : 0;
+}
+
+/* Counts the tables of the database; tells an empty file from a foreign one. */
+static int
+count_tables(struct store *st, int *n)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	rc = sqlite3_prepare_v2(st->db, "SELECT count(*) FROM sqlite_master "
+	    "WHERE type = 'table'", -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return store_rc(st, rc, __func__);
+	rc = sqlite3_step(s);
+	*n = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : store_rc(st, rc, __func__);
+}
+
+int
+store_schema_version(struct store *st, int *version)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*version = 0;
+	rc = sqlite3_prepare_v2(st->db, "SELECT 1 FROM sqlite_master WHERE "
+	    "type = 'table' AND name = 'schema_version'", -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return store_rc(st, rc, __func__);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return store_rc(st, rc, __func__);
+	rc = sqlite3_prepare_v2(st->db, "SELECT coalesce(max(version), 0) "
+	    "FROM schema_version", -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return store_rc(st, rc, __func__);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*version = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : store_rc(st, rc, __func__);
+}
+
+static int
+check_version(struct store *st, const struct store_opts *o, char *err,
+    size_t errlen)
+{
+	int v, ntables, rc, code = store_code_version();
+
+	if ((rc = store_schema_version(st, &v)) != 0) {
+		snprintf(err, errlen, "%s: %s", st->path,
+		    sqlite3_errmsg(st->db));
+		return rc;
+	}
+	if (v == 0) {
+		if ((rc = count_tables(st, &ntables)) != 0) {
+			snprintf(err, errlen, "%s: %s", st->path,
+			    sqlite3_errmsg(st->db));
+			return rc;
+		}
+		if (ntables > 0) {
+			snprintf(err, errlen, "%s: a SQLite database, but not "
+			    "an mtchat one", st->path);
+			return MT_ESCHEMA;
+		}
+	}
+	if (v > code) {
+		snprintf(err, errlen, "%s: database schema version %d is newer "
+		    "than this program knows (%d); upgrade mtchat", st->path, v,
+		    code);
+		return MT_ESCHEMA;
+	}
+	if (v < code && !o->allow_old) {
+		snprintf(err, errlen, "%s: database schema version %d, this "
+		    "program needs %d; run mtchat-admin %s", st->path, v, code,
+		    v == 0 ? "init" : "migrate");
+		return MT_ESCHEMA;
+	}
+	return 0;
+}
+
+static void
+remove_db_files(const char *path)
+{
+	char side[4096];
+
+	unlink(path);
+	if (snprintf(side, sizeof(side), "%s-wal", path) < (int)sizeof(side))
+		unlink(side);
+	if (snprintf(side, sizeof(side), "%s-shm", path) < (int)sizeof(side))
+		unlink(side);
+}
+
+int
+store_open(struct store **sp, const struct store_opts *o, char *err,
+    size_t errlen)
+{
+	struct store *st;
+	struct stat sb;
+	int rc, existed, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+
+	*sp = NULL;
+	if (o->path == NULL || *o->path == '\0') {
+		snprintf(err, errlen, "no database path configured (MTCHAT_DB)");
+		return MT_EINVAL;
+	}
+	existed = stat(o->path, &sb) == 0;
+	if (!existed && !o->create) {
+		snprintf(err, errlen, "%s: %s%s", o->path, strerror(errno),
+		    errno == ENOENT ? " (create it with mtchat-admin init)" : "");
+		return MT_ENOTFOUND;
+	}
+	if (existed && !S_ISREG(sb.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", o->path);
+		return MT_EINVAL;
+	}
+	if (o->create)
+		flags |= SQLITE_OPEN_CREATE;
+	if ((st = mt_calloc(1, sizeof(*st))) == NULL ||
+	    (st->path = mt_strdup(o->path)) == NULL) {
+		mt_free(st);
+		snprintf(err, errlen, "out of memory");
+		return MT_ENOMEM;
+	}
+	rc = sqlite3_open_v2(o->path, &st->db, flags, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", o->path, st->db ?
+		    sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		rc = MT_EIO;
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	if ((rc = set_pragmas(st, o, err, errlen)) != 0 ||
+	    (rc = check_version(st, o, err, errlen)) != 0)
+		goto fail;
+	*sp = st;
+	return 0;
+fail:
+	store_close(st);
+	if (!existed)
+		remove_db_files(o->path);	/* nothing half-created */
+	return rc;
+}
+
+void
+store_close(struct store *st)
+{
+	size_t i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < st->nslots; i++)
+		if (st->slots[i].stmt != NULL)
+			sqlite3_finalize(st->slots[i].stmt);
+	mt_free(st->slots);
+	if (st->db != NULL)
+		sqlite3_close(st->db);
+	mt_free(st->path);
+	mt_free(st);
+}
+
+const char *
+store_path(const struct store *st)
+{
+	return st->path;
+}
+
+static int
+apply_one(struct store *st, const struct migration *m, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *s;
+	int v, rc;
+
+	if ((rc = store_begin(st)) != 0) {
+		snprintf(err, errlen, "%s: cannot lock the database",
+		    st->path);
+		return rc;
+	}
+	/* Another migrate may have run while we waited for the lock. */
+	if ((rc = store_schema_version(st, &v)) != 0)
+		goto fail;
+	if (v >= m->version) {
+		store_rollback(st);
+		return 0;
+	}
+	if ((rc = exec_sql(st, m->sql, err, errlen)) != 0)
+		goto fail;
+	rc = sqlite3_prepare_v2(st->db, "INSERT INTO schema_version (version, "
+	    "name, applied_at) VALUES (?, ?, ?)", -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int(s, 1, m->version);
+		sqlite3_bind_text(s, 2, m->name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 3, tm_now_us());
+		rc = sqlite3_step(s);
+		sqlite3_finalize(s);
+	}
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "%s: %s: %s", st->path, m->name,
+		    sqlite3_errmsg(st->db));
+		rc = MT_EIO;
+		goto fail;
+	}
+	if ((rc = store_commit(st)) != 0) {
+		snprintf(err, errlen, "%s: %s: commit failed", st->path,
+		    m->name);
+		return rc;
+	}
+	return 1;
+fail:
+	store_rollback(st);
+	return rc < 0 ? rc : MT_EIO;
+}
+
+int
+store_migrate(struct store *st, int *applied, char *err, size_t errlen)
+{
+	int i, v, rc;
+
+	*applied = 0;
+	if ((rc = store_schema_version(st, &v)) != 0) {
+		snprintf(err, errlen, "%s: %s", st->path,
+		    sqlite3_errmsg(st->db));
+		return rc;
+	}
+	for (i = 0; i < migrations_count; i++) {
+		if (migrations[i].version <= v)
+			continue;
+		if ((rc = apply_one(st, &migrations[i], err, errlen)) < 0)
+			return rc;
+		*applied += rc;
+	}
+	return 0;
+}
+
+int
+store_begin(struct store *st)
+{
+	int rc;
+
+	if (st->in_tx) {
+		log_warnx("%s: nested transaction", __func__);
+		return MT_EIO;
+	}
+	if ((rc = store_exec_stmt(st, store_stmt(st, SQL_BEGIN), __func__)) != 0)
+		return rc;
+	st->in_tx = true;
+	return 0;
+}
+
+int
+store_commit(struct store *st)
+{
+	int rc;
+
+	rc = store_exec_stmt(st, store_stmt(st, SQL_COMMIT), __func__);
+	if (rc != 0) {
+		store_rollback(st);
+		return rc;
+	}
+	st->in_tx = false;
+	return 0;
+}
+
+void
+store_rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		(void)store_exec_stmt(st, store_stmt(st, SQL_ROLLBACK),
+		    __func__);
+	st->in_tx = false;
+}
+
+bool
+store_in_tx(const struct store *st)
+{
+	return st->in_tx;
+}

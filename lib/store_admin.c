@@ -1,0 +1,184 @@
+/*
+ * store_admin.c — the statements behind the administrators' commands:
+ * stats, integrity check and online backup.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "log.h"
+#include "mem.h"
+#include "store_int.h"
+
+static const char SQL_STATS[] =
+	"SELECT (SELECT count(*) FROM dialogs),"
+	" (SELECT count(*) FROM messages),"
+	" (SELECT count(*) FROM participants),"
+	" (SELECT count(*) FROM changelog),"
+	" (SELECT count(*) FROM presence),"
+	" (SELECT coalesce(min(seq), 0) FROM changelog),"
+	" (SELECT coalesce(max(seq), 0) FROM changelog)";
+
+static int64_t
+file_size(const char *path, const char *suffix)
+{
+	char buf[4096];
+	struct stat sb;
+
+	if (snprintf(buf, sizeof(buf), "%s%s", path, suffix) >=
+	    (int)sizeof(buf))
+		return 0;
+	return stat(buf, &sb) == 0 ? (int64_t)sb.st_size : 0;
+}
+
+int
+store_stats(struct store *st, struct store_stats *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((s = store_stmt(st, SQL_STATS)) == NULL)
+		return MT_EIO;
+	if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
+		rc = store_rc(st, rc, __func__);
+		sqlite3_reset(s);
+		return rc ? rc : MT_EIO;
+	}
+	out->dialogs = sqlite3_column_int64(s, 0);
+	out->messages = sqlite3_column_int64(s, 1);
+	out->participants = sqlite3_column_int64(s, 2);
+	out->changelog = sqlite3_column_int64(s, 3);
+	out->presence = sqlite3_column_int64(s, 4);
+	out->changelog_first = sqlite3_column_int64(s, 5);
+	out->changelog_last = sqlite3_column_int64(s, 6);
+	sqlite3_reset(s);
+	out->db_bytes = file_size(st->path, "") + file_size(st->path, "-wal");
+	return 0;
+}
+
+/* Runs a check pragma; every row that is not "ok" is one problem. */
+static int
+run_check(struct store *st, const char *sql, int is_fk,
+    void (*cb)(const char *, void *), void *arg, int *problems)
+{
+	sqlite3_stmt *s;
+	char line[512];
+	int rc;
+
+	if ((rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL)) != SQLITE_OK)
+		return store_rc(st, rc, __func__);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *a = (const char *)sqlite3_column_text(s, 0);
+
+		if (is_fk)
+			snprintf(line, sizeof(line), "foreign key: table %s "
+			    "row %lld refers to a missing row of %s",
+			    a ? a : "?", (long long)sqlite3_column_int64(s, 1),
+			    (const char *)sqlite3_column_text(s, 2));
+		else if (a != NULL && strcmp(a, "ok") == 0)
+			continue;
+		else
+			snprintf(line, sizeof(line), "integrity: %s",
+			    a ? a : "?");
+		(*problems)++;
+		cb(line, arg);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, __func__);
+}
+
+int
+store_check(struct store *st, void (*cb)(const char *line, void *arg),
+    void *arg, int *problems)
+{
+	int rc;
+
+	*problems = 0;
+	if ((rc = run_check(st, "PRAGMA integrity_check", 0, cb, arg,
+	    problems)) != 0)
+		return rc;
+	return run_check(st, "PRAGMA foreign_key_check", 1, cb, arg, problems);
+}
+
+/* Copies every page of st into the open database dst. */
+static int
+copy_pages(struct store *st, sqlite3 *dst, char *err, size_t errlen)
+{
+	sqlite3_backup *b;
+	int rc;
+
+	if ((b = sqlite3_backup_init(dst, "main", st->db, "main")) == NULL) {
+		snprintf(err, errlen, "backup: %s", sqlite3_errmsg(dst));
+		return MT_EIO;
+	}
+	/*
+	 * All pages in one step: in WAL mode this reads one snapshot while
+	 * writers go on, so the copy is consistent.
+	 */
+	while ((rc = sqlite3_backup_step(b, -1)) == SQLITE_BUSY ||
+	    rc == SQLITE_LOCKED) {
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+	}
+	sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "backup: %s", sqlite3_errstr(rc));
+		return MT_EIO;
+	}
+	return 0;
+}
+
+int
+store_backup(struct store *st, const char *dest, char *err, size_t errlen)
+{
+	char tmp[4096];
+	sqlite3 *dst = NULL;
+	int fd, rc;
+
+	if (access(dest, F_OK) == 0) {
+		snprintf(err, errlen, "%s: already exists", dest);
+		return MT_ECONFLICT;
+	}
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", dest) >=
+	    (int)sizeof(tmp)) {
+		snprintf(err, errlen, "%s: path too long", dest);
+		return MT_EINVAL;
+	}
+	if ((fd = mkstemp(tmp)) == -1) {
+		snprintf(err, errlen, "%s: %s", dest, strerror(errno));
+		return MT_EIO;
+	}
+	close(fd);
+	rc = sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", tmp, sqlite3_errstr(rc));
+		rc = MT_EIO;
+	} else
+		rc = copy_pages(st, dst, err, errlen);
+	if (rc == 0 && sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL,
+	    NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", tmp, sqlite3_errmsg(dst));
+		rc = MT_EIO;
+	}
+	sqlite3_close(dst);
+	if (rc == 0 && (fd = open(tmp, O_RDONLY)) != -1) {
+		if (fsync(fd) != 0)
+			rc = MT_EIO;
+		close(fd);
+	}
+	if (rc == 0 && rename(tmp, dest) != 0) {
+		snprintf(err, errlen, "%s: %s", dest, strerror(errno));
+		rc = MT_EIO;
+	}
+	if (rc != 0)
+		unlink(tmp);
+	return rc;
+}
