@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -159,19 +160,33 @@ exec_sql(struct store *st, const char *sql, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Switches a new file to WAL, which takes an exclusive lock. SQLite answers
+ * SQLITE_BUSY at once, without the busy handler, when another connection
+ * is doing the same (waiting could deadlock), so that two `mtchat-admin
+ * init` at once would fail: retry for up to busy_timeout.
+ */
 static int
 set_pragmas(struct store *st, const struct store_opts *o, char *err,
     size_t errlen)
 {
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
 	sqlite3_stmt *s = NULL;
+	long waited = 0;
 	int rc;
 
-	sqlite3_busy_timeout(st->db, (int)o->busy_timeout_ms);
-	/* Reading the journal mode first proves the file is SQLite at all. */
-	rc = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode=WAL", -1, &s,
-	    NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
+	for (;;) {
+		rc = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode=WAL", -1,
+		    &s, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_step(s);
+		if ((rc & 0xff) != SQLITE_BUSY || waited >= o->busy_timeout_ms)
+			break;
+		sqlite3_finalize(s);
+		s = NULL;
+		nanosleep(&pause, NULL);
+		waited += 10;
+	}
 	if (rc != SQLITE_ROW) {
 		snprintf(err, errlen, "%s: %s", st->path,
 		    sqlite3_errmsg(st->db));
@@ -197,19 +212,24 @@ store_code_version(void)
 	    migrations[migrations_count - 1].version : 0;
 }
 
-/* Counts the tables of the database; tells an empty file from a foreign one. */
+/*
+ * Counts the tables of the database and whether schema_version is one of
+ * them: tells an empty file from an mtchat one and from a foreign one.
+ */
 static int
-count_tables(struct store *st, int *n)
+count_tables(struct store *st, int *n, int *has_version)
 {
 	sqlite3_stmt *s;
 	int rc;
 
-	rc = sqlite3_prepare_v2(st->db, "SELECT count(*) FROM sqlite_master "
-	    "WHERE type = 'table'", -1, &s, NULL);
+	rc = sqlite3_prepare_v2(st->db, "SELECT count(*), coalesce(sum(name ="
+	    " 'schema_version'), 0) FROM sqlite_master WHERE type = 'table'",
+	    -1, &s, NULL);
 	if (rc != SQLITE_OK)
 		return store_rc(st, rc, __func__);
 	rc = sqlite3_step(s);
 	*n = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+	*has_version = rc == SQLITE_ROW ? sqlite3_column_int(s, 1) : 0;
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW ? 0 : store_rc(st, rc, __func__);
 }
@@ -246,24 +266,18 @@ static int
 check_version(struct store *st, const struct store_opts *o, char *err,
     size_t errlen)
 {
-	int v, ntables, rc, code = store_code_version();
+	int v, ntables, has_version, rc, code = store_code_version();
 
-	if ((rc = store_schema_version(st, &v)) != 0) {
+	if ((rc = store_schema_version(st, &v)) != 0 ||
+	    (rc = count_tables(st, &ntables, &has_version)) != 0) {
 		snprintf(err, errlen, "%s: %s", st->path,
 		    sqlite3_errmsg(st->db));
 		return rc;
 	}
-	if (v == 0) {
-		if ((rc = count_tables(st, &ntables)) != 0) {
-			snprintf(err, errlen, "%s: %s", st->path,
-			    sqlite3_errmsg(st->db));
-			return rc;
-		}
-		if (ntables > 0) {
-			snprintf(err, errlen, "%s: a SQLite database, but not "
-			    "an mtchat one", st->path);
-			return MT_ESCHEMA;
-		}
+	if (ntables > 0 && !has_version) {
+		snprintf(err, errlen, "%s: a SQLite database, but not an "
+		    "mtchat one", st->path);
+		return MT_ESCHEMA;
 	}
 	if (v > code) {
 		snprintf(err, errlen, "%s: database schema version %d is newer "
@@ -274,7 +288,7 @@ check_version(struct store *st, const struct store_opts *o, char *err,
 	if (v < code && !o->allow_old) {
 		snprintf(err, errlen, "%s: database schema version %d, this "
 		    "program needs %d; run mtchat-admin %s", st->path, v, code,
-		    v == 0 ? "init" : "migrate");
+		    ntables == 0 ? "init" : "migrate");
 		return MT_ESCHEMA;
 	}
 	return 0;
@@ -323,6 +337,26 @@ store_open(struct store **sp, const struct store_opts *o, char *err,
 		snprintf(err, errlen, "out of memory");
 		return MT_ENOMEM;
 	}
+	/*
+	 * Create the file here, exclusively: on failure we remove it only if
+	 * it is ours, never one that a concurrent init has just made.
+	 */
+	if (!existed) {
+		int fd = open(o->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		    0644);
+
+		if (fd == -1 && errno != EEXIST) {
+			snprintf(err, errlen, "%s: %s", o->path,
+			    strerror(errno));
+			rc = MT_EIO;
+			existed = 1;	/* nothing of ours to remove */
+			goto fail;
+		}
+		if (fd == -1)
+			existed = 1;	/* a concurrent init made it */
+		else
+			close(fd);
+	}
 	rc = sqlite3_open_v2(o->path, &st->db, flags, NULL);
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", o->path, st->db ?
@@ -331,8 +365,15 @@ store_open(struct store **sp, const struct store_opts *o, char *err,
 		goto fail;
 	}
 	sqlite3_extended_result_codes(st->db, 1);
-	if ((rc = set_pragmas(st, o, err, errlen)) != 0 ||
-	    (rc = check_version(st, o, err, errlen)) != 0)
+	sqlite3_busy_timeout(st->db, (int)o->busy_timeout_ms);
+	/*
+	 * Reading the schema proves the file is SQLite at all; the version
+	 * comes before the pragmas, so a foreign database is left untouched.
+	 */
+	if ((rc = exec_sql(st, "SELECT count(*) FROM sqlite_master", err,
+	    errlen)) != 0 ||
+	    (rc = check_version(st, o, err, errlen)) != 0 ||
+	    (rc = set_pragmas(st, o, err, errlen)) != 0)
 		goto fail;
 	*sp = st;
 	return 0;
@@ -358,6 +399,20 @@ store_close(struct store *st)
 		sqlite3_close(st->db);
 	mt_free(st->path);
 	mt_free(st);
+}
+
+int
+store_ping(struct store *st)
+{
+	static const char sql[] = "SELECT max(version) FROM schema_version";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int rc;
+
+	if (s == NULL)
+		return MT_EIO;
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : store_rc(st, rc, __func__);
 }
 
 const char *
@@ -466,9 +521,15 @@ store_commit(struct store *st)
 void
 store_rollback(struct store *st)
 {
-	if (!sqlite3_get_autocommit(st->db))
-		(void)store_exec_stmt(st, store_stmt(st, SQL_ROLLBACK),
-		    __func__);
+	sqlite3_stmt *s;
+
+	if (!sqlite3_get_autocommit(st->db)) {
+		if ((s = store_stmt(st, SQL_ROLLBACK)) != NULL)
+			(void)store_exec_stmt(st, s, __func__);
+		else	/* no room to cache it: end the tx anyway */
+			(void)sqlite3_exec(st->db, SQL_ROLLBACK, NULL, NULL,
+			    NULL);
+	}
 	st->in_tx = false;
 }
 

@@ -53,6 +53,9 @@ int	 store_commit(struct store *st);
 void	 store_rollback(struct store *st);
 bool	 store_in_tx(const struct store *st);
 
+/* A trivial query: 0 when the database answers (readiness checks). */
+int	 store_ping(struct store *st);
+
 /* Path the store was opened with. */
 const char *store_path(const struct store *st);
 

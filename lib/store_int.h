@@ -5,6 +5,7 @@
 #ifndef MT_STORE_INT_H
 #define MT_STORE_INT_H
 
+#include <jansson.h>
 #include <sqlite3.h>
 
 #include "store.h"
@@ -37,5 +38,37 @@ int		 store_exec_stmt(struct store *st, sqlite3_stmt *s,
 int		 store_bind_text(sqlite3_stmt *s, int idx, const char *v);
 /* Copies column i as a new string (NULL for SQL NULL); *oom on failure. */
 char		*store_col_dup(sqlite3_stmt *s, int i, int *oom);
+
+/*
+ * Column lists of the API's resources and the functions that turn such a
+ * row (starting at column col) into its JSON shape (API.md §4).
+ */
+#define DIALOG_COLS	"d.id, d.object_id, d.object_type, d.title," \
+			" d.object_url, d.created_by, d.created_at, d.meta"
+#define DIALOG_NCOLS	8
+#define PARTICIPANT_COLS "p.dialog_id, p.user_id, p.joined_at, p.joined_as," \
+			" p.notifications_enabled, p.last_read_message_id," \
+			" p.unread_count, p.display_name, p.company, p.email," \
+			" p.phone, p.is_archived, p.is_pinned"
+#define PARTICIPANT_NCOLS 13
+#define MESSAGE_COLS	"m.id, m.dialog_id, m.sender_id, m.content," \
+			" m.sent_at, m.last_edited_at, m.reply_to_id," \
+			" m.message_type"
+#define MESSAGE_NCOLS	8
+#define SCOPE_COLS	"a.id, a.dialog_id, a.scope_level0, a.scope_level1," \
+			" a.scope_level2, a.created_at"
+#define SCOPE_NCOLS	6
+
+/* Adds the Dialog fields (§4.2) to obj; 0 or MT_ENOMEM. */
+int		 present_dialog(json_t *obj, sqlite3_stmt *s, int col);
+/* A Participant (§4.5); hide_contact nulls email and phone. */
+json_t		*present_participant(sqlite3_stmt *s, int col,
+		    bool hide_contact);
+/* A Message (§4.6) without attachments. */
+json_t		*present_message(sqlite3_stmt *s, int col);
+/* An access scope (§4.8). */
+json_t		*present_scope(sqlite3_stmt *s, int col);
+/* The text of column i, or NULL. */
+const char	*store_col_text(sqlite3_stmt *s, int i);
 
 #endif

@@ -16,22 +16,17 @@ tm_now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-int
-tm_format_ns(int64_t ns, char *buf, size_t len)
+/* Formats secs plus frac nanoseconds; only four-digit years are RFC 3339. */
+static int
+format_frac(int64_t secs, int64_t frac, char *buf, size_t len)
 {
 	struct tm tm;
-	time_t secs;
-	int64_t frac;
+	time_t t = (time_t)secs;
 	char fracbuf[12] = "";
 	int n;
 
-	secs = (time_t)(ns / 1000000000);
-	frac = ns % 1000000000;
-	if (frac < 0) {
-		frac += 1000000000;
-		secs--;
-	}
-	if (gmtime_r(&secs, &tm) == NULL)
+	if (gmtime_r(&t, &tm) == NULL || tm.tm_year < -1900 ||
+	    tm.tm_year > 9999 - 1900)
 		return MT_EINVAL;
 	if (frac == 0)
 		fracbuf[0] = '\0';
@@ -50,10 +45,30 @@ tm_format_ns(int64_t ns, char *buf, size_t len)
 	return 0;
 }
 
+/* Splits v units of 1/scale second into whole seconds and a fraction >= 0. */
+static int
+format_scaled(int64_t v, int64_t scale, char *buf, size_t len)
+{
+	int64_t secs = v / scale, frac = v % scale;
+
+	if (frac < 0) {
+		frac += scale;
+		secs--;
+	}
+	return format_frac(secs, frac * (1000000000 / scale), buf, len);
+}
+
+int
+tm_format_ns(int64_t ns, char *buf, size_t len)
+{
+	return format_scaled(ns, 1000000000, buf, len);
+}
+
 int
 tm_format(int64_t us, char *buf, size_t len)
 {
-	return tm_format_ns(us * 1000, buf, len);
+	/* Not us * 1000: that overflows beyond the years 1677..2262. */
+	return format_scaled(us, 1000000, buf, len);
 }
 
 int

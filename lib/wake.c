@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -83,6 +84,7 @@ int
 wake_listen(const char *path)
 {
 	struct sockaddr_un sun;
+	struct stat sb;
 	int fd;
 
 	if (fill_addr(&sun, path) != 0) {
@@ -92,7 +94,9 @@ wake_listen(const char *path)
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return -1;
-	unlink(path);	/* a stale socket of a previous run */
+	/* A stale socket of a previous run; another file stays (EADDRINUSE). */
+	if (lstat(path, &sb) == 0 && S_ISSOCK(sb.st_mode))
+		unlink(path);
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
 		int saved = errno;
 
@@ -116,8 +120,9 @@ wake_drain(int fd, int64_t *seq)
 
 		count++;
 		buf[n] = '\0';
+		errno = 0;
 		v = strtoll(buf, &end, 10);
-		if (end != buf && *end == '\0' && v > *seq)
+		if (errno == 0 && end != buf && *end == '\0' && v > *seq)
 			*seq = v;
 	}
 	return count;
