@@ -39,7 +39,7 @@ endif
 
 # Libraries every program may use through libmtchat.a, found with pkg-config;
 # each *_CFLAGS/*_LIBS can be overridden on the command line.
-LIB_PKGS    = sqlite3 jansson libcrypto gumbo libjwt
+LIB_PKGS    = sqlite3 jansson libcrypto gumbo
 LIB_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags $(LIB_PKGS) 2>/dev/null)
 LIB_LIBS   ?= $(shell $(PKG_CONFIG) --libs $(LIB_PKGS) 2>/dev/null)
 FCGI_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags fcgi 2>/dev/null)

@@ -52,9 +52,10 @@ const struct admin_cmd admin_cmds[] = {
 	  "        that every registered consumer has passed; --force deletes\n"
 	  "        them even if a consumer has not.\n",
 	  admin_events },
-	{ "config", "",
+	{ "config", "[--keys]",
 	  "Prints every configuration key with its effective value (secrets\n"
-	  "shown as (set)); exits 2 if the configuration is invalid.\n",
+	  "shown as (set)); exits 2 if the configuration is invalid.\n"
+	  "  --keys   every key with its type, default and meaning instead\n",
 	  admin_config },
 	{ NULL, NULL, NULL, NULL }
 };

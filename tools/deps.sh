@@ -3,8 +3,8 @@
 # that are missing; a quick no-op when all are present.
 set -eu
 PKGS="build-essential pkg-config libsqlite3-dev sqlite3 libjansson-dev libssl-dev
-libfcgi-dev libwebsockets-dev libgumbo-dev libjwt-dev libcurl4-openssl-dev
-check libsubunit-dev lighttpd curl jq python3 python3-websockets"
+libfcgi-dev libwebsockets-dev libgumbo-dev libcurl4-openssl-dev
+check libsubunit-dev lighttpd curl jq python3 python3-websockets man-db"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

@@ -1,0 +1,231 @@
+/*
+ * main.c — mtchat.fcgi: a persistent FastCGI responder serving the whole
+ * REST API (Chat, Management, health, polling). It opens the database once
+ * and keeps its prepared statements; started outside FastCGI it serves one
+ * request as plain CGI and exits.
+ */
+#include <fcgiapp.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "cfg.h"
+#include "err.h"
+#include "json.h"
+#include "log.h"
+#include "ratelimit.h"
+#include "req.h"
+#include "route.h"
+#include "store.h"
+#include "transport.h"
+#include "wake.h"
+
+static const char *const usage_line =
+	"usage: mtchat.fcgi [-v] [-c file] [--check-config]";
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp, "%s\n\n"
+	    "  -c, --config FILE   configuration file (default $MTCHAT_CONFIG "
+	    "or %s/mtchat.conf)\n"
+	    "  -v, --verbose       log info lines (twice: debug)\n"
+	    "      --check-config  check the configuration and exit\n"
+	    "  -h, --help          this help\n"
+	    "  -V, --version       print the version\n\n"
+	    "Run by a web server as a FastCGI application (or as a CGI\n"
+	    "program); see INSTALL and mtchat.fcgi(8).\n",
+	    usage_line, MTCHAT_SYSCONFDIR);
+}
+
+static const char *
+fcgi_getenv(void *ctx, const char *name)
+{
+	return FCGX_GetParam(name, ((FCGX_Request *)ctx)->envp);
+}
+
+static long
+fcgi_read(void *ctx, char *buf, size_t len)
+{
+	return FCGX_GetStr(buf, len > 65536 ? 65536 : (int)len,
+	    ((FCGX_Request *)ctx)->in);
+}
+
+static int
+fcgi_write(void *ctx, const char *buf, size_t len)
+{
+	return FCGX_PutStr(buf, (int)len, ((FCGX_Request *)ctx)->out) ==
+	    (int)len ? 0 : -1;
+}
+
+static const char *
+cgi_getenv(void *ctx, const char *name)
+{
+	(void)ctx;
+	return getenv(name);
+}
+
+static long
+cgi_read(void *ctx, char *buf, size_t len)
+{
+	(void)ctx;
+	return (long)read(STDIN_FILENO, buf, len);
+}
+
+static int
+cgi_write(void *ctx, const char *buf, size_t len)
+{
+	(void)ctx;
+	return fwrite(buf, 1, len, stdout) == len && fflush(stdout) == 0 ?
+	    0 : -1;
+}
+
+/* One request: in, through the router, out. */
+static void
+serve(struct app *app, const struct transport *t)
+{
+	struct req r;
+
+	memset(&r, 0, sizeof(r));
+	if (req_fill(&r, t, app->cfg->max_body) != 0)
+		reply_failure(&r, MT_ENOMEM);
+	else if (!r.answered)
+		route_dispatch(&r, app);
+	if (req_write(&r, t) != 0)
+		log_debug("%s: client went away", __func__);
+	log_debug("%s %s %d", r.method, r.path ? r.path : "?", r.status);
+	req_reset(&r);
+}
+
+static int
+serve_fastcgi(struct app *app)
+{
+	FCGX_Request fr;
+	struct transport t = { fcgi_getenv, fcgi_read, fcgi_write, &fr };
+
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
+		log_warnx("cannot initialise FastCGI");
+		return 1;
+	}
+	while (FCGX_Accept_r(&fr) >= 0) {
+		serve(app, &t);
+		FCGX_Finish_r(&fr);
+	}
+	FCGX_Free(&fr, 1);
+	return 0;
+}
+
+static void
+ensure_std_fds(void)
+{
+	int fd;
+
+	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
+		;
+	if (fd > 2)
+		close(fd);
+}
+
+/* Opens what lives for the whole process; exits with one line on failure. */
+static void
+app_open(struct app *app, const struct cfg *c)
+{
+	struct store_opts o = {
+		.path = c->db_path,
+		.sync_normal = strcmp(c->synchronous, "NORMAL") == 0,
+		.busy_timeout_ms = c->busy_timeout_ms,
+	};
+	char err[STORE_ERR_LEN], path[4096];
+
+	app->cfg = c;
+	if (store_open(&app->store, &o, err, sizeof(err)) != 0)
+		fatalx("%s", err);
+	if (c->jwt_enabled && auth_keys_new(c, &app->keys) != 0)
+		fatalx("JWT_AUTH_ENABLED needs a non-empty JWT secret");
+	app->wake = wake_open(c->bridge_socket);
+	if (c->rate_limit) {
+		if (*c->rate_file)
+			snprintf(path, sizeof(path), "%s", c->rate_file);
+		else
+			snprintf(path, sizeof(path), "%s-ratelimit", c->db_path);
+		app->rl = ratelimit_open(path, c->rate_rps, c->rate_burst, err,
+		    sizeof(err));
+		if (app->rl == NULL)
+			fatalx("rate limiting: %s", err);
+	}
+	if (c->admin_token == NULL || *c->admin_token == '\0')
+		log_warnx("ADMIN_API_TOKEN is not set: the Management API is "
+		    "open to anyone who can reach it");
+}
+
+static void
+app_close(struct app *app)
+{
+	ratelimit_close(app->rl);
+	wake_close(app->wake);
+	auth_keys_free(app->keys);
+	store_close(app->store);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct transport cgi = { cgi_getenv, cgi_read, cgi_write, NULL };
+	struct app app = { 0 };
+	struct cfg c;
+	const char *cfgfile = NULL;
+	char err[CFG_ERR_LEN];
+	int ch, verbose = 0, check_only = 0, status = 0;
+
+	ensure_std_fds();
+	while ((ch = getopt_long(argc, argv, "c:hvV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': cfgfile = optarg; break;
+		case 'C': check_only = 1; break;
+		case 'v': verbose++; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("mtchat.fcgi %s\n", MTCHAT_VERSION); return 0;
+		default:
+			fprintf(stderr, "%s\n", usage_line);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "%s\n", usage_line);
+		return 2;
+	}
+	if (cfg_load(&c, cfgfile, err, sizeof(err)) != 0) {
+		fprintf(stderr, "mtchat.fcgi: %s\n", err);
+		return 2;
+	}
+	if (check_only) {
+		printf("configuration OK\n");
+		cfg_reset(&c);
+		return 0;
+	}
+	log_init("mtchat.fcgi", c.log_syslog, verbose ? verbose :
+	    (int)c.log_verbose);
+	json_init();
+	signal(SIGPIPE, SIG_IGN);
+	app_open(&app, &c);
+	if (FCGX_IsCGI())
+		serve(&app, &cgi);
+	else
+		status = serve_fastcgi(&app);
+	app_close(&app);
+	cfg_reset(&c);
+	return status;
+}

@@ -1,0 +1,100 @@
+/*
+ * req.h — one HTTP request and its response inside mtchat.fcgi, and what
+ * every handler is given. A request is filled from the CGI/FastCGI
+ * environment, answered into a buffer, written out and released by
+ * req_reset() at the end of each loop turn: no per-request globals.
+ */
+#ifndef MT_REQ_H
+#define MT_REQ_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "id.h"
+
+struct auth_keys;
+struct cfg;
+struct ratelimit;
+struct scope_set;
+struct store;
+struct wake;
+
+#define REQ_MAX_PARAMS	4
+
+/* What lives for the whole process: handed to every handler. */
+struct app {
+	const struct cfg	*cfg;
+	struct store		*store;
+	struct auth_keys	*keys;		/* NULL unless JWT mode */
+	struct wake		*wake;
+	struct ratelimit	*rl;		/* NULL unless rate limiting */
+};
+
+struct buf {
+	char	*data;
+	size_t	 len, cap;
+};
+
+struct req {
+	/* request, from the environment (not owned: the server's strings) */
+	const char	*method;
+	const char	*query;		/* raw, without '?'; "" when none */
+	const char	*content_type;
+	const char	*authorization;
+	const char	*scope_header;	/* X-Scope-Config */
+	const char	*origin;
+	const char	*remote_addr;
+	const char	*acr_method;	/* Access-Control-Request-Method */
+	const char	*acr_headers;	/* Access-Control-Request-Headers */
+	long		 content_length;	/* -1 when absent */
+	char		*path;		/* decoded route path, owned */
+	char		*body;		/* owned, NUL-terminated */
+	size_t		 body_len;
+
+	/* filled by the router before the handler runs (owned) */
+	char		*params[REQ_MAX_PARAMS];	/* raw path segments */
+	int		 nparams;
+	char		 ids[REQ_MAX_PARAMS][ID_BUF];	/* canonical UUIDs */
+	char		*user;		/* acting user */
+	struct scope_set *scopes;	/* NULL: no scope information */
+	json_t		*json;		/* parsed body, when the route has one */
+
+	/* response */
+	int		 status;
+	struct buf	 headers;	/* "Name: value\r\n" lines */
+	struct buf	 out;		/* body */
+	bool		 answered;
+};
+
+/* Handler of one route; answers through the reply_*() functions. */
+typedef void	(*handler_fn)(struct req *, struct app *);
+
+/* Appends len bytes to b; 0 or MT_ENOMEM. */
+int	buf_add(struct buf *b, const char *s, size_t len);
+int	buf_addstr(struct buf *b, const char *s);
+void	buf_reset(struct buf *b);
+
+/* Adds a response header line (name and value are ours, never raw input). */
+void	reply_header(struct req *r, const char *name, const char *value);
+/* Answers status with the JSON value val (reference stolen). */
+void	reply_json(struct req *r, int status, json_t *val);
+/* Answers 200 {"data": val} (reference stolen; NULL val is a 500). */
+void	reply_data(struct req *r, json_t *val);
+/* Answers the error envelope {"error":{"code":...,"message":...}}. */
+void	reply_error(struct req *r, int status, const char *code,
+	    const char *message);
+/* Answers a plain-text body (framework-level failures, API.md §1.6). */
+void	reply_plain(struct req *r, int status, const char *text);
+/* Answers with no body (201, 204). */
+void	reply_empty(struct req *r, int status);
+/* Answers an MT_E* failure of lib/: 503 for MT_EBUSY, else 500. */
+void	reply_failure(struct req *r, int code);
+
+/* Status line text for status, e.g. "404 Not Found". */
+const char *req_status_text(int status);
+
+/* Frees everything the request owns and zeroes it for the next one. */
+void	req_reset(struct req *r);
+
+#endif

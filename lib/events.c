@@ -1,0 +1,213 @@
+/*
+ * events.c — builds the JSON body of each event (keys in the order of
+ * API.md §10.3, "type" first) and appends it to the change-log with what
+ * the audience rules need: the dialog, the subject user, and an explicit
+ * list of recipients for per-user events.
+ */
+#include <string.h>
+
+#include "changelog.h"
+#include "err.h"
+#include "events.h"
+#include "json.h"
+#include "mem.h"
+
+/* Encodes body (stolen) and the optional audience, and appends the row. */
+static int
+append(struct store *st, const char *type, const char *dialog_id,
+    const char *subject, const json_t *audience, json_t *body, int64_t *seq)
+{
+	struct changelog_row r = {
+		.type = type, .dialog_id = dialog_id, .subject_user = subject,
+	};
+	char *btext = NULL, *atext = NULL;
+	int rc = MT_ENOMEM;
+
+	if (body == NULL)
+		return MT_ENOMEM;
+	if ((btext = json_encode(body)) == NULL ||
+	    (audience != NULL && (atext = json_encode(audience)) == NULL))
+		goto out;
+	r.body = btext;
+	r.audience = atext;
+	rc = changelog_append(st, &r, seq);
+out:
+	mt_free(btext);
+	mt_free(atext);
+	json_decref(body);
+	return rc;
+}
+
+static json_t *
+typed(const char *type)
+{
+	json_t *o = json_object();
+
+	if (o != NULL && json_add_str(o, "type", type) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+int
+event_message_new(struct store *st, const struct msg_event *m, int64_t *seq)
+{
+	json_t *o = typed("message.new");
+
+	if (o == NULL ||
+	    json_add_str(o, "id", m->id) != 0 ||
+	    json_add_str(o, "dialog_id", m->dialog_id) != 0 ||
+	    json_add_str_opt(o, "sender_id", m->sender_id) != 0 ||
+	    json_add_str(o, "content", m->content) != 0 ||
+	    json_add_time(o, "sent_at", m->sent_at) != 0 ||
+	    json_add_str(o, "message_type", m->sender_id ? "user" : "system")
+	    != 0 ||
+	    json_add_str(o, "reply_to_id", m->reply_to_id) != 0 ||
+	    json_add_new(o, "attachments", m->attachments ?
+	    json_deep_copy(m->attachments) : json_array()) != 0) {
+		json_decref(o);
+		return MT_ENOMEM;
+	}
+	return append(st, "message.new", m->dialog_id, m->sender_id, NULL, o,
+	    seq);
+}
+
+int
+event_message_edited(struct store *st, const char *id, const char *dialog_id,
+    const char *content, int64_t edited_at, int64_t *seq)
+{
+	json_t *o = typed("message.edited");
+
+	if (o == NULL ||
+	    json_add_str(o, "id", id) != 0 ||
+	    json_add_str(o, "dialog_id", dialog_id) != 0 ||
+	    json_add_str(o, "content", content) != 0 ||
+	    json_add_time(o, "last_edited_at", edited_at) != 0) {
+		json_decref(o);
+		return MT_ENOMEM;
+	}
+	return append(st, "message.edited", dialog_id, NULL, NULL, o, seq);
+}
+
+int
+event_message_deleted(struct store *st, const char *id,
+    const char *dialog_id, int64_t *seq)
+{
+	json_t *o = typed("message.deleted");
+
+	if (o == NULL ||
+	    json_add_str(o, "id", id) != 0 ||
+	    json_add_str(o, "dialog_id", dialog_id) != 0) {
+		json_decref(o);
+		return MT_ENOMEM;
+	}
+	return append(st, "message.deleted", dialog_id, NULL, NULL, o, seq);
+}
+
+int
+event_message_read(struct store *st, const char *dialog_id,
+    const char *user_id, const char *last_read_message_id, int64_t *seq)
+{
+	json_t *o = typed("message.read");
+
+	if (o == NULL ||
+	    json_add_str(o, "dialog_id", dialog_id) != 0 ||
+	    json_add_str(o, "user_id", user_id) != 0 ||
+	    json_add_str(o, "last_read_message_id", last_read_message_id)
+	    != 0) {
+		json_decref(o);
+		return MT_ENOMEM;
+	}
+	return append(st, "message.read", dialog_id, user_id, NULL, o, seq);
+}
+
+static int
+membership(struct store *st, const char *type, const char *dialog_id,
+    const char *user_id, const json_t *extra, int64_t *seq)
+{
+	json_t *o = typed(type);
+
+	if (o == NULL ||
+	    json_add_str(o, "dialog_id", dialog_id) != 0 ||
+	    json_add_str(o, "user_id", user_id) != 0) {
+		json_decref(o);
+		return MT_ENOMEM;
+	}
+	return append(st, type, dialog_id, user_id, extra, o, seq);
+}
+
+int
+event_participant_joined(struct store *st, const char *dialog_id,
+    const char *user_id, int64_t *seq)
+{
+	return membership(st, "participant.joined", dialog_id, user_id, NULL,
+	    seq);
+}
+
+int
+event_participant_left(struct store *st, const char *dialog_id,
+    const char *user_id, int64_t *seq)
+{
+	json_t *leaver = json_pack("[s]", user_id);
+	int rc;
+
+	if (leaver == NULL)
+		return MT_ENOMEM;
+	rc = membership(st, "participant.left", dialog_id, user_id, leaver,
+	    seq);
+	json_decref(leaver);
+	return rc;
+}
+
+static int
+per_user(struct store *st, const char *type, const char *dialog_id,
+    const json_t *users, int64_t *seq)
+{
+	json_t *o;
+
+	if (json_array_size(users) == 0)
+		return 0;
+	if ((o = typed(type)) == NULL ||
+	    json_add_str(o, "dialog_id", dialog_id) != 0) {
+		json_decref(o);
+		return MT_ENOMEM;
+	}
+	return append(st, type, dialog_id, NULL, users, o, seq);
+}
+
+int
+event_dialog_archived(struct store *st, const char *dialog_id,
+    const json_t *users, int64_t *seq)
+{
+	return per_user(st, "dialog.archived", dialog_id, users, seq);
+}
+
+int
+event_dialog_unarchived(struct store *st, const char *dialog_id,
+    const json_t *users, int64_t *seq)
+{
+	return per_user(st, "dialog.unarchived", dialog_id, users, seq);
+}
+
+int
+event_dialog_deleted(struct store *st, const char *dialog_id,
+    const json_t *users, int64_t *seq)
+{
+	return per_user(st, "dialog.deleted", dialog_id, users, seq);
+}
+
+int
+event_presence(struct store *st, const char *user_id, bool is_online,
+    int64_t *seq)
+{
+	json_t *o = typed("presence.update");
+
+	if (o == NULL ||
+	    json_add_str(o, "user_id", user_id) != 0 ||
+	    json_add_bool(o, "is_online", is_online) != 0) {
+		json_decref(o);
+		return MT_ENOMEM;
+	}
+	return append(st, "presence.update", NULL, user_id, NULL, o, seq);
+}

@@ -1,0 +1,153 @@
+/*
+ * ratelimit.c — per-key token buckets in a small memory-mapped file, so all
+ * FastCGI processes (and the bridge) share them. The table is open-addressed
+ * by a 64-bit hash of the key; when a probe run is full, the bucket touched
+ * longest ago is reused (a bucket idle that long would be full anyway). An
+ * exclusive flock() around each update keeps processes from racing; it is
+ * held for a few hundred nanoseconds.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mem.h"
+#include "ratelimit.h"
+#include "tm.h"
+
+#define RL_SLOTS	8192
+#define RL_PROBE	16
+#define RL_MAGIC	UINT64_C(0x6d7463686174726c)	/* "mtchatrl" */
+
+struct rl_slot {
+	uint64_t	 key;		/* hash; 0 = free */
+	int64_t		 last_us;	/* last refill */
+	double		 tokens;
+};
+
+struct rl_file {
+	uint64_t	 magic;
+	uint64_t	 nslots;
+	struct rl_slot	 slots[RL_SLOTS];
+};
+
+struct ratelimit {
+	int		 fd;
+	struct rl_file	*map;
+	double		 rps, burst;
+};
+
+/* FNV-1a; never 0 (0 marks a free slot). */
+static uint64_t
+hash_key(const char *key)
+{
+	uint64_t h = UINT64_C(1469598103934665603);
+
+	for (; *key; key++) {
+		h ^= (unsigned char)*key;
+		h *= UINT64_C(1099511628211);
+	}
+	return h ? h : 1;
+}
+
+struct ratelimit *
+ratelimit_open(const char *path, long rps, long burst, char *err,
+    size_t errlen)
+{
+	struct ratelimit *rl;
+	struct stat sb;
+
+	if ((rl = mt_calloc(1, sizeof(*rl))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	rl->rps = (double)rps;
+	rl->burst = (double)burst;
+	rl->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (rl->fd == -1 || fstat(rl->fd, &sb) == -1)
+		goto fail;
+	if ((size_t)sb.st_size != sizeof(struct rl_file) &&
+	    (flock(rl->fd, LOCK_EX) == -1 ||
+	    ftruncate(rl->fd, sizeof(struct rl_file)) == -1 ||
+	    flock(rl->fd, LOCK_UN) == -1))
+		goto fail;
+	rl->map = mmap(NULL, sizeof(struct rl_file), PROT_READ | PROT_WRITE,
+	    MAP_SHARED, rl->fd, 0);
+	if (rl->map == MAP_FAILED) {
+		rl->map = NULL;
+		goto fail;
+	}
+	if (rl->map->magic != RL_MAGIC) {	/* new or foreign: reset */
+		flock(rl->fd, LOCK_EX);
+		memset(rl->map, 0, sizeof(*rl->map));
+		rl->map->magic = RL_MAGIC;
+		rl->map->nslots = RL_SLOTS;
+		flock(rl->fd, LOCK_UN);
+	}
+	return rl;
+fail:
+	snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	ratelimit_close(rl);
+	return NULL;
+}
+
+void
+ratelimit_close(struct ratelimit *rl)
+{
+	if (rl == NULL)
+		return;
+	if (rl->map != NULL)
+		munmap(rl->map, sizeof(struct rl_file));
+	if (rl->fd != -1)
+		close(rl->fd);
+	mt_free(rl);
+}
+
+/* The slot of h: its own, a free one, or the stalest of the probe run. */
+static struct rl_slot *
+slot_for(struct rl_file *f, uint64_t h, double burst, int64_t now)
+{
+	struct rl_slot *s, *stalest = NULL;
+	size_t i;
+
+	for (i = 0; i < RL_PROBE; i++) {
+		s = &f->slots[(h + i) % RL_SLOTS];
+		if (s->key == h)
+			return s;
+		if (s->key == 0 || stalest == NULL ||
+		    s->last_us < stalest->last_us)
+			stalest = s;
+		if (s->key == 0)
+			break;
+	}
+	stalest->key = h;
+	stalest->last_us = now;
+	stalest->tokens = burst;
+	return stalest;
+}
+
+bool
+ratelimit_take(struct ratelimit *rl, const char *key)
+{
+	struct rl_slot *s;
+	int64_t now = tm_now_us();
+	double tokens;
+	bool ok;
+
+	if (flock(rl->fd, LOCK_EX) == -1)
+		return true;	/* fail open: limiting is a courtesy */
+	s = slot_for(rl->map, hash_key(key), rl->burst, now);
+	tokens = s->tokens + (double)(now - s->last_us) / 1e6 * rl->rps;
+	if (tokens > rl->burst)
+		tokens = rl->burst;
+	s->last_us = now;
+	ok = tokens >= 1.0;
+	s->tokens = ok ? tokens - 1.0 : tokens;
+	flock(rl->fd, LOCK_UN);
+	return ok;
+}

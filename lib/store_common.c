@@ -1,0 +1,134 @@
+/*
+ * store_common.c — existence checks and message insertion shared by the
+ * dialog, message and management statements.
+ */
+#include <stdio.h>
+
+#include "err.h"
+#include "events.h"
+#include "json.h"
+#include "mem.h"
+#include "store_common.h"
+#include "store_int.h"
+#include "tm.h"
+
+static const char SQL_DIALOG_EXISTS[] =
+	"SELECT 1 FROM dialogs WHERE id = ?";
+static const char SQL_PARTICIPANT_EXISTS[] =
+	"SELECT 1 FROM participants WHERE dialog_id = ? AND user_id = ?";
+static const char SQL_NEWEST_MESSAGE[] =
+	"SELECT max(id) FROM messages";
+static const char SQL_MESSAGE_INSERT[] =
+	"INSERT INTO messages (id, dialog_id, sender_id, content, sent_at,"
+	" reply_to_id, message_type) VALUES (?, ?, ?, ?, ?, ?, ?)";
+static const char SQL_DIALOG_TOUCH[] =
+	"UPDATE dialogs SET last_message_at = ? WHERE id = ?";
+
+/* Runs a statement with bound parameters; *found is whether it had a row. */
+static int
+step_found(struct store *st, sqlite3_stmt *s, bool *found)
+{
+	int rc = sqlite3_step(s);
+
+	*found = rc == SQLITE_ROW;
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
+	    store_rc(st, rc, __func__);
+}
+
+int
+store_dialog_exists(struct store *st, const char *dialog_id, bool *exists)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_DIALOG_EXISTS);
+
+	if (s == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, dialog_id);
+	return step_found(st, s, exists);
+}
+
+int
+store_participant_exists(struct store *st, const char *dialog_id,
+    const char *user_id, bool *exists)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_PARTICIPANT_EXISTS);
+
+	if (s == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, dialog_id);
+	store_bind_text(s, 2, user_id);
+	return step_found(st, s, exists);
+}
+
+/* A new message id after the newest one in the database. */
+static int
+next_message_id(struct store *st, char out[ID_BUF])
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_NEWEST_MESSAGE);
+	char floor[ID_BUF] = "";
+	int rc;
+
+	if (s == NULL)
+		return MT_EIO;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && store_col_text(s, 0) != NULL)
+		snprintf(floor, sizeof(floor), "%s", store_col_text(s, 0));
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return store_rc(st, rc, __func__);
+	return id_new_after(*floor ? floor : NULL, out);
+}
+
+int
+store_message_insert(struct store *st, struct msg_row *m)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = next_message_id(st, m->id)) != 0)
+		return rc;
+	m->sent_at = tm_now_us();
+	if ((s = store_stmt(st, SQL_MESSAGE_INSERT)) == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, m->id);
+	store_bind_text(s, 2, m->dialog_id);
+	store_bind_text(s, 3, m->sender_id);
+	store_bind_text(s, 4, m->content);
+	sqlite3_bind_int64(s, 5, m->sent_at);
+	store_bind_text(s, 6, m->reply_to_id);
+	store_bind_text(s, 7, m->sender_id ? "user" : "system");
+	if ((rc = store_exec_stmt(st, s, __func__)) != 0)
+		return rc;
+	if ((s = store_stmt(st, SQL_DIALOG_TOUCH)) == NULL)
+		return MT_EIO;
+	sqlite3_bind_int64(s, 1, m->sent_at);
+	store_bind_text(s, 2, m->dialog_id);
+	return store_exec_stmt(st, s, __func__);
+}
+
+int
+store_system_message(struct store *st, const char *dialog_id,
+    const json_t *content, bool broadcast, struct msg_row *out, int64_t *seq)
+{
+	struct msg_event ev = { 0 };
+	char *text;
+	int rc;
+
+	if ((text = json_encode_sorted(content)) == NULL)
+		return MT_ENOMEM;
+	out->dialog_id = dialog_id;
+	out->sender_id = NULL;
+	out->reply_to_id = NULL;
+	out->content = text;
+	rc = store_message_insert(st, out);
+	if (rc == 0 && broadcast) {
+		ev.id = out->id;
+		ev.dialog_id = dialog_id;
+		ev.content = text;
+		ev.sent_at = out->sent_at;
+		rc = event_message_new(st, &ev, seq);
+	}
+	out->content = NULL;	/* it pointed at text */
+	mt_free(text);
+	return rc;
+}

@@ -1,0 +1,47 @@
+/*
+ * store_common.h — storage primitives the resource files share: existence
+ * checks and the one way a message row is inserted.
+ */
+#ifndef MT_STORE_COMMON_H
+#define MT_STORE_COMMON_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "id.h"
+
+struct store;
+
+/* 0 with *exists set, or an MT_E* code. */
+int	store_dialog_exists(struct store *st, const char *dialog_id,
+	    bool *exists);
+int	store_participant_exists(struct store *st, const char *dialog_id,
+	    const char *user_id, bool *exists);
+
+struct msg_row {
+	char		 id[ID_BUF];	/* set by store_message_insert() */
+	int64_t		 sent_at;	/* set by store_message_insert() */
+	const char	*dialog_id;
+	const char	*sender_id;	/* NULL: a system message */
+	const char	*content;
+	const char	*reply_to_id;	/* NULL when none */
+};
+
+/*
+ * Inserts a message inside the caller's write transaction: a new UUIDv7
+ * after the newest message id (so ids follow commit order across
+ * processes), sent_at = now, and the dialog's last_message_at. Unread
+ * counts are the caller's business.
+ */
+int	store_message_insert(struct store *st, struct msg_row *m);
+/*
+ * Inserts a system message whose content is the compact, key-sorted JSON
+ * of content (API.md §4.9) and, if broadcast, its message.new event (seq
+ * gets its position). Inside the caller's transaction.
+ */
+int	store_system_message(struct store *st, const char *dialog_id,
+	    const json_t *content, bool broadcast, struct msg_row *out,
+	    int64_t *seq);
+
+#endif

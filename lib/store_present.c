@@ -1,0 +1,135 @@
+/*
+ * store_present.c — turns rows selected with the *_COLS lists of
+ * store_int.h into the JSON shapes of API.md §4, with the null-versus-
+ * omitted rules of §1.2.
+ */
+#include <string.h>
+
+#include "err.h"
+#include "json.h"
+#include "store_int.h"
+
+const char *
+store_col_text(sqlite3_stmt *s, int i)
+{
+	return (const char *)sqlite3_column_text(s, i);
+}
+
+static int
+add_col_str(json_t *o, const char *key, sqlite3_stmt *s, int i)
+{
+	return json_add_str(o, key, store_col_text(s, i));
+}
+
+static int
+add_col_time_null(json_t *o, const char *key, sqlite3_stmt *s, int i)
+{
+	return json_add_time_null(o, key,
+	    sqlite3_column_type(s, i) != SQLITE_NULL,
+	    sqlite3_column_int64(s, i));
+}
+
+static int
+add_col_bool(json_t *o, const char *key, sqlite3_stmt *s, int i)
+{
+	return json_add_bool(o, key, sqlite3_column_int(s, i) != 0);
+}
+
+/* A stored JSON text column, parsed back; NULL column adds nothing. */
+static int
+add_col_json(json_t *o, const char *key, sqlite3_stmt *s, int i)
+{
+	const char *text = store_col_text(s, i);
+	char err[64];
+	json_t *v;
+
+	if (text == NULL)
+		return 0;
+	if ((v = json_parse(text, strlen(text), err, sizeof(err))) == NULL)
+		return MT_EIO;
+	return json_add_new(o, key, v);
+}
+
+int
+present_dialog(json_t *o, sqlite3_stmt *s, int c)
+{
+	if (add_col_str(o, "id", s, c) != 0 ||
+	    add_col_str(o, "object_id", s, c + 1) != 0 ||
+	    add_col_str(o, "object_type", s, c + 2) != 0 ||
+	    add_col_str(o, "title", s, c + 3) != 0 ||
+	    add_col_str(o, "object_url", s, c + 4) != 0 ||
+	    add_col_str(o, "created_by", s, c + 5) != 0 ||
+	    json_add_time(o, "created_at", sqlite3_column_int64(s, c + 6))
+	    != 0 ||
+	    add_col_json(o, "meta", s, c + 7) != 0)
+		return MT_ENOMEM;
+	return 0;
+}
+
+json_t *
+present_participant(sqlite3_stmt *s, int c, bool hide_contact)
+{
+	json_t *o = json_object();
+
+	if (o == NULL ||
+	    add_col_str(o, "dialog_id", s, c) != 0 ||
+	    add_col_str(o, "user_id", s, c + 1) != 0 ||
+	    json_add_time(o, "joined_at", sqlite3_column_int64(s, c + 2))
+	    != 0 ||
+	    add_col_str(o, "joined_as", s, c + 3) != 0 ||
+	    add_col_bool(o, "notifications_enabled", s, c + 4) != 0 ||
+	    add_col_str(o, "last_read_message_id", s, c + 5) != 0 ||
+	    json_add_int(o, "unread_count", sqlite3_column_int64(s, c + 6))
+	    != 0 ||
+	    add_col_str(o, "display_name", s, c + 7) != 0 ||
+	    add_col_str(o, "company", s, c + 8) != 0 ||
+	    json_add_str(o, "email", hide_contact ? NULL :
+	    store_col_text(s, c + 9)) != 0 ||
+	    json_add_str(o, "phone", hide_contact ? NULL :
+	    store_col_text(s, c + 10)) != 0 ||
+	    add_col_bool(o, "is_archived", s, c + 11) != 0 ||
+	    add_col_bool(o, "is_pinned", s, c + 12) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+json_t *
+present_message(sqlite3_stmt *s, int c)
+{
+	json_t *o = json_object();
+
+	if (o == NULL ||
+	    add_col_str(o, "id", s, c) != 0 ||
+	    add_col_str(o, "dialog_id", s, c + 1) != 0 ||
+	    add_col_str(o, "sender_id", s, c + 2) != 0 ||
+	    add_col_str(o, "content", s, c + 3) != 0 ||
+	    json_add_time(o, "sent_at", sqlite3_column_int64(s, c + 4)) != 0 ||
+	    add_col_time_null(o, "last_edited_at", s, c + 5) != 0 ||
+	    add_col_str(o, "reply_to_id", s, c + 6) != 0 ||
+	    add_col_str(o, "message_type", s, c + 7) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+json_t *
+present_scope(sqlite3_stmt *s, int c)
+{
+	json_t *o = json_object();
+
+	if (o == NULL ||
+	    add_col_str(o, "id", s, c) != 0 ||
+	    add_col_str(o, "dialog_id", s, c + 1) != 0 ||
+	    add_col_json(o, "scope_level0", s, c + 2) != 0 ||
+	    add_col_json(o, "scope_level1", s, c + 3) != 0 ||
+	    add_col_json(o, "scope_level2", s, c + 4) != 0 ||
+	    json_add_time(o, "created_at", sqlite3_column_int64(s, c + 5))
+	    != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
