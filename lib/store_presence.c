@@ -1,0 +1,199 @@
+/*
+ * store_presence.c — the presence table. A row exists while a user is
+ * online; writers (the bridge on connect/ping/close, pollers, the reaper)
+ * change it only together with the presence.update events of real
+ * transitions.
+ */
+#include "err.h"
+#include "events.h"
+#include "mem.h"
+#include "store_int.h"
+#include "store_presence.h"
+
+static const char SQL_TOUCH[] =
+	"INSERT INTO presence (user_id, last_seen) VALUES (?, ?)"
+	" ON CONFLICT (user_id) DO UPDATE SET last_seen = excluded.last_seen"
+	" WHERE excluded.last_seen > presence.last_seen";
+static const char SQL_EXISTS[] =
+	"SELECT 1 FROM presence WHERE user_id = ?";
+static const char SQL_REMOVE[] =
+	"DELETE FROM presence WHERE user_id = ?";
+static const char SQL_STALE[] =
+	"SELECT user_id, last_seen FROM presence WHERE last_seen < ?"
+	" ORDER BY last_seen LIMIT ?";
+
+/* Whether user has a row now (inside the caller's transaction). */
+static int
+has_row(struct store *st, const char *user, int *yes)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_EXISTS);
+	int rc;
+
+	if (s == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, user);
+	rc = sqlite3_step(s);
+	*yes = rc == SQLITE_ROW;
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
+	    store_rc(st, rc, __func__);
+}
+
+static int
+touch_one(struct store *st, const char *user, int64_t now, int64_t *seq)
+{
+	sqlite3_stmt *s;
+	int was, rc;
+
+	if ((rc = has_row(st, user, &was)) != 0)
+		return rc;
+	if ((s = store_stmt(st, SQL_TOUCH)) == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, user);
+	sqlite3_bind_int64(s, 2, now);
+	if ((rc = store_exec_stmt(st, s, __func__)) != 0)
+		return rc;
+	return was ? 0 : event_presence(st, user, true, seq);
+}
+
+int
+store_presence_touch(struct store *st, const char *const *users, size_t n,
+    int64_t now_us, int64_t *seq)
+{
+	size_t i;
+	int rc;
+
+	*seq = 0;
+	if (n == 0)
+		return 0;
+	if ((rc = store_begin(st)) != 0)
+		return rc;
+	for (i = 0; i < n; i++)
+		if ((rc = touch_one(st, users[i], now_us, seq)) != 0) {
+			store_rollback(st);
+			return rc;
+		}
+	return store_commit(st);
+}
+
+static int
+remove_one(struct store *st, const char *user, int64_t *seq)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_REMOVE);
+	int rc;
+
+	if (s == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, user);
+	if ((rc = store_exec_stmt(st, s, __func__)) != 0)
+		return rc;
+	if (sqlite3_changes(st->db) == 0)
+		return 0;
+	return event_presence(st, user, false, seq);
+}
+
+int
+store_presence_remove(struct store *st, const char *const *users, size_t n,
+    int64_t *seq)
+{
+	size_t i;
+	int rc;
+
+	*seq = 0;
+	if (n == 0)
+		return 0;
+	if ((rc = store_begin(st)) != 0)
+		return rc;
+	for (i = 0; i < n; i++)
+		if ((rc = remove_one(st, users[i], seq)) != 0) {
+			store_rollback(st);
+			return rc;
+		}
+	return store_commit(st);
+}
+
+int
+store_presence_stale(struct store *st, int64_t cutoff_us, int limit,
+    void (*cb)(const char *, int64_t, void *), void *arg)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_STALE);
+	int rc;
+
+	if (s == NULL)
+		return MT_EIO;
+	sqlite3_bind_int64(s, 1, cutoff_us);
+	sqlite3_bind_int(s, 2, limit);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		cb(store_col_text(s, 0), sqlite3_column_int64(s, 1), arg);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, __func__);
+}
+
+/* The stale users, copied out of the statement before rows change. */
+struct stale_list {
+	char	**users;
+	size_t	  n, cap;
+	int	  oom;
+};
+
+static void
+collect(const char *user, int64_t last_seen, void *arg)
+{
+	struct stale_list *l = arg;
+	char **p;
+
+	(void)last_seen;
+	if (l->oom)
+		return;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+
+		if ((p = mt_realloc(l->users, cap * sizeof(*p))) == NULL) {
+			l->oom = 1;
+			return;
+		}
+		l->users = p;
+		l->cap = cap;
+	}
+	if ((l->users[l->n] = mt_strdup(user)) == NULL)
+		l->oom = 1;
+	else
+		l->n++;
+}
+
+static void
+stale_free(struct stale_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		mt_free(l->users[i]);
+	mt_free(l->users);
+}
+
+int
+store_presence_expire(struct store *st, int64_t cutoff_us, int limit, int *n,
+    int64_t *seq)
+{
+	struct stale_list l = { 0 };
+	size_t i;
+	int rc;
+
+	*n = 0;
+	*seq = 0;
+	if ((rc = store_begin(st)) != 0)
+		return rc;
+	rc = store_presence_stale(st, cutoff_us, limit, collect, &l);
+	if (rc == 0 && l.oom)
+		rc = MT_ENOMEM;
+	for (i = 0; rc == 0 && i < l.n; i++)
+		rc = remove_one(st, l.users[i], seq);
+	if (rc == 0)
+		rc = store_commit(st);
+	else
+		store_rollback(st);
+	if (rc == 0)
+		*n = (int)l.n;
+	stale_free(&l);
+	return rc;
+}
