@@ -69,6 +69,9 @@ UNIT_SRC  := $(wildcard tests/unit/check_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 SQL_FILES := $(sort $(wildcard sql/[0-9]*.sql))
 
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
 PROGS := $(BUILD)/mtchat-admin
 ifneq ($(FCGI_SRC),)
 PROGS += $(BUILD)/mtchat.fcgi
@@ -140,6 +143,12 @@ $(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(BUILD)/libmtchat.a
 
 unit: $(UNIT_BIN)
 
+# Benchmark tools (bench/*.c): built by `make bench` only.
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libmtchat.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LIB_CFLAGS) $(FCGI_CFLAGS) $(LWS_CFLAGS) -o $@ $< \
+	    $(BUILD)/libmtchat.a $(FCGI_LIBS) $(LWS_LIBS) $(LIB_LIBS) -lm
+
 # Every test — unit and integration — on binaries built with ASan and UBSan.
 check: deps
 	$(MAKE) BUILD=build/asan SANITIZER=address,undefined all unit
@@ -160,7 +169,7 @@ run: deps all
 lint:
 	@sh tools/lint.sh
 
-bench: all
+bench: all $(BENCH_BIN)
 	@sh bench/run.sh $(BUILD)
 
 install: all

@@ -4,7 +4,8 @@
 set -eu
 PKGS="build-essential pkg-config libsqlite3-dev sqlite3 libjansson-dev libssl-dev
 libfcgi-dev libwebsockets-dev libgumbo-dev libcurl4-openssl-dev
-check libsubunit-dev lighttpd curl jq python3 python3-websockets man-db"
+lighttpd check libsubunit-dev curl jq python3 python3-websockets man-db
+nginx-light spawn-fcgi apache2 libapache2-mod-fcgid wrk"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
@@ -16,6 +17,16 @@ echo "deps: installing:$missing" >&2
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
+# The web servers are installed for mtchat's own use and tests: keep their
+# packages from starting system-wide instances on port 80 (they would also
+# fight over it) while installing, as container images do.
+guard=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+	$SUDO chmod 755 /usr/sbin/policy-rc.d
+	guard=/usr/sbin/policy-rc.d
+fi
+trap '[ -n "$guard" ] && $SUDO rm -f "$guard"' EXIT
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
