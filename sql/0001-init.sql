@@ -71,6 +71,9 @@ CREATE TABLE access_scopes (
 	created_at	INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX access_scopes_dialog ON access_scopes (dialog_id, position);
+-- Scopes with no value on any level match every user who sends scopes.
+CREATE INDEX access_scopes_open ON access_scopes (dialog_id)
+	WHERE scope_level0 = '[]' AND scope_level1 = '[]' AND scope_level2 = '[]';
 
 -- One row per value of a scope level, so that "available dialogs" is an
 -- index lookup by the user's scope values rather than a scan of all scopes.

@@ -1,0 +1,1275 @@
+/*
+ * store_dialog.c — the statements of the dialog endpoints (API.md §6.1–6.9,
+ * §6.11): lists, single dialogs, join/leave, per-user flags, participants.
+ *
+ * A list is built in a fixed number of queries whatever its length: one
+ * for the page (dialog, participant count and the caller's own row), one
+ * for the last messages of the page and one for its participants. Scope
+ * access (§5) is decided here in C by scope_row_matches() on the stored
+ * JSON levels; for "available" dialogs the candidate scope rows come from
+ * the access_scope_values index (a row whose levels are all empty has no
+ * index rows and matches every header, so those rows are read too).
+ *
+ * Search (F21) is a case-insensitive substring test through mt_fold(), a
+ * SQL function registered here that lower-cases UTF-8 (Unicode letters too,
+ * as the reference's ILIKE does), so % and _ are ordinary characters.
+ */
+#include <locale.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <wctype.h>
+
+#include "err.h"
+#include "events.h"
+#include "json.h"
+#include "log.h"
+#include "mem.h"
+#include "scope.h"
+#include "store_common.h"
+#include "store_dialog.h"
+#include "store_int.h"
+#include "tm.h"
+
+/* A dialog list item's row: the dialog, then these columns. */
+#define ITEM_COLS	DIALOG_COLS ", d.last_message_at," \
+	" (SELECT count(*) FROM participants c WHERE c.dialog_id = d.id)," \
+	" p.user_id IS NOT NULL, p.unread_count, p.is_archived," \
+	" p.is_pinned, p.notifications_enabled"
+enum {
+	COL_LAST_AT = DIALOG_NCOLS, COL_COUNT, COL_IS_PART, COL_UNREAD,
+	COL_ARCHIVED, COL_PINNED, COL_NOTIFY
+};
+
+/* Search parameter ?N: the folded text, or NULL for no filter. */
+#define SEARCH(n)	"(?" #n " IS NULL" \
+	" OR instr(mt_fold(d.title), ?" #n ") > 0" \
+	" OR EXISTS (SELECT 1 FROM participants s WHERE s.dialog_id = d.id" \
+	" AND instr(mt_fold(s.company), ?" #n ") > 0))"
+
+/* C1 participating: pinned first, then last activity (F6). */
+static const char SQL_LIST_MINE[] =
+	"SELECT " ITEM_COLS " FROM participants p"
+	" JOIN dialogs d ON d.id = p.dialog_id"
+	" WHERE p.user_id = ?1 AND (?2 IS NULL OR p.is_archived = ?2)"
+	" AND " SEARCH(3)
+	" ORDER BY p.is_pinned DESC,"
+	" coalesce(d.last_message_at, d.created_at) DESC, d.id DESC"
+	" LIMIT ?4 OFFSET ?5";
+/* C1 available: the dialogs of a JSON array of ids, last activity first. */
+static const char SQL_LIST_OPEN[] =
+	"SELECT " ITEM_COLS " FROM dialogs d"
+	" LEFT JOIN participants p ON p.dialog_id = d.id AND p.user_id = ?1"
+	" WHERE d.id IN (SELECT value FROM json_each(?2))"
+	" AND p.user_id IS NULL AND " SEARCH(3)
+	" ORDER BY coalesce(d.last_message_at, d.created_at) DESC, d.id DESC"
+	" LIMIT ?4 OFFSET ?5";
+/*
+ * C3/C4: the dialogs of an object, newest first: the caller's own (if ?4,
+ * with the archived filter ?5) and, never overlapping them (F8), those of
+ * the JSON array ?6 where the caller is not a participant.
+ */
+static const char SQL_LIST_OBJECT[] =
+	"SELECT " ITEM_COLS " FROM dialogs d"
+	" LEFT JOIN participants p ON p.dialog_id = d.id AND p.user_id = ?1"
+	" WHERE d.object_type = ?2 AND d.object_id = ?3"
+	" AND ((?4 AND p.user_id IS NOT NULL"
+	" AND (?5 IS NULL OR p.is_archived = ?5))"
+	" OR (p.user_id IS NULL AND d.id IN (SELECT value FROM json_each(?6))))"
+	" AND " SEARCH(7)
+	" ORDER BY d.created_at DESC, d.id DESC LIMIT ?8";
+/* The newest message of each dialog of a JSON array, with its sender. */
+static const char SQL_LAST_MESSAGES[] =
+	"SELECT m.dialog_id, m.id, m.content, m.sender_id, s.display_name,"
+	" m.sent_at, m.message_type FROM json_each(?1) j"
+	" JOIN messages m ON m.id = (SELECT x.id FROM messages x"
+	" WHERE x.dialog_id = j.value ORDER BY x.id DESC LIMIT 1)"
+	" LEFT JOIN participants s ON s.dialog_id = m.dialog_id"
+	" AND s.user_id = m.sender_id";
+static const char SQL_SUMMARIES[] =
+	"SELECT p.dialog_id, p.user_id, p.display_name, p.company"
+	" FROM participants p"
+	" WHERE p.dialog_id IN (SELECT value FROM json_each(?1))"
+	" ORDER BY p.dialog_id, p.joined_at, p.user_id";
+
+/*
+ * Scope rows (dialog_id, level0, level1, level2) that may match a user
+ * whose levels are the JSON arrays ?1..?3, of dialogs ?4 is not in: those
+ * sharing a value with the user (index), and those with no value at all.
+ */
+static const char SQL_SCOPES_OPEN[] =
+	"SELECT a.dialog_id, a.scope_level0, a.scope_level1, a.scope_level2"
+	" FROM access_scopes a WHERE a.id IN ("
+	" SELECT v.scope_id FROM access_scope_values v WHERE v.level = 0"
+	" AND v.value IN (SELECT value FROM json_each(?1))"
+	" UNION SELECT v.scope_id FROM access_scope_values v WHERE v.level = 1"
+	" AND v.value IN (SELECT value FROM json_each(?2))"
+	" UNION SELECT v.scope_id FROM access_scope_values v WHERE v.level = 2"
+	" AND v.value IN (SELECT value FROM json_each(?3)))"
+	" AND NOT EXISTS (SELECT 1 FROM participants p"
+	" WHERE p.dialog_id = a.dialog_id AND p.user_id = ?4)"
+	" UNION ALL"
+	" SELECT a.dialog_id, a.scope_level0, a.scope_level1, a.scope_level2"
+	" FROM access_scopes a WHERE a.scope_level0 = '[]'"
+	" AND a.scope_level1 = '[]' AND a.scope_level2 = '[]'"
+	" AND NOT EXISTS (SELECT 1 FROM participants p"
+	" WHERE p.dialog_id = a.dialog_id AND p.user_id = ?4)";
+/* Scope rows of an object's dialogs that ?3 is not in. */
+static const char SQL_SCOPES_OBJECT[] =
+	"SELECT a.dialog_id, a.scope_level0, a.scope_level1, a.scope_level2"
+	" FROM dialogs d JOIN access_scopes a ON a.dialog_id = d.id"
+	" WHERE d.object_type = ?1 AND d.object_id = ?2"
+	" AND NOT EXISTS (SELECT 1 FROM participants p"
+	" WHERE p.dialog_id = d.id AND p.user_id = ?3)";
+static const char SQL_SCOPES_DIALOG[] =
+	"SELECT a.dialog_id, a.scope_level0, a.scope_level1, a.scope_level2"
+	" FROM access_scopes a WHERE a.dialog_id = ?1";
+
+static const char SQL_DIALOG_ONE[] =
+	"SELECT " DIALOG_COLS ","
+	" (SELECT count(*) FROM participants c WHERE c.dialog_id = d.id),"
+	" p.user_id IS NOT NULL FROM dialogs d"
+	" LEFT JOIN participants p ON p.dialog_id = d.id AND p.user_id = ?2"
+	" WHERE d.id = ?1";
+static const char SQL_PARTICIPANTS[] =
+	"SELECT " PARTICIPANT_COLS ","
+	" coalesce(pr.last_seen >= ?2, 0) FROM participants p"
+	" LEFT JOIN presence pr ON pr.user_id = p.user_id"
+	" WHERE p.dialog_id = ?1 ORDER BY p.joined_at, p.user_id";
+
+/* C5: unread = the other users' user messages so far (F15). */
+static const char SQL_JOIN_INSERT[] =
+	"INSERT INTO participants (dialog_id, user_id, joined_at, joined_as,"
+	" unread_count, display_name, company, email, phone)"
+	" VALUES (?1, ?2, ?3, 'joined', (SELECT count(*) FROM messages"
+	" WHERE dialog_id = ?1 AND message_type = 'user'"
+	" AND sender_id <> ?2), ?4, ?5, ?6, ?7)";
+static const char SQL_PARTICIPANT_NAME[] =
+	"SELECT display_name FROM participants"
+	" WHERE dialog_id = ?1 AND user_id = ?2";
+static const char SQL_PARTICIPANT_DELETE[] =
+	"DELETE FROM participants WHERE dialog_id = ?1 AND user_id = ?2";
+/* F13: a manual unarchive is remembered for the auto-archive job. */
+static const char SQL_SET_ARCHIVED[] =
+	"UPDATE participants SET is_archived = ?3, unarchived_at ="
+	" CASE WHEN ?3 THEN unarchived_at ELSE ?4 END"
+	" WHERE dialog_id = ?1 AND user_id = ?2";
+static const char SQL_SET_PINNED[] =
+	"UPDATE participants SET is_pinned = ?3"
+	" WHERE dialog_id = ?1 AND user_id = ?2";
+static const char SQL_SET_NOTIFY[] =
+	"UPDATE participants SET notifications_enabled = ?3"
+	" WHERE dialog_id = ?1 AND user_id = ?2";
+
+/* A page of list items being built. */
+struct page {
+	json_t	*items;		/* array, in order */
+	json_t	*index;		/* dialog id → item (borrowed) */
+	json_t	*mine;		/* ids of items where the caller participates */
+};
+
+/* --- mt_fold(): Unicode lower-casing for search ------------------------ */
+
+static sqlite3	*fold_db;	/* the connection mt_fold() is defined on */
+static locale_t	 fold_loc;	/* C.UTF-8; (locale_t)0: ASCII only */
+static bool	 fold_loc_tried;
+
+/* Decodes one valid UTF-8 sequence of at most n bytes; 0 if invalid. */
+static size_t
+utf8_get(const unsigned char *p, size_t n, uint32_t *cp)
+{
+	uint32_t c = p[0];
+	size_t k, i;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf)
+		k = 1, c &= 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		k = 2, c &= 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		k = 3, c &= 0x07;
+	else
+		return 0;
+	if (k >= n)
+		return 0;
+	for (i = 1; i <= k; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (p[i] & 0x3f);
+	}
+	if (c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff) ||
+	    (k == 2 && c < 0x800) || (k == 3 && c < 0x10000))
+		return 0;
+	*cp = c;
+	return k + 1;
+}
+
+static size_t
+utf8_put(uint32_t c, char *out)
+{
+	if (c < 0x80) {
+		out[0] = (char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		out[0] = (char)(0xc0 | (c >> 6));
+		out[1] = (char)(0x80 | (c & 0x3f));
+		return 2;
+	}
+	if (c < 0x10000) {
+		out[0] = (char)(0xe0 | (c >> 12));
+		out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+		out[2] = (char)(0x80 | (c & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | (c >> 18));
+	out[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+	out[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+	out[3] = (char)(0x80 | (c & 0x3f));
+	return 4;
+}
+
+static uint32_t
+fold_cp(uint32_t c)
+{
+	wint_t l;
+
+	if (c < 0x80)
+		return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+	if (fold_loc == (locale_t)0)
+		return c;
+	l = towlower_l((wint_t)c, fold_loc);
+	return l > 0x10ffff || (l >= 0xd800 && l <= 0xdfff) ? c : (uint32_t)l;
+}
+
+/*
+ * Lower-cases len bytes of UTF-8 into a new string (mt_free); bytes that
+ * are not UTF-8 are copied as they are. A letter grows by at most one
+ * byte in two, so 2 * len + 1 bytes always suffice.
+ */
+static char *
+fold_dup(const char *s, size_t len, size_t *outlen)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *out = mt_malloc(2 * len + 1);
+	size_t i = 0, o = 0, k;
+	uint32_t c;
+
+	if (out == NULL)
+		return NULL;
+	while (i < len) {
+		if ((k = utf8_get(p + i, len - i, &c)) == 0) {
+			out[o++] = (char)p[i++];
+			continue;
+		}
+		o += utf8_put(fold_cp(c), out + o);
+		i += k;
+	}
+	out[o] = '\0';
+	*outlen = o;
+	return out;
+}
+
+static void
+fold_sql(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char *in;
+	size_t len;
+	char *out;
+
+	(void)argc;
+	if ((in = (const char *)sqlite3_value_text(argv[0])) == NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	len = (size_t)sqlite3_value_bytes(argv[0]);
+	if ((out = fold_dup(in, len, &len)) == NULL) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	sqlite3_result_text(ctx, out, (int)len, mt_free);
+}
+
+/* The connection is closing (or the function is redefined). */
+static void
+fold_forget(void *db)
+{
+	if (fold_db == db)
+		fold_db = NULL;
+}
+
+/* Defines mt_fold() on the store's connection, once. */
+static int
+fold_register(struct store *st)
+{
+	int rc;
+
+	if (fold_db == st->db)
+		return 0;
+	if (!fold_loc_tried) {
+		fold_loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+		fold_loc_tried = true;
+	}
+	rc = sqlite3_create_function_v2(st->db, "mt_fold", 1, SQLITE_UTF8 |
+	    SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, st->db, fold_sql, NULL,
+	    NULL, fold_forget);
+	if (rc != SQLITE_OK)
+		return store_rc(st, rc, __func__);
+	fold_db = st->db;
+	return 0;
+}
+
+/* Binds the folded search text (owned by *text afterwards), or NULL. */
+static int
+bind_search(sqlite3_stmt *s, int idx, const char *search, char **text)
+{
+	size_t len;
+
+	*text = NULL;
+	if (search == NULL || *search == '\0')
+		return sqlite3_bind_null(s, idx) == SQLITE_OK ? 0 : MT_EIO;
+	if ((*text = fold_dup(search, strlen(search), &len)) == NULL)
+		return MT_ENOMEM;
+	return sqlite3_bind_text(s, idx, *text, (int)len, SQLITE_STATIC) ==
+	    SQLITE_OK ? 0 : MT_EIO;
+}
+
+/* --- scope access (§5) -------------------------------------------------- */
+
+/* A stored level (JSON text) parsed into *lv (NULL for SQL NULL). */
+static int
+level_json(sqlite3_stmt *s, int i, json_t **lv)
+{
+	const char *text = store_col_text(s, i);
+	char err[64];
+
+	*lv = NULL;
+	if (text == NULL)
+		return 0;
+	*lv = json_parse(text, strlen(text), err, sizeof(err));
+	if (json_is_array(*lv))
+		return 0;
+	/* ours, so out of memory (or a damaged row: never grant) */
+	log_warnx("%s: scope level not readable: %s", __func__, err);
+	return MT_EIO;
+}
+
+/* 1 if the row (dialog_id, level0..2) matches user, 0 if not, or MT_E*. */
+static int
+row_matches(sqlite3_stmt *s, const struct scope_set *user)
+{
+	json_t *lv[SCOPE_LEVELS] = { NULL, NULL, NULL };
+	int i, rc = 0;
+
+	for (i = 0; i < SCOPE_LEVELS && rc == 0; i++)
+		rc = level_json(s, i + 1, &lv[i]);
+	if (rc == 0)
+		rc = scope_row_matches(user, lv[0], lv[1], lv[2]);
+	for (i = 0; i < SCOPE_LEVELS; i++)
+		json_decref(lv[i]);
+	return rc;
+}
+
+/*
+ * Steps s (rows: dialog_id, level0..2) to the end and puts into the object
+ * set every dialog with a row that matches user. Resets s.
+ */
+static int
+collect_matching(struct store *st, sqlite3_stmt *s,
+    const struct scope_set *user, json_t *set)
+{
+	const char *id;
+	int rc, m = 0;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		id = store_col_text(s, 0);
+		if (id == NULL || json_object_get(set, id) != NULL)
+			continue;
+		if ((m = row_matches(s, user)) < 0)
+			break;
+		if (m && json_object_set_new(set, id, json_true()) != 0) {
+			m = MT_ENOMEM;
+			break;
+		}
+	}
+	sqlite3_reset(s);
+	if (m < 0)
+		return m;
+	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, __func__);
+}
+
+/* The keys of the object set as the text of a JSON array (mt_free). */
+static char *
+set_ids_text(json_t *set)
+{
+	json_t *arr = json_array();
+	const char *key;
+	json_t *v;
+	char *text = NULL;
+
+	if (arr == NULL)
+		return NULL;
+	json_object_foreach(set, key, v)
+		if (json_array_append_new(arr, json_string(key)) != 0)
+			goto out;
+	text = json_encode(arr);
+out:
+	json_decref(arr);
+	return text;
+}
+
+/* Whether user has scope access to dialog_id (false without scopes). */
+static int
+scope_access(struct store *st, const char *dialog_id,
+    const struct scope_set *user, bool *ok)
+{
+	sqlite3_stmt *s;
+	json_t *set;
+	int rc;
+
+	*ok = false;
+	if (user == NULL)
+		return 0;
+	if ((s = store_stmt(st, SQL_SCOPES_DIALOG)) == NULL)
+		return MT_EIO;
+	if ((set = json_object()) == NULL)
+		return MT_ENOMEM;
+	store_bind_text(s, 1, dialog_id);
+	rc = collect_matching(st, s, user, set);
+	*ok = json_object_size(set) > 0;
+	json_decref(set);
+	return rc;
+}
+
+/* A user's level as the text of a JSON array of strings (mt_free). */
+static char *
+level_text(const struct scope_set *user, int lv)
+{
+	json_t *arr = json_array();
+	char *text = NULL;
+	size_t i;
+
+	if (arr == NULL)
+		return NULL;
+	for (i = 0; i < user->n[lv]; i++)
+		if (json_array_append_new(arr, json_string(user->v[lv][i]))
+		    != 0)
+			goto out;
+	text = json_encode(arr);
+out:
+	json_decref(arr);
+	return text;
+}
+
+/*
+ * The dialogs open to f's scopes where f->user is not a participant — all
+ * of them, or those of f's object — as the text of a JSON array (mt_free).
+ */
+static int
+open_ids(struct store *st, const struct dialog_filter *f, char **ids)
+{
+	char *lv[SCOPE_LEVELS] = { NULL, NULL, NULL };
+	json_t *set = json_object();
+	sqlite3_stmt *s;
+	int i, rc = MT_ENOMEM;
+
+	*ids = NULL;
+	if (set == NULL)
+		return MT_ENOMEM;
+	if (f->scopes != NULL && f->object_type != NULL) {
+		if ((s = store_stmt(st, SQL_SCOPES_OBJECT)) == NULL)
+			goto fail;
+		store_bind_text(s, 1, f->object_type);
+		store_bind_text(s, 2, f->object_id);
+		store_bind_text(s, 3, f->user);
+		if ((rc = collect_matching(st, s, f->scopes, set)) != 0)
+			goto out;
+	} else if (f->scopes != NULL) {
+		for (i = 0; i < SCOPE_LEVELS; i++)
+			if ((lv[i] = level_text(f->scopes, i)) == NULL)
+				goto out;
+		if ((s = store_stmt(st, SQL_SCOPES_OPEN)) == NULL)
+			goto fail;
+		for (i = 0; i < SCOPE_LEVELS; i++)
+			store_bind_text(s, i + 1, lv[i]);
+		store_bind_text(s, 4, f->user);
+		if ((rc = collect_matching(st, s, f->scopes, set)) != 0)
+			goto out;
+	}
+	rc = (*ids = set_ids_text(set)) != NULL ? 0 : MT_ENOMEM;
+	goto out;
+fail:
+	rc = MT_EIO;
+out:
+	for (i = 0; i < SCOPE_LEVELS; i++)
+		mt_free(lv[i]);
+	json_decref(set);
+	return rc;
+}
+
+/* --- list items (§4.3, §4.4) ------------------------------------------- */
+
+static int
+add_user_state(json_t *o, sqlite3_stmt *s)
+{
+	return json_add_int(o, "unread_count",
+	    sqlite3_column_int64(s, COL_UNREAD)) ||
+	    json_add_bool(o, "is_archived",
+	    sqlite3_column_int(s, COL_ARCHIVED) != 0) ||
+	    json_add_bool(o, "is_pinned",
+	    sqlite3_column_int(s, COL_PINNED) != 0) ||
+	    json_add_bool(o, "notifications_enabled",
+	    sqlite3_column_int(s, COL_NOTIFY) != 0) ? MT_ENOMEM : 0;
+}
+
+/*
+ * One list item from an ITEM_COLS row: the caller's own state (F9) and,
+ * later, the last message only where the caller participates.
+ */
+static json_t *
+present_item(sqlite3_stmt *s)
+{
+	bool mine = sqlite3_column_int(s, COL_IS_PART) != 0;
+	json_t *o = json_object();
+
+	if (o == NULL || present_dialog(o, s, 0) != 0 ||
+	    json_add_int(o, "participants_count",
+	    sqlite3_column_int64(s, COL_COUNT)) != 0 ||
+	    json_add_bool(o, "i_am_participant", mine) != 0 ||
+	    json_add_bool(o, "can_join", !mine) != 0 ||
+	    (mine && add_user_state(o, s) != 0) ||
+	    (sqlite3_column_type(s, COL_LAST_AT) != SQLITE_NULL &&
+	    json_add_time(o, "last_message_at",
+	    sqlite3_column_int64(s, COL_LAST_AT)) != 0)) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static int
+page_init(struct page *pg)
+{
+	pg->items = json_array();
+	pg->index = json_object();
+	pg->mine = json_array();
+	return pg->items && pg->index && pg->mine ? 0 : MT_ENOMEM;
+}
+
+static void
+page_free(struct page *pg)
+{
+	json_decref(pg->items);
+	json_decref(pg->index);
+	json_decref(pg->mine);
+}
+
+/* Adds one row of s to the page. */
+static int
+page_add(struct page *pg, sqlite3_stmt *s)
+{
+	json_t *item = present_item(s);
+	const char *id = store_col_text(s, 0);
+
+	if (item == NULL)
+		return MT_ENOMEM;
+	if (json_object_set(pg->index, id, item) != 0) {
+		json_decref(item);
+		return MT_ENOMEM;
+	}
+	if (json_array_append_new(pg->items, item) != 0)
+		return MT_ENOMEM;
+	if (sqlite3_column_int(s, COL_IS_PART) != 0 &&
+	    json_array_append_new(pg->mine, json_string(id)) != 0)
+		return MT_ENOMEM;
+	return 0;
+}
+
+/* Steps the bound statement s into the page; resets s. */
+static int
+page_fill(struct store *st, sqlite3_stmt *s, struct page *pg)
+{
+	int rc, err = 0;
+
+	while (err == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		err = page_add(pg, s);
+	sqlite3_reset(s);
+	if (err != 0)
+		return err;
+	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, __func__);
+}
+
+/* A LastMessage (§4.3) from a SQL_LAST_MESSAGES row. */
+static json_t *
+present_last(sqlite3_stmt *s)
+{
+	bool system = sqlite3_column_type(s, 3) == SQLITE_NULL;
+	json_t *o = json_object();
+
+	if (o == NULL ||
+	    json_add_str(o, "id", store_col_text(s, 1)) != 0 ||
+	    json_add_str(o, "content", store_col_text(s, 2)) != 0 ||
+	    json_add_str_opt(o, "sender_id", store_col_text(s, 3)) != 0 ||
+	    json_add_str_opt(o, "sender_name", system ? NULL :
+	    store_col_text(s, 4)) != 0 ||
+	    json_add_time(o, "sent_at", sqlite3_column_int64(s, 5)) != 0 ||
+	    json_add_str(o, "message_type", store_col_text(s, 6)) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* Binds the JSON array ids as text to ?1 of sql; *text owns it. */
+static sqlite3_stmt *
+stmt_with_ids(struct store *st, const char *sql, const json_t *ids,
+    char **text)
+{
+	sqlite3_stmt *s;
+
+	if ((*text = json_encode(ids)) == NULL)
+		return NULL;
+	if ((s = store_stmt(st, sql)) == NULL)
+		return NULL;
+	store_bind_text(s, 1, *text);
+	return s;
+}
+
+static int
+page_last_messages(struct store *st, struct page *pg)
+{
+	sqlite3_stmt *s;
+	json_t *item;
+	char *ids;
+	int rc, err = 0;
+
+	if (json_array_size(pg->mine) == 0)
+		return 0;
+	if ((s = stmt_with_ids(st, SQL_LAST_MESSAGES, pg->mine, &ids)) ==
+	    NULL) {
+		mt_free(ids);
+		return MT_EIO;
+	}
+	while (err == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		item = json_object_get(pg->index, store_col_text(s, 0));
+		if (item != NULL)
+			err = json_add_new(item, "last_message",
+			    present_last(s));
+	}
+	sqlite3_reset(s);
+	mt_free(ids);
+	if (err != 0)
+		return err;
+	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, __func__);
+}
+
+/* A ParticipantSummary (§4.3): null names and companies are left out. */
+static int
+add_summary(json_t *item, sqlite3_stmt *s)
+{
+	json_t *arr = json_object_get(item, "participants"), *o;
+
+	if (arr == NULL) {
+		if (json_add_new(item, "participants", json_array()) != 0)
+			return MT_ENOMEM;
+		arr = json_object_get(item, "participants");
+	}
+	if ((o = json_object()) == NULL ||
+	    json_add_str(o, "user_id", store_col_text(s, 1)) != 0 ||
+	    json_add_str_opt(o, "display_name", store_col_text(s, 2)) != 0 ||
+	    json_add_str_opt(o, "company", store_col_text(s, 3)) != 0) {
+		json_decref(o);
+		return MT_ENOMEM;
+	}
+	return json_array_append_new(arr, o) == 0 ? 0 : MT_ENOMEM;
+}
+
+/* Adds "participants" to every item that has any (§4.4: never []). */
+static int
+page_participants(struct store *st, struct page *pg)
+{
+	json_t *ids = json_array(), *v, *item;
+	sqlite3_stmt *s = NULL;
+	const char *key;
+	char *text = NULL;
+	int rc = SQLITE_DONE, err = 0;
+
+	if (ids == NULL)
+		return MT_ENOMEM;
+	json_object_foreach(pg->index, key, v)
+		if (json_array_append_new(ids, json_string(key)) != 0)
+			err = MT_ENOMEM;
+	if (err == 0 && json_array_size(ids) > 0 &&
+	    (s = stmt_with_ids(st, SQL_SUMMARIES, ids, &text)) == NULL)
+		err = MT_EIO;
+	while (err == 0 && s != NULL && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		if ((item = json_object_get(pg->index, store_col_text(s, 0)))
+		    != NULL)
+			err = add_summary(item, s);
+	if (s != NULL)
+		sqlite3_reset(s);
+	mt_free(text);
+	json_decref(ids);
+	if (err != 0)
+		return err;
+	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, __func__);
+}
+
+/* Fills the page from the bound statement s, then completes its items. */
+static int
+page_run(struct store *st, sqlite3_stmt *s, struct page *pg)
+{
+	int rc;
+
+	if ((rc = page_fill(st, s, pg)) != 0 ||
+	    (rc = page_last_messages(st, pg)) != 0 ||
+	    (rc = page_participants(st, pg)) != 0)
+		return rc;
+	return 0;
+}
+
+/* --- C1, C3, C4 ---------------------------------------------------------- */
+
+static void
+bind_archived(sqlite3_stmt *s, int idx, int archived)
+{
+	if (archived < 0)
+		sqlite3_bind_null(s, idx);
+	else
+		sqlite3_bind_int(s, idx, archived != 0);
+}
+
+static int
+list_mine(struct store *st, const struct dialog_filter *f, struct page *pg)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_LIST_MINE);
+	char *search = NULL;
+	int rc;
+
+	if (s == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, f->user);
+	bind_archived(s, 2, f->archived);
+	if ((rc = bind_search(s, 3, f->search, &search)) == 0) {
+		sqlite3_bind_int64(s, 4, f->limit);
+		sqlite3_bind_int64(s, 5, f->offset);
+		rc = page_run(st, s, pg);
+	}
+	sqlite3_reset(s);
+	mt_free(search);
+	return rc;
+}
+
+static int
+list_open(struct store *st, const struct dialog_filter *f, struct page *pg)
+{
+	char *ids = NULL, *search = NULL;
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = open_ids(st, f, &ids)) != 0)
+		return rc;
+	if ((s = store_stmt(st, SQL_LIST_OPEN)) == NULL) {
+		mt_free(ids);
+		return MT_EIO;
+	}
+	store_bind_text(s, 1, f->user);
+	store_bind_text(s, 2, ids);
+	if ((rc = bind_search(s, 3, f->search, &search)) == 0) {
+		sqlite3_bind_int64(s, 4, f->limit);
+		sqlite3_bind_int64(s, 5, f->offset);
+		rc = page_run(st, s, pg);
+	}
+	sqlite3_reset(s);
+	mt_free(search);
+	mt_free(ids);
+	return rc;
+}
+
+/* Hands the page's items to *out. */
+static int
+page_out(struct page *pg, int rc, json_t **out)
+{
+	*out = NULL;
+	if (rc == 0)
+		*out = json_incref(pg->items);
+	page_free(pg);
+	return rc;
+}
+
+int
+store_dialog_list(struct store *st, const struct dialog_filter *f,
+    json_t **out)
+{
+	struct page pg;
+	int rc;
+
+	if ((rc = page_init(&pg)) != 0 || (rc = fold_register(st)) != 0)
+		return page_out(&pg, rc, out);
+	if (f->limit <= 0)
+		rc = 0;
+	else if (f->available)
+		rc = list_open(st, f, &pg);
+	else
+		rc = list_mine(st, f, &pg);
+	return page_out(&pg, rc, out);
+}
+
+/* C3/C4: the object's dialogs in the branches of f, up to limit (-1). */
+static int
+list_object(struct store *st, const struct dialog_filter *f, long limit,
+    struct page *pg)
+{
+	char *ids = NULL, *search = NULL;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (f->available && (rc = open_ids(st, f, &ids)) != 0)
+		return rc;
+	if ((s = store_stmt(st, SQL_LIST_OBJECT)) == NULL) {
+		mt_free(ids);
+		return MT_EIO;
+	}
+	store_bind_text(s, 1, f->user);
+	store_bind_text(s, 2, f->object_type);
+	store_bind_text(s, 3, f->object_id);
+	sqlite3_bind_int(s, 4, f->participating);
+	bind_archived(s, 5, f->archived);
+	store_bind_text(s, 6, ids ? ids : "[]");
+	if ((rc = bind_search(s, 7, f->search, &search)) == 0) {
+		sqlite3_bind_int64(s, 8, limit);
+		rc = page_run(st, s, pg);
+	}
+	sqlite3_reset(s);
+	mt_free(search);
+	mt_free(ids);
+	return rc;
+}
+
+int
+store_dialog_list_by_object(struct store *st, const struct dialog_filter *f,
+    json_t **out)
+{
+	struct page pg;
+	int rc;
+
+	if ((rc = page_init(&pg)) == 0 && (rc = fold_register(st)) == 0)
+		rc = list_object(st, f, -1, &pg);
+	return page_out(&pg, rc, out);
+}
+
+int
+store_dialog_by_object(struct store *st, const struct dialog_filter *f,
+    json_t **out)
+{
+	struct dialog_filter one = *f;
+	json_t *items = NULL;
+	struct page pg;
+	int rc;
+
+	one.participating = true;
+	one.available = f->scopes != NULL;
+	one.archived = -1;
+	one.search = NULL;
+	if ((rc = page_init(&pg)) == 0 && (rc = fold_register(st)) == 0)
+		rc = list_object(st, &one, 1, &pg);
+	if ((rc = page_out(&pg, rc, &items)) != 0)
+		return rc;
+	*out = json_incref(json_array_get(items, 0));
+	json_decref(items);
+	return 0;
+}
+
+/* --- C2 ------------------------------------------------------------------ */
+
+/* The C2 item from a SQL_DIALOG_ONE row (§6.2): reduced field sets. */
+static json_t *
+present_one(sqlite3_stmt *s, bool mine)
+{
+	json_t *o = json_object();
+
+	if (o == NULL || present_dialog(o, s, 0) != 0 ||
+	    (mine && json_add_int(o, "participants_count",
+	    sqlite3_column_int64(s, DIALOG_NCOLS)) != 0) ||
+	    json_add_bool(o, "i_am_participant", mine) != 0 ||
+	    json_add_bool(o, "can_join", !mine) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* Reads the dialog: *item NULL when it does not exist. */
+static int
+dialog_one(struct store *st, const char *dialog_id, const char *user,
+    json_t **item, bool *mine)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_DIALOG_ONE);
+	int rc;
+
+	*item = NULL;
+	if (s == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, dialog_id);
+	store_bind_text(s, 2, user);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*mine = sqlite3_column_int(s, DIALOG_NCOLS + 1) != 0;
+		*item = present_one(s, *mine);
+		rc = *item ? 0 : MT_ENOMEM;
+	} else
+		rc = rc == SQLITE_DONE ? 0 : store_rc(st, rc, __func__);
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* The participants of one item, always present ("always" in §4.4). */
+static int
+one_participants(struct store *st, const char *dialog_id, json_t *item)
+{
+	struct page pg;
+	int rc;
+
+	if ((rc = page_init(&pg)) == 0 &&
+	    json_object_set(pg.index, dialog_id, item) != 0)
+		rc = MT_ENOMEM;
+	if (rc == 0)
+		rc = page_participants(st, &pg);
+	if (rc == 0 && json_object_get(item, "participants") == NULL)
+		rc = json_add_new(item, "participants", json_array());
+	page_free(&pg);
+	return rc;
+}
+
+int
+store_dialog_get(struct store *st, const char *dialog_id, const char *user,
+    const struct scope_set *scopes, json_t **out, enum dialog_result *res)
+{
+	json_t *item;
+	bool mine = false, ok;
+	int rc;
+
+	*out = NULL;
+	if ((rc = dialog_one(st, dialog_id, user, &item, &mine)) != 0)
+		return rc;
+	*res = DIALOG_NOT_FOUND;
+	if (item == NULL)
+		return 0;
+	if (mine)
+		rc = one_participants(st, dialog_id, item);
+	else if ((rc = scope_access(st, dialog_id, scopes, &ok)) == 0 && !ok) {
+		*res = DIALOG_NO_ACCESS;
+		json_decref(item);
+		return 0;
+	}
+	if (rc != 0) {
+		json_decref(item);
+		return rc;
+	}
+	*res = DIALOG_OK;
+	*out = item;
+	return 0;
+}
+
+/* --- C13 ----------------------------------------------------------------- */
+
+/* S6: what a potential participant sees of a participant. */
+static const char *const hidden_fields[] = {
+	"notifications_enabled", "last_read_message_id", "unread_count",
+	"is_archived", "is_pinned",
+};
+
+static json_t *
+present_member(sqlite3_stmt *s, bool mine)
+{
+	json_t *o = present_participant(s, 0, !mine);
+	size_t i, n = sizeof(hidden_fields) / sizeof(hidden_fields[0]);
+
+	if (o == NULL)
+		return NULL;
+	for (i = 0; !mine && i < n; i++)
+		json_object_del(o, hidden_fields[i]);
+	if (json_add_bool(o, "is_online",
+	    sqlite3_column_int(s, PARTICIPANT_NCOLS) != 0) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static int
+members(struct store *st, const char *dialog_id, bool mine,
+    int64_t online_since, json_t *arr)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_PARTICIPANTS);
+	int rc, err = 0;
+
+	if (s == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, dialog_id);
+	sqlite3_bind_int64(s, 2, online_since);
+	while (err == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (json_array_append_new(arr, present_member(s, mine)) != 0)
+			err = MT_ENOMEM;
+	sqlite3_reset(s);
+	if (err != 0)
+		return err;
+	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, __func__);
+}
+
+int
+store_dialog_participants(struct store *st, const char *dialog_id,
+    const char *user, const struct scope_set *scopes, int64_t online_since,
+    json_t **out, enum dialog_result *res)
+{
+	bool mine, ok = false;
+	json_t *arr;
+	int rc;
+
+	*out = NULL;
+	*res = DIALOG_NO_ACCESS;
+	if ((rc = store_participant_exists(st, dialog_id, user, &mine)) != 0 ||
+	    (!mine && (rc = scope_access(st, dialog_id, scopes, &ok)) != 0))
+		return rc;
+	if (!mine && !ok)
+		return 0;
+	if ((arr = json_array()) == NULL)
+		return MT_ENOMEM;
+	if ((rc = members(st, dialog_id, mine, online_since, arr)) != 0) {
+		json_decref(arr);
+		return rc;
+	}
+	*res = DIALOG_OK;
+	*out = arr;
+	return 0;
+}
+
+/* --- C5 join ------------------------------------------------------------- */
+
+/* Checks 1–4 of §6.5, in order, inside the transaction. */
+static int
+join_checks(struct store *st, struct dialog_join *j, enum dialog_result *res)
+{
+	bool exists, ok;
+	int rc;
+
+	if ((rc = store_dialog_exists(st, j->dialog_id, &exists)) != 0)
+		return rc;
+	*res = DIALOG_NOT_FOUND;
+	if (!exists)
+		return 0;
+	if ((rc = store_participant_exists(st, j->dialog_id, j->user,
+	    &exists)) != 0)
+		return rc;
+	*res = DIALOG_ALREADY;
+	if (exists)
+		return 0;
+	if ((rc = scope_access(st, j->dialog_id, j->scopes, &ok)) != 0)
+		return rc;
+	*res = DIALOG_NO_ACCESS;
+	if (!ok)
+		return 0;
+	*res = DIALOG_INVALID;
+	if (!valid_profile(j->display_name, j->company, j->email, j->phone,
+	    j->msg, sizeof(j->msg)))
+		return 0;
+	if (strlen(j->user) > USER_ID_MAX) {
+		snprintf(j->msg, sizeof(j->msg), "user_id exceeds maximum "
+		    "length of %d characters", USER_ID_MAX);
+		return 0;
+	}
+	*res = DIALOG_OK;
+	return 0;
+}
+
+/* The participant row; a key conflict means a concurrent join won (F4). */
+static int
+join_insert(struct store *st, const struct dialog_join *j,
+    enum dialog_result *res)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_JOIN_INSERT);
+	int rc;
+
+	if (s == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, j->dialog_id);
+	store_bind_text(s, 2, j->user);
+	sqlite3_bind_int64(s, 3, tm_now_us());
+	store_bind_text(s, 4, j->display_name);
+	store_bind_text(s, 5, j->company ? j->company : "");
+	store_bind_text(s, 6, j->email);
+	store_bind_text(s, 7, j->phone);
+	rc = store_exec_stmt(st, s, __func__);
+	if (rc == MT_ECONFLICT) {
+		*res = DIALOG_ALREADY;
+		return 0;
+	}
+	return rc;
+}
+
+static int
+join_write(struct store *st, struct dialog_join *j, enum dialog_result *res)
+{
+	struct msg_row row;
+	json_t *content;
+	int rc;
+
+	if ((rc = join_insert(st, j, res)) != 0 || *res != DIALOG_OK)
+		return rc;
+	content = json_pack("{s:s,s:s,s:s}", "company",
+	    j->company ? j->company : "", "event", "participant_joined",
+	    "name", j->display_name);
+	if (content == NULL)
+		return MT_ENOMEM;
+	/*
+	 * participant.joined first: consumers that track membership in log
+	 * order (the bridge) then count the joiner in for the system
+	 * message that announces them, as the database does.
+	 */
+	if ((rc = event_participant_joined(st, j->dialog_id, j->user, NULL))
+	    == 0)
+		rc = store_system_message(st, j->dialog_id, content, true,
+		    &row, &j->seq);
+	json_decref(content);
+	return rc;
+}
+
+/* Commits when rc is 0 and res OK, else rolls back. */
+static int
+finish_tx(struct store *st, int rc, enum dialog_result res)
+{
+	if (rc != 0 || res != DIALOG_OK) {
+		store_rollback(st);
+		return rc;
+	}
+	return store_commit(st);
+}
+
+int
+store_dialog_join(struct store *st, struct dialog_join *j,
+    enum dialog_result *res)
+{
+	int rc;
+
+	j->seq = 0;
+	j->msg[0] = '\0';
+	*res = DIALOG_NOT_FOUND;
+	if ((rc = store_begin(st)) != 0)
+		return rc;
+	if ((rc = join_checks(st, j, res)) == 0 && *res == DIALOG_OK)
+		rc = join_write(st, j, res);
+	return finish_tx(st, rc, *res);
+}
+
+/* --- C6 leave ------------------------------------------------------------ */
+
+/* The caller's display name (*name NULL if none); *found if a row. */
+static int
+leaver_name(struct store *st, const char *dialog_id, const char *user,
+    char **name, bool *found)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_PARTICIPANT_NAME);
+	int rc, oom = 0;
+
+	*name = NULL;
+	*found = false;
+	if (s == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, dialog_id);
+	store_bind_text(s, 2, user);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*found = true;
+		*name = store_col_dup(s, 0, &oom);
+	}
+	sqlite3_reset(s);
+	if (oom)
+		return MT_ENOMEM;
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
+	    store_rc(st, rc, __func__);
+}
+
+/*
+ * The system message (F20) while the leaver is still a participant — so
+ * they receive it too, in the database's view and in log order — then the
+ * row goes, then participant.left.
+ */
+static int
+leave_write(struct store *st, const char *dialog_id, const char *user,
+    const char *name, int64_t *seq)
+{
+	sqlite3_stmt *s;
+	struct msg_row row;
+	json_t *content;
+	int rc;
+
+	content = json_pack("{s:s,s:s}", "event", "participant_left", "name",
+	    name ? name : user);
+	if (content == NULL)
+		return MT_ENOMEM;
+	rc = store_system_message(st, dialog_id, content, true, &row, NULL);
+	json_decref(content);
+	if (rc != 0)
+		return rc;
+	if ((s = store_stmt(st, SQL_PARTICIPANT_DELETE)) == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, dialog_id);
+	store_bind_text(s, 2, user);
+	if ((rc = store_exec_stmt(st, s, __func__)) != 0)
+		return rc;
+	return event_participant_left(st, dialog_id, user, seq);
+}
+
+int
+store_dialog_leave(struct store *st, const char *dialog_id, const char *user,
+    int64_t *seq, enum dialog_result *res)
+{
+	char *name = NULL;
+	bool exists;
+	int rc;
+
+	*seq = 0;
+	*res = DIALOG_NOT_FOUND;
+	if ((rc = store_begin(st)) != 0)
+		return rc;
+	if ((rc = store_dialog_exists(st, dialog_id, &exists)) == 0 &&
+	    exists) {
+		rc = leaver_name(st, dialog_id, user, &name, &exists);
+		*res = exists ? DIALOG_OK : DIALOG_NOT_PARTICIPANT;
+	}
+	if (rc == 0 && *res == DIALOG_OK)
+		rc = leave_write(st, dialog_id, user, name, seq);
+	mt_free(name);
+	return finish_tx(st, rc, *res);
+}
+
+/* --- C7–C11 -------------------------------------------------------------- */
+
+int
+store_dialog_set_flag(struct store *st, const char *dialog_id,
+    const char *user, enum dialog_flag flag, bool on,
+    enum dialog_result *res)
+{
+	const char *sql = flag == DIALOG_FLAG_ARCHIVED ? SQL_SET_ARCHIVED :
+	    flag == DIALOG_FLAG_PINNED ? SQL_SET_PINNED : SQL_SET_NOTIFY;
+	sqlite3_stmt *s;
+	int rc;
+
+	*res = DIALOG_NOT_PARTICIPANT;
+	if ((rc = store_begin(st)) != 0)
+		return rc;
+	if ((s = store_stmt(st, sql)) == NULL) {
+		store_rollback(st);
+		return MT_EIO;
+	}
+	store_bind_text(s, 1, dialog_id);
+	store_bind_text(s, 2, user);
+	sqlite3_bind_int(s, 3, on);
+	if (flag == DIALOG_FLAG_ARCHIVED)
+		sqlite3_bind_int64(s, 4, tm_now_us());
+	if ((rc = store_exec_stmt(st, s, __func__)) == 0 &&
+	    sqlite3_changes(st->db) > 0)
+		*res = DIALOG_OK;
+	return finish_tx(st, rc, *res);
+}

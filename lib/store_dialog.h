@@ -1,0 +1,130 @@
+/*
+ * store_dialog.h — the statements behind the dialog endpoints of the Chat
+ * API (API.md §6.1–6.9, §6.11): dialog lists and single dialogs as the
+ * JSON items of §4.3/§4.4, join and leave with their system messages and
+ * events, the per-user flags, and the participant list of C13.
+ *
+ * Reads return JSON built here; writes run in one BEGIN IMMEDIATE
+ * transaction with their change-log rows. Expected outcomes (no such
+ * dialog, not a participant, ...) come back as an enum dialog_result; the
+ * return value is 0 or an MT_E* failure.
+ */
+#ifndef MT_STORE_DIALOG_H
+#define MT_STORE_DIALOG_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "valid.h"
+
+struct scope_set;
+struct store;
+
+enum dialog_result {
+	DIALOG_OK = 0,
+	DIALOG_NOT_FOUND,	/* no such dialog */
+	DIALOG_NO_ACCESS,	/* neither participant nor scope access */
+	DIALOG_NOT_PARTICIPANT,	/* the caller has no participant row */
+	DIALOG_ALREADY,		/* join: already a participant */
+	DIALOG_INVALID,		/* join: the profile fails §8.1 */
+};
+
+/* What a dialog list selects (C1, C3, C4). */
+struct dialog_filter {
+	const char	*user;		/* acting user */
+	const struct scope_set *scopes;	/* NULL: no scope information */
+	const char	*object_type;	/* C3, C4; NULL for C1 */
+	const char	*object_id;
+	const char	*search;	/* NULL or "": no filter (F21) */
+	int		 archived;	/* -1 either, 0 or 1: the caller's flag */
+	bool		 participating;	/* the caller's own dialogs */
+	bool		 available;	/* dialogs open to the caller's scopes */
+	long		 limit;		/* C1 page (0..100), offset >= 0 */
+	long		 offset;
+};
+
+/*
+ * C1 (§6.1, F6, F7, F21): exactly one of f->participating and
+ * f->available; *out gets a new array of dialog list items, pinned first
+ * (participating), then by last activity newest first, then by id.
+ * Available dialogs need f->scopes (the handler checks).
+ */
+int	store_dialog_list(struct store *st, const struct dialog_filter *f,
+	    json_t **out);
+
+/*
+ * C4 (§6.4, F7, F8): every dialog of the object in the enabled branches,
+ * newest created first; *out gets a new array.
+ */
+int	store_dialog_list_by_object(struct store *st,
+	    const struct dialog_filter *f, json_t **out);
+
+/*
+ * C3 (§6.3, F7, F9): the newest accessible dialog of the object as a new
+ * list item, or *out NULL when there is none.
+ */
+int	store_dialog_by_object(struct store *st, const struct dialog_filter *f,
+	    json_t **out);
+
+/*
+ * C2 (§6.2): *res DIALOG_OK with *out a new item (participant or potential
+ * participant shape), DIALOG_NOT_FOUND or DIALOG_NO_ACCESS.
+ */
+int	store_dialog_get(struct store *st, const char *dialog_id,
+	    const char *user, const struct scope_set *scopes, json_t **out,
+	    enum dialog_result *res);
+
+/*
+ * C13 (§6.11, S6): *res DIALOG_OK with *out a new array of participants
+ * (with is_online: presence last seen at or after online_since, in
+ * microseconds), or DIALOG_NO_ACCESS (also for a missing dialog).
+ */
+int	store_dialog_participants(struct store *st, const char *dialog_id,
+	    const char *user, const struct scope_set *scopes,
+	    int64_t online_since, json_t **out, enum dialog_result *res);
+
+struct dialog_join {
+	const char	*dialog_id;
+	const char	*user;
+	const struct scope_set *scopes;
+	const char	*display_name;	/* the C5 body; NULL: absent */
+	const char	*company;
+	const char	*email;
+	const char	*phone;
+	char		 msg[VALID_MSG_LEN];	/* out: DIALOG_INVALID message */
+	int64_t		 seq;		/* out: seq of the last event */
+};
+
+/*
+ * C5 (§6.5, F4, F15): checks in the order of §6.5 inside the transaction —
+ * DIALOG_NOT_FOUND, DIALOG_ALREADY, DIALOG_NO_ACCESS, DIALOG_INVALID (with
+ * j->msg) — then inserts the participant, the participant_joined system
+ * message (message.new) and participant.joined. j->seq gets the last seq.
+ */
+int	store_dialog_join(struct store *st, struct dialog_join *j,
+	    enum dialog_result *res);
+
+/*
+ * C6 (§6.6, S5, F20): DIALOG_NOT_FOUND, DIALOG_NOT_PARTICIPANT (nothing
+ * written), or the row deleted with the participant_left system message
+ * (message.new) and participant.left; *seq gets the last seq.
+ */
+int	store_dialog_leave(struct store *st, const char *dialog_id,
+	    const char *user, int64_t *seq, enum dialog_result *res);
+
+enum dialog_flag {
+	DIALOG_FLAG_ARCHIVED,		/* unarchiving also sets unarchived_at */
+	DIALOG_FLAG_PINNED,
+	DIALOG_FLAG_NOTIFICATIONS,
+};
+
+/*
+ * C7–C11: sets one of the caller's flags (idempotent, no events);
+ * DIALOG_NOT_PARTICIPANT when the caller has no row (or no such dialog).
+ */
+int	store_dialog_set_flag(struct store *st, const char *dialog_id,
+	    const char *user, enum dialog_flag flag, bool on,
+	    enum dialog_result *res);
+
+#endif

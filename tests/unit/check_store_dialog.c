@@ -1,0 +1,346 @@
+/*
+ * check_store_dialog.c — unit tests of lib/store_dialog.c on a real SQLite
+ * file: list selection and order, scope matching through the value index,
+ * Unicode case folding of search, the outcomes of join/leave/flags, and
+ * every allocation failure of each call (fault injection): a failing call
+ * returns an error, leaves no transaction open and no row behind, and
+ * leaks nothing.
+ * SPDX-License-Identifier: MIT
+ */
+#include <check.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "err.h"
+#include "json.h"
+#include "log.h"
+#include "mem.h"
+#include "scope.h"
+#include "store.h"
+#include "store_common.h"
+#include "store_dialog.h"
+#include "store_manage.h"
+#include "testutil.h"
+#include "tm.h"
+
+static struct store *st;
+static char D1[40], D2[40], D3[40];	/* the fixture dialogs */
+
+static struct store *
+open_init(void)
+{
+	struct store_opts o = {
+		.create = true, .allow_old = true, .busy_timeout_ms = 5000,
+	};
+	char path[PATH_MAX], err[STORE_ERR_LEN];
+	struct store *s;
+	int applied;
+
+	o.path = tu_path(path, tu_dir, "mtchat.db");
+	ck_assert_msg(store_open(&s, &o, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(store_migrate(s, &applied, err, sizeof(err)) == 0, "%s",
+	    err);
+	return s;
+}
+
+/* M1 through the management store; copies the new id into id. */
+static void
+create(char *id, const char *type, const char *title,
+    const struct participant_in *p, size_t n, const char *scopes)
+{
+	struct dialog_in in = {
+		.object_id = "o", .object_type = type, .title = title,
+		.participants = p, .nparticipants = n,
+	};
+	json_t *sc = scopes ? json_loads(scopes, 0, NULL) : NULL, *d;
+	int64_t seq;
+
+	in.scopes = sc;
+	ck_assert_int_eq(store_manage_create(st, &in, &d, &seq), 0);
+	snprintf(id, 40, "%s", json_string_value(json_object_get(d, "id")));
+	json_decref(d);
+	json_decref(sc);
+}
+
+static void
+setup(void)
+{
+	static const struct participant_in ab[] = {
+		{ "alice", "Alice", "Ёлки Über", NULL, NULL },
+		{ "bob", "Bob", NULL, NULL, NULL },
+	};
+	static const struct participant_in a[] = {
+		{ "alice", "Alice", NULL, NULL, NULL },
+	};
+
+	tu_setup();
+	st = open_init();
+	create(D1, "t", "Tender", ab, 2,
+	    "[{\"scope_level0\":[\"tenant-a\"],\"scope_level2\":[\"r\"]}]");
+	create(D2, "t", "100% Wild_card", NULL, 0, "[{}]");
+	create(D3, "u", NULL, a, 1, NULL);
+}
+
+static void
+teardown(void)
+{
+	store_close(st);
+	tu_teardown();
+}
+
+static struct scope_set *
+scopes(const char *text)
+{
+	json_t *v = json_loads(text, 0, NULL);
+	struct scope_set *s;
+
+	ck_assert_int_eq(scope_from_json(v, &s), 0);
+	json_decref(v);
+	return s;
+}
+
+/* The ids of a list as "1 3" (fixture numbers), or "" when empty. */
+static void
+ids(const json_t *arr, char *out, size_t len)
+{
+	const char *names[] = { D1, D2, D3 };
+	const json_t *v;
+	size_t i, k;
+
+	*out = '\0';
+	json_array_foreach(arr, i, v)
+		for (k = 0; k < 3; k++)
+			if (strcmp(json_string_value(json_object_get(v, "id")),
+			    names[k]) == 0)
+				snprintf(out + strlen(out), len - strlen(out),
+				    "%s%zu", *out ? " " : "", k + 1);
+}
+
+static void
+list_is(const struct dialog_filter *f, const char *want)
+{
+	char got[64];
+	json_t *arr;
+
+	ck_assert_int_eq(store_dialog_list(st, f, &arr), 0);
+	ids(arr, got, sizeof(got));
+	json_decref(arr);
+	ck_assert_str_eq(got, want);
+}
+
+START_TEST(list_mine_ignores_scopes)
+{
+	struct scope_set *s = scopes("{\"scope_level0\":[\"x\"]}");
+	struct dialog_filter f = {
+		.user = "alice", .scopes = s, .archived = -1,
+		.participating = true, .limit = 50,
+	};
+
+	list_is(&f, "3 1");
+	f.limit = 1;
+	f.offset = 1;
+	list_is(&f, "1");
+	f.limit = 0;
+	list_is(&f, "");
+	scope_set_free(s);
+}
+END_TEST
+
+START_TEST(list_open_matches_scopes)
+{
+	struct scope_set *a = scopes("{\"scope_level0\":[\"tenant-a\"]}");
+	struct scope_set *ar = scopes("{\"scope_level0\":[\"tenant-a\"],"
+	    "\"scope_level2\":[\"q\",\"r\"]}");
+	struct dialog_filter f = {
+		.user = "erin", .archived = -1, .available = true, .limit = 50,
+	};
+
+	f.scopes = a;
+	list_is(&f, "2");
+	f.scopes = ar;
+	list_is(&f, "2 1");
+	f.user = "bob";		/* never one's own dialogs */
+	list_is(&f, "2");
+	scope_set_free(a);
+	scope_set_free(ar);
+}
+END_TEST
+
+START_TEST(search_folds_unicode_and_is_literal)
+{
+	struct dialog_filter f = {
+		.user = "alice", .archived = -1, .participating = true,
+		.limit = 50,
+	};
+	struct scope_set *none = scopes("{}");
+	struct dialog_filter o = {
+		.user = "erin", .scopes = none, .archived = -1,
+		.available = true, .limit = 50,
+	};
+
+	f.search = "ЁЛКИ üBER";
+	list_is(&f, "1");
+	f.search = "tender";
+	list_is(&f, "1");
+	f.search = "%";
+	list_is(&f, "");
+	f.search = "";
+	list_is(&f, "3 1");
+	o.search = "0% w";
+	list_is(&o, "2");
+	o.search = "d_c";
+	list_is(&o, "2");
+	o.search = "d%c";
+	list_is(&o, "");
+	scope_set_free(none);
+}
+END_TEST
+
+START_TEST(outcomes)
+{
+	struct scope_set *s = scopes("{\"scope_level0\":[\"tenant-a\"],"
+	    "\"scope_level2\":[\"r\"]}");
+	struct dialog_join j = {
+		.dialog_id = D1, .user = "alice", .scopes = s,
+		.display_name = "A", .company = "",
+	};
+	enum dialog_result res;
+	int64_t seq;
+
+	ck_assert_int_eq(store_dialog_join(st, &j, &res), 0);
+	ck_assert_int_eq(res, DIALOG_ALREADY);
+	j.user = "carol";
+	j.dialog_id = D3;
+	ck_assert_int_eq(store_dialog_join(st, &j, &res), 0);
+	ck_assert_int_eq(res, DIALOG_NO_ACCESS);
+	j.dialog_id = D1;
+	j.display_name = " ";
+	ck_assert_int_eq(store_dialog_join(st, &j, &res), 0);
+	ck_assert_int_eq(res, DIALOG_INVALID);
+	ck_assert_str_eq(j.msg, "display_name is required");
+	j.display_name = "Carol";
+	ck_assert_int_eq(store_dialog_join(st, &j, &res), 0);
+	ck_assert_int_eq(res, DIALOG_OK);
+	ck_assert_int_gt(j.seq, 0);
+	ck_assert_int_eq(store_dialog_leave(st, D1, "nobody", &seq, &res), 0);
+	ck_assert_int_eq(res, DIALOG_NOT_PARTICIPANT);
+	ck_assert_int_eq(store_dialog_leave(st, D1, "carol", &seq, &res), 0);
+	ck_assert_int_eq(res, DIALOG_OK);
+	ck_assert_int_eq(store_dialog_set_flag(st, D1, "carol",
+	    DIALOG_FLAG_PINNED, true, &res), 0);
+	ck_assert_int_eq(res, DIALOG_NOT_PARTICIPANT);
+	ck_assert_int_eq(store_dialog_set_flag(st, D1, "bob",
+	    DIALOG_FLAG_ARCHIVED, false, &res), 0);
+	ck_assert_int_eq(res, DIALOG_OK);
+	ck_assert(!store_in_tx(st));
+	scope_set_free(s);
+}
+END_TEST
+
+/*
+ * Runs call with the 1st, 2nd, ... allocation failing until it succeeds;
+ * every failure must be an error with no transaction left open.
+ */
+#define FAULTS(call) do {						\
+	long n_;							\
+	int rc_ = -1;							\
+	for (n_ = 1; n_ < 5000 && rc_ != 0; n_++) {			\
+		mem_fail_after(n_);					\
+		rc_ = (call);						\
+		mem_fail_after(0);					\
+		ck_assert_int_le(rc_, 0);				\
+		ck_assert(!store_in_tx(st));				\
+	}								\
+	ck_assert_int_eq(rc_, 0);					\
+	ck_assert_int_gt(n_, 2);	/* some allocation did fail */	\
+} while (0)
+
+START_TEST(reads_under_allocation_failures)
+{
+	struct scope_set *s = scopes("{\"scope_level0\":[\"tenant-a\"],"
+	    "\"scope_level2\":[\"r\"]}");
+	struct dialog_filter f = {
+		.user = "alice", .scopes = s, .archived = -1,
+		.participating = true, .limit = 50, .search = "d",
+		.object_type = "t", .object_id = "o",
+	};
+	enum dialog_result res;
+	json_t *out = NULL;
+
+	FAULTS((json_decref(out), out = NULL,
+	    store_dialog_list(st, &f, &out)));
+	ck_assert_uint_eq(json_array_size(out), 1);
+	f.participating = false;
+	f.available = true;
+	f.user = "erin";
+	FAULTS((json_decref(out), out = NULL,
+	    store_dialog_list(st, &f, &out)));
+	ck_assert_uint_eq(json_array_size(out), 2);
+	f.user = "alice";
+	f.participating = true;
+	FAULTS((json_decref(out), out = NULL,
+	    store_dialog_list_by_object(st, &f, &out)));
+	ck_assert_uint_eq(json_array_size(out), 2);
+	FAULTS((json_decref(out), out = NULL,
+	    store_dialog_by_object(st, &f, &out)));
+	ck_assert_ptr_nonnull(out);
+	FAULTS((json_decref(out), out = NULL,
+	    store_dialog_get(st, D1, "alice", s, &out, &res)));
+	FAULTS((json_decref(out), out = NULL,
+	    store_dialog_participants(st, D1, "erin", s, 0, &out, &res)));
+	ck_assert_uint_eq(json_array_size(out), 2);
+	json_decref(out);
+	scope_set_free(s);
+}
+END_TEST
+
+START_TEST(writes_under_allocation_failures)
+{
+	struct scope_set *s = scopes("{\"scope_level0\":[\"tenant-a\"],"
+	    "\"scope_level2\":[\"r\"]}");
+	struct dialog_join j = {
+		.dialog_id = D1, .user = "carol", .scopes = s,
+		.display_name = "Carol", .company = "C",
+	};
+	enum dialog_result res;
+	bool in;
+	int64_t seq;
+
+	FAULTS(store_dialog_join(st, &j, &res));
+	ck_assert_int_eq(res, DIALOG_OK);
+	ck_assert_int_eq(store_participant_exists(st, D1, "carol", &in), 0);
+	ck_assert(in);
+	FAULTS(store_dialog_leave(st, D1, "carol", &seq, &res));
+	ck_assert_int_eq(res, DIALOG_OK);
+	ck_assert_int_eq(store_participant_exists(st, D1, "carol", &in), 0);
+	ck_assert(!in);
+	scope_set_free(s);
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite *s = suite_create("store_dialog");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tu_timeout(tc, 60);
+	tcase_add_test(tc, list_mine_ignores_scopes);
+	tcase_add_test(tc, list_open_matches_scopes);
+	tcase_add_test(tc, search_folds_unicode_and_is_literal);
+	tcase_add_test(tc, outcomes);
+	tcase_add_test(tc, reads_under_allocation_failures);
+	tcase_add_test(tc, writes_under_allocation_failures);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	json_init();
+	log_init("check_store_dialog", 0, 0);
+	return tu_run(suite());
+}
