@@ -222,6 +222,10 @@ extract_user(struct req *r, struct app *app)
 		reply_failure(r, rc);
 		return -1;
 	}
+	if (rc == MT_EINVAL) {	/* raw bytes that are not UTF-8 */
+		reply_error(r, 400, "BAD_REQUEST", "user_id is not valid UTF-8");
+		return -1;
+	}
 	if (app->cfg->jwt_enabled) {
 		if (rc == 0 && strcmp(given, r->user) != 0) {
 			mt_free(given);

@@ -35,6 +35,17 @@ big=$(head -c 4000 /dev/zero | tr '\0' 'a')
 mgmt POST /api/v1/management/dialogs "{\"x\":\"$big\"}"
 check_status 413 "body over the cap"
 
+# Identity extraction (API.md §3.1) before anything else.
+req GET /api/v1/dialogs
+check_status 400 "no user_id"
+check "no user_id message" "$(jqr .error.message)" "user_id query parameter required"
+req GET "/api/v1/dialogs?user_id="
+check "empty user_id message" "$(jqr .error.message)" "user_id cannot be empty"
+req GET "/api/v1/dialogs?user_id=$(printf '\377')"
+check_status 400 "user_id bytes that are not UTF-8"
+req GET "/api/v1/dialogs?user_id=%C3%A9l%C3%A8ve+1"
+check_status 200 "percent-encoded UTF-8 user_id"
+
 # Plain CGI: the same program answers one request from its environment.
 out=$(with_env env GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET \
 	REQUEST_URI=/health QUERY_STRING= "$MTCHAT_BUILD/mtchat.fcgi" </dev/null | tr -d '\r')
