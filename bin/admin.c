@@ -57,6 +57,14 @@ const struct admin_cmd admin_cmds[] = {
 	  "shown as (set)); exits 2 if the configuration is invalid.\n"
 	  "  --keys   every key with its type, default and meaning instead\n",
 	  admin_config },
+	{ "archive-inactive", "[--limit N] [--dry-run]",
+	  "Archives dialogs inactive for longer than ARCHIVE_AFTER_SECS for\n"
+	  "their participants (inactive: no message since, nor the participant's\n"
+	  "own unarchive), with one dialog.archived event per dialog to exactly\n"
+	  "those users. Run it from cron every 5 minutes; prints nothing.\n"
+	  "  --limit N   at most N dialogs per run (default 1000)\n"
+	  "  --dry-run   list what would be archived; change nothing\n",
+	  admin_archive_inactive },
 	{ NULL, NULL, NULL, NULL }
 };
 

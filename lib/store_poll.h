@@ -1,0 +1,50 @@
+/*
+ * store_poll.h — what the polling endpoint of mtchat.fcgi (GET
+ * /api/v1/events, API.md N3) reads: the change-log rows one user receives
+ * (the audience rules of lib/audience.c against the database's current
+ * membership), whether the database changed since a moment, and when the
+ * user was last seen.
+ */
+#ifndef MT_STORE_POLL_H
+#define MT_STORE_POLL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct store;
+
+#define POLL_BATCH	500	/* change-log rows examined per read */
+
+/* Where a read ended. */
+struct poll_pos {
+	int64_t	 cursor;	/* seq of the last row examined */
+	int	 examined;	/* rows examined */
+	bool	 resync;	/* the client must reload its state */
+};
+
+/*
+ * Appends to the JSON array events every change-log row after `after` that
+ * user receives, as its stored body with "seq" added, in seq order,
+ * examining at most max_rows rows. pos->cursor gets the seq of the last
+ * row examined (after, if none). Membership is read at the moment of the
+ * call (the bridge does the same with its in-memory membership).
+ *
+ * pos->resync is set, events emptied and pos->cursor set to the head of
+ * the log when the client cannot resume from `after`: rows after it were
+ * pruned (checked after the read, so a concurrent prune is never a silent
+ * gap), or `after` is beyond the head (another database, a restored
+ * backup). Returns 0 or an MT_E* code.
+ */
+int	store_poll_read(struct store *st, const char *user, int64_t after,
+	    int max_rows, json_t *events, struct poll_pos *pos);
+/*
+ * A number that changes whenever another connection committed to the
+ * database (PRAGMA data_version): the cheap "anything new?" of a held poll.
+ */
+int	store_poll_data_version(struct store *st, int64_t *version);
+/* When user was last seen online; *found false when offline. */
+int	store_poll_last_seen(struct store *st, const char *user,
+	    int64_t *last_seen, bool *found);
+
+#endif
