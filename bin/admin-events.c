@@ -182,6 +182,36 @@ events_prune(struct admin_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
+static void
+print_cursor(const char *name, int64_t seq, int64_t updated_at, void *arg)
+{
+	char when[TM_BUF];
+
+	(void)arg;
+	if (tm_format(updated_at, when, sizeof(when)) != 0)
+		snprintf(when, sizeof(when), "?");
+	printf("%s\t%lld\t%s\n", name, (long long)seq, when);
+}
+
+static int
+events_cursors(struct admin_ctx *ctx, int argc, char **argv)
+{
+	struct store *st;
+	int rc;
+
+	if (argc != 1 && !(argc == 3 && strcmp(argv[1], "--delete") == 0))
+		return admin_usage("events");
+	if (admin_open(ctx, &st, false, false) != 0)
+		return 1;
+	if (argc == 1)
+		rc = cursor_list(st, print_cursor, NULL);
+	else if ((rc = cursor_delete(st, argv[2])) == MT_ENOTFOUND)
+		fprintf(stderr, "mtchat-admin: no consumer named %s\n",
+		    argv[2]);
+	store_close(st);
+	return rc == 0 ? 0 : 1;
+}
+
 int
 admin_events(struct admin_ctx *ctx, int argc, char **argv)
 {
@@ -192,6 +222,8 @@ admin_events(struct admin_ctx *ctx, int argc, char **argv)
 		return events_tail(ctx, argc - 1, argv + 1);
 	if (strcmp(argv[1], "prune") == 0)
 		return events_prune(ctx, argc - 1, argv + 1);
+	if (strcmp(argv[1], "cursors") == 0)
+		return events_cursors(ctx, argc - 1, argv + 1);
 	fprintf(stderr, "mtchat-admin: events %s: unknown action\n", argv[1]);
 	return admin_usage(argv[0]);
 }

@@ -45,12 +45,14 @@ const struct admin_cmd admin_cmds[] = {
 	  "exist) with SQLite's online backup, while writers keep running.\n",
 	  admin_backup },
 	{ "events", "tail [--since SEQ] [--follow] | prune --keep DURATION "
-	  "[--force]",
+	  "[--force] | cursors [--delete NAME]",
 	  "tail    prints change-log rows after SEQ (default: from the start) as\n"
 	  "        JSON lines; --follow keeps waiting for new ones.\n"
 	  "prune   deletes rows older than DURATION (e.g. 90s, 30m, 24h, 7d, 2w)\n"
 	  "        that every registered consumer has passed; --force deletes\n"
-	  "        them even if a consumer has not.\n",
+	  "        them even if a consumer has not.\n"
+	  "cursors lists the registered consumers (name, seq, last update);\n"
+	  "        --delete forgets one, e.g. an uninstalled webhook sender.\n",
 	  admin_events },
 	{ "config", "[--keys]",
 	  "Prints every configuration key with its effective value (secrets\n"

@@ -229,6 +229,41 @@ changelog_prune(struct store *st, int64_t before_us, bool force,
 	return 0;
 }
 
+static const char SQL_CURSOR_LIST[] =
+	"SELECT name, seq, updated_at FROM cursors ORDER BY name";
+static const char SQL_CURSOR_DELETE[] =
+	"DELETE FROM cursors WHERE name = ?";
+
+int
+cursor_list(struct store *st,
+    void (*cb)(const char *, int64_t, int64_t, void *), void *arg)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((s = store_stmt(st, SQL_CURSOR_LIST)) == NULL)
+		return MT_EIO;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		cb((const char *)sqlite3_column_text(s, 0),
+		    sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2), arg);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, __func__);
+}
+
+int
+cursor_delete(struct store *st, const char *name)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((s = store_stmt(st, SQL_CURSOR_DELETE)) == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, name);
+	if ((rc = store_exec_stmt(st, s, __func__)) != 0)
+		return rc;
+	return sqlite3_changes(st->db) > 0 ? 0 : MT_ENOTFOUND;
+}
+
 int
 cursor_get(struct store *st, const char *name, int64_t *seq)
 {

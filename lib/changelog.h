@@ -58,4 +58,11 @@ int	cursor_get(struct store *st, const char *name, int64_t *seq);
 /* Sets a cursor; inside the caller's transaction if one is open. */
 int	cursor_set(struct store *st, const char *name, int64_t seq);
 
+/* Calls cb for every registered cursor, by name. */
+int	cursor_list(struct store *st,
+	    void (*cb)(const char *name, int64_t seq, int64_t updated_at,
+	    void *arg), void *arg);
+/* Forgets a consumer (e.g. an uninstalled one): MT_ENOTFOUND if unknown. */
+int	cursor_delete(struct store *st, const char *name);
+
 #endif

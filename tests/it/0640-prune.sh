@@ -68,6 +68,14 @@ check "since=3 now pruned: resync" "$(jqr '.data.events[0].type')" "resync"
 poll 5
 check "since=5: the rest" "$(jqr '[.data.events[].seq] | map(tostring) | join(",")')" "6,7"
 
+# --- an uninstalled consumer: list it, forget it, and the log can go
+set_cursor gone 2
+admin events cursors
+check "cursors listed" "$(printf '%s\n' "$OUT" | cut -f1,2 | tr '\t' ':' | tr '\n' ' ')" "gone:2 hooks:6 other:5 "
+admin events cursors --delete gone
+admin events cursors --delete gone
+check "deleting an unknown consumer fails" "$(printf '%s' "$ERR" | grep -c 'no consumer named gone')" "1"
+
 # --- --force ignores cursors
 admin events prune --keep 0 --force
 check "--force: exit 0, silent" "$RC $OUT$ERR" "0 "
