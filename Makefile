@@ -149,10 +149,12 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libmtchat.a
 	$(CC) $(ALL_CFLAGS) $(LIB_CFLAGS) $(FCGI_CFLAGS) $(LWS_CFLAGS) -o $@ $< \
 	    $(BUILD)/libmtchat.a $(FCGI_LIBS) $(LWS_LIBS) $(LIB_LIBS) -lm
 
-# Every test — unit and integration — on binaries built with ASan and UBSan.
+# Every test — unit and integration — on binaries built with ASan and UBSan;
+# the plain build is made too, for the valgrind test of the tools.
 check: deps
+	$(MAKE) all
 	$(MAKE) BUILD=build/asan SANITIZER=address,undefined all unit
-	sh tests/run.sh build/asan
+	MTCHAT_PLAIN_BUILD=$(abspath $(BUILD)) sh tests/run.sh build/asan
 
 asan: check
 

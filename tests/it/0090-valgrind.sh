@@ -1,0 +1,70 @@
+#!/bin/sh
+# 0090-valgrind.sh — the tools are valgrind-clean: mtchat-admin commands and
+# mtchat.fcgi (as plain CGI, one request per process, the same handlers as
+# under FastCGI) run under memcheck on the plain (non-sanitized) build, any
+# error or leak failing the test.
+set -u
+PLAIN=${MTCHAT_PLAIN_BUILD:-$MTCHAT_TOP/build}
+if ! command -v valgrind >/dev/null || [ ! -x "$PLAIN/mtchat.fcgi" ]; then
+	echo "skip: valgrind or the plain build ($PLAIN) missing"
+	exit 0
+fi
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+export MTCHAT_CONFIG=/dev/null MTCHAT_DB=$T/m.db MTCHAT_BRIDGE_SOCKET=$T/b.sock
+VG="valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect"
+pass=0 fail=0
+
+vg() {	# description command...
+	d=$1; shift
+	if $VG "$@" >"$T/out" 2>"$T/err"; then
+		pass=$((pass + 1))
+	else
+		rc=$?
+		if [ $rc -eq 99 ] || grep -q '==[0-9]*==' "$T/err"; then
+			fail=$((fail + 1)); echo "FAIL $d"; head -40 "$T/err"
+		else
+			pass=$((pass + 1))	# a non-zero exit the case expects
+		fi
+	fi
+}
+
+cgi() {	# description method uri [body]
+	d=$1 m=$2 u=$3 body=${4:-}
+	printf '%s' "$body" > "$T/body"
+	vg "$d" env GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD="$m" \
+	    REQUEST_URI="$u" QUERY_STRING="${u#*\?}" CONTENT_TYPE=application/json \
+	    CONTENT_LENGTH=${#body} HTTP_X_SCOPE_CONFIG=eyJzY29wZV9sZXZlbDAiOlsiYSJdfQ== \
+	    "$PLAIN/mtchat.fcgi" < "$T/body"
+}
+
+A=$PLAIN/mtchat-admin
+vg "admin init" "$A" init
+vg "admin stats" "$A" stats --json
+vg "admin config" "$A" config
+vg "admin bad config" env MTCHAT_SYNCHRONOUS=bad "$A" stats
+cgi health GET /health
+cgi "create dialog" POST /api/v1/management/dialogs \
+	'{"object_id":"o","object_type":"t","title":"T","participants":[{"user_id":"a","display_name":"A"},{"user_id":"b","display_name":"B","company":"C"}],"access_scopes":[{"scope_level0":["a"]}],"meta":{"k":[1,2]}}'
+D=$(sed -n 's/.*"id":"\([^"]*\)".*/\1/p' "$T/out" | head -1)
+cgi "bad json" POST /api/v1/management/dialogs '{"object_id":'
+cgi "list dialogs" GET "/api/v1/dialogs?user_id=a"
+cgi "available dialogs" GET "/api/v1/dialogs?user_id=z&type=available"
+cgi "join" POST "/api/v1/dialogs/$D/join?user_id=z" '{"display_name":"Z","company":""}'
+cgi "send" POST "/api/v1/dialogs/$D/messages?user_id=a" '{"content":"<p onclick=x>hi <a href=\"javascript:x\">l</a></p><script>x</script>"}'
+cgi "list messages" GET "/api/v1/dialogs/$D/messages?user_id=b&limit=10"
+cgi "participants" GET "/api/v1/dialogs/$D/participants?user_id=b"
+cgi "poll" GET "/api/v1/events?user_id=b&since=0"
+cgi "leave" POST "/api/v1/dialogs/$D/leave?user_id=z"
+cgi "manage get" GET "/api/v1/management/dialogs/$D"
+cgi "manage delete" DELETE "/api/v1/management/dialogs/$D"
+vg "admin events tail" "$A" events tail
+vg "admin check" "$A" check
+vg "admin backup" "$A" backup "$T/backup.db"
+vg "admin prune" "$A" events prune --keep 0 --force
+if [ -x "$PLAIN/mtchat-reaper" ]; then
+	vg "reaper" "$PLAIN/mtchat-reaper" --dry-run
+	vg "reaper" "$PLAIN/mtchat-reaper"
+fi
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
