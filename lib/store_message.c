@@ -1,0 +1,934 @@
+/*
+ * store_message.c — every SQL statement of the message endpoints: mark
+ * read (C12), list (C14), send (C15), get (C16), edit (C17), delete (C18).
+ *
+ * Unread counts follow one definition (F15): a participant's count is the
+ * number of other users' user messages after their read position, in id
+ * order. Each writer keeps that true incrementally: a send adds one for the
+ * others, a read recounts after the new position, a delete takes one off
+ * for those who had not read the message. Paging and its flags (F16) are
+ * answered from one read snapshot, so they describe one state of the dialog.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "err.h"
+#include "events.h"
+#include "json.h"
+#include "mem.h"
+#include "store_common.h"
+#include "store_int.h"
+#include "store_message.h"
+#include "tm.h"
+
+#define ATT_COLS	"a.message_id, a.id, a.filename, a.content_type," \
+			" a.size, a.width, a.height, a.thumbnail_s3_key"
+
+static const char SQL_READ_BEGIN[] = "BEGIN DEFERRED";
+static const char SQL_READ_END[] = "ROLLBACK";
+static const char SQL_READ_POS[] =
+	"SELECT last_read_message_id FROM participants"
+	" WHERE dialog_id = ? AND user_id = ?";
+static const char SQL_MSG_GET[] =
+	"SELECT " MESSAGE_COLS " FROM messages m"
+	" WHERE m.id = ? AND m.dialog_id = ?";
+static const char SQL_MSG_SENDER[] =
+	"SELECT sender_id FROM messages WHERE id = ? AND dialog_id = ?";
+static const char SQL_MSG_IN_DIALOG[] =
+	"SELECT 1 FROM messages WHERE id = ? AND dialog_id = ?";
+static const char SQL_KEY_USED[] =
+	"SELECT 1 FROM attachments WHERE s3_key = ?";
+static const char SQL_ATT_INSERT[] =
+	"INSERT INTO attachments (id, message_id, filename, content_type,"
+	" size, s3_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
+static const char SQL_ATT_OF_MSG[] =
+	"SELECT " ATT_COLS " FROM attachments a WHERE a.message_id = ?"
+	" ORDER BY a.created_at, a.id";
+static const char SQL_UNREAD_OTHERS[] =
+	"UPDATE participants SET unread_count = unread_count + 1"
+	" WHERE dialog_id = ? AND user_id <> ?";
+static const char SQL_ARCHIVED[] =
+	"SELECT user_id FROM participants WHERE dialog_id = ? AND is_archived"
+	" ORDER BY user_id";
+static const char SQL_UNARCHIVE[] =
+	"UPDATE participants SET is_archived = 0"
+	" WHERE dialog_id = ? AND is_archived";
+static const char SQL_SENDER_READ[] =
+	"UPDATE participants SET unread_count = 0, last_read_message_id = ?"
+	" WHERE dialog_id = ? AND user_id = ?";
+static const char SQL_HISTORY_ADD[] =
+	"INSERT INTO message_edits (id, message_id, old_content, edited_at)"
+	" SELECT ?, id, content, ? FROM messages WHERE id = ?";
+static const char SQL_MSG_UPDATE[] =
+	"UPDATE messages SET content = ?, last_edited_at = ? WHERE id = ?";
+/* Those who had not read it: position unset or before it (F15). */
+static const char SQL_UNREAD_UNDO[] =
+	"UPDATE participants SET unread_count = unread_count - 1"
+	" WHERE dialog_id = ?1 AND user_id <> ?2 AND unread_count > 0"
+	" AND (last_read_message_id IS NULL OR last_read_message_id < ?3)";
+static const char SQL_MSG_DELETE[] =
+	"DELETE FROM messages WHERE id = ?";
+static const char SQL_DIALOG_LAST[] =
+	"UPDATE dialogs SET last_message_at = (SELECT sent_at FROM messages"
+	" WHERE dialog_id = ?1 ORDER BY id DESC LIMIT 1) WHERE id = ?1";
+static const char SQL_READ_SET[] =
+	"UPDATE participants SET last_read_message_id = ?1,"
+	" unread_count = (SELECT count(*) FROM messages WHERE dialog_id = ?2"
+	" AND id > ?1 AND message_type = 'user' AND sender_id <> ?3)"
+	" WHERE dialog_id = ?2 AND user_id = ?3";
+static const char SQL_HISTORY[] =
+	"SELECT id, old_content, edited_at FROM message_edits"
+	" WHERE message_id = ? ORDER BY edited_at, id";
+
+/* Pages: the bound anchor is ?2, the limit ?3 (?2 for the latest). */
+static const char SQL_PAGE_LATEST[] =
+	"SELECT " MESSAGE_COLS " FROM messages m WHERE m.dialog_id = ?1"
+	" ORDER BY m.id DESC LIMIT ?2";
+static const char SQL_PAGE_BEFORE[] =
+	"SELECT " MESSAGE_COLS " FROM messages m WHERE m.dialog_id = ?1"
+	" AND m.id < ?2 ORDER BY m.id DESC LIMIT ?3";
+static const char SQL_PAGE_AFTER[] =
+	"SELECT " MESSAGE_COLS " FROM messages m WHERE m.dialog_id = ?1"
+	" AND m.id > ?2 ORDER BY m.id LIMIT ?3";
+static const char SQL_PAGE_FROM[] =
+	"SELECT " MESSAGE_COLS " FROM messages m WHERE m.dialog_id = ?1"
+	" AND m.id >= ?2 ORDER BY m.id LIMIT ?3";
+static const char SQL_PAGE_ATT[] =
+	"SELECT " ATT_COLS " FROM attachments a"
+	" JOIN messages m ON m.id = a.message_id"
+	" WHERE m.dialog_id = ? AND m.id BETWEEN ? AND ?"
+	" ORDER BY a.message_id, a.created_at, a.id";
+static const char SQL_ANY_LT[] =
+	"SELECT 1 FROM messages WHERE dialog_id = ? AND id < ? LIMIT 1";
+static const char SQL_ANY_LE[] =
+	"SELECT 1 FROM messages WHERE dialog_id = ? AND id <= ? LIMIT 1";
+static const char SQL_ANY_GT[] =
+	"SELECT 1 FROM messages WHERE dialog_id = ? AND id > ? LIMIT 1";
+static const char SQL_ANY_GE[] =
+	"SELECT 1 FROM messages WHERE dialog_id = ? AND id >= ? LIMIT 1";
+
+/*
+ * Steps s once: 1 when it gave a row (the caller reads it, then resets
+ * s), 0 when done (s is reset), or an MT_E* code.
+ */
+static int
+step_row(struct store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, what);
+}
+
+/* Whether sql, with two text parameters, gives a row. */
+static int
+any_row(struct store *st, const char *sql, const char *a, const char *b,
+    bool *found)
+{
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int rc;
+
+	if (s == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, a);
+	if (sqlite3_bind_parameter_count(s) > 1)
+		store_bind_text(s, 2, b);
+	if ((rc = step_row(st, s, __func__)) < 0)
+		return rc;
+	sqlite3_reset(s);
+	*found = rc == 1;
+	return 0;
+}
+
+/* A read snapshot for statements that must agree with each other. */
+static int
+read_begin(struct store *st)
+{
+	return store_exec_stmt(st, store_stmt(st, SQL_READ_BEGIN), __func__);
+}
+
+static void
+read_end(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		(void)store_exec_stmt(st, store_stmt(st, SQL_READ_END),
+		    __func__);
+}
+
+/* Ends a write transaction: commit when all went well, else roll back. */
+static int
+tx_end(struct store *st, int rc, const enum msg_result *res)
+{
+	if (rc != 0 || *res != MSG_OK) {
+		store_rollback(st);
+		return rc;
+	}
+	return store_commit(st);
+}
+
+/*
+ * The caller's read position: *found whether they take part, *pos their
+ * last_read_message_id (NULL when unset; free with mt_free()).
+ */
+static int
+read_pos(struct store *st, const char *dialog_id, const char *user_id,
+    bool *found, char **pos)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_READ_POS);
+	int rc, oom = 0;
+
+	*pos = NULL;
+	*found = false;
+	if (s == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, dialog_id);
+	store_bind_text(s, 2, user_id);
+	if ((rc = step_row(st, s, __func__)) <= 0)
+		return rc;
+	*found = true;
+	*pos = store_col_dup(s, 0, &oom);
+	sqlite3_reset(s);
+	return oom ? MT_ENOMEM : 0;
+}
+
+/* An Attachment (§4.7) of a row selected with ATT_COLS from column 1. */
+static json_t *
+present_attachment(sqlite3_stmt *s)
+{
+	json_t *o = json_object();
+
+	if (o == NULL ||
+	    json_add_str(o, "id", store_col_text(s, 1)) != 0 ||
+	    json_add_str(o, "filename", store_col_text(s, 2)) != 0 ||
+	    json_add_str(o, "content_type", store_col_text(s, 3)) != 0 ||
+	    json_add_int(o, "size", sqlite3_column_int64(s, 4)) != 0 ||
+	    (sqlite3_column_type(s, 5) != SQLITE_NULL &&
+	    json_add_int(o, "width", sqlite3_column_int64(s, 5)) != 0) ||
+	    (sqlite3_column_type(s, 6) != SQLITE_NULL &&
+	    json_add_int(o, "height", sqlite3_column_int64(s, 6)) != 0) ||
+	    /* no object storage yet: no download URL (N5 comes later) */
+	    json_add_str(o, "url", "") != 0 ||
+	    (sqlite3_column_type(s, 7) != SQLITE_NULL &&
+	    json_add_str(o, "thumbnail_url", "") != 0)) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* The Message (§4.6, without attachments) of id in dialog_id, or NULL. */
+static int
+message_json(struct store *st, const char *dialog_id, const char *id,
+    json_t **msg)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_MSG_GET);
+	int rc;
+
+	*msg = NULL;
+	if (s == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, id);
+	store_bind_text(s, 2, dialog_id);
+	if ((rc = step_row(st, s, __func__)) <= 0)
+		return rc;
+	*msg = present_message(s, 0);
+	sqlite3_reset(s);
+	return *msg ? 0 : MT_ENOMEM;
+}
+
+/* The attachments of one message as a §4.7 array (possibly empty). */
+static int
+message_attachments(struct store *st, const char *id, json_t **arr)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_ATT_OF_MSG);
+	int rc;
+
+	if ((*arr = json_array()) == NULL)
+		return MT_ENOMEM;
+	if (s == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, id);
+	while ((rc = step_row(st, s, __func__)) == 1)
+		if (json_array_append_new(*arr, present_attachment(s)) != 0) {
+			sqlite3_reset(s);
+			return MT_ENOMEM;
+		}
+	return rc;
+}
+
+/* ---- C15: send ------------------------------------------------------ */
+
+int
+store_message_can_post(struct store *st, const char *dialog_id,
+    const char *user_id, enum msg_result *res)
+{
+	bool found;
+	int rc;
+
+	*res = MSG_OK;
+	if ((rc = store_dialog_exists(st, dialog_id, &found)) != 0)
+		return rc;
+	if (!found) {
+		*res = MSG_NO_DIALOG;
+		return 0;
+	}
+	if ((rc = store_participant_exists(st, dialog_id, user_id, &found))
+	    != 0)
+		return rc;
+	if (!found)
+		*res = MSG_NOT_PARTICIPANT;
+	return 0;
+}
+
+/* F5: every s3_key is new, also within the request. */
+static int
+keys_unused(struct store *st, const struct msg_send *m,
+    enum msg_result *res)
+{
+	size_t i, j;
+	bool used;
+	int rc;
+
+	for (i = 0; i < m->natt; i++) {
+		for (j = 0; j < i; j++)
+			if (m->att[j].s3_key_len == m->att[i].s3_key_len &&
+			    memcmp(m->att[j].s3_key, m->att[i].s3_key,
+			    m->att[i].s3_key_len) == 0) {
+				*res = MSG_KEY_USED;
+				return 0;
+			}
+		if ((rc = any_row(st, SQL_KEY_USED, m->att[i].s3_key, NULL,
+		    &used)) != 0)
+			return rc;
+		if (used) {
+			*res = MSG_KEY_USED;
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/* The checks of a send, inside its transaction. */
+static int
+send_checks(struct store *st, const struct msg_send *m,
+    enum msg_result *res)
+{
+	bool found;
+	int rc;
+
+	if ((rc = store_message_can_post(st, m->dialog_id, m->user_id, res))
+	    != 0 || *res != MSG_OK)
+		return rc;
+	if (m->reply_to_id != NULL) {
+		if ((rc = any_row(st, SQL_MSG_IN_DIALOG, m->reply_to_id,
+		    m->dialog_id, &found)) != 0)
+			return rc;
+		if (!found) {
+			*res = MSG_BAD_REPLY;
+			return 0;
+		}
+	}
+	return keys_unused(st, m, res);
+}
+
+static int
+insert_attachments(struct store *st, const struct msg_send *m,
+    const char *message_id)
+{
+	int64_t now = tm_now_us();
+	char id[ID_BUF];
+	sqlite3_stmt *s;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < m->natt; i++) {
+		if ((rc = id_new(id)) != 0)
+			return rc;
+		if ((s = store_stmt(st, SQL_ATT_INSERT)) == NULL)
+			return MT_EIO;
+		store_bind_text(s, 1, id);
+		store_bind_text(s, 2, message_id);
+		store_bind_text(s, 3, m->att[i].filename);
+		store_bind_text(s, 4, m->att[i].content_type);
+		sqlite3_bind_int64(s, 5, m->att[i].size);
+		sqlite3_bind_text(s, 6, m->att[i].s3_key,
+		    (int)m->att[i].s3_key_len, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 7, now);
+		if ((rc = store_exec_stmt(st, s, __func__)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Runs sql with the two text parameters a and b. */
+static int
+exec2(struct store *st, const char *sql, const char *a, const char *b)
+{
+	sqlite3_stmt *s = store_stmt(st, sql);
+
+	if (s == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, a);
+	if (sqlite3_bind_parameter_count(s) > 1)
+		store_bind_text(s, 2, b);
+	return store_exec_stmt(st, s, __func__);
+}
+
+/* F14: unarchives the dialog; *users gets those who had archived it. */
+static int
+unarchive(struct store *st, const char *dialog_id, json_t **users)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_ARCHIVED);
+	int rc;
+
+	if ((*users = json_array()) == NULL)
+		return MT_ENOMEM;
+	if (s == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, dialog_id);
+	while ((rc = step_row(st, s, __func__)) == 1)
+		if (json_array_append_new(*users,
+		    json_string(store_col_text(s, 0))) != 0) {
+			sqlite3_reset(s);
+			return MT_ENOMEM;
+		}
+	if (rc != 0 || json_array_size(*users) == 0)
+		return rc;
+	return exec2(st, SQL_UNARCHIVE, dialog_id, NULL);
+}
+
+/* The rows of a send: message, attachments, counts, archive, position. */
+static int
+send_rows(struct store *st, const struct msg_send *m, struct msg_row *row,
+    json_t **unarchived)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	row->dialog_id = m->dialog_id;
+	row->sender_id = m->user_id;
+	row->content = m->content;
+	row->reply_to_id = m->reply_to_id;
+	if ((rc = store_message_insert(st, row)) != 0 ||
+	    (rc = insert_attachments(st, m, row->id)) != 0 ||
+	    (rc = exec2(st, SQL_UNREAD_OTHERS, m->dialog_id, m->user_id))
+	    != 0 ||
+	    (rc = unarchive(st, m->dialog_id, unarchived)) != 0)
+		return rc;
+	if ((s = store_stmt(st, SQL_SENDER_READ)) == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, row->id);
+	store_bind_text(s, 2, m->dialog_id);
+	store_bind_text(s, 3, m->user_id);
+	return store_exec_stmt(st, s, __func__);
+}
+
+/* The events of a send and the Message it answers with. */
+static int
+send_events(struct store *st, const struct msg_row *row,
+    const json_t *unarchived, json_t **msg, int64_t *seq)
+{
+	struct msg_event ev = {
+		.id = row->id, .dialog_id = row->dialog_id,
+		.sender_id = row->sender_id, .content = row->content,
+		.sent_at = row->sent_at, .reply_to_id = row->reply_to_id,
+	};
+	json_t *atts = NULL;
+	int rc;
+
+	if ((rc = event_dialog_unarchived(st, row->dialog_id, unarchived,
+	    seq)) != 0 ||
+	    (rc = message_attachments(st, row->id, &atts)) != 0)
+		goto out;
+	ev.attachments = atts;
+	if ((rc = event_message_new(st, &ev, seq)) != 0 ||
+	    (rc = message_json(st, row->dialog_id, row->id, msg)) != 0)
+		goto out;
+	if (*msg == NULL)
+		rc = MT_EIO;
+	else if (json_array_size(atts) > 0)
+		rc = json_object_set(*msg, "attachments", atts) == 0 ? 0 :
+		    MT_ENOMEM;
+out:
+	json_decref(atts);
+	return rc;
+}
+
+int
+store_message_send(struct store *st, const struct msg_send *m,
+    enum msg_result *res, json_t **msg, int64_t *seq)
+{
+	struct msg_row row = { 0 };
+	json_t *unarchived = NULL;
+	int rc;
+
+	*res = MSG_OK;
+	*msg = NULL;
+	*seq = 0;
+	if ((rc = store_begin(st)) != 0)
+		return rc;
+	if ((rc = send_checks(st, m, res)) == 0 && *res == MSG_OK &&
+	    (rc = send_rows(st, m, &row, &unarchived)) == 0)
+		rc = send_events(st, &row, unarchived, msg, seq);
+	json_decref(unarchived);
+	if ((rc = tx_end(st, rc, res)) != 0 || *res != MSG_OK) {
+		json_decref(*msg);
+		*msg = NULL;
+	}
+	return rc;
+}
+
+/* ---- C16: get ------------------------------------------------------- */
+
+int
+store_message_get(struct store *st, const char *dialog_id,
+    const char *message_id, const char *user_id, enum msg_result *res,
+    json_t **msg)
+{
+	bool found;
+	int rc;
+
+	*res = MSG_OK;
+	if ((rc = message_json(st, dialog_id, message_id, msg)) != 0)
+		return rc;
+	if (*msg == NULL) {
+		*res = MSG_NO_MESSAGE;
+		return 0;
+	}
+	rc = store_participant_exists(st, dialog_id, user_id, &found);
+	if (rc != 0 || !found) {
+		*res = MSG_NOT_PARTICIPANT;
+		json_decref(*msg);
+		*msg = NULL;
+	}
+	return rc;
+}
+
+/* ---- C17, C18: edit and delete -------------------------------------- */
+
+int
+store_message_can_change(struct store *st, const char *dialog_id,
+    const char *message_id, const char *user_id, enum msg_result *res)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_MSG_SENDER);
+	const char *sender;
+	bool own, found;
+	int rc;
+
+	*res = MSG_OK;
+	if (s == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, message_id);
+	store_bind_text(s, 2, dialog_id);
+	if ((rc = step_row(st, s, __func__)) < 0)
+		return rc;
+	if (rc == 0) {
+		*res = MSG_NO_MESSAGE;
+		return 0;
+	}
+	sender = store_col_text(s, 0);
+	own = sender != NULL && strcmp(sender, user_id) == 0;
+	sqlite3_reset(s);
+	if (!own) {
+		*res = MSG_NOT_AUTHOR;
+		return 0;
+	}
+	if ((rc = store_participant_exists(st, dialog_id, user_id, &found))
+	    != 0)
+		return rc;
+	if (!found)
+		*res = MSG_NOT_PARTICIPANT;	/* S7 */
+	return 0;
+}
+
+/* The rows and event of an edit. */
+static int
+edit_rows(struct store *st, const char *dialog_id, const char *message_id,
+    const char *content, int64_t *seq)
+{
+	int64_t now = tm_now_us();
+	char id[ID_BUF];
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = id_new(id)) != 0)
+		return rc;
+	if ((s = store_stmt(st, SQL_HISTORY_ADD)) == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, id);
+	sqlite3_bind_int64(s, 2, now);
+	store_bind_text(s, 3, message_id);
+	if ((rc = store_exec_stmt(st, s, __func__)) != 0)
+		return rc;
+	if ((s = store_stmt(st, SQL_MSG_UPDATE)) == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, content);
+	sqlite3_bind_int64(s, 2, now);
+	store_bind_text(s, 3, message_id);
+	if ((rc = store_exec_stmt(st, s, __func__)) != 0)
+		return rc;
+	return event_message_edited(st, message_id, dialog_id, content, now,
+	    seq);
+}
+
+int
+store_message_edit(struct store *st, const char *dialog_id,
+    const char *message_id, const char *user_id, const char *content,
+    enum msg_result *res, json_t **msg, int64_t *seq)
+{
+	int rc;
+
+	*res = MSG_OK;
+	*msg = NULL;
+	*seq = 0;
+	if ((rc = store_begin(st)) != 0)
+		return rc;
+	if ((rc = store_message_can_change(st, dialog_id, message_id,
+	    user_id, res)) == 0 && *res == MSG_OK &&
+	    (rc = edit_rows(st, dialog_id, message_id, content, seq)) == 0 &&
+	    (rc = message_json(st, dialog_id, message_id, msg)) == 0 &&
+	    *msg == NULL)
+		rc = MT_EIO;
+	if ((rc = tx_end(st, rc, res)) != 0 || *res != MSG_OK) {
+		json_decref(*msg);
+		*msg = NULL;
+	}
+	return rc;
+}
+
+/* The rows and event of a delete by its author user_id. */
+static int
+delete_rows(struct store *st, const char *dialog_id, const char *message_id,
+    const char *user_id, int64_t *seq)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((s = store_stmt(st, SQL_UNREAD_UNDO)) == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, dialog_id);
+	store_bind_text(s, 2, user_id);
+	store_bind_text(s, 3, message_id);
+	if ((rc = store_exec_stmt(st, s, __func__)) != 0 ||
+	    (rc = exec2(st, SQL_MSG_DELETE, message_id, NULL)) != 0 ||
+	    (rc = exec2(st, SQL_DIALOG_LAST, dialog_id, NULL)) != 0)
+		return rc;
+	return event_message_deleted(st, message_id, dialog_id, seq);
+}
+
+int
+store_message_delete(struct store *st, const char *dialog_id,
+    const char *message_id, const char *user_id, enum msg_result *res,
+    int64_t *seq)
+{
+	int rc;
+
+	*res = MSG_OK;
+	*seq = 0;
+	if ((rc = store_begin(st)) != 0)
+		return rc;
+	if ((rc = store_message_can_change(st, dialog_id, message_id,
+	    user_id, res)) == 0 && *res == MSG_OK)
+		rc = delete_rows(st, dialog_id, message_id, user_id, seq);
+	return tx_end(st, rc, res);
+}
+
+/* ---- C12: mark read ------------------------------------------------- */
+
+/* The checks of a read mark, inside its transaction. */
+static int
+read_checks(struct store *st, const char *dialog_id, const char *user_id,
+    const char *message_id, enum msg_result *res)
+{
+	char *pos = NULL;
+	bool found;
+	int rc;
+
+	*res = MSG_OK;
+	if ((rc = store_dialog_exists(st, dialog_id, &found)) != 0)
+		return rc;
+	if (!found) {
+		*res = MSG_NO_DIALOG;
+		return 0;
+	}
+	if ((rc = read_pos(st, dialog_id, user_id, &found, &pos)) != 0)
+		return rc;
+	if (!found)
+		*res = MSG_NOT_PARTICIPANT;
+	else if ((rc = any_row(st, SQL_MSG_IN_DIALOG, message_id, dialog_id,
+	    &found)) == 0 && !found)
+		*res = MSG_NO_MESSAGE;		/* S8 */
+	else if (rc == 0 && pos != NULL && strcmp(message_id, pos) <= 0)
+		*res = MSG_STALE;		/* S8: never backwards */
+	mt_free(pos);
+	return rc;
+}
+
+int
+store_message_mark_read(struct store *st, const char *dialog_id,
+    const char *user_id, const char *message_id, enum msg_result *res,
+    int64_t *seq)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*res = MSG_OK;
+	*seq = 0;
+	if ((rc = store_begin(st)) != 0)
+		return rc;
+	if ((rc = read_checks(st, dialog_id, user_id, message_id, res)) == 0 &&
+	    *res == MSG_OK) {
+		if ((s = store_stmt(st, SQL_READ_SET)) == NULL) {
+			rc = MT_EIO;
+		} else {
+			store_bind_text(s, 1, message_id);
+			store_bind_text(s, 2, dialog_id);
+			store_bind_text(s, 3, user_id);
+			rc = store_exec_stmt(st, s, __func__);
+		}
+		if (rc == 0)
+			rc = event_message_read(st, dialog_id, user_id,
+			    message_id, seq);
+	}
+	return tx_end(st, rc, res);
+}
+
+/* ---- C14: list ------------------------------------------------------ */
+
+/*
+ * Appends up to limit rows of sql (anchor bound as ?2 unless NULL) to
+ * page in ascending id order; desc: the statement runs newest first.
+ */
+static int
+fetch(struct store *st, const char *sql, const struct msg_page *q,
+    long limit, bool desc, json_t *page)
+{
+	sqlite3_stmt *s = store_stmt(st, sql);
+	size_t base = json_array_size(page);
+	json_t *m;
+	int rc;
+
+	if (s == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, q->dialog_id);
+	if (sql == SQL_PAGE_LATEST)
+		sqlite3_bind_int64(s, 2, limit);
+	else {
+		store_bind_text(s, 2, q->anchor);
+		sqlite3_bind_int64(s, 3, limit);
+	}
+	while ((rc = step_row(st, s, __func__)) == 1) {
+		m = present_message(s, 0);
+		if ((desc ? json_array_insert_new(page, base, m) :
+		    json_array_append_new(page, m)) != 0) {
+			sqlite3_reset(s);
+			return MT_ENOMEM;
+		}
+	}
+	return rc;
+}
+
+static int
+fetch_page(struct store *st, const struct msg_page *q, json_t *page)
+{
+	long half = q->limit / 2;
+	int rc;
+
+	switch (q->mode) {
+	case PAGE_LATEST:
+		return fetch(st, SQL_PAGE_LATEST, q, q->limit, true, page);
+	case PAGE_BEFORE:
+		return fetch(st, SQL_PAGE_BEFORE, q, q->limit, true, page);
+	case PAGE_AFTER:
+		return fetch(st, SQL_PAGE_AFTER, q, q->limit, false, page);
+	case PAGE_AROUND:
+		if ((rc = fetch(st, SQL_PAGE_BEFORE, q, half, true, page)) != 0)
+			return rc;
+		return fetch(st, SQL_PAGE_FROM, q, half + 1, false, page);
+	}
+	return MT_EINVAL;
+}
+
+static const char *
+msg_id(const json_t *page, size_t i)
+{
+	return json_string_value(json_object_get(json_array_get(page, i),
+	    "id"));
+}
+
+/*
+ * F16: whether messages exist before the page's first and after its last
+ * message; for an empty page, before and after the position asked for.
+ */
+static int
+page_flags(struct store *st, const struct msg_page *q, const json_t *page,
+    bool *before, bool *after)
+{
+	size_t n = json_array_size(page);
+	int rc;
+
+	*before = *after = false;
+	if (n > 0) {
+		if ((rc = any_row(st, SQL_ANY_LT, q->dialog_id,
+		    msg_id(page, 0), before)) != 0)
+			return rc;
+		return any_row(st, SQL_ANY_GT, q->dialog_id,
+		    msg_id(page, n - 1), after);
+	}
+	if (q->mode == PAGE_LATEST)	/* the position is "after the last" */
+		return any_row(st, SQL_ANY_GT, q->dialog_id, "", before);
+	if ((rc = any_row(st, q->mode == PAGE_AFTER ? SQL_ANY_LE : SQL_ANY_LT,
+	    q->dialog_id, q->anchor, before)) != 0)
+		return rc;
+	return any_row(st, q->mode == PAGE_AFTER ? SQL_ANY_GT : SQL_ANY_GE,
+	    q->dialog_id, q->anchor, after);
+}
+
+/* F15: the first message of the page after the read position pos. */
+static const char *
+first_unread(const struct msg_page *q, const json_t *page, const char *pos)
+{
+	size_t i, n = json_array_size(page);
+
+	if (q->mode == PAGE_AROUND || n == 0)
+		return NULL;
+	if (pos == NULL)
+		return msg_id(page, 0);
+	for (i = 0; i < n; i++)
+		if (strcmp(msg_id(page, i), pos) > 0)
+			return msg_id(page, i);
+	return NULL;
+}
+
+/* Adds the attachments of the page's messages, in one query (§4.6). */
+static int
+page_attachments(struct store *st, const struct msg_page *q, json_t *page)
+{
+	size_t i = 0, n = json_array_size(page);
+	sqlite3_stmt *s;
+	json_t *m, *arr;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	if ((s = store_stmt(st, SQL_PAGE_ATT)) == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, q->dialog_id);
+	store_bind_text(s, 2, msg_id(page, 0));
+	store_bind_text(s, 3, msg_id(page, n - 1));
+	while ((rc = step_row(st, s, __func__)) == 1) {
+		/* both in id order: walk the page along the rows */
+		while (i < n &&
+		    strcmp(msg_id(page, i), store_col_text(s, 0)) < 0)
+			i++;
+		if (i == n)
+			continue;
+		m = json_array_get(page, i);
+		if ((arr = json_object_get(m, "attachments")) == NULL &&
+		    json_object_set_new(m, "attachments",
+		    arr = json_array()) != 0)
+			arr = NULL;
+		if (arr == NULL ||
+		    json_array_append_new(arr, present_attachment(s)) != 0) {
+			sqlite3_reset(s);
+			return MT_ENOMEM;
+		}
+	}
+	return rc;
+}
+
+/* The data object of C14 from a page fetched in the snapshot. */
+static int
+list_data(struct store *st, const struct msg_page *q, const char *pos,
+    json_t *page, json_t **data)
+{
+	bool before, after;
+	int rc;
+
+	if ((rc = page_flags(st, q, page, &before, &after)) != 0 ||
+	    (rc = page_attachments(st, q, page)) != 0)
+		return rc;
+	if ((*data = json_object()) == NULL ||
+	    json_object_set(*data, "messages", page) != 0 ||
+	    json_add_str_opt(*data, "first_unread_message_id",
+	    first_unread(q, page, pos)) != 0 ||
+	    json_add_bool(*data, "has_more_before", before) != 0 ||
+	    json_add_bool(*data, "has_more_after", after) != 0)
+		return MT_ENOMEM;
+	return 0;
+}
+
+int
+store_message_list(struct store *st, const struct msg_page *q,
+    enum msg_result *res, json_t **data)
+{
+	json_t *page = NULL;
+	char *pos = NULL;
+	bool found;
+	int rc;
+
+	*res = MSG_OK;
+	*data = NULL;
+	if ((rc = read_begin(st)) != 0)
+		return rc;
+	if ((rc = read_pos(st, q->dialog_id, q->user_id, &found, &pos)) != 0)
+		goto out;
+	if (!found) {
+		*res = MSG_NOT_PARTICIPANT;
+		goto out;
+	}
+	if ((page = json_array()) == NULL)
+		rc = MT_ENOMEM;
+	else if ((rc = fetch_page(st, q, page)) == 0)
+		rc = list_data(st, q, pos, page, data);
+out:
+	read_end(st);
+	json_decref(page);
+	mt_free(pos);
+	if (rc != 0) {
+		json_decref(*data);
+		*data = NULL;
+	}
+	return rc;
+}
+
+/* ---- edit history --------------------------------------------------- */
+
+int
+store_message_history(struct store *st, const char *message_id,
+    json_t **edits)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_HISTORY);
+	json_t *o;
+	int rc;
+
+	if ((*edits = json_array()) == NULL)
+		return MT_ENOMEM;
+	if (s == NULL)
+		rc = MT_EIO;
+	else {
+		store_bind_text(s, 1, message_id);
+		while ((rc = step_row(st, s, __func__)) == 1) {
+			o = json_object();
+			if (o == NULL ||
+			    json_add_str(o, "id", store_col_text(s, 0)) != 0 ||
+			    json_add_str(o, "old_content",
+			    store_col_text(s, 1)) != 0 ||
+			    json_add_time(o, "edited_at",
+			    sqlite3_column_int64(s, 2)) != 0 ||
+			    json_array_append_new(*edits, o) != 0) {
+				json_decref(o);
+				sqlite3_reset(s);
+				rc = MT_ENOMEM;
+				break;
+			}
+		}
+	}
+	if (rc != 0) {
+		json_decref(*edits);
+		*edits = NULL;
+	}
+	return rc;
+}

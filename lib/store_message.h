@@ -1,0 +1,136 @@
+/*
+ * store_message.h — the statements behind the message endpoints of the
+ * Chat API (API.md §6.10, §6.12–6.16 with S3, S7, S8, S10, F5, F10, F14,
+ * F15, F16): mark read, list, send, get, edit, delete.
+ *
+ * Every function returns 0 or an MT_E* code for failures of the database;
+ * what the request itself ran into (a missing dialog, a non-author...) is
+ * reported through *res, and nothing is written unless *res is MSG_OK.
+ */
+#ifndef MT_STORE_MESSAGE_H
+#define MT_STORE_MESSAGE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "attach.h"
+
+struct store;
+
+enum msg_result {
+	MSG_OK,
+	MSG_NO_DIALOG,		/* the dialog does not exist */
+	MSG_NOT_PARTICIPANT,	/* the acting user is not in the dialog */
+	MSG_NO_MESSAGE,		/* no message with this id in this dialog */
+	MSG_NOT_AUTHOR,		/* someone else's (or a system) message */
+	MSG_STALE,		/* C12: the read position would move back */
+	MSG_BAD_REPLY,		/* C15: reply_to is no message of the dialog */
+	MSG_KEY_USED,		/* C15: an s3_key is attached already */
+};
+
+/* C15 before validation: MSG_NO_DIALOG, MSG_NOT_PARTICIPANT or MSG_OK. */
+int	store_message_can_post(struct store *st, const char *dialog_id,
+	    const char *user_id, enum msg_result *res);
+
+struct msg_send {
+	const char		*dialog_id;
+	const char		*user_id;	/* the sender */
+	const char		*content;	/* sanitised already */
+	const char		*reply_to_id;	/* canonical, or NULL */
+	const struct attach_in	*att;		/* validated already */
+	size_t			 natt;
+};
+
+/*
+ * C15: in one transaction checks the dialog, the participation, reply_to
+ * (F5) and that no s3_key is in use, then inserts the message and its
+ * attachments, counts it unread for the other participants (F15),
+ * unarchives the dialog for those who had archived it and sends them
+ * dialog.unarchived (F14), moves the sender's read position to it and
+ * appends message.new with reply_to_id and attachments (F10). *msg gets
+ * the Message (§4.6, attachments when any), *seq the last event's seq.
+ */
+int	store_message_send(struct store *st, const struct msg_send *m,
+	    enum msg_result *res, json_t **msg, int64_t *seq);
+
+/*
+ * C16 with S3: the Message (no attachments key) if it is in the dialog
+ * (else MSG_NO_MESSAGE) and user_id takes part (else MSG_NOT_PARTICIPANT).
+ */
+int	store_message_get(struct store *st, const char *dialog_id,
+	    const char *message_id, const char *user_id, enum msg_result *res,
+	    json_t **msg);
+
+/*
+ * C17/C18 before validation: MSG_NO_MESSAGE, MSG_NOT_AUTHOR, then (S7)
+ * MSG_NOT_PARTICIPANT, or MSG_OK.
+ */
+int	store_message_can_change(struct store *st, const char *dialog_id,
+	    const char *message_id, const char *user_id, enum msg_result *res);
+/*
+ * C17: with the checks of store_message_can_change() inside the
+ * transaction, keeps the old content in the edit history, sets content
+ * (sanitised already) and last_edited_at, appends message.edited. *msg
+ * gets the Message without attachments.
+ */
+int	store_message_edit(struct store *st, const char *dialog_id,
+	    const char *message_id, const char *user_id, const char *content,
+	    enum msg_result *res, json_t **msg, int64_t *seq);
+/*
+ * C18: with the same checks, takes the message off the unread counts of
+ * those who had not read it (F15), deletes it (attachments, history,
+ * replies' reply_to_id and read positions follow by cascade), recomputes
+ * the dialog's last_message_at and appends message.deleted.
+ */
+int	store_message_delete(struct store *st, const char *dialog_id,
+	    const char *message_id, const char *user_id, enum msg_result *res,
+	    int64_t *seq);
+
+/*
+ * C12 with S8 and F15: MSG_NO_DIALOG, MSG_NOT_PARTICIPANT, MSG_NO_MESSAGE
+ * (not a message of the dialog), MSG_STALE (at or before the current read
+ * position: nothing written, no event), or MSG_OK: the position moves to
+ * message_id, unread_count becomes the number of other users' user
+ * messages after it, and message.read is appended.
+ */
+int	store_message_mark_read(struct store *st, const char *dialog_id,
+	    const char *user_id, const char *message_id, enum msg_result *res,
+	    int64_t *seq);
+
+enum msg_page_mode {
+	PAGE_LATEST,		/* the newest messages */
+	PAGE_BEFORE,		/* the newest with id < anchor */
+	PAGE_AFTER,		/* the oldest with id > anchor */
+	PAGE_AROUND,		/* limit/2 before anchor, limit/2+1 from it */
+};
+
+#define PAGE_DEFAULT	50
+#define PAGE_MAX	100	/* S10: larger limits are clamped */
+
+struct msg_page {
+	const char		*dialog_id;
+	const char		*user_id;
+	enum msg_page_mode	 mode;
+	const char		*anchor;	/* canonical id; LATEST: NULL */
+	long			 limit;		/* 0 .. PAGE_MAX */
+};
+
+/*
+ * C14 with F15/F16: *data gets {"messages", "first_unread_message_id"
+ * (when any), "has_more_before", "has_more_after"} in one read snapshot,
+ * or *res MSG_NOT_PARTICIPANT (also when the dialog does not exist).
+ */
+int	store_message_list(struct store *st, const struct msg_page *q,
+	    enum msg_result *res, json_t **data);
+
+/*
+ * The edit history of a message, oldest first, as
+ * [{"id", "old_content", "edited_at"}, ...]: no API exposes it; for tests
+ * and administration.
+ */
+int	store_message_history(struct store *st, const char *message_id,
+	    json_t **edits);
+
+#endif
