@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 #include <sqlite3.h>
+#include <stdint.h>
 
 #include "store.h"
 
@@ -21,6 +22,8 @@ struct store {
 	bool		 in_tx;
 	struct stmt_slot *slots;	/* open-addressed hash by sql pointer */
 	size_t		 nslots, nused;
+	long		 busy_timeout_ms;
+	int64_t		 busy_since_us;	/* start of the current wait */
 };
 
 /*
