@@ -15,6 +15,7 @@
 #include "err.h"
 #include "json.h"
 #include "log.h"
+#include "proc.h"
 #include "mem.h"
 #include "store.h"
 
@@ -149,18 +150,6 @@ admin_open(struct admin_ctx *ctx, struct store **st, bool create,
 	return 0;
 }
 
-/* slowcgi does this first: make sure 0, 1 and 2 are open. */
-static void
-ensure_std_fds(void)
-{
-	int fd;
-
-	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
-		;
-	if (fd > 2)
-		close(fd);
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -178,7 +167,7 @@ main(int argc, char *argv[])
 	char err[CFG_ERR_LEN];
 	int ch, verbose = 0, status;
 
-	ensure_std_fds();
+	proc_std_fds();
 	/* "+": stop at the command, whose options are its own. */
 	while ((ch = getopt_long(argc, argv, "+c:d:hvV", longopts, NULL)) != -1) {
 		switch (ch) {

@@ -23,6 +23,7 @@
 #include "err.h"
 #include "json.h"
 #include "log.h"
+#include "proc.h"
 #include "mem.h"
 #include "store.h"
 #include "store_presence.h"
@@ -59,18 +60,6 @@ usage(FILE *fp)
 	    "  -h, --help          this help\n"
 	    "  -V, --version       print the version\n",
 	    usage_line, MTCHAT_SYSCONFDIR, REAPER_LIMIT);
-}
-
-/* slowcgi does this first: make sure 0, 1 and 2 are open. */
-static void
-ensure_std_fds(void)
-{
-	int fd;
-
-	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
-		;
-	if (fd > 2)
-		close(fd);
 }
 
 /* Parses a count in [1, REAPER_LIMIT_MAX]; -1 on anything else. */
@@ -223,7 +212,7 @@ main(int argc, char *argv[])
 	char err[CFG_ERR_LEN];
 	int status;
 
-	ensure_std_fds();
+	proc_std_fds();
 	if ((status = parse_opts(argc, argv, &o)) != 0)
 		return status - 1;
 	if (cfg_load(&c, o.cfgfile, err, sizeof(err)) != 0) {

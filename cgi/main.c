@@ -18,6 +18,7 @@
 #include "err.h"
 #include "json.h"
 #include "log.h"
+#include "proc.h"
 #include "ratelimit.h"
 #include "req.h"
 #include "route.h"
@@ -120,17 +121,6 @@ serve_fastcgi(struct app *app)
 	return 0;
 }
 
-static void
-ensure_std_fds(void)
-{
-	int fd;
-
-	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
-		;
-	if (fd > 2)
-		close(fd);
-}
-
 /* Opens what lives for the whole process; exits with one line on failure. */
 static void
 app_open(struct app *app, const struct cfg *c)
@@ -190,7 +180,7 @@ main(int argc, char *argv[])
 	char err[CFG_ERR_LEN];
 	int ch, verbose = 0, check_only = 0, status = 0;
 
-	ensure_std_fds();
+	proc_std_fds();
 	while ((ch = getopt_long(argc, argv, "c:hvV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': cfgfile = optarg; break;

@@ -102,31 +102,16 @@ changelog_read_after(struct store *st, int64_t after, int limit,
 	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, __func__);
 }
 
-/* Runs a one-row, one-integer query. */
-static int
-query_int64(struct store *st, const char *sql, int64_t *out)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	if ((s = store_stmt(st, sql)) == NULL)
-		return MT_EIO;
-	rc = sqlite3_step(s);
-	*out = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : store_rc(st, rc, __func__);
-}
-
 int
 changelog_head(struct store *st, int64_t *seq)
 {
-	return query_int64(st, SQL_HEAD, seq);
+	return store_query_int64(st, SQL_HEAD, seq);
 }
 
 int
 changelog_pruned_through(struct store *st, int64_t *seq)
 {
-	return query_int64(st, SQL_PRUNED, seq);
+	return store_query_int64(st, SQL_PRUNED, seq);
 }
 
 /* Within the caller's transaction: the seq up to which rows may go. */

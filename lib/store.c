@@ -425,17 +425,26 @@ store_close(struct store *st)
 }
 
 int
-store_ping(struct store *st)
+store_query_int64(struct store *st, const char *sql, int64_t *out)
 {
-	static const char sql[] = "SELECT max(version) FROM schema_version";
 	sqlite3_stmt *s = store_stmt(st, sql);
 	int rc;
 
 	if (s == NULL)
 		return MT_EIO;
 	rc = sqlite3_step(s);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
 	sqlite3_reset(s);
 	return rc == SQLITE_ROW ? 0 : store_rc(st, rc, __func__);
+}
+
+int
+store_ping(struct store *st)
+{
+	static const char sql[] = "SELECT max(version) FROM schema_version";
+	int64_t v;
+
+	return store_query_int64(st, sql, &v);
 }
 
 const char *

@@ -37,6 +37,9 @@ int		 store_rc(struct store *st, int rc, const char *what);
 /* Steps a statement expected to be done (no rows); returns 0 or MT_E*. */
 int		 store_exec_stmt(struct store *st, sqlite3_stmt *s,
 		    const char *what);
+/* Runs a one-row, one-integer query (sql static, as for store_stmt()). */
+int		 store_query_int64(struct store *st, const char *sql,
+		    int64_t *out);
 /* Binds text or NULL. */
 int		 store_bind_text(sqlite3_stmt *s, int idx, const char *v);
 /* Copies column i as a new string (NULL for SQL NULL); *oom on failure. */

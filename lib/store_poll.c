@@ -250,15 +250,7 @@ store_poll_read(struct store *st, const char *user, int64_t after,
 int
 store_poll_data_version(struct store *st, int64_t *version)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_DATA_VERSION);
-	int rc;
-
-	if (s == NULL)
-		return MT_EIO;
-	rc = sqlite3_step(s);
-	*version = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : store_rc(st, rc, __func__);
+	return store_query_int64(st, SQL_DATA_VERSION, version);
 }
 
 int
