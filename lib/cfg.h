@@ -49,6 +49,8 @@ struct cfg {
 	long	 bridge_max_frame;	/* BRIDGE_MAX_FRAME */
 	long	 bridge_queue_limit;	/* BRIDGE_QUEUE_LIMIT */
 	long	 bridge_poll_max;	/* BRIDGE_POLL_MAX_SECS */
+	long	 bridge_max_header;	/* BRIDGE_MAX_HEADER */
+	long	 bridge_handshake;	/* BRIDGE_HANDSHAKE_SECS */
 	/* webhooks and files */
 	char	*webhook_url;		/* WEBHOOK_URL */
 	char	*webhook_secret;	/* WEBHOOK_SECRET */

@@ -84,6 +84,7 @@ it_check_logs() {
 }
 
 it_stop() {
+	for f in "$T"/ws-*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
 	[ -n "$BRIDGE_PID" ] && kill "$BRIDGE_PID" 2>/dev/null && wait "$BRIDGE_PID" 2>/dev/null
 	[ -n "$LIGHTTPD_PID" ] && kill "$LIGHTTPD_PID" 2>/dev/null && wait "$LIGHTTPD_PID" 2>/dev/null
 	BRIDGE_PID="" LIGHTTPD_PID=""
@@ -182,6 +183,7 @@ ws_open() {
 	/usr/bin/python3 "$MTCHAT_TOP/tests/it/wsclient.py" \
 		"${WS_BASE:-ws://127.0.0.1:$PORT}/api/v1/ws?$_wq" \
 		"$T/ws-$_wname.out" "$@" 2>>"$T/wsclient.log" &
+	echo $! > "$T/ws-$_wname.pid"
 }
 
 ws_send() {

@@ -1,0 +1,148 @@
+#!/bin/sh
+# ws-bench.sh — benchmark of mtchat-bridge (issue 4), run by `make bench`
+# through bench/run.sh; prints figures, asserts nothing. Needs a build
+# without sanitizers. On one machine:
+#   (a) bridge RSS per idle WebSocket at 1,000 / 5,000 / 10,000;
+#   (b) fan-out latency, REST send (lighttpd + mtchat.fcgi) to receipt, for
+#       one dialog of 1,000 connected participants at 50 msg/s and 5,000 at
+#       10 msg/s, every delivery counted;
+#   (c) 1,000 and 10,000 held long-polls: latency and bridge RSS.
+# WebSockets and polls connect to the bridge port directly (lighttpd would
+# need as many descriptors again). Presence rows of the benchmark users are
+# made beforehand so connecting causes no presence.update storm (every user
+# of a 5,000-member dialog would otherwise hear 4,999 transitions).
+# usage: ws-bench.sh BUILD_DIR [runs]
+set -eu
+BUILD=${1:-build}
+RUNS=${2:-3}
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
+T=$(mktemp -d "${TMPDIR:-/tmp}/mtchat-bench.XXXXXX")
+cc -O2 -o "$T/ws-load" "$TOP/bench/ws-load.c" -lpthread
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+PORT=$(free_port) BPORT=$(free_port)
+cat > "$T/env" <<ENV
+MTCHAT_DB=$T/mtchat.db
+MTCHAT_CONFIG=/dev/null
+MTCHAT_BRIDGE_SOCKET=$T/bridge.sock
+MTCHAT_SYNCHRONOUS=NORMAL
+MTCHAT_MAX_BODY=2000000
+PRESENCE_TTL_SECS=3600
+BRIDGE_MAX_CONNECTIONS=20000
+BRIDGE_QUEUE_LIMIT=100000
+ENV
+with_env() { (set -a; . "$T/env"; exec "$@"); }
+with_env "$BUILD/mtchat-admin" init >/dev/null
+sh "$TOP/tools/lighttpd-conf.sh" "$PORT" "$BUILD/mtchat.fcgi" "$T" "$T/env" 2 \
+	> "$T/lighttpd.conf"
+/usr/sbin/lighttpd -D -f "$T/lighttpd.conf" &
+LPID=$!
+BPID=""
+cleanup() {
+	[ -n "$BPID" ] && kill "$BPID" 2>/dev/null
+	kill "$LPID" 2>/dev/null
+	wait 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+until curl -s -o /dev/null "http://127.0.0.1:$PORT/health"; do sleep 0.1; done
+
+bridge_start() {
+	(set -a; . "$T/env"; BRIDGE_PORT=$BPORT; exec "$BUILD/mtchat-bridge" ${BRIDGE_ARGS:-}) \
+		2>>"${BRIDGE_LOG:-$T/bridge.log}" &
+	BPID=$!
+	until curl -s -o /dev/null "http://127.0.0.1:$BPORT/api/v1/events"; do
+		sleep 0.1
+	done
+}
+bridge_stop() { kill "$BPID"; wait "$BPID" 2>/dev/null || true; BPID=""; }
+rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$BPID/status"; }
+
+# dialog N: a dialog with participants u0 .. u(N-1), all marked online.
+dialog() {
+	python3 - "$1" > "$T/m1.json" <<'PY'
+import json, sys
+n = int(sys.argv[1])
+print(json.dumps({"object_id": "bench-%d" % n, "object_type": "bench",
+    "participants": [{"user_id": "u%d" % i, "display_name": "U%d" % i}
+                     for i in range(n)]}))
+PY
+	curl -s -H 'Content-Type: application/json' --data-binary "@$T/m1.json" \
+		"http://127.0.0.1:$PORT/api/v1/management/dialogs" | jq -r .data.id
+}
+
+# mark_online N: presence rows for u0 .. u(N-1), so that connecting them
+# emits no presence.update (a user leaving offline deletes its row: redone
+# before every run).
+mark_online() {
+	sqlite3 "$T/mtchat.db" "WITH RECURSIVE i(n) AS (SELECT 0 UNION ALL
+	    SELECT n + 1 FROM i WHERE n < $1 - 1) INSERT OR IGNORE INTO
+	    presence SELECT 'u' || n, strftime('%s','now') * 1000000 FROM i"
+}
+
+PHASES=${BENCH_PHASES:-abc}	# e.g. BENCH_PHASES=c for the polls only
+case $PHASES in *a*) ;; *) IDLE_SIZES="" ;; esac
+echo "== (a) idle WebSockets: bridge RSS"
+for n in ${IDLE_SIZES-1000 5000 10000}; do
+	bridge_start
+	sleep 0.5
+	r0=$(rss_kib)
+	mkfifo "$T/hold"
+	"$T/ws-load" idle 127.0.0.1 "$BPORT" $n < "$T/hold" > "$T/idle.out" &
+	CPID=$!
+	exec 3> "$T/hold"
+	until grep -q connected "$T/idle.out" 2>/dev/null; do sleep 0.2; done
+	sleep 2
+	r1=$(rss_kib)
+	printf '%6d connections: %s; RSS %d -> %d KiB, %.2f KiB per connection\n' \
+		$n "$(cat "$T/idle.out")" "$r0" "$r1" \
+		"$(echo "($r1 - $r0) / $n" | bc -l)"
+	exec 3>&-
+	wait $CPID || true
+	rm -f "$T/hold"
+	bridge_stop
+done
+
+fanout() {	# n rate count
+	D=$(dialog "$1")
+	bridge_start
+	for r in $(seq "$RUNS"); do
+		mark_online "$1"
+		sleep 2	# let the offline rows of the previous run drain
+		printf '%5d recipients, %2d msg/s, run %d: ' "$1" "$2" "$r"
+		"$T/ws-load" fanout 127.0.0.1 "$BPORT" "$1" "$PORT" "$D" "$2" "$3" |
+			tail -1
+	done
+	bridge_stop
+}
+echo "== (b) fan-out latency, REST send to WebSocket receipt"
+case $PHASES in *b*)
+	fanout 1000 50 500
+	fanout 5000 10 100 ;;
+esac
+
+polls() {	# n rate count
+	D=$(dialog "$1")
+	bridge_start
+	for r in $(seq "$RUNS"); do
+		mark_online "$1"
+		sleep 2
+		printf '%5d held polls, %2d msg/s, run %d: ' "$1" "$2" "$r"
+		"$T/ws-load" poll 127.0.0.1 "$BPORT" "$1" "$PORT" "$D" "$2" "$3" \
+			> "$T/poll.out" &
+		CPID=$!
+		until grep -q connected "$T/poll.out" 2>/dev/null; do sleep 0.2; done
+		sleep 0.5
+		rss=$(rss_kib)
+		wait $CPID || true
+		printf '%s; bridge RSS %d KiB while held\n' "$(tail -1 "$T/poll.out")" "$rss"
+	done
+	bridge_stop
+}
+echo "== (c) held long-polls, REST send to poll answer"
+case $PHASES in *c*)
+	polls 1000 10 100
+	polls 10000 1 10 ;;
+esac

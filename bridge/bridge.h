@@ -1,0 +1,230 @@
+/*
+ * bridge.h — the state mtchat-bridge shares between its files: the bridge
+ * itself (one per process, reached from any libwebsockets callback through
+ * the context's user pointer), the users it knows, the dialogs they are in,
+ * the connections (WebSockets and held long-polls) and the encoded events
+ * queued on them.
+ *
+ * The model is the libwebsockets ring example: an event is encoded once per
+ * change-log row into a refcounted buffer with LWS_PRE bytes of headroom,
+ * and each connection queues references to the buffers it must send.
+ */
+#ifndef MT_BRIDGE_H
+#define MT_BRIDGE_H
+
+#include <libwebsockets.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "audience.h"
+
+struct cfg;
+struct store;
+struct auth_keys;
+struct changelog_row;
+
+/* A node of the bridge's string-keyed hash tables (first member). */
+struct hnode {
+	struct hnode	*next;
+	char		*key;
+	uint32_t	 hash;
+};
+
+struct htab {
+	struct hnode	**b;
+	size_t		  nb, n;
+};
+
+struct dialog;
+struct conn;
+
+/* A user the bridge knows: a participant of some dialog, or connected. */
+struct user {
+	struct hnode	  h;		/* key: the user id */
+	struct dialog	**dialogs;	/* the dialogs they are in */
+	size_t		  ndialogs, cdialogs;
+	struct conn	 *conns;	/* WebSockets and held polls */
+	int		  nws;		/* open WebSockets */
+	int64_t		  poll_seen;	/* last long-poll, microseconds */
+	unsigned	  mark;		/* each_peer de-duplication */
+	bool		  online;	/* the store has them online (by us) */
+	bool		  queued;	/* on the presence change list */
+	struct user	 *pnext;	/* presence change list */
+};
+
+struct dialog {
+	struct hnode	  h;		/* key: the dialog id */
+	struct user	**members;
+	size_t		  n, cap;
+};
+
+/* One encoded event: refcounted, LWS_PRE bytes of headroom before data. */
+struct ev {
+	unsigned	 refs;
+	int64_t		 seq;		/* 0: a per-connection message */
+	size_t		 len;
+	unsigned char	 buf[];		/* LWS_PRE + len + 1 */
+};
+
+enum conn_kind { CONN_NONE, CONN_WS, CONN_POLL };
+
+/*
+ * One WebSocket or held long-poll: libwebsockets' per-session data of the
+ * mtchat protocol (zeroed by the library, freed by it after CLOSED). What
+ * it points to is freed by conn_release() from the CLOSED callbacks only.
+ */
+struct conn {
+	struct lws	*wsi;
+	enum conn_kind	 kind;
+	struct user	*u;
+	struct conn	*unext, *uprev;	/* the user's connections */
+	struct conn	*anext, *aprev;	/* every connection */
+	int64_t		 last_seq;	/* highest change-log seq queued */
+	int64_t		 replay_pos;	/* replaying: seq examined so far */
+	int64_t		 last_rx;	/* last client frame, microseconds */
+	int64_t		 since;		/* resume point asked for */
+	bool		 replaying, resync, filter, culled, closing;
+	bool		 has_since;
+	/* outgoing queue (ring of references) */
+	struct ev	**q;
+	size_t		 qhead, qlen, qcap;
+	/* dialogs subscribed to (API.md N4) */
+	char		**subs;
+	size_t		 nsubs;
+	/* incoming message being assembled from fragments */
+	char		*rx;
+	size_t		 rxlen;
+	/* long-poll */
+	json_t		*events;	/* collected event objects */
+	char		*reply;		/* encoded answer, while it is sent */
+	size_t		 replylen;
+	int		 status;
+	bool		 answer;	/* answer at the next writable */
+	bool		 held;
+	int64_t		 deadline;	/* microseconds */
+	lws_sorted_usec_list_t sul;	/* poll timeout */
+};
+
+struct bridge {
+	const struct cfg	*cfg;
+	struct store		*st;
+	struct auth_keys	*keys;
+	struct lws_context	*ctx;
+	struct lws_vhost	*vh;
+	int64_t			 cursor;	/* last change-log seq done */
+	int			 tail_rows;	/* rows in the current read */
+	struct htab		 users, dialogs;
+	struct audience_ops	 ops;
+	unsigned		 mark;
+	struct conn		*conns;		/* every connection */
+	int			 nconns;
+	struct user		*pchanges;	/* presence to write */
+	int			 wake_fd;
+	lws_sorted_usec_list_t	 sul_tail, sul_tick, sul_presence;
+	lws_sorted_usec_list_t	 sul_stop;
+	int64_t			 last_tick;
+	bool			 stopping, stopped;
+	int			 stop_rounds;
+};
+
+/* The bridge of the context wsi belongs to. */
+struct bridge	*bridge_of(struct lws *wsi);
+/* The request-stop flag set by signals (main.c). */
+extern volatile sig_atomic_t bridge_signalled;
+
+/* hash.c */
+uint32_t	 htab_hash(const char *key);
+struct hnode	*htab_find(const struct htab *t, const char *key, uint32_t h);
+int		 htab_add(struct htab *t, struct hnode *n);
+void		 htab_del(struct htab *t, struct hnode *n);
+void		 htab_free(struct htab *t);
+
+/* members.c: the membership cache and users */
+int		 members_load(struct bridge *b);
+void		 members_free(struct bridge *b);
+struct user	*members_user(struct bridge *b, const char *name, bool create);
+/* Frees u if nothing refers to it any more. */
+void		 members_gc(struct bridge *b, struct user *u);
+/* Applies the membership change a change-log row carries, if any. */
+void		 members_apply(struct bridge *b, const struct changelog_row *r);
+bool		 members_has_dialog(struct bridge *b, const char *dialog_id,
+		    const char *user);
+
+/* conn.c */
+struct ev	*ev_new(int64_t seq, const char *text, size_t len);
+void		 ev_unref(struct ev *e);
+/* Encodes obj (not stolen) as an event; NULL when out of memory. */
+struct ev	*ev_json(int64_t seq, const json_t *obj);
+void		 conn_attach(struct bridge *b, struct conn *c, struct user *u,
+		    enum conn_kind kind, struct lws *wsi);
+void		 conn_release(struct bridge *b, struct conn *c);
+/* Queues a reference to e (or culls c when past its limit). */
+void		 conn_push(struct bridge *b, struct conn *c, struct ev *e);
+/* Queues a per-connection message {"type":type[,key:val]}. */
+void		 conn_say(struct bridge *b, struct conn *c, const char *type,
+		    const char *key, json_t *val);
+struct ev	*conn_pop(struct conn *c);
+/* Closes c asynchronously (it resumes with since). */
+void		 conn_cull(struct conn *c, const char *why);
+bool		 conn_subscribed(const struct conn *c, const char *dialog_id);
+int		 conn_subscribe(struct conn *c, const char *dialog_id);
+void		 conn_unsubscribe(struct conn *c, const char *dialog_id);
+
+/* tail.c */
+void		 tail_run(struct bridge *b);
+void		 tail_schedule(struct bridge *b, lws_usec_t us);
+/* Queues up to a batch of c's replay; false when the replay is done. */
+bool		 tail_replay(struct bridge *b, struct conn *c);
+/*
+ * Whether c receives row r (audience and subscription filter), for live
+ * delivery and replay alike.
+ */
+bool		 tail_wants(struct bridge *b, const struct conn *c,
+		    const struct changelog_row *r);
+/* Row r as the JSON object clients receive (its body plus "seq"). */
+json_t		*tail_event_obj(const struct changelog_row *r);
+/* Collects c's events after since up to the cursor (long-poll). */
+int		 tail_collect(struct bridge *b, struct conn *c, int64_t since,
+		    int64_t *cursor);
+
+/* ident.c: who is asking (API.md §3.1, §3.2, §10.1) */
+enum ident_kind { IDENT_WS, IDENT_POLL };
+struct ident {
+	char		*user;
+	int		 status;	/* 0 ok, else the HTTP status */
+	const char	*message;	/* the refusal's text */
+	bool		 json;		/* message goes in an error envelope */
+	const char	*code;		/* the envelope's code */
+};
+int		 ident_get(struct bridge *b, struct lws *wsi,
+		    enum ident_kind kind, struct ident *id);
+/* The decoded value of query argument name (first one wins), or NULL. */
+char		*ident_arg(struct lws *wsi, const char *name);
+/* Answers a plain-text or JSON-error HTTP status right away. */
+int		 http_reply(struct lws *wsi, int status, const char *ctype,
+		    const char *body, size_t len);
+int		 http_refuse(struct lws *wsi, const struct ident *id);
+
+/* ws.c, poll.c */
+int		 ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
+		    void *user, void *in, size_t len);
+int		 poll_start(struct bridge *b, struct conn *c, struct lws *wsi,
+		    const char *path);
+int		 poll_writable(struct bridge *b, struct conn *c);
+void		 poll_closed(struct bridge *b, struct conn *c);
+/* Marks a held poll to be answered now. */
+void		 poll_wake(struct conn *c);
+
+/* presence.c */
+void		 presence_changed(struct bridge *b, struct user *u);
+void		 presence_tick(struct bridge *b);
+void		 presence_flush(struct bridge *b);
+/* Whether u counts as online for the bridge now. */
+bool		 presence_live(struct bridge *b, const struct user *u,
+		    int64_t now);
+void		 presence_all_offline(struct bridge *b);
+
+#endif

@@ -1,0 +1,191 @@
+/*
+ * ident.c — who is asking, with the same token check as mtchat.fcgi
+ * (lib/auth.c). The WebSocket takes ?user_id= (legacy) or ?token= (JWT) and
+ * is refused before the upgrade in plain text (API.md §10.1); the long-poll
+ * follows the REST rules of §3.1 and §3.2 (Authorization: Bearer in JWT
+ * mode). libwebsockets hands over the query already form-decoded ('+' is a
+ * space, %XX decoded) and split on '&', which is §10.1's decoding.
+ */
+#include <string.h>
+
+#include "auth.h"
+#include "bridge.h"
+#include "cfg.h"
+#include "err.h"
+#include "json.h"
+#include "mem.h"
+
+char *
+ident_arg(struct lws *wsi, const char *name)
+{
+	size_t nlen = strlen(name);
+	int total = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS), i, n;
+	char *buf, *val = NULL;
+
+	if (total <= 0 || (buf = mt_malloc((size_t)total + 1)) == NULL)
+		return NULL;
+	for (i = 0; val == NULL; i++) {
+		n = lws_hdr_copy_fragment(wsi, buf, total + 1,
+		    WSI_TOKEN_HTTP_URI_ARGS, i);
+		if (n < 0)
+			break;
+		if ((size_t)n >= nlen && strncmp(buf, name, nlen) == 0 &&
+		    (buf[nlen] == '=' || buf[nlen] == '\0'))
+			val = mt_strdup(buf[nlen] == '=' ? buf + nlen + 1 : "");
+	}
+	mt_free(buf);
+	return val;
+}
+
+static int
+refuse(struct ident *id, int status, const char *code, const char *msg)
+{
+	id->status = status;
+	id->code = code;
+	id->json = code != NULL;
+	id->message = msg;
+	return 0;
+}
+
+/* Verifies a token; sets id->user or a 401. */
+static int
+verify(struct bridge *b, const char *tok, struct ident *id)
+{
+	int rc = auth_jwt_verify(b->keys, tok, strlen(tok),
+	    b->cfg->jwt_user_claim, NULL, &id->user, NULL);
+
+	if (rc == MT_ENOMEM)
+		return rc;
+	if (rc != 0)
+		return refuse(id, 401, NULL, "Invalid token");
+	return 0;
+}
+
+static int
+ident_ws(struct bridge *b, struct lws *wsi, struct ident *id)
+{
+	char *v;
+	int rc;
+
+	if (b->cfg->jwt_enabled) {
+		if ((v = ident_arg(wsi, "token")) == NULL)
+			return refuse(id, 401, NULL,
+			    "token query parameter required");
+		rc = verify(b, v, id);
+		mt_free(v);
+		return rc;
+	}
+	if ((v = ident_arg(wsi, "user_id")) == NULL)
+		return refuse(id, 400, NULL, "Missing user_id query parameter");
+	if (*v == '\0') {
+		mt_free(v);
+		return refuse(id, 400, NULL, "user_id cannot be empty");
+	}
+	id->user = v;
+	return 0;
+}
+
+/* The REST user_id (or its alias sender_id), first one present. */
+static char *
+rest_user(struct lws *wsi)
+{
+	char *v = ident_arg(wsi, "user_id");
+
+	return v != NULL ? v : ident_arg(wsi, "sender_id");
+}
+
+static int
+ident_poll(struct bridge *b, struct lws *wsi, struct ident *id)
+{
+	char hdr[AUTH_JWT_MAX / 8], *v;
+	int n, rc;
+
+	if (b->cfg->jwt_enabled) {
+		n = lws_hdr_copy(wsi, hdr, sizeof(hdr),
+		    WSI_TOKEN_HTTP_AUTHORIZATION);
+		if (n < 7 || strncmp(hdr, "Bearer ", 7) != 0)
+			return refuse(id, 401, NULL,
+			    "Authorization header required");
+		if ((rc = verify(b, hdr + 7, id)) != 0 || id->status != 0)
+			return rc;
+		if ((v = rest_user(wsi)) != NULL && strcmp(v, id->user) != 0)
+			refuse(id, 403, "FORBIDDEN",
+			    "user_id does not match token");
+		mt_free(v);
+		return 0;
+	}
+	if ((v = rest_user(wsi)) == NULL)
+		return refuse(id, 400, "BAD_REQUEST",
+		    "user_id query parameter required");
+	if (*v == '\0') {
+		mt_free(v);
+		return refuse(id, 400, "BAD_REQUEST",
+		    "user_id cannot be empty");
+	}
+	id->user = v;
+	return 0;
+}
+
+int
+ident_get(struct bridge *b, struct lws *wsi, enum ident_kind kind,
+    struct ident *id)
+{
+	int rc;
+
+	memset(id, 0, sizeof(*id));
+	rc = kind == IDENT_WS ? ident_ws(b, wsi, id) : ident_poll(b, wsi, id);
+	if (rc != 0 || id->status != 0) {
+		mt_free(id->user);
+		id->user = NULL;
+	}
+	if (rc != 0)
+		refuse(id, 503, "SERVICE_UNAVAILABLE", "Out of memory");
+	return rc;
+}
+
+int
+http_reply(struct lws *wsi, int status, const char *ctype, const char *body,
+    size_t len)
+{
+	unsigned char hdr[LWS_PRE + 512], *start = hdr + LWS_PRE, *p = start;
+	unsigned char *end = hdr + sizeof(hdr), *out;
+	int rc;
+
+	if (lws_add_http_common_headers(wsi, (unsigned int)status, ctype,
+	    (lws_filepos_t)len, &p, end) ||
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
+	    (const unsigned char *)"no-store", 8, &p, end) ||
+	    lws_finalize_write_http_header(wsi, start, &p, end))
+		return -1;
+	if (len == 0)
+		return 0;
+	if ((out = mt_malloc(LWS_PRE + len)) == NULL)
+		return -1;
+	memcpy(out + LWS_PRE, body, len);
+	rc = lws_write(wsi, out + LWS_PRE, len, LWS_WRITE_HTTP_FINAL);
+	mt_free(out);
+	return rc == (int)len ? 0 : -1;
+}
+
+int
+http_refuse(struct lws *wsi, const struct ident *id)
+{
+	json_t *o;
+	char *text;
+	int rc;
+
+	if (!id->json)
+		return http_reply(wsi, id->status, "text/plain; charset=utf-8",
+		    id->message, strlen(id->message));
+	o = json_pack("{s:{s:s,s:s}}", "error", "code", id->code, "message",
+	    id->message);
+	if (o == NULL || (text = json_encode(o)) == NULL) {
+		json_decref(o);
+		return -1;
+	}
+	rc = http_reply(wsi, id->status, "application/json", text,
+	    strlen(text));
+	mt_free(text);
+	json_decref(o);
+	return rc;
+}

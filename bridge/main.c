@@ -1,0 +1,388 @@
+/*
+ * main.c — mtchat-bridge: the WebSocket endpoint /api/v1/ws and the held
+ * long-poll /api/v1/events, fed by the change-log (DESIGN.md). Reads top to
+ * bottom: options, configuration, logging, descriptors, store, membership,
+ * the libwebsockets context, signals, the loop, the tear-down.
+ *
+ * Exit status: 0 after a clean stop, 1 on a failure, 2 on a usage or
+ * configuration error.
+ */
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "bridge.h"
+#include "cfg.h"
+#include "err.h"
+#include "json.h"
+#include "log.h"
+#include "proc.h"
+#include "mem.h"
+#include "store.h"
+#include "tm.h"
+#include "wake.h"
+
+#define STOP_GRACE_US	(2 * LWS_US_PER_SEC)	/* for close frames */
+
+volatile sig_atomic_t bridge_signalled;
+
+struct opts {
+	const char	*config;
+	int		 verbose;
+	bool		 check;
+};
+
+static const lws_retry_bo_t no_validity;	/* no lws keep-alive timers */
+
+static int	wake_callback(struct lws *, enum lws_callback_reasons, void *,
+		    void *, size_t);
+
+static struct lws_protocols protocols[] = {
+	{ "mtchat", ws_callback, sizeof(struct conn), 1024, 0, NULL, 1 << 20 },
+	{ "mtchat-wake", wake_callback, 0, 0, 0, NULL, 0 },
+	{ NULL, NULL, 0, 0, 0, NULL, 0 }
+};
+
+struct bridge *
+bridge_of(struct lws *wsi)
+{
+	return lws_context_user(lws_get_context(wsi));
+}
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: mtchat-bridge [-v] [-c file] [--check-config]\n");
+}
+
+static void
+help(void)
+{
+	usage(stdout);
+	printf("\nServes WebSockets (/api/v1/ws) and held long-polls "
+	    "(/api/v1/events) from\nthe mtchat change-log.\n\n"
+	    "  -c, --config FILE   configuration file (default $MTCHAT_CONFIG"
+	    " or\n                      " MTCHAT_SYSCONFDIR "/mtchat.conf)\n"
+	    "  -v, --verbose       info lines (connect, disconnect); -vv debug"
+	    "\n"
+	    "      --check-config  check the configuration, print "
+	    "`configuration OK'\n"
+	    "  -h, --help          this text\n"
+	    "  -V, --version       the version\n");
+}
+
+static int
+parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "check-config", no_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "c:vhV", lo, NULL)) != -1)
+		switch (ch) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'v':
+			o->verbose++;
+			break;
+		case 'C':
+			o->check = true;
+			break;
+		case 'h':
+			help();
+			exit(0);
+		case 'V':
+			printf("mtchat-bridge %s\n", MTCHAT_VERSION);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(2);
+		}
+	if (optind != argc) {
+		usage(stderr);
+		exit(2);
+	}
+	return 0;
+}
+
+/* Checks what the bridge needs beyond cfg_load(); 0 or exits 2. */
+static void
+check_cfg(const struct cfg *c, struct auth_keys **keys)
+{
+	if ((c->bridge_listen == NULL || *c->bridge_listen == '\0') &&
+	    (c->bridge_unix_listen == NULL || *c->bridge_unix_listen == '\0')) {
+		fprintf(stderr, "mtchat-bridge: neither BRIDGE_LISTEN nor "
+		    "BRIDGE_UNIX_LISTEN is set\n");
+		exit(2);
+	}
+	if (auth_keys_new(c, keys) != 0) {
+		fprintf(stderr, "mtchat-bridge: JWT_AUTH_ENABLED needs "
+		    "JWT_SECRET or JWT_SECRETS\n");
+		exit(2);
+	}
+}
+
+/* As many descriptors as allowed: connections are descriptors. */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			log_warn("setrlimit");
+	}
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	bridge_signalled = 1;
+}
+
+static void
+signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+static int
+open_store(struct bridge *b, const struct cfg *c)
+{
+	struct store_opts o = {
+		.path = c->db_path,
+		.sync_normal = strcmp(c->synchronous, "NORMAL") == 0,
+		.busy_timeout_ms = c->busy_timeout_ms,
+	};
+	char err[STORE_ERR_LEN];
+	int rc;
+
+	if (store_open(&b->st, &o, err, sizeof(err)) != 0) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	if ((rc = members_load(b)) != 0) {
+		log_warnx("loading participants: %s", mt_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+wake_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+    void *in, size_t len)
+{
+	struct bridge *b = bridge_of(wsi);
+	int64_t seq = 0;
+
+	(void)user;
+	(void)in;
+	(void)len;
+	if (reason == LWS_CALLBACK_RAW_RX_FILE) {
+		if (wake_drain(b->wake_fd, &seq) > 0 && !b->stopping)
+			tail_run(b);
+	}
+	return 0;
+}
+
+static struct lws_vhost *
+make_vhost(struct bridge *b, const char *name, const char *iface, int port,
+    bool unix_sock)
+{
+	struct lws_context_creation_info i;
+	struct lws_vhost *vh;
+
+	memset(&i, 0, sizeof(i));
+	i.vhost_name = name;
+	i.protocols = protocols;
+	i.iface = iface;
+	i.port = port;
+	i.retry_and_idle_policy = &no_validity;
+	i.timeout_secs = (unsigned int)b->cfg->bridge_handshake;
+	i.options = LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
+	if (unix_sock)
+		i.options |= LWS_SERVER_OPTION_UNIX_SOCK;
+	if ((vh = lws_create_vhost(b->ctx, &i)) == NULL)
+		log_warnx("cannot listen on %s%s%d", iface,
+		    unix_sock ? "" : ":", unix_sock ? 0 : port);
+	return vh;
+}
+
+static int
+make_context(struct bridge *b)
+{
+	struct lws_context_creation_info i;
+	const struct cfg *c = b->cfg;
+	struct lws_vhost *vh;
+
+	memset(&i, 0, sizeof(i));
+	i.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
+	    LWS_SERVER_OPTION_DISABLE_IPV6;
+	i.user = b;
+	i.max_http_header_data = (unsigned short)c->bridge_max_header;
+	/* Held polls give their header table back; this only bounds requests
+	 * being parsed at once (tables are allocated on demand). */
+	i.max_http_header_pool = (unsigned short)(c->bridge_max_conns > 65535 ?
+	    65535 : c->bridge_max_conns);
+	i.timeout_secs = (unsigned int)c->bridge_handshake;
+	i.retry_and_idle_policy = &no_validity;
+	i.pt_serv_buf_size = 32768;
+	if ((b->ctx = lws_create_context(&i)) == NULL) {
+		log_warnx("cannot create the libwebsockets context");
+		return -1;
+	}
+	if (c->bridge_listen != NULL && *c->bridge_listen != '\0' &&
+	    (b->vh = make_vhost(b, "tcp", c->bridge_listen,
+	    (int)c->bridge_port, false)) == NULL)
+		return -1;
+	if (c->bridge_unix_listen != NULL && *c->bridge_unix_listen != '\0') {
+		if ((vh = make_vhost(b, "unix", c->bridge_unix_listen, 0,
+		    true)) == NULL)
+			return -1;
+		if (b->vh == NULL)
+			b->vh = vh;
+	}
+	return 0;
+}
+
+/* The writers' wake-up datagrams; without them the timer still tails. */
+static void
+adopt_wake(struct bridge *b)
+{
+	lws_sock_file_fd_type fd;
+
+	b->wake_fd = -1;
+	if (b->cfg->bridge_socket == NULL || *b->cfg->bridge_socket == '\0')
+		return;
+	if ((b->wake_fd = wake_listen(b->cfg->bridge_socket)) == -1) {
+		log_warn("wake-up socket %s (tailing every second)",
+		    b->cfg->bridge_socket);
+		return;
+	}
+	fd.filefd = b->wake_fd;
+	if (lws_adopt_descriptor_vhost(b->vh, LWS_ADOPT_RAW_FILE_DESC, fd,
+	    "mtchat-wake", NULL) == NULL) {
+		log_warnx("cannot watch the wake-up socket");
+		close(b->wake_fd);
+		b->wake_fd = -1;
+	}
+}
+
+static void
+tick_timer(lws_sorted_usec_list_t *sul)
+{
+	struct bridge *b = lws_container_of(sul, struct bridge, sul_tick);
+	lws_usec_t every = (lws_usec_t)b->cfg->presence_ttl *
+	    LWS_US_PER_SEC / 3;
+
+	presence_tick(b);
+	lws_sul_schedule(b->ctx, 0, &b->sul_tick, tick_timer, every);
+}
+
+/* Stop: everybody offline, a close frame on every socket, polls answered. */
+static void
+stop_begin(struct bridge *b)
+{
+	struct conn *c;
+
+	log_info("stopping: %d connections", b->nconns);
+	presence_flush(b);
+	b->stopping = true;
+	presence_all_offline(b);
+	for (c = b->conns; c != NULL; c = c->anext) {
+		c->closing = true;
+		if (c->kind == CONN_POLL)
+			poll_wake(c);
+		else
+			lws_callback_on_writable(c->wsi);
+	}
+}
+
+static void
+run(struct bridge *b)
+{
+	int64_t deadline = 0;
+
+	tail_schedule(b, 1);
+	lws_sul_schedule(b->ctx, 0, &b->sul_tick, tick_timer,
+	    (lws_usec_t)b->cfg->presence_ttl * LWS_US_PER_SEC / 3);
+	for (;;) {
+		if (bridge_signalled && !b->stopping) {
+			stop_begin(b);
+			deadline = tm_now_us() + STOP_GRACE_US;
+		}
+		if (b->stopping && (b->nconns == 0 || tm_now_us() > deadline))
+			break;
+		if (lws_service(b->ctx, 0) < 0)
+			break;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct cfg c;
+	struct bridge b;
+	char err[CFG_ERR_LEN];
+	int status = 1;
+
+	proc_std_fds();
+	parse_opts(argc, argv, &o);
+	json_init();
+	if (cfg_load(&c, o.config, err, sizeof(err)) != 0) {
+		fprintf(stderr, "mtchat-bridge: %s\n", err);
+		return 2;
+	}
+	memset(&b, 0, sizeof(b));
+	b.cfg = &c;
+	b.wake_fd = -1;
+	check_cfg(&c, &b.keys);
+	if (o.check) {
+		printf("configuration OK\n");
+		auth_keys_free(b.keys);
+		cfg_reset(&c);
+		return 0;
+	}
+	log_init("mtchat-bridge", c.log_syslog,
+	    o.verbose > c.log_verbose ? o.verbose : (int)c.log_verbose);
+	lws_set_log_level(LLL_ERR | (o.verbose > 1 ? LLL_WARN : 0), NULL);
+	raise_nofile();
+	signals();
+	if (open_store(&b, &c) == 0 && make_context(&b) == 0) {
+		adopt_wake(&b);
+		log_info("listening (cursor %lld)", (long long)b.cursor);
+		run(&b);
+		status = 0;
+	}
+	if (b.ctx != NULL)
+		lws_context_destroy(b.ctx);
+	members_free(&b);
+	auth_keys_free(b.keys);
+	store_close(b.st);
+	cfg_reset(&c);
+	return status;
+}

@@ -1,0 +1,242 @@
+/*
+ * poll.c — the held long-poll, GET /api/v1/events?since=SEQ&timeout=S
+ * (API.md N3): answered at once when events are waiting, else held until
+ * one arrives or S seconds pass (default 25, at most BRIDGE_POLL_MAX_SECS).
+ * Everything needed is copied out of the request and its header table is
+ * given back, so thousands of held polls cost no more than idle sockets.
+ * A poll counts as a presence ping.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bridge.h"
+#include "cfg.h"
+#include "changelog.h"
+#include "json.h"
+#include "log.h"
+#include "mem.h"
+#include "tm.h"
+
+#define EVENTS_PATH	"/api/v1/events"
+#define POLL_DEFAULT	25	/* seconds held when timeout is absent */
+
+/* A query number as REST parses it; 1 absent, 0 ok, -1 refused. */
+static int
+q_num(struct lws *wsi, const char *key, long *out)
+{
+	char *v = ident_arg(wsi, key), *end, msg[160];
+	long n;
+
+	if (v == NULL)
+		return 1;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || errno != 0 || *v == ' ' ||
+	    *v == '+' || n < 0) {
+		mt_free(v);
+		snprintf(msg, sizeof(msg), "Failed to deserialize query string:"
+		    " %s: invalid digit found in string", key);
+		return http_reply(wsi, 400, "text/plain; charset=utf-8", msg,
+		    strlen(msg)) ? -2 : -1;
+	}
+	mt_free(v);
+	*out = n;
+	return 0;
+}
+
+void
+poll_wake(struct conn *c)
+{
+	if (c->answer)
+		return;
+	c->answer = true;
+	lws_sul_cancel(&c->sul);
+	lws_callback_on_writable(c->wsi);
+}
+
+static void
+poll_timeout(lws_sorted_usec_list_t *sul)
+{
+	struct conn *c = lws_container_of(sul, struct conn, sul);
+
+	poll_wake(c);
+}
+
+/* Builds the answer {"data":{"events":[...],"cursor":N}}. */
+static int
+poll_encode(struct conn *c, int64_t cursor)
+{
+	json_t *o = json_pack("{s:{s:O,s:I}}", "data", "events", c->events,
+	    "cursor", (json_int_t)cursor);
+
+	if (o == NULL)
+		return -1;
+	c->reply = json_encode(o);
+	json_decref(o);
+	if (c->reply == NULL)
+		return -1;
+	c->replylen = strlen(c->reply);
+	return 0;
+}
+
+/* Answers now (at the next writable) with what was collected. */
+static void
+poll_answer(struct conn *c, int64_t cursor)
+{
+	if (poll_encode(c, cursor) != 0)
+		c->status = 503;
+	c->answer = true;
+	lws_callback_on_writable(c->wsi);
+}
+
+/* Decides: resync, events waiting, or hold. */
+static void
+poll_decide(struct bridge *b, struct conn *c, bool has_since, long since,
+    long timeout)
+{
+	int64_t head = 0, pruned = 0, cursor = b->cursor;
+	json_t *r;
+
+	if (!has_since) {
+		poll_answer(c, cursor);
+		return;
+	}
+	if (changelog_head(b->st, &head) != 0 ||
+	    changelog_pruned_through(b->st, &pruned) != 0 ||
+	    since < pruned || since > head) {
+		r = json_pack("{s:s,s:I}", "type", "resync", "cursor",
+		    (json_int_t)cursor);
+		if (r == NULL || json_array_append_new(c->events, r) != 0)
+			c->status = 503;
+		poll_answer(c, cursor);
+		return;
+	}
+	if (tail_collect(b, c, since, &cursor) != 0)
+		c->status = 503;
+	if (c->status != 0 || json_array_size(c->events) > 0 ||
+	    cursor < b->cursor || timeout == 0) {
+		poll_answer(c, cursor);
+		return;
+	}
+	c->held = true;
+	c->last_seq = cursor;
+	lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
+	lws_http_headers_detach(c->wsi);
+	lws_sul_schedule(b->ctx, 0, &c->sul, poll_timeout,
+	    (lws_usec_t)timeout * LWS_US_PER_SEC);
+}
+
+/* Checks path and method; 1 when the request is for us, else answered. */
+static int
+poll_route(struct lws *wsi, const char *path)
+{
+	char *uri;
+	int ulen, m;
+
+	if (path != NULL && strcmp(path, "/api/v1/ws") == 0)
+		return http_reply(wsi, 400, "text/plain",
+		    "Expected a WebSocket upgrade", 28) ? -1 : 0;
+	if (path == NULL || strcmp(path, EVENTS_PATH) != 0)
+		return http_reply(wsi, 404, "text/plain", "Not Found", 9) ?
+		    -1 : 0;
+	m = lws_http_get_uri_and_method(wsi, &uri, &ulen);
+	if (m != LWSHUMETH_GET)
+		return http_reply(wsi, 405, "text/plain",
+		    "Method Not Allowed", 18) ? -1 : 0;
+	return 1;
+}
+
+/* Parses since and timeout; 0, or the result of answering a refusal. */
+static int
+poll_args(struct bridge *b, struct lws *wsi, bool *has_since, long *since,
+    long *timeout)
+{
+	int rc;
+
+	if ((rc = q_num(wsi, "since", since)) < 0)
+		return rc;
+	*has_since = rc == 0;
+	if ((rc = q_num(wsi, "timeout", timeout)) < 0)
+		return rc;
+	if (*timeout > b->cfg->bridge_poll_max)
+		*timeout = b->cfg->bridge_poll_max;
+	return 0;
+}
+
+int
+poll_start(struct bridge *b, struct conn *c, struct lws *wsi,
+    const char *path)
+{
+	struct ident id;
+	struct user *u;
+	long since = 0, timeout = POLL_DEFAULT;
+	bool has_since;
+	int rc;
+
+	if (c->u != NULL)
+		conn_release(b, c);
+	memset(c, 0, sizeof(*c));
+	if ((rc = poll_route(wsi, path)) != 1)
+		goto done;
+	ident_get(b, wsi, IDENT_POLL, &id);
+	if (id.status != 0) {
+		rc = http_refuse(wsi, &id);
+		goto done;
+	}
+	rc = poll_args(b, wsi, &has_since, &since, &timeout);
+	u = rc == 0 ? members_user(b, id.user, true) : NULL;
+	mt_free(id.user);
+	if (rc != 0 || u == NULL) {
+		if (rc == 0)	/* no user: out of memory */
+			rc = http_reply(wsi, 503, "text/plain",
+			    "Out of memory", 13);
+		else		/* refused by q_num(): -1 answered, -2 not */
+			rc = rc == -1 ? 0 : -1;
+		goto done;
+	}
+	conn_attach(b, c, u, CONN_POLL, wsi);
+	u->poll_seen = tm_now_us();
+	presence_changed(b, u);
+	if ((c->events = json_array()) == NULL)
+		c->status = 503;
+	poll_decide(b, c, has_since, since, timeout);
+	return 0;
+done:
+	if (rc < 0 || lws_http_transaction_completed(wsi))
+		return -1;
+	return 0;
+}
+
+int
+poll_writable(struct bridge *b, struct conn *c)
+{
+	struct lws *wsi = c->wsi;
+	int rc;
+
+	if (c->u == NULL || !c->answer)
+		return 0;
+	if (c->reply == NULL && c->status == 0 &&
+	    poll_encode(c, b->cursor) != 0)
+		c->status = 503;
+	if (c->status != 0)
+		rc = http_reply(wsi, 503, "text/plain", "Service Unavailable",
+		    19);
+	else
+		rc = http_reply(wsi, 200, "application/json", c->reply,
+		    c->replylen);
+	lws_sul_cancel(&c->sul);
+	conn_release(b, c);
+	if (rc != 0 || lws_http_transaction_completed(wsi))
+		return -1;
+	return 0;
+}
+
+void
+poll_closed(struct bridge *b, struct conn *c)
+{
+	if (c->u == NULL || c->kind != CONN_POLL)
+		return;
+	lws_sul_cancel(&c->sul);
+	conn_release(b, c);
+}

@@ -1,0 +1,221 @@
+/*
+ * presence.c — presence of the bridge's users (DESIGN.md §Presence, API.md
+ * F1, F2). A user is live while one of their WebSockets pinged within
+ * PRESENCE_TTL_SECS (or opened), or they polled within it. Changes are
+ * written in one transaction per batch: a flush shortly after connects,
+ * pings after expiry and closes, and a tick every third of the TTL that
+ * refreshes every live user, reconciles the rest and closes WebSockets
+ * silent for twice the TTL. store_presence_*() append presence.update only
+ * on real transitions; the tail then delivers them like any other row.
+ */
+#include <string.h>
+
+#include "bridge.h"
+#include "cfg.h"
+#include "err.h"
+#include "log.h"
+#include "mem.h"
+#include "store_presence.h"
+#include "tm.h"
+
+#define FLUSH_DELAY_US	2000	/* batches a burst of connects */
+
+struct plist {
+	const char	**names;
+	struct user	**users;
+	size_t		  n, cap;
+};
+
+static int64_t
+ttl_us(const struct bridge *b)
+{
+	return (int64_t)b->cfg->presence_ttl * 1000000;
+}
+
+bool
+presence_live(struct bridge *b, const struct user *u, int64_t now)
+{
+	const struct conn *c;
+	int64_t since = now - ttl_us(b);
+
+	if (u->poll_seen != 0 && u->poll_seen >= since)
+		return true;
+	for (c = u->conns; c != NULL; c = c->unext)
+		if (c->kind == CONN_POLL ||
+		    (c->kind == CONN_WS && c->last_rx >= since && !c->closing))
+			return true;
+	return false;
+}
+
+static int
+plist_add(struct plist *l, struct user *u)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		const char **n = mt_realloc(l->names, cap * sizeof(*n));
+		struct user **us;
+
+		if (n == NULL)
+			return -1;
+		l->names = n;
+		if ((us = mt_realloc(l->users, cap * sizeof(*us))) == NULL)
+			return -1;
+		l->users = us;
+		l->cap = cap;
+	}
+	l->names[l->n] = u->h.key;
+	l->users[l->n++] = u;
+	return 0;
+}
+
+static void
+plist_free(struct plist *l)
+{
+	mt_free(l->names);
+	mt_free(l->users);
+}
+
+/* Writes both lists; on success the users' online flags follow. */
+static void
+presence_write(struct bridge *b, struct plist *on, struct plist *off,
+    int64_t now)
+{
+	int64_t seq;
+	size_t i;
+	int rc;
+
+	if (on->n > 0) {
+		rc = store_presence_touch(b->st, on->names, on->n, now, &seq);
+		if (rc != 0)
+			log_warnx("presence: touch %zu users: %s", on->n,
+			    mt_strerror(rc));
+		for (i = 0; rc == 0 && i < on->n; i++)
+			on->users[i]->online = true;
+	}
+	if (off->n > 0) {
+		rc = store_presence_remove(b->st, off->names, off->n, &seq);
+		if (rc != 0)
+			log_warnx("presence: remove %zu users: %s", off->n,
+			    mt_strerror(rc));
+		for (i = 0; rc == 0 && i < off->n; i++)
+			off->users[i]->online = false;
+	}
+	for (i = 0; i < off->n; i++)
+		members_gc(b, off->users[i]);
+}
+
+void
+presence_flush(struct bridge *b)
+{
+	struct plist on = { 0 }, off = { 0 };
+	struct user *u, *next;
+	int64_t now = tm_now_us();
+	int oom = 0;
+
+	for (u = b->pchanges; u != NULL; u = next) {
+		next = u->pnext;
+		u->queued = false;
+		u->pnext = NULL;
+		if (presence_live(b, u, now)) {
+			if (!u->online)
+				oom |= plist_add(&on, u);
+		} else if (u->online)
+			oom |= plist_add(&off, u);
+		else
+			members_gc(b, u);
+	}
+	b->pchanges = NULL;
+	if (oom)
+		log_warnx("presence: out of memory (the next tick retries)");
+	presence_write(b, &on, &off, now);
+	plist_free(&on);
+	plist_free(&off);
+	if (!b->stopping)
+		tail_run(b);
+}
+
+static void
+flush_timer(lws_sorted_usec_list_t *sul)
+{
+	presence_flush(lws_container_of(sul, struct bridge, sul_presence));
+}
+
+void
+presence_changed(struct bridge *b, struct user *u)
+{
+	if (u->queued || b->stopping)
+		return;
+	u->queued = true;
+	u->pnext = b->pchanges;
+	b->pchanges = u;
+	lws_sul_schedule(b->ctx, 0, &b->sul_presence, flush_timer,
+	    FLUSH_DELAY_US);
+}
+
+/* Closes WebSockets that sent nothing for twice the TTL. */
+static void
+close_silent(struct bridge *b, int64_t now)
+{
+	struct conn *c;
+
+	for (c = b->conns; c != NULL; c = c->anext)
+		if (c->kind == CONN_WS && !c->culled &&
+		    c->last_rx < now - 2 * ttl_us(b)) {
+			log_info("user %s: no ping for %lds, closing",
+			    c->u->h.key, 2 * b->cfg->presence_ttl);
+			c->closing = true;
+			lws_callback_on_writable(c->wsi);
+		}
+}
+
+void
+presence_tick(struct bridge *b)
+{
+	struct plist on = { 0 }, off = { 0 };
+	struct hnode *n, *next;
+	int64_t now = tm_now_us();
+	size_t i;
+	int oom = 0;
+
+	close_silent(b, now);
+	for (i = 0; i < b->users.nb; i++)
+		for (n = b->users.b[i]; n != NULL; n = next) {
+			struct user *u = (struct user *)n;
+
+			next = n->next;
+			if (u->poll_seen != 0 &&
+			    u->poll_seen < now - ttl_us(b))
+				u->poll_seen = 0;
+			if (presence_live(b, u, now))
+				oom |= plist_add(&on, u);
+			else if (u->online)
+				oom |= plist_add(&off, u);
+		}
+	if (oom)
+		log_warnx("presence: out of memory in the tick");
+	presence_write(b, &on, &off, now);
+	plist_free(&on);
+	plist_free(&off);
+	tail_run(b);
+}
+
+void
+presence_all_offline(struct bridge *b)
+{
+	struct plist off = { 0 };
+	struct hnode *n;
+	size_t i;
+
+	for (i = 0; i < b->users.nb; i++)
+		for (n = b->users.b[i]; n != NULL; n = n->next)
+			if (((struct user *)n)->online &&
+			    plist_add(&off, (struct user *)n) != 0)
+				log_warnx("presence: out of memory at stop");
+	if (off.n > 0) {
+		struct plist none = { 0 };
+
+		presence_write(b, &none, &off, tm_now_us());
+		log_info("stop: %zu users offline", off.n);
+	}
+	plist_free(&off);
+}

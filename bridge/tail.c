@@ -1,0 +1,281 @@
+/*
+ * tail.c — follows the change-log. Woken by the writers' datagram or by a
+ * fallback timer of at most one second, it reads the rows after its cursor
+ * in batches and, for each in seq order, first applies the membership
+ * change the row carries (so a joiner receives their own
+ * participant.joined), then hands the row to its audience (lib/audience.c)
+ * over the in-memory membership: one encoding per row, one reference per
+ * receiving connection, in seq order on each.
+ *
+ * Resuming connections replay their events from the database up to the
+ * cursor (tail_replay()); live rows are not queued on them meanwhile, so
+ * the seam has neither a gap nor a duplicate.
+ */
+#include <string.h>
+
+#include "bridge.h"
+#include "cfg.h"
+#include "changelog.h"
+#include "err.h"
+#include "json.h"
+#include "log.h"
+#include "mem.h"
+#include "tm.h"
+
+#define TAIL_BATCH	512	/* rows per read */
+#define REPLAY_ROWS	512	/* rows examined per replay step */
+#define REPLAY_QUEUE	64	/* events queued per replay step */
+#define COLLECT_ROWS	20000	/* rows examined per long-poll answer */
+#define COLLECT_EVENTS	500	/* events per long-poll answer */
+
+/* One row being delivered: encoded at most once, on first need. */
+struct delivery {
+	struct bridge			*b;
+	const struct changelog_row	*r;
+	json_t				*obj;
+	struct ev			*ev;
+	bool				 failed;
+};
+
+json_t *
+tail_event_obj(const struct changelog_row *r)
+{
+	char err[64];
+	json_t *o;
+
+	if (r->body == NULL ||
+	    (o = json_parse(r->body, strlen(r->body), err, sizeof(err)))
+	    == NULL)
+		return NULL;
+	if (!json_is_object(o) || json_add_int(o, "seq", r->seq) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+bool
+tail_wants(struct bridge *b, const struct conn *c,
+    const struct changelog_row *r)
+{
+	(void)b;
+	if (!c->filter || r->dialog_id == NULL ||
+	    conn_subscribed(c, r->dialog_id))
+		return true;
+	return audience_passes_filter(r, c->u->h.key);
+}
+
+static bool
+encode(struct delivery *d)
+{
+	if (d->ev != NULL)
+		return true;
+	if (d->failed)
+		return false;
+	if ((d->obj = tail_event_obj(d->r)) == NULL ||
+	    (d->ev = ev_json(d->r->seq, d->obj)) == NULL) {
+		log_warnx("tail: cannot encode seq %lld", (long long)d->r->seq);
+		d->failed = true;
+		return false;
+	}
+	return true;
+}
+
+static void
+deliver_poll(struct delivery *d, struct conn *c)
+{
+	if (c->events == NULL)
+		return;
+	if (json_array_append(c->events, d->obj) == 0) {
+		c->last_seq = d->r->seq;
+		poll_wake(c);
+	}
+}
+
+/* audience_each() callback: one user of the row's audience. */
+static void
+deliver(const char *name, void *arg)
+{
+	struct delivery *d = arg;
+	struct user *u = members_user(d->b, name, false);
+	struct conn *c;
+
+	if (u == NULL || u->conns == NULL)
+		return;
+	for (c = u->conns; c != NULL; c = c->unext) {
+		if (c->replaying || c->culled || c->last_seq >= d->r->seq ||
+		    (c->kind == CONN_POLL && !c->held) ||
+		    !tail_wants(d->b, c, d->r) || !encode(d))
+			continue;
+		if (c->kind == CONN_WS)
+			conn_push(d->b, c, d->ev);
+		else
+			deliver_poll(d, c);
+	}
+}
+
+static int
+on_row(const struct changelog_row *r, void *arg)
+{
+	struct bridge *b = arg;
+	struct delivery d = { .b = b, .r = r };
+
+	b->tail_rows++;
+	members_apply(b, r);
+	if (b->nconns > 0)
+		audience_each(r, &b->ops, deliver, &d);
+	ev_unref(d.ev);
+	json_decref(d.obj);
+	b->cursor = r->seq;
+	return 0;
+}
+
+void
+tail_run(struct bridge *b)
+{
+	int64_t last;
+	int rc;
+
+	do {
+		b->tail_rows = 0;
+		rc = changelog_read_after(b->st, b->cursor, TAIL_BATCH, on_row,
+		    b, &last);
+		if (rc != 0) {
+			log_warnx("tail: reading the change-log: %s",
+			    mt_strerror(rc));
+			return;
+		}
+	} while (b->tail_rows >= TAIL_BATCH);
+}
+
+static void
+tail_timer(lws_sorted_usec_list_t *sul)
+{
+	struct bridge *b = lws_container_of(sul, struct bridge, sul_tail);
+
+	tail_run(b);
+	tail_schedule(b, LWS_US_PER_SEC);
+}
+
+void
+tail_schedule(struct bridge *b, lws_usec_t us)
+{
+	lws_sul_schedule(b->ctx, 0, &b->sul_tail, tail_timer, us);
+}
+
+/* Replay of one connection: its rows after replay_pos, up to the cursor. */
+struct replay {
+	struct bridge	*b;
+	struct conn	*c;
+	int		 queued;
+	int64_t		 upto;
+};
+
+static int
+replay_row(const struct changelog_row *r, void *arg)
+{
+	struct replay *rp = arg;
+	struct conn *c = rp->c;
+	json_t *o;
+	struct ev *e;
+
+	if (r->seq > rp->upto)
+		return 1;
+	c->replay_pos = r->seq;
+	if (!audience_includes(r, c->u->h.key, &rp->b->ops) ||
+	    !tail_wants(rp->b, c, r))
+		return 0;
+	if ((o = tail_event_obj(r)) == NULL)
+		return 0;
+	e = ev_json(r->seq, o);
+	json_decref(o);
+	if (e == NULL) {
+		conn_cull(c, "out of memory");
+		return 1;
+	}
+	conn_push(rp->b, c, e);
+	ev_unref(e);
+	return ++rp->queued >= REPLAY_QUEUE || c->culled ? 1 : 0;
+}
+
+bool
+tail_replay(struct bridge *b, struct conn *c)
+{
+	struct replay rp = { .b = b, .c = c, .upto = b->cursor };
+	int64_t last, start = c->replay_pos;
+	int rc;
+
+	if (!c->replaying)
+		return false;
+	if (c->replay_pos < b->cursor) {
+		rc = changelog_read_after(b->st, c->replay_pos, REPLAY_ROWS,
+		    replay_row, &rp, &last);
+		if (rc < 0) {
+			log_warnx("replay: %s", mt_strerror(rc));
+			conn_cull(c, "replay failed");
+			return false;
+		}
+		/* No row at all up to the cursor: nothing left to replay. */
+		if (c->replay_pos == start)
+			c->replay_pos = b->cursor;
+	}
+	if (c->replay_pos >= b->cursor) {
+		c->replaying = false;
+		if (c->replay_pos > c->last_seq)
+			c->last_seq = c->replay_pos;
+	}
+	if (rp.queued == 0 && c->replaying)
+		lws_callback_on_writable(c->wsi);
+	return c->replaying || rp.queued > 0;
+}
+
+/* Long-poll: the events for c after since, up to the cursor. */
+struct collect {
+	struct bridge	*b;
+	struct conn	*c;
+	int64_t		 upto, examined;
+	int		 rows;
+};
+
+static int
+collect_row(const struct changelog_row *r, void *arg)
+{
+	struct collect *cl = arg;
+	json_t *o;
+
+	if (r->seq > cl->upto)
+		return 1;
+	cl->examined = r->seq;
+	cl->rows++;
+	if (audience_includes(r, cl->c->u->h.key, &cl->b->ops) &&
+	    (o = tail_event_obj(r)) != NULL &&
+	    json_array_append_new(cl->c->events, o) != 0)
+		return MT_ENOMEM;
+	return json_array_size(cl->c->events) >= COLLECT_EVENTS ? 1 : 0;
+}
+
+int
+tail_collect(struct bridge *b, struct conn *c, int64_t since,
+    int64_t *cursor)
+{
+	struct collect cl = { .b = b, .c = c, .upto = b->cursor,
+	    .examined = since };
+	int64_t last;
+	int rc;
+
+	while (cl.examined < cl.upto && cl.rows < COLLECT_ROWS &&
+	    json_array_size(c->events) < COLLECT_EVENTS) {
+		int before = cl.rows;
+
+		rc = changelog_read_after(b->st, cl.examined, TAIL_BATCH,
+		    collect_row, &cl, &last);
+		if (rc < 0)
+			return rc;
+		if (cl.rows == before) {	/* nothing left below upto */
+			cl.examined = cl.upto;
+			break;
+		}
+	}
+	*cursor = cl.examined;
+	return 0;
+}

@@ -1,0 +1,315 @@
+/*
+ * ws.c — the libwebsockets callback of the mtchat protocol: each reason
+ * maps to a short function. WebSockets on /api/v1/ws (identity checked
+ * before the upgrade), held long-polls on /api/v1/events (poll.c).
+ * Frames are written only from the WRITEABLE callback, one per call.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bridge.h"
+#include "cfg.h"
+#include "changelog.h"
+#include "id.h"
+#include "json.h"
+#include "log.h"
+#include "mem.h"
+#include "tm.h"
+
+#define WS_PATH		"/api/v1/ws"
+#define TYPE_SHOWN	64	/* bytes of an unknown type echoed back */
+
+/* Parses a non-negative decimal seq; -1 if it is not one. */
+static int
+parse_seq(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* The resume and filter arguments; a refusal message or NULL. */
+static const char *
+ws_args(struct lws *wsi, int64_t *since, bool *has_since, bool *filter)
+{
+	char *v;
+	const char *bad = NULL;
+
+	*has_since = *filter = false;
+	if ((v = ident_arg(wsi, "since")) != NULL) {
+		*has_since = true;
+		if (parse_seq(v, since) != 0)
+			bad = "Invalid since parameter";
+		mt_free(v);
+	}
+	if ((v = ident_arg(wsi, "filter")) != NULL) {
+		if (strcmp(v, "subscribed") == 0)
+			*filter = true;
+		else if (strcmp(v, "all") != 0)
+			bad = "Invalid filter parameter";
+		mt_free(v);
+	}
+	return bad;
+}
+
+static bool
+path_is(struct lws *wsi, const char *want)
+{
+	char path[64];
+
+	return lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI) > 0 &&
+	    strcmp(path, want) == 0;
+}
+
+/* Before the upgrade: refuse with a status and a body, or let it go on. */
+static int
+ws_confirm(struct bridge *b, struct lws *wsi)
+{
+	struct ident id;
+	int64_t since;
+	bool has_since, filter;
+	const char *bad;
+
+	if (!path_is(wsi, WS_PATH))
+		return http_reply(wsi, 404, "text/plain", "Not Found", 9) ?
+		    -1 : 1;
+	if (b->stopping || b->nconns >= b->cfg->bridge_max_conns)
+		return http_reply(wsi, 503, "text/plain",
+		    "Too many connections", 20) ? -1 : 1;
+	ident_get(b, wsi, IDENT_WS, &id);
+	if (id.status != 0)
+		return http_refuse(wsi, &id) ? -1 : 1;
+	mt_free(id.user);
+	if ((bad = ws_args(wsi, &since, &has_since, &filter)) != NULL)
+		return http_reply(wsi, 400, "text/plain", bad, strlen(bad)) ?
+		    -1 : 1;
+	return 0;
+}
+
+/* Starts a resume: a resync when since is outside the log, else replay. */
+static void
+ws_resume(struct bridge *b, struct conn *c)
+{
+	int64_t head = 0, pruned = 0;
+
+	if (changelog_head(b->st, &head) != 0 ||
+	    changelog_pruned_through(b->st, &pruned) != 0 ||
+	    c->since < pruned || c->since > head) {
+		conn_say(b, c, "resync", "cursor", json_integer(b->cursor));
+		c->last_seq = b->cursor;
+		return;
+	}
+	c->replaying = true;
+	c->replay_pos = c->since;
+}
+
+static int
+ws_established(struct bridge *b, struct conn *c, struct lws *wsi)
+{
+	struct ident id;
+	struct user *u;
+	char peer[64];
+
+	memset(c, 0, sizeof(*c));
+	if (ident_get(b, wsi, IDENT_WS, &id) != 0 || id.status != 0 ||
+	    ws_args(wsi, &c->since, &c->has_since, &c->filter) != NULL)
+		return -1;
+	u = members_user(b, id.user, true);
+	mt_free(id.user);
+	if (u == NULL)
+		return -1;
+	conn_attach(b, c, u, CONN_WS, wsi);
+	c->last_rx = tm_now_us();
+	lws_get_peer_simple(wsi, peer, sizeof(peer));
+	log_info("connect %s user %s (%d open)", peer, u->h.key, b->nconns);
+	conn_say(b, c, "connected", "employee_id", json_string(u->h.key));
+	if (c->has_since)
+		ws_resume(b, c);
+	presence_changed(b, u);
+	return 0;
+}
+
+static void
+say_error(struct bridge *b, struct conn *c, const char *msg)
+{
+	conn_say(b, c, "error", "message", json_string(msg));
+}
+
+/* subscribe / unsubscribe (DESIGN.md, API.md N4). */
+static void
+ws_subscription(struct bridge *b, struct conn *c, const json_t *m, bool sub)
+{
+	const json_t *v = json_object_get(m, "dialog_id");
+	char id[ID_BUF];
+
+	if (v == NULL || json_is_null(v)) {
+		say_error(b, c, "dialog_id required");
+		return;
+	}
+	if (!json_is_string(v) || id_parse(json_string_value(v),
+	    json_string_length(v), id) != 0) {
+		say_error(b, c, "Invalid dialog_id");
+		return;
+	}
+	if (!sub) {
+		conn_unsubscribe(c, id);
+		return;
+	}
+	if (!members_has_dialog(b, id, c->u->h.key))
+		say_error(b, c, "Not a participant of this dialog");
+	else if (conn_subscribe(c, id) != 0)
+		conn_cull(c, "out of memory");
+}
+
+static void
+ws_unknown(struct bridge *b, struct conn *c, const char *type)
+{
+	char msg[TYPE_SHOWN + 32];
+	size_t n = strlen(type);
+
+	/* Cut at a character boundary; json_string() wants UTF-8. */
+	if (n > TYPE_SHOWN) {
+		n = TYPE_SHOWN;
+		while (n > 0 && ((unsigned char)type[n] & 0xc0) == 0x80)
+			n--;
+	}
+	snprintf(msg, sizeof(msg), "Unknown message type: %.*s", (int)n, type);
+	say_error(b, c, msg);
+}
+
+static void
+ws_message(struct bridge *b, struct conn *c, const char *text, size_t len)
+{
+	char err[64];
+	json_t *m = json_parse(text, len, err, sizeof(err));
+	const char *type;
+
+	if (m == NULL) {
+		say_error(b, c, "Invalid message format: not valid JSON");
+		return;
+	}
+	if (!json_is_object(m) || (type = json_get_str(m, "type")) == NULL)
+		say_error(b, c, "Invalid message format: expected an object"
+		    " with a string \"type\"");
+	else if (strcmp(type, "ping") == 0) {
+		c->last_rx = tm_now_us();
+		conn_say(b, c, "pong", NULL, NULL);
+		presence_changed(b, c->u);
+	} else if (strcmp(type, "subscribe") == 0)
+		ws_subscription(b, c, m, true);
+	else if (strcmp(type, "unsubscribe") == 0)
+		ws_subscription(b, c, m, false);
+	else
+		ws_unknown(b, c, type);
+	json_decref(m);
+}
+
+static int
+ws_receive(struct bridge *b, struct conn *c, struct lws *wsi,
+    const char *in, size_t len)
+{
+	char *rx;
+
+	if (c->u == NULL)
+		return -1;
+	if (c->rxlen + len > (size_t)b->cfg->bridge_max_frame) {
+		log_info("user %s: message over %ld bytes", c->u->h.key,
+		    b->cfg->bridge_max_frame);
+		lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+		    (unsigned char *)"message too big", 15);
+		return -1;
+	}
+	if ((rx = mt_realloc(c->rx, c->rxlen + len + 1)) == NULL)
+		return -1;
+	c->rx = rx;
+	memcpy(c->rx + c->rxlen, in, len);
+	c->rxlen += len;
+	if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
+		return 0;
+	if (lws_frame_is_binary(wsi))
+		say_error(b, c, "Binary frames are not supported");
+	else
+		ws_message(b, c, c->rx, c->rxlen);
+	c->rxlen = 0;
+	return 0;
+}
+
+static int
+ws_writable(struct bridge *b, struct conn *c, struct lws *wsi)
+{
+	struct ev *e;
+	size_t len;
+	int n;
+
+	if (c->u == NULL || c->culled)
+		return -1;
+	if (c->closing) {
+		lws_close_reason(wsi, LWS_CLOSE_STATUS_GOINGAWAY,
+		    (unsigned char *)"server shutdown", 15);
+		return -1;
+	}
+	if ((e = conn_pop(c)) == NULL) {
+		tail_replay(b, c);
+		return 0;
+	}
+	len = e->len;
+	n = lws_write(wsi, e->buf + LWS_PRE, len, LWS_WRITE_TEXT);
+	ev_unref(e);
+	if (n < (int)len)
+		return -1;
+	if (c->qlen > 0)
+		lws_callback_on_writable(wsi);
+	else if (c->replaying)
+		tail_replay(b, c);
+	return 0;
+}
+
+static void
+ws_closed(struct bridge *b, struct conn *c)
+{
+	if (c->u == NULL)
+		return;
+	log_info("disconnect user %s (%d open)", c->u->h.key, b->nconns - 1);
+	conn_release(b, c);
+}
+
+int
+ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+    void *in, size_t len)
+{
+	struct bridge *b = bridge_of(wsi);
+	struct conn *c = user;
+
+	switch (reason) {
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+		return ws_confirm(b, wsi);
+	case LWS_CALLBACK_ESTABLISHED:
+		return ws_established(b, c, wsi);
+	case LWS_CALLBACK_RECEIVE:
+		return ws_receive(b, c, wsi, in, len);
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		return ws_writable(b, c, wsi);
+	case LWS_CALLBACK_CLOSED:
+		ws_closed(b, c);
+		return 0;
+	case LWS_CALLBACK_HTTP:
+		return poll_start(b, c, wsi, in);
+	case LWS_CALLBACK_HTTP_WRITEABLE:
+		return poll_writable(b, c);
+	case LWS_CALLBACK_CLOSED_HTTP:
+		poll_closed(b, c);
+		return 0;
+	default:
+		break;
+	}
+	return lws_callback_http_dummy(wsi, reason, user, in, len);
+}

@@ -1,0 +1,53 @@
+/*
+ * store_bridge.c — the bridge's start-up snapshot: participants and the
+ * change-log head read inside one read transaction (WAL gives it a stable
+ * view while writers go on), so no membership change falls between them.
+ */
+#include "changelog.h"
+#include "err.h"
+#include "store_bridge.h"
+#include "store_int.h"
+
+static const char SQL_READ_BEGIN[] = "BEGIN DEFERRED";
+static const char SQL_READ_END[] = "COMMIT";
+static const char SQL_MEMBERS[] =
+	"SELECT dialog_id, user_id FROM participants";
+
+static int
+walk_members(struct store *st,
+    int (*cb)(const char *, const char *, void *), void *arg)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_MEMBERS);
+	int rc, cbrc = 0;
+
+	if (s == NULL)
+		return MT_EIO;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if ((cbrc = cb(store_col_text(s, 0), store_col_text(s, 1),
+		    arg)) != 0)
+			break;
+	sqlite3_reset(s);
+	if (cbrc != 0)
+		return cbrc;
+	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, __func__);
+}
+
+int
+store_bridge_load(struct store *st,
+    int (*cb)(const char *, const char *, void *), void *arg, int64_t *head)
+{
+	int rc;
+
+	*head = 0;
+	if ((rc = store_exec_stmt(st, store_stmt(st, SQL_READ_BEGIN),
+	    __func__)) != 0)
+		return rc;
+	if ((rc = walk_members(st, cb, arg)) == 0)
+		rc = changelog_head(st, head);
+	if (rc == 0)
+		rc = store_exec_stmt(st, store_stmt(st, SQL_READ_END),
+		    __func__);
+	if (rc != 0)
+		store_rollback(st);
+	return rc;
+}
