@@ -38,7 +38,8 @@ stop() {
 	wait 2>/dev/null || true
 	echo "mtchat: stopped"
 }
-trap stop INT TERM EXIT
+trap 'stop; exit 0' INT TERM
+trap stop EXIT
 
 bridge=""
 if [ -x "$BUILD/mtchat-bridge" ]; then
