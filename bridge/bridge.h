@@ -105,7 +105,18 @@ struct conn {
 	bool		 answer;	/* answer at the next writable */
 	bool		 held;
 	int64_t		 deadline;	/* microseconds */
-	lws_sorted_usec_list_t sul;	/* poll timeout */
+	long		 hold_secs;	/* which hold list, -1 none */
+	struct conn	*hprev, *hnext;	/* in that list, by deadline */
+};
+
+/*
+ * Held polls, one FIFO list per hold length: polls held for the same number
+ * of seconds expire in the order they arrived, so adding is O(1) (an lws
+ * timer per poll would be an O(N) sorted insert each: at 10,000 held polls
+ * that was most of the bridge's time).
+ */
+struct hold_list {
+	struct conn	*head, *tail;
 };
 
 struct bridge {
@@ -125,6 +136,9 @@ struct bridge {
 	int			 wake_fd;
 	lws_sorted_usec_list_t	 sul_tail, sul_tick, sul_presence;
 	lws_sorted_usec_list_t	 sul_stop;
+	struct hold_list	*holds;		/* [0 .. bridge_poll_max] */
+	long			 nheld;
+	lws_sorted_usec_list_t	 sul_holds;	/* expiry tick while nheld */
 	int64_t			 last_tick;
 	bool			 stopping, stopped;
 	int			 stop_rounds;
@@ -216,7 +230,9 @@ int		 poll_start(struct bridge *b, struct conn *c, struct lws *wsi,
 int		 poll_writable(struct bridge *b, struct conn *c);
 void		 poll_closed(struct bridge *b, struct conn *c);
 /* Marks a held poll to be answered now. */
-void		 poll_wake(struct conn *c);
+void		 poll_wake(struct bridge *b, struct conn *c);
+/* Frees the hold lists (at exit). */
+void		 poll_fini(struct bridge *b);
 
 /* presence.c */
 void		 presence_changed(struct bridge *b, struct user *u);

@@ -315,7 +315,7 @@ stop_begin(struct bridge *b)
 	for (c = b->conns; c != NULL; c = c->anext) {
 		c->closing = true;
 		if (c->kind == CONN_POLL)
-			poll_wake(c);
+			poll_wake(b, c);
 		else
 			lws_callback_on_writable(c->wsi);
 	}
@@ -380,6 +380,7 @@ main(int argc, char **argv)
 	}
 	if (b.ctx != NULL)
 		lws_context_destroy(b.ctx);
+	poll_fini(&b);
 	members_free(&b);
 	auth_keys_free(b.keys);
 	store_close(b.st);

@@ -45,22 +45,88 @@ q_num(struct lws *wsi, const char *key, long *out)
 	return 0;
 }
 
+#define HOLD_TICK_US	(100 * 1000)	/* expiry granularity */
+
+/* Takes c out of its hold list, if it is in one. */
+static void
+hold_remove(struct bridge *b, struct conn *c)
+{
+	struct hold_list *l;
+
+	if (c->hold_secs < 0 || b->holds == NULL)
+		return;
+	l = &b->holds[c->hold_secs];
+	if (c->hprev != NULL)
+		c->hprev->hnext = c->hnext;
+	else
+		l->head = c->hnext;
+	if (c->hnext != NULL)
+		c->hnext->hprev = c->hprev;
+	else
+		l->tail = c->hprev;
+	c->hprev = c->hnext = NULL;
+	c->hold_secs = -1;
+	b->nheld--;
+}
+
 void
-poll_wake(struct conn *c)
+poll_wake(struct bridge *b, struct conn *c)
 {
 	if (c->answer)
 		return;
 	c->answer = true;
-	lws_sul_cancel(&c->sul);
+	hold_remove(b, c);
 	lws_callback_on_writable(c->wsi);
 }
 
+/* Every HOLD_TICK_US while polls are held: wakes the expired ones. */
 static void
-poll_timeout(lws_sorted_usec_list_t *sul)
+hold_tick(lws_sorted_usec_list_t *sul)
 {
-	struct conn *c = lws_container_of(sul, struct conn, sul);
+	struct bridge *b = lws_container_of(sul, struct bridge, sul_holds);
+	int64_t now = tm_now_us();
+	long s;
 
-	poll_wake(c);
+	for (s = 0; s <= b->cfg->bridge_poll_max && b->nheld > 0; s++)
+		while (b->holds[s].head != NULL &&
+		    b->holds[s].head->deadline <= now)
+			poll_wake(b, b->holds[s].head);
+	if (b->nheld > 0)
+		lws_sul_schedule(b->ctx, 0, &b->sul_holds, hold_tick,
+		    HOLD_TICK_US);
+}
+
+/* Holds c for secs seconds (at most bridge_poll_max): O(1). */
+static int
+hold_add(struct bridge *b, struct conn *c, long secs)
+{
+	struct hold_list *l;
+
+	if (b->holds == NULL && (b->holds = mt_calloc(
+	    (size_t)b->cfg->bridge_poll_max + 1, sizeof(*b->holds))) == NULL)
+		return -1;
+	c->deadline = tm_now_us() + (int64_t)secs * 1000000;
+	c->hold_secs = secs;
+	l = &b->holds[secs];
+	c->hnext = NULL;
+	c->hprev = l->tail;
+	if (l->tail != NULL)
+		l->tail->hnext = c;
+	else
+		l->head = c;
+	l->tail = c;
+	if (b->nheld++ == 0)
+		lws_sul_schedule(b->ctx, 0, &b->sul_holds, hold_tick,
+		    HOLD_TICK_US);
+	return 0;
+}
+
+void
+poll_fini(struct bridge *b)
+{
+	mt_free(b->holds);
+	b->holds = NULL;
+	b->nheld = 0;
 }
 
 /* Builds the answer {"data":{"events":[...],"cursor":N}}. */
@@ -119,12 +185,15 @@ poll_decide(struct bridge *b, struct conn *c, bool has_since, long since,
 		poll_answer(c, cursor);
 		return;
 	}
+	if (hold_add(b, c, timeout) != 0) {
+		c->status = 503;
+		poll_answer(c, cursor);
+		return;
+	}
 	c->held = true;
 	c->last_seq = cursor;
 	lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
 	lws_http_headers_detach(c->wsi);
-	lws_sul_schedule(b->ctx, 0, &c->sul, poll_timeout,
-	    (lws_usec_t)timeout * LWS_US_PER_SEC);
 }
 
 /* Checks path and method; 1 when the request is for us, else answered. */
@@ -177,6 +246,7 @@ poll_start(struct bridge *b, struct conn *c, struct lws *wsi,
 	if (c->u != NULL)
 		conn_release(b, c);
 	memset(c, 0, sizeof(*c));
+	c->hold_secs = -1;
 	if ((rc = poll_route(wsi, path)) != 1)
 		goto done;
 	ident_get(b, wsi, IDENT_POLL, &id);
@@ -225,7 +295,7 @@ poll_writable(struct bridge *b, struct conn *c)
 	else
 		rc = http_reply(wsi, 200, "application/json", c->reply,
 		    c->replylen);
-	lws_sul_cancel(&c->sul);
+	hold_remove(b, c);
 	conn_release(b, c);
 	if (rc != 0 || lws_http_transaction_completed(wsi))
 		return -1;
@@ -237,6 +307,6 @@ poll_closed(struct bridge *b, struct conn *c)
 {
 	if (c->u == NULL || c->kind != CONN_POLL)
 		return;
-	lws_sul_cancel(&c->sul);
+	hold_remove(b, c);
 	conn_release(b, c);
 }

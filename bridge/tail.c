@@ -88,7 +88,7 @@ deliver_poll(struct delivery *d, struct conn *c)
 		return;
 	if (json_array_append(c->events, d->obj) == 0) {
 		c->last_seq = d->r->seq;
-		poll_wake(c);
+		poll_wake(d->b, c);
 	}
 }
 
