@@ -19,24 +19,19 @@
 #include "store.h"
 #include "store_archive.h"
 #include "tm.h"
+#include "valid.h"
 #include "wake.h"
 
 #define ARCHIVE_LIMIT		1000	/* dialogs per run by default */
 #define ARCHIVE_LIMIT_MAX	10000000
 
-/* Parses a count in [1, ARCHIVE_LIMIT_MAX]; -1 on anything else. */
+/* A count in [1, ARCHIVE_LIMIT_MAX], or -1. */
 static long
 parse_count(const char *s)
 {
-	char *end;
 	long v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < 1 ||
-	    v > ARCHIVE_LIMIT_MAX)
-		return -1;
-	return v;
+	return valid_number(s, 1, ARCHIVE_LIMIT_MAX, &v, NULL) == 0 ? v : -1;
 }
 
 /* One line per dialog; ids as JSON strings, safe for mail and terminals. */

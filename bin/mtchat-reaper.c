@@ -28,6 +28,7 @@
 #include "store.h"
 #include "store_presence.h"
 #include "tm.h"
+#include "valid.h"
 #include "wake.h"
 
 #define REAPER_BATCH	500	/* users expired per transaction */
@@ -62,19 +63,13 @@ usage(FILE *fp)
 	    usage_line, MTCHAT_SYSCONFDIR, REAPER_LIMIT);
 }
 
-/* Parses a count in [1, REAPER_LIMIT_MAX]; -1 on anything else. */
+/* A count in [1, REAPER_LIMIT_MAX], or -1. */
 static long
 parse_count(const char *s)
 {
-	char *end;
 	long v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < 1 ||
-	    v > REAPER_LIMIT_MAX)
-		return -1;
-	return v;
+	return valid_number(s, 1, REAPER_LIMIT_MAX, &v, NULL) == 0 ? v : -1;
 }
 
 /* 0 to run, or the exit status (help, version, usage error) + 1. */

@@ -63,7 +63,7 @@ presence_ping(struct app *app, const char *user)
 	bool found = false;
 	int rc;
 
-	rc = store_poll_last_seen(app->store, user, &seen, &found);
+	rc = store_presence_get(app->store, user, &found, &seen);
 	if (rc == 0 && found && now - seen < fresh)
 		return;
 	if (rc == 0)

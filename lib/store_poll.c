@@ -26,8 +26,6 @@ static const char SQL_SHARES[] =
 	" WHERE a.user_id = ?1 LIMIT 1";
 static const char SQL_DATA_VERSION[] =
 	"PRAGMA data_version";
-static const char SQL_LAST_SEEN[] =
-	"SELECT last_seen FROM presence WHERE user_id = ?";
 
 /* Answers already looked up during one read: key → yes or no. */
 struct memo {
@@ -253,20 +251,3 @@ store_poll_data_version(struct store *st, int64_t *version)
 	return store_query_int64(st, SQL_DATA_VERSION, version);
 }
 
-int
-store_poll_last_seen(struct store *st, const char *user, int64_t *last_seen,
-    bool *found)
-{
-	sqlite3_stmt *s = store_stmt(st, SQL_LAST_SEEN);
-	int rc;
-
-	if (s == NULL)
-		return MT_EIO;
-	store_bind_text(s, 1, user);
-	rc = sqlite3_step(s);
-	*found = rc == SQLITE_ROW;
-	*last_seen = *found ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
-	    store_rc(st, rc, __func__);
-}

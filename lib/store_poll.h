@@ -43,8 +43,5 @@ int	store_poll_read(struct store *st, const char *user, int64_t after,
  * database (PRAGMA data_version): the cheap "anything new?" of a held poll.
  */
 int	store_poll_data_version(struct store *st, int64_t *version);
-/* When user was last seen online; *found false when offline. */
-int	store_poll_last_seen(struct store *st, const char *user,
-	    int64_t *last_seen, bool *found);
 
 #endif

@@ -14,26 +14,27 @@ static const char SQL_TOUCH[] =
 	"INSERT INTO presence (user_id, last_seen) VALUES (?, ?)"
 	" ON CONFLICT (user_id) DO UPDATE SET last_seen = excluded.last_seen"
 	" WHERE excluded.last_seen > presence.last_seen";
-static const char SQL_EXISTS[] =
-	"SELECT 1 FROM presence WHERE user_id = ?";
+static const char SQL_GET[] =
+	"SELECT last_seen FROM presence WHERE user_id = ?";
 static const char SQL_REMOVE[] =
 	"DELETE FROM presence WHERE user_id = ?";
 static const char SQL_STALE[] =
 	"SELECT user_id, last_seen FROM presence WHERE last_seen < ?"
 	" ORDER BY last_seen LIMIT ?";
 
-/* Whether user has a row now (inside the caller's transaction). */
-static int
-has_row(struct store *st, const char *user, int *yes)
+int
+store_presence_get(struct store *st, const char *user, bool *found,
+    int64_t *last_seen)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_EXISTS);
+	sqlite3_stmt *s = store_stmt(st, SQL_GET);
 	int rc;
 
 	if (s == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, user);
 	rc = sqlite3_step(s);
-	*yes = rc == SQLITE_ROW;
+	*found = rc == SQLITE_ROW;
+	*last_seen = *found ? sqlite3_column_int64(s, 0) : 0;
 	sqlite3_reset(s);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
 	    store_rc(st, rc, __func__);
@@ -43,9 +44,11 @@ static int
 touch_one(struct store *st, const char *user, int64_t now, int64_t *seq)
 {
 	sqlite3_stmt *s;
-	int was, rc;
+	int64_t seen;
+	bool was;
+	int rc;
 
-	if ((rc = has_row(st, user, &was)) != 0)
+	if ((rc = store_presence_get(st, user, &was, &seen)) != 0)
 		return rc;
 	if ((s = store_stmt(st, SQL_TOUCH)) == NULL)
 		return MT_EIO;

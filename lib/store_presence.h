@@ -6,6 +6,7 @@
 #ifndef MT_STORE_PRESENCE_H
 #define MT_STORE_PRESENCE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,9 @@ int	store_presence_remove(struct store *st, const char *const *users,
  */
 int	store_presence_expire(struct store *st, int64_t cutoff_us, int limit,
 	    int *n, int64_t *seq);
+/* Whether user has a presence row, and when it was last refreshed. */
+int	store_presence_get(struct store *st, const char *user, bool *found,
+	    int64_t *last_seen);
 /* Lists (without changing anything) the users expire would take. */
 int	store_presence_stale(struct store *st, int64_t cutoff_us, int limit,
 	    void (*cb)(const char *user, int64_t last_seen, void *arg),

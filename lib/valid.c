@@ -2,10 +2,14 @@
  * valid.c — input limits and their messages (API.md §8.1). "characters" in
  * the messages are UTF-8 bytes, as in the reference.
  */
+#include <errno.h>
+#include <limits.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "err.h"
 #include "valid.h"
 
 /* Unicode White_Space (what Rust's str::trim() strips). */
@@ -93,4 +97,27 @@ valid_content(size_t len, char *msg, size_t msglen)
 	snprintf(msg, msglen, "Message content exceeds maximum length of %d "
 	    "characters", CONTENT_MAX);
 	return false;
+}
+
+int
+valid_number(const char *s, long min, long max, long *out, const char **why)
+{
+	const char *reason = NULL;
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (end == s || *end != '\0' || *s == ' ' || *s == '+')
+		reason = "not a number";
+	else if ((errno == ERANGE && v == LONG_MIN) || v < min)
+		reason = "too small";
+	else if (errno == ERANGE || v > max)
+		reason = "too large";
+	if (why != NULL)
+		*why = reason;
+	if (reason != NULL)
+		return MT_EINVAL;
+	*out = v;
+	return 0;
 }

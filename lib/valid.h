@@ -35,4 +35,12 @@ bool	valid_not_blank(const char *s);
 /* Message content length (C15, C17), before sanitising. */
 bool	valid_content(size_t len, char *msg, size_t msglen);
 
+/*
+ * Parses a whole decimal number in [min, max], as strtonum(3) does: 0, or
+ * MT_EINVAL with *why (may be NULL) "not a number", "too small" or
+ * "too large".
+ */
+int	valid_number(const char *s, long min, long max, long *out,
+	    const char **why);
+
 #endif

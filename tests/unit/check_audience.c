@@ -560,10 +560,10 @@ START_TEST(poll_last_seen)
 	int64_t seen = -1, seq;
 	bool found = true;
 
-	ck_assert_int_eq(store_poll_last_seen(st, u, &seen, &found), 0);
+	ck_assert_int_eq(store_presence_get(st, u, &found, &seen), 0);
 	ck_assert(!found);
 	ck_assert_int_eq(store_presence_touch(st, &u, 1, 1234, &seq), 0);
-	ck_assert_int_eq(store_poll_last_seen(st, u, &seen, &found), 0);
+	ck_assert_int_eq(store_presence_get(st, u, &found, &seen), 0);
 	ck_assert(found);
 	ck_assert_int_eq(seen, 1234);
 }
