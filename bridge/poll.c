@@ -299,6 +299,14 @@ poll_writable(struct bridge *b, struct conn *c)
 	conn_release(b, c);
 	if (rc != 0 || lws_http_transaction_completed(wsi))
 		return -1;
+	/*
+	 * libwebsockets now arms a keep-alive timeout: a sorted-list insert,
+	 * O(connections waiting). When a broadcast answers thousands of held
+	 * polls at once those inserts are quadratic, so take it off again —
+	 * the client sends its next poll at once, and an idle keep-alive
+	 * connection costs no more than an idle WebSocket.
+	 */
+	lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
 	return 0;
 }
 
