@@ -78,12 +78,14 @@ CREATE INDEX access_scopes_open ON access_scopes (dialog_id)
 -- One row per value of a scope level, so that "available dialogs" is an
 -- index lookup by the user's scope values rather than a scan of all scopes.
 -- A level with no values has no rows (it matches everybody).
+-- (The key columns come first: SQLite 3.40's integrity_check misreads a
+-- NOT NULL column declared before them in a WITHOUT ROWID table as NULL.)
 CREATE TABLE access_scope_values (
+	level		INTEGER NOT NULL CHECK (level BETWEEN 0 AND 2),
+	value		TEXT NOT NULL,
 	scope_id	TEXT NOT NULL REFERENCES access_scopes (id)
 			    ON DELETE CASCADE,
 	dialog_id	TEXT NOT NULL,
-	level		INTEGER NOT NULL CHECK (level BETWEEN 0 AND 2),
-	value		TEXT NOT NULL,
 	PRIMARY KEY (level, value, scope_id)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX access_scope_values_scope ON access_scope_values (scope_id);
