@@ -186,6 +186,54 @@ START_TEST(json_add_new_steals_and_rejects_null)
 }
 END_TEST
 
+/* json_encode() writes exactly what json_dumps(JSON_COMPACT) writes. */
+static void
+assert_same_as_jansson(json_t *v)
+{
+	char *ours = json_encode(v);
+	char *theirs = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+
+	ck_assert_ptr_nonnull(ours);
+	ck_assert_ptr_nonnull(theirs);
+	ck_assert_str_eq(ours, theirs);
+	mt_free(ours);
+	mt_free(theirs);
+}
+
+START_TEST(json_encode_matches_jansson)
+{
+	char every[160];
+	json_t *o, *deep;
+	int i;
+
+	/* every byte 1..127, and multi-byte UTF-8 */
+	for (i = 1; i < 128; i++)
+		every[i - 1] = (char)i;
+	every[127] = '\0';
+	o = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:b,s:b,s:n,s:f,s:f,s:[],s:{}}",
+	    "all", every, "utf8", "\xc3\xa9\xe2\x80\xa8\xf0\x9f\x98\x80 "
+	    "\xd0\xa3\xd1\x87\xd0\xb0", "", "", "int", (json_int_t)0,
+	    "min", (json_int_t)INT64_MIN, "max", (json_int_t)INT64_MAX,
+	    "t", 1, "f", 0, "nul", "real", 1.5, "real2", 100.0, "ea", "eo");
+	ck_assert_ptr_nonnull(o);
+	assert_same_as_jansson(o);
+	deep = json_loads("[{\"k\":[1,{\"q\":[\"x\\ny\",null]}]},[],"
+	    "\"\\\"quoted\\\"\\\\\",-0.25,1e300]", 0, NULL);
+	ck_assert_ptr_nonnull(deep);
+	assert_same_as_jansson(deep);
+	json_object_set_new(o, "deep", deep);
+	json_object_set_new(o, "weird \"key\"\n", json_string("v"));
+	assert_same_as_jansson(o);
+	json_decref(o);
+	o = json_string("top-level string");
+	assert_same_as_jansson(o);
+	json_decref(o);
+	o = json_integer(-42);
+	assert_same_as_jansson(o);
+	json_decref(o);
+}
+END_TEST
+
 START_TEST(json_encode_insertion_order_compact)
 {
 	json_t *o = json_object(), *in = json_object(), *arr = json_array();
@@ -510,6 +558,7 @@ json_suite(void)
 	tcase_add_test(build, json_add_time_null_or_value);
 	tcase_add_test(build, json_add_new_steals_and_rejects_null);
 	tcase_add_test(build, json_encode_insertion_order_compact);
+	tcase_add_test(build, json_encode_matches_jansson);
 	tcase_add_test(build, json_encode_escapes);
 	tcase_add_test(build, json_encode_sorted_keys);
 	tcase_add_test(build, json_encode_scalars);
