@@ -7,6 +7,7 @@
  * Exit status: 0 after a clean stop, 1 on a failure, 2 on a usage or
  * configuration error.
  */
+#define _DEFAULT_SOURCE		/* daemon(3) */
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
@@ -36,6 +37,7 @@ struct opts {
 	const char	*config;
 	int		 verbose;
 	bool		 check;
+	bool		 daemon;	/* detach, log to syslog */
 };
 
 static const lws_retry_bo_t no_validity;	/* no lws keep-alive timers */
@@ -58,7 +60,7 @@ bridge_of(struct lws *wsi)
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: mtchat-bridge [-v] [-c file] [--check-config]\n");
+	fprintf(fp, "usage: mtchat-bridge [-dv] [-c file] [--check-config]\n");
 }
 
 static void
@@ -69,6 +71,8 @@ help(void)
 	    "(/api/v1/events) from\nthe mtchat change-log.\n\n"
 	    "  -c, --config FILE   configuration file (default $MTCHAT_CONFIG"
 	    " or\n                      " MTCHAT_SYSCONFDIR "/mtchat.conf)\n"
+	    "  -d, --daemon        detach and log to syslog (for hosts with no\n"
+	    "                      supervisor; systemd or runit want the default)\n"
 	    "  -v, --verbose       info lines (connect, disconnect); -vv debug"
 	    "\n"
 	    "      --check-config  check the configuration, print "
@@ -82,6 +86,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "daemon", no_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "check-config", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
@@ -90,10 +95,13 @@ parse_opts(int argc, char **argv, struct opts *o)
 	};
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "c:vhV", lo, NULL)) != -1)
+	while ((ch = getopt_long(argc, argv, "c:dvhV", lo, NULL)) != -1)
 		switch (ch) {
 		case 'c':
 			o->config = optarg;
+			break;
+		case 'd':
+			o->daemon = true;
 			break;
 		case 'v':
 			o->verbose++;
@@ -367,8 +375,11 @@ main(int argc, char **argv)
 		cfg_reset(&c);
 		return 0;
 	}
-	log_init("mtchat-bridge", c.log_syslog,
+	log_init("mtchat-bridge", c.log_syslog || o.daemon,
 	    o.verbose > c.log_verbose ? o.verbose : (int)c.log_verbose);
+	/* Keeps the working directory: relative paths in the config hold. */
+	if (o.daemon && daemon(1, 0) == -1)
+		fatal("daemon");
 	lws_set_log_level(LLL_ERR | (o.verbose > 1 ? LLL_WARN : 0), NULL);
 	raise_nofile();
 	signals();
