@@ -66,5 +66,34 @@ if [ -x "$PLAIN/mtchat-reaper" ]; then
 	vg "reaper" "$PLAIN/mtchat-reaper" --dry-run
 	vg "reaper" "$PLAIN/mtchat-reaper"
 fi
+# The bridge: a poll, a WebSocket with a ping and a bad frame, then SIGTERM.
+if [ -x "$PLAIN/mtchat-bridge" ] && [ -x /usr/bin/python3 ]; then
+	BP=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	BRIDGE_PORT=$BP BRIDGE_LISTEN=127.0.0.1 $VG "$PLAIN/mtchat-bridge" \
+		>"$T/bridge.out" 2>"$T/bridge.err" &
+	vpid=$!
+	n=100
+	until curl -s -o /dev/null "http://127.0.0.1:$BP/api/v1/events"; do
+		n=$((n - 1)); [ $n -gt 0 ] || break; sleep 0.1
+	done
+	curl -s -o /dev/null "http://127.0.0.1:$BP/api/v1/events?user_id=a&since=0&timeout=1"
+	timeout 10 /usr/bin/python3 - "$BP" <<'PY' >/dev/null 2>&1
+import asyncio, sys, websockets
+async def main():
+    async with websockets.connect("ws://127.0.0.1:%s/api/v1/ws?user_id=a" % sys.argv[1]) as w:
+        await w.recv()
+        await w.send('{"type":"ping"}'); await w.recv()
+        await w.send("garbage"); await w.recv()
+asyncio.run(main())
+PY
+	kill -TERM "$vpid"
+	wait "$vpid"
+	rc=$?
+	if [ $rc -eq 0 ] && ! grep -q '==[0-9]*==' "$T/bridge.err"; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1)); echo "FAIL bridge (exit $rc)"; head -40 "$T/bridge.err"
+	fi
+fi
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
