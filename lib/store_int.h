@@ -74,6 +74,17 @@ json_t		*present_participant(sqlite3_stmt *s, int col,
 json_t		*present_message(sqlite3_stmt *s, int col);
 /* An access scope (§4.8). */
 json_t		*present_scope(sqlite3_stmt *s, int col);
+/*
+ * Steps s (already bound) to the end and collects fn(s) of every row into a
+ * new JSON array *out; fn returns a new reference or NULL (out of memory).
+ * Resets s. 0 or an MT_E* code (then *out is NULL).
+ */
+int		 store_collect(struct store *st, sqlite3_stmt *s,
+		    json_t *(*fn)(sqlite3_stmt *), json_t **out);
+/* Row makers for store_collect(). */
+json_t		*present_scope_row(sqlite3_stmt *s);
+json_t		*present_participant_row(sqlite3_stmt *s);
+json_t		*present_text_row(sqlite3_stmt *s);
 /* The text of column i, or NULL. */
 const char	*store_col_text(sqlite3_stmt *s, int i);
 

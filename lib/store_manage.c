@@ -298,35 +298,15 @@ store_manage_create(struct store *st, const struct dialog_in *in,
 	return rc;
 }
 
-/* The stored scopes of a dialog: as §4.8 objects, or as input objects. */
+/* The stored scopes of a dialog (§4.8), in order. */
 static int
 scopes_of(struct store *st, const char *dialog_id, json_t **out)
 {
 	sqlite3_stmt *s = store_stmt(st, SQL_SCOPES_OF);
-	json_t *arr, *o;
-	int rc;
 
-	*out = NULL;
-	if (s == NULL)
-		return MT_EIO;
-	if ((arr = json_array()) == NULL)
-		return MT_ENOMEM;
-	store_bind_text(s, 1, dialog_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((o = present_scope(s, 0)) == NULL ||
-		    json_array_append_new(arr, o) != 0) {
-			sqlite3_reset(s);
-			json_decref(arr);
-			return MT_ENOMEM;
-		}
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		json_decref(arr);
-		return store_rc(st, rc, __func__);
-	}
-	*out = arr;
-	return 0;
+	if (s != NULL)
+		store_bind_text(s, 1, dialog_id);
+	return store_collect(st, s, present_scope_row, out);
 }
 
 int
@@ -382,29 +362,10 @@ static int
 participants_of(struct store *st, const char *dialog_id, json_t **out)
 {
 	sqlite3_stmt *s = store_stmt(st, SQL_PARTICIPANTS_OF);
-	json_t *arr, *p;
-	int rc;
 
-	*out = NULL;
-	if (s == NULL)
-		return MT_EIO;
-	if ((arr = json_array()) == NULL)
-		return MT_ENOMEM;
-	store_bind_text(s, 1, dialog_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((p = present_participant(s, 0, false)) == NULL ||
-		    json_array_append_new(arr, p) != 0) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		json_decref(arr);
-		return store_rc(st, rc, __func__);
-	}
-	*out = arr;
-	return 0;
+	if (s != NULL)
+		store_bind_text(s, 1, dialog_id);
+	return store_collect(st, s, present_participant_row, out);
 }
 
 int
@@ -437,28 +398,10 @@ static int
 participant_ids(struct store *st, const char *dialog_id, json_t **out)
 {
 	sqlite3_stmt *s = store_stmt(st, SQL_PARTICIPANT_IDS);
-	json_t *arr;
-	int rc;
 
-	*out = NULL;
-	if (s == NULL)
-		return MT_EIO;
-	if ((arr = json_array()) == NULL)
-		return MT_ENOMEM;
-	store_bind_text(s, 1, dialog_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		if (json_array_append_new(arr,
-		    json_string(store_col_text(s, 0))) != 0) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		json_decref(arr);
-		return store_rc(st, rc, __func__);
-	}
-	*out = arr;
-	return 0;
+	if (s != NULL)
+		store_bind_text(s, 1, dialog_id);
+	return store_collect(st, s, present_text_row, out);
 }
 
 static int

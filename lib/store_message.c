@@ -243,19 +243,10 @@ static int
 message_attachments(struct store *st, const char *id, json_t **arr)
 {
 	sqlite3_stmt *s = store_stmt(st, SQL_ATT_OF_MSG);
-	int rc;
 
-	if ((*arr = json_array()) == NULL)
-		return MT_ENOMEM;
-	if (s == NULL)
-		return MT_EIO;
-	store_bind_text(s, 1, id);
-	while ((rc = step_row(st, s, __func__)) == 1)
-		if (json_array_append_new(*arr, present_attachment(s)) != 0) {
-			sqlite3_reset(s);
-			return MT_ENOMEM;
-		}
-	return rc;
+	if (s != NULL)
+		store_bind_text(s, 1, id);
+	return store_collect(st, s, present_attachment, arr);
 }
 
 /* ---- C15: send ------------------------------------------------------ */

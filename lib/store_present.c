@@ -133,3 +133,49 @@ present_scope(sqlite3_stmt *s, int c)
 	}
 	return o;
 }
+
+int
+store_collect(struct store *st, sqlite3_stmt *s,
+    json_t *(*fn)(sqlite3_stmt *), json_t **out)
+{
+	json_t *arr;
+	int rc;
+
+	*out = NULL;
+	if (s == NULL)
+		return MT_EIO;
+	if ((arr = json_array()) == NULL) {
+		sqlite3_reset(s);
+		return MT_ENOMEM;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (json_array_append_new(arr, fn(s)) != 0) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		json_decref(arr);
+		return store_rc(st, rc, __func__);
+	}
+	*out = arr;
+	return 0;
+}
+
+json_t *
+present_scope_row(sqlite3_stmt *s)
+{
+	return present_scope(s, 0);
+}
+
+json_t *
+present_participant_row(sqlite3_stmt *s)
+{
+	return present_participant(s, 0, false);
+}
+
+json_t *
+present_text_row(sqlite3_stmt *s)
+{
+	return json_string(store_col_text(s, 0));
+}
