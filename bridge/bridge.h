@@ -100,6 +100,7 @@ struct conn {
 	/* long-poll */
 	json_t		*events;	/* collected event objects */
 	char		*reply;		/* encoded answer, while it is sent */
+	char		*cors;		/* Access-Control-Allow-Origin, or NULL */
 	size_t		 replylen;
 	int		 status;
 	bool		 answer;	/* answer at the next writable */

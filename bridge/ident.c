@@ -151,10 +151,18 @@ http_reply(struct lws *wsi, int status, const char *ctype, const char *body,
 	unsigned char *end = hdr + sizeof(hdr), *out;
 	int rc;
 
+	const struct conn *c = lws_wsi_user(wsi);
+
 	if (lws_add_http_common_headers(wsi, (unsigned int)status, ctype,
 	    (lws_filepos_t)len, &p, end) ||
 	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
 	    (const unsigned char *)"no-store", 8, &p, end) ||
+	    (c != NULL && c->cors != NULL && (lws_add_http_header_by_name(wsi,
+	    (const unsigned char *)"access-control-allow-origin:",
+	    (const unsigned char *)c->cors, (int)strlen(c->cors), &p, end) ||
+	    (strcmp(c->cors, "*") != 0 && lws_add_http_header_by_name(wsi,
+	    (const unsigned char *)"vary:", (const unsigned char *)"Origin",
+	    6, &p, end)))) ||
 	    lws_finalize_write_http_header(wsi, start, &p, end))
 		return -1;
 	if (len == 0)

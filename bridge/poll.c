@@ -13,6 +13,7 @@
 #include "bridge.h"
 #include "cfg.h"
 #include "changelog.h"
+#include "cors.h"
 #include "json.h"
 #include "log.h"
 #include "mem.h"
@@ -196,9 +197,79 @@ poll_decide(struct bridge *b, struct conn *c, bool has_since, long since,
 	lws_http_headers_detach(c->wsi);
 }
 
+/* A request header by its lower-case name with the colon, or NULL. */
+static char *
+header_copy(struct lws *wsi, enum lws_token_indexes tok, const char *name)
+{
+	char buf[1024];
+	int n;
+
+	if (name != NULL)
+		n = lws_hdr_custom_copy(wsi, buf, sizeof(buf), name,
+		    (int)strlen(name));
+	else
+		n = lws_hdr_copy(wsi, buf, sizeof(buf), tok);
+	return n > 0 ? mt_strndup(buf, (size_t)n) : NULL;
+}
+
+/* Remembers the CORS origin to answer with (lib/cors.c decides). */
+static void
+cors_capture(struct bridge *b, struct conn *c, struct lws *wsi)
+{
+	char *origin = header_copy(wsi, WSI_TOKEN_ORIGIN, NULL);
+	const char *allow = cors_allow_origin(b->cfg, origin);
+
+	if (allow != NULL)
+		c->cors = mt_strdup(allow);
+	mt_free(origin);
+}
+
+/* OPTIONS: the preflight of a cross-origin poll (API.md §3.8). */
+static int
+poll_preflight(struct bridge *b, struct conn *c, struct lws *wsi)
+{
+	unsigned char hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start;
+	unsigned char *end = hdr + sizeof(hdr);
+	char *method, *headers, age[24];
+	const struct cfg *cf = b->cfg;
+	int rc = 0;
+
+	method = header_copy(wsi, 0, "access-control-request-method:");
+	headers = header_copy(wsi, WSI_TOKEN_HTTP_AC_REQUEST_HEADERS, NULL);
+	snprintf(age, sizeof(age), "%ld", cf->cors_max_age);
+	if (lws_add_http_common_headers(wsi, 200, "text/plain", 0, &p, end))
+		rc = -1;
+	if (rc == 0 && c->cors != NULL && cors_allow_method(cf, method)) {
+		const char *m = cors_any(cf->cors_methods) ? method :
+		    cf->cors_methods;
+		const char *h = cors_any(cf->cors_headers) ? headers :
+		    cf->cors_headers;
+
+		if (lws_add_http_header_by_name(wsi, (const unsigned char *)
+		    "access-control-allow-origin:", (const unsigned char *)
+		    c->cors, (int)strlen(c->cors), &p, end) ||
+		    lws_add_http_header_by_name(wsi, (const unsigned char *)
+		    "access-control-allow-methods:", (const unsigned char *)m,
+		    (int)strlen(m), &p, end) ||
+		    (h != NULL && cors_safe(h) && lws_add_http_header_by_name(
+		    wsi, (const unsigned char *)"access-control-allow-headers:",
+		    (const unsigned char *)h, (int)strlen(h), &p, end)) ||
+		    lws_add_http_header_by_name(wsi, (const unsigned char *)
+		    "access-control-max-age:", (const unsigned char *)age,
+		    (int)strlen(age), &p, end))
+			rc = -1;
+	}
+	if (rc == 0 && lws_finalize_write_http_header(wsi, start, &p, end))
+		rc = -1;
+	mt_free(method);
+	mt_free(headers);
+	return rc;
+}
+
 /* Checks path and method; 1 when the request is for us, else answered. */
 static int
-poll_route(struct lws *wsi, const char *path)
+poll_route(struct bridge *b, struct conn *c, struct lws *wsi,
+    const char *path)
 {
 	char *uri;
 	int ulen, m;
@@ -210,6 +281,8 @@ poll_route(struct lws *wsi, const char *path)
 		return http_reply(wsi, 404, "text/plain", "Not Found", 9) ?
 		    -1 : 0;
 	m = lws_http_get_uri_and_method(wsi, &uri, &ulen);
+	if (m == LWSHUMETH_OPTIONS)
+		return poll_preflight(b, c, wsi) ? -1 : 0;
 	if (m != LWSHUMETH_GET)
 		return http_reply(wsi, 405, "text/plain",
 		    "Method Not Allowed", 18) ? -1 : 0;
@@ -245,9 +318,11 @@ poll_start(struct bridge *b, struct conn *c, struct lws *wsi,
 
 	if (c->u != NULL)
 		conn_release(b, c);
+	mt_free(c->cors);
 	memset(c, 0, sizeof(*c));
 	c->hold_secs = -1;
-	if ((rc = poll_route(wsi, path)) != 1)
+	cors_capture(b, c, wsi);
+	if ((rc = poll_route(b, c, wsi, path)) != 1)
 		goto done;
 	ident_get(b, wsi, IDENT_POLL, &id);
 	if (id.status != 0) {
@@ -313,6 +388,8 @@ poll_writable(struct bridge *b, struct conn *c)
 void
 poll_closed(struct bridge *b, struct conn *c)
 {
+	mt_free(c->cors);
+	c->cors = NULL;
 	if (c->u == NULL || c->kind != CONN_POLL)
 		return;
 	hold_remove(b, c);

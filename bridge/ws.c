@@ -119,6 +119,7 @@ ws_established(struct bridge *b, struct conn *c, struct lws *wsi)
 	struct user *u;
 	char peer[64];
 
+	mt_free(c->cors);	/* from a poll before the upgrade */
 	memset(c, 0, sizeof(*c));
 	if (ident_get(b, wsi, IDENT_WS, &id) != 0 || id.status != 0 ||
 	    ws_args(wsi, &c->since, &c->has_since, &c->filter) != NULL)
@@ -308,6 +309,12 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_CLOSED_HTTP:
 		poll_closed(b, c);
 		return 0;
+	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:	/* c is freed after this */
+		if (c != NULL) {
+			mt_free(c->cors);
+			c->cors = NULL;
+		}
+		break;
 	default:
 		break;
 	}

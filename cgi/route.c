@@ -10,7 +10,7 @@
 
 #include "auth.h"
 #include "cfg.h"
-#include "cors.h"
+#include "cors_http.h"
 #include "err.h"
 #include "json.h"
 #include "log.h"

@@ -112,4 +112,18 @@ poll '?user_id=alice&since=1&timeout=0'
 check "resync event" "$(jqr '.data.events[0].type')" resync
 check "resync cursor is the answer's" "$(jqr '.data.events[0].cursor == .data.cursor')" true
 
+# CORS on the bridge's long-poll, by the same rules as mtchat.fcgi: a
+# preflight for Authorization (JWT clients) and the header on answers.
+hdrs=$(curl -s -D - -o /dev/null -X OPTIONS "http://127.0.0.1:$BRIDGE_PORT/api/v1/events" \
+	-H 'Origin: https://app.example' -H 'Access-Control-Request-Method: GET' \
+	-H 'Access-Control-Request-Headers: authorization' | tr -d '\r')
+check "bridge preflight status" "$(printf '%s\n' "$hdrs" | head -1 | cut -d' ' -f2)" "200"
+check "bridge preflight origin" "$(printf '%s\n' "$hdrs" | grep -i '^access-control-allow-origin:' | cut -d' ' -f2)" "*"
+check "bridge preflight headers" "$(printf '%s\n' "$hdrs" | grep -i '^access-control-allow-headers:' | cut -d' ' -f2)" "authorization"
+hdrs=$(curl -s -D - -o /dev/null "http://127.0.0.1:$BRIDGE_PORT/api/v1/events?user_id=alice" \
+	-H 'Origin: https://app.example' | tr -d '\r')
+check "bridge poll answer carries CORS" "$(printf '%s\n' "$hdrs" | grep -i '^access-control-allow-origin:' | cut -d' ' -f2)" "*"
+hdrs=$(curl -s -D - -o /dev/null "http://127.0.0.1:$BRIDGE_PORT/api/v1/events" | tr -d '\r')
+check "no Origin, no CORS header" "$(printf '%s\n' "$hdrs" | grep -ci '^access-control-allow-origin:')" "0"
+
 it_done

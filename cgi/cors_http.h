@@ -1,6 +1,6 @@
-/* cors.h — CORS headers and preflight answers (API.md §3.8). */
-#ifndef MT_CORS_H
-#define MT_CORS_H
+/* cors_http.h — CORS headers and preflights of mtchat.fcgi (API.md §3.8). */
+#ifndef MT_CORS_HTTP_H
+#define MT_CORS_HTTP_H
 
 #include <stdbool.h>
 
