@@ -137,6 +137,7 @@ struct bridge {
 	int			 wake_fd;
 	lws_sorted_usec_list_t	 sul_tail, sul_tick, sul_presence;
 	lws_sorted_usec_list_t	 sul_stop;
+	struct ratelimit	*rl;		/* NULL unless RATE_LIMIT_ENABLED */
 	struct hold_list	*holds;		/* [0 .. bridge_poll_max] */
 	long			 nheld;
 	lws_sorted_usec_list_t	 sul_holds;	/* expiry tick while nheld */
@@ -222,6 +223,12 @@ char		*ident_arg(struct lws *wsi, const char *name);
 int		 http_reply(struct lws *wsi, int status, const char *ctype,
 		    const char *body, size_t len);
 int		 http_refuse(struct lws *wsi, const struct ident *id);
+/*
+ * S10 on the bridge: one token of user's bucket, shared with mtchat.fcgi.
+ * 0 to go on, else the request is answered 429 (1) or failed (-1).
+ */
+int		 http_rate_limited(struct bridge *b, struct lws *wsi,
+		    const char *user);
 
 /* ws.c, poll.c */
 int		 ws_callback(struct lws *wsi, enum lws_callback_reasons reason,

@@ -14,6 +14,7 @@
 #include "err.h"
 #include "json.h"
 #include "mem.h"
+#include "ratelimit.h"
 
 char *
 ident_arg(struct lws *wsi, const char *name)
@@ -196,4 +197,16 @@ http_refuse(struct lws *wsi, const struct ident *id)
 	mt_free(text);
 	json_decref(o);
 	return rc;
+}
+
+int
+http_rate_limited(struct bridge *b, struct lws *wsi, const char *user)
+{
+	static const char body[] = "{\"error\":{\"code\":\"RATE_LIMIT_EXCEEDED\","
+	    "\"message\":\"Too many requests. Please slow down.\"}}";
+
+	if (b->rl == NULL || ratelimit_take_user(b->rl, user, NULL))
+		return 0;
+	return http_reply(wsi, 429, "application/json", body,
+	    sizeof(body) - 1) ? -1 : 1;
 }

@@ -24,6 +24,7 @@
 #include "json.h"
 #include "log.h"
 #include "proc.h"
+#include "ratelimit.h"
 #include "mem.h"
 #include "store.h"
 #include "tm.h"
@@ -194,6 +195,10 @@ open_store(struct bridge *b, const struct cfg *c)
 	}
 	if ((rc = members_load(b)) != 0) {
 		log_warnx("loading participants: %s", mt_strerror(rc));
+		return -1;
+	}
+	if (ratelimit_open_cfg(c, &b->rl, err, sizeof(err)) != 0) {
+		log_warnx("rate limiting: %s", err);
 		return -1;
 	}
 	return 0;
@@ -392,6 +397,7 @@ main(int argc, char **argv)
 	if (b.ctx != NULL)
 		lws_context_destroy(b.ctx);
 	poll_fini(&b);
+	ratelimit_close(b.rl);
 	members_free(&b);
 	auth_keys_free(b.keys);
 	store_close(b.st);

@@ -329,6 +329,11 @@ poll_start(struct bridge *b, struct conn *c, struct lws *wsi,
 		rc = http_refuse(wsi, &id);
 		goto done;
 	}
+	if ((rc = http_rate_limited(b, wsi, id.user)) != 0) {
+		mt_free(id.user);
+		rc = rc < 0 ? -1 : 0;
+		goto done;
+	}
 	rc = poll_args(b, wsi, &has_since, &since, &timeout);
 	u = rc == 0 ? members_user(b, id.user, true) : NULL;
 	mt_free(id.user);

@@ -78,6 +78,7 @@ ws_confirm(struct bridge *b, struct lws *wsi)
 	int64_t since;
 	bool has_since, filter;
 	const char *bad;
+	int rc;
 
 	if (!path_is(wsi, WS_PATH))
 		return http_reply(wsi, 404, "text/plain", "Not Found", 9) ?
@@ -88,7 +89,10 @@ ws_confirm(struct bridge *b, struct lws *wsi)
 	ident_get(b, wsi, IDENT_WS, &id);
 	if (id.status != 0)
 		return http_refuse(wsi, &id) ? -1 : 1;
+	rc = http_rate_limited(b, wsi, id.user);
 	mt_free(id.user);
+	if (rc != 0)
+		return rc < 0 ? -1 : 1;
 	if ((bad = ws_args(wsi, &since, &has_since, &filter)) != NULL)
 		return http_reply(wsi, 400, "text/plain", bad, strlen(bad)) ?
 		    -1 : 1;

@@ -130,7 +130,7 @@ app_open(struct app *app, const struct cfg *c)
 		.sync_normal = strcmp(c->synchronous, "NORMAL") == 0,
 		.busy_timeout_ms = c->busy_timeout_ms,
 	};
-	char err[STORE_ERR_LEN], path[4096];
+	char err[STORE_ERR_LEN];
 
 	app->cfg = c;
 	if (store_open(&app->store, &o, err, sizeof(err)) != 0)
@@ -138,16 +138,8 @@ app_open(struct app *app, const struct cfg *c)
 	if (c->jwt_enabled && auth_keys_new(c, &app->keys) != 0)
 		fatalx("JWT_AUTH_ENABLED needs a non-empty JWT secret");
 	app->wake = wake_open(c->bridge_socket);
-	if (c->rate_limit) {
-		if (*c->rate_file)
-			snprintf(path, sizeof(path), "%s", c->rate_file);
-		else
-			snprintf(path, sizeof(path), "%s-ratelimit", c->db_path);
-		app->rl = ratelimit_open(path, c->rate_rps, c->rate_burst, err,
-		    sizeof(err));
-		if (app->rl == NULL)
-			fatalx("rate limiting: %s", err);
-	}
+	if (ratelimit_open_cfg(c, &app->rl, err, sizeof(err)) != 0)
+		fatalx("rate limiting: %s", err);
 	if (c->admin_token == NULL || *c->admin_token == '\0')
 		log_warnx("ADMIN_API_TOKEN is not set: the Management API is "
 		    "open to anyone who can reach it");

@@ -134,13 +134,8 @@ route_find(const struct req *r, const struct segs *sg, char *allow,
 static int
 ratelimit_check(struct req *r, struct app *app, const char *key)
 {
-	char k[300];
-
-	if (app->rl == NULL)
-		return 0;
-	snprintf(k, sizeof(k), "%s:%s", key ? "u" : "a",
-	    key ? key : (r->remote_addr ? r->remote_addr : "?"));
-	if (ratelimit_take(app->rl, k))
+	if (app->rl == NULL ||
+	    ratelimit_take_user(app->rl, key, r->remote_addr))
 		return 0;
 	reply_error(r, 429, "RATE_LIMIT_EXCEEDED",
 	    "Too many requests. Please slow down.");

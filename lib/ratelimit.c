@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cfg.h"
+#include "err.h"
 #include "mem.h"
 #include "ratelimit.h"
 #include "tm.h"
@@ -150,4 +152,33 @@ ratelimit_take(struct ratelimit *rl, const char *key)
 	s->tokens = ok ? tokens - 1.0 : tokens;
 	flock(rl->fd, LOCK_UN);
 	return ok;
+}
+
+int
+ratelimit_open_cfg(const struct cfg *c, struct ratelimit **rl, char *err,
+    size_t errlen)
+{
+	char path[4096];
+
+	*rl = NULL;
+	if (!c->rate_limit)
+		return 0;
+	if ((size_t)snprintf(path, sizeof(path), "%s%s", *c->rate_file ?
+	    c->rate_file : c->db_path, *c->rate_file ? "" : "-ratelimit") >=
+	    sizeof(path)) {
+		snprintf(err, errlen, "rate limit file path too long");
+		return MT_EIO;
+	}
+	*rl = ratelimit_open(path, c->rate_rps, c->rate_burst, err, errlen);
+	return *rl ? 0 : MT_EIO;
+}
+
+bool
+ratelimit_take_user(struct ratelimit *rl, const char *user, const char *addr)
+{
+	char key[300];
+
+	snprintf(key, sizeof(key), "%s:%s", user ? "u" : "a",
+	    user ? user : (addr ? addr : "?"));
+	return ratelimit_take(rl, key);
 }

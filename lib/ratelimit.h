@@ -20,4 +20,20 @@ void		 ratelimit_close(struct ratelimit *rl);
 /* Takes one token from key's bucket: true if allowed, false if empty. */
 bool		 ratelimit_take(struct ratelimit *rl, const char *key);
 
+struct cfg;
+
+/*
+ * Opens the buckets RATE_LIMIT_* configure (the file RATE_LIMIT_FILE, or
+ * the database path with "-ratelimit"): 0 with *rl NULL when rate
+ * limiting is off; MT_EIO with err when the file cannot be used.
+ */
+int		 ratelimit_open_cfg(const struct cfg *c, struct ratelimit **rl,
+		    char *err, size_t errlen);
+/*
+ * One token of the acting user's bucket, or of the client address's when
+ * user is NULL (API.md S10); every program keys buckets the same way.
+ */
+bool		 ratelimit_take_user(struct ratelimit *rl, const char *user,
+		    const char *addr);
+
 #endif
