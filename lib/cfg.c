@@ -77,7 +77,7 @@ static const struct cfg_row rows[] = {
 	{ "CORS_MAX_AGE", I(cors_max_age), "3600", 0, 86400, NULL, 0,
 	  "preflight cache lifetime, seconds" },
 	{ "RATE_LIMIT_ENABLED", B(rate_limit), "false", 0, 0, NULL, 0,
-	  "per-user token buckets shared by all FastCGI processes" },
+	  "per-user token buckets shared by mtchat.fcgi and the bridge" },
 	{ "RATE_LIMIT_RPS", I(rate_rps), "100", 1, 1000000, NULL, 0,
 	  "tokens refilled per second" },
 	{ "RATE_LIMIT_BURST", I(rate_burst), "50", 1, 1000000, NULL, 0,
