@@ -5,7 +5,7 @@ set -eu
 PKGS="build-essential pkg-config libsqlite3-dev sqlite3 libjansson-dev libssl-dev
 libfcgi-dev libwebsockets-dev libgumbo-dev libcurl4-openssl-dev
 lighttpd check libsubunit-dev curl jq python3 python3-websockets man-db
-nginx-light spawn-fcgi apache2 libapache2-mod-fcgid wrk"
+nginx-light spawn-fcgi apache2 libapache2-mod-fcgid wrk valgrind procps"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
