@@ -60,6 +60,19 @@ store_participant_exists(struct store *st, const char *dialog_id,
 	return step_found(st, s, exists);
 }
 
+int
+store_membership(struct store *st, const char *dialog_id,
+    const char *user_id, bool *dialog, bool *participant)
+{
+	int rc;
+
+	*participant = false;
+	if ((rc = store_dialog_exists(st, dialog_id, dialog)) != 0 ||
+	    !*dialog || user_id == NULL)
+		return rc;
+	return store_participant_exists(st, dialog_id, user_id, participant);
+}
+
 /* A new message id after the newest one in the database. */
 static int
 next_message_id(struct store *st, char out[ID_BUF])

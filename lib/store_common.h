@@ -19,6 +19,13 @@ int	store_dialog_exists(struct store *st, const char *dialog_id,
 int	store_participant_exists(struct store *st, const char *dialog_id,
 	    const char *user_id, bool *exists);
 
+/*
+ * Whether the dialog exists and, when it does and user_id is not NULL,
+ * whether user_id is one of its participants (*participant false else).
+ */
+int	store_membership(struct store *st, const char *dialog_id,
+	    const char *user_id, bool *dialog, bool *participant);
+
 struct msg_row {
 	char		 id[ID_BUF];	/* set by store_message_insert() */
 	int64_t		 sent_at;	/* set by store_message_insert() */

@@ -1052,19 +1052,17 @@ store_dialog_participants(struct store *st, const char *dialog_id,
 static int
 join_checks(struct store *st, struct dialog_join *j, enum dialog_result *res)
 {
-	bool exists, ok;
+	bool exists, member, ok;
 	int rc;
 
-	if ((rc = store_dialog_exists(st, j->dialog_id, &exists)) != 0)
+	if ((rc = store_membership(st, j->dialog_id, j->user, &exists,
+	    &member)) != 0)
 		return rc;
 	*res = DIALOG_NOT_FOUND;
 	if (!exists)
 		return 0;
-	if ((rc = store_participant_exists(st, j->dialog_id, j->user,
-	    &exists)) != 0)
-		return rc;
 	*res = DIALOG_ALREADY;
-	if (exists)
+	if (member)
 		return 0;
 	if ((rc = scope_access(st, j->dialog_id, j->scopes, &ok)) != 0)
 		return rc;

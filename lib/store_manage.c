@@ -450,9 +450,8 @@ begin_with(struct store *st, const char *dialog_id, const char *user_id,
 	*participant = false;
 	if ((rc = store_begin(st)) != 0)
 		return rc;
-	if ((rc = store_dialog_exists(st, dialog_id, dialog)) != 0 ||
-	    (*dialog && user_id != NULL && (rc = store_participant_exists(st,
-	    dialog_id, user_id, participant)) != 0))
+	if ((rc = store_membership(st, dialog_id, user_id, dialog,
+	    participant)) != 0)
 		store_rollback(st);
 	return rc;
 }

@@ -255,20 +255,16 @@ int
 store_message_can_post(struct store *st, const char *dialog_id,
     const char *user_id, enum msg_result *res)
 {
-	bool found;
+	bool dialog, member;
 	int rc;
 
 	*res = MSG_OK;
-	if ((rc = store_dialog_exists(st, dialog_id, &found)) != 0)
-		return rc;
-	if (!found) {
-		*res = MSG_NO_DIALOG;
-		return 0;
-	}
-	if ((rc = store_participant_exists(st, dialog_id, user_id, &found))
+	if ((rc = store_membership(st, dialog_id, user_id, &dialog, &member))
 	    != 0)
 		return rc;
-	if (!found)
+	if (!dialog)
+		*res = MSG_NO_DIALOG;
+	else if (!member)
 		*res = MSG_NOT_PARTICIPANT;
 	return 0;
 }
