@@ -82,6 +82,30 @@ mark_online() {
 	    presence SELECT 'u' || n, strftime('%s','now') * 1000000 FROM i"
 }
 
+# Waits (up to 60 s) until the bridge has taken the previous run's
+# WebSocket users offline: their rows must be gone before mark_online
+# writes them again, else the bridge deletes the new rows and the next
+# run's connects become N x N presence events that bury the messages.
+offline_drained() {
+	i=0
+	while [ "$(sqlite3 "$T/mtchat.db" 'SELECT count(*) FROM presence')" \
+	    -gt 0 ] && [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
+# Waits (up to 60 s) until the bridge has closed the previous run's
+# connections: 10,000 new ones on top of 10,000 not yet closed would pass
+# its descriptor limit.
+closed_drained() {
+	i=0
+	while [ "$(ls "/proc/$BPID/fd" | wc -l)" -gt 64 ] && [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
 PHASES=${BENCH_PHASES:-abc}	# e.g. BENCH_PHASES=c for the polls only
 case $PHASES in *a*) ;; *) IDLE_SIZES="" ;; esac
 echo "== (a) idle WebSockets: bridge RSS"
@@ -109,8 +133,10 @@ fanout() {	# n rate count
 	D=$(dialog "$1")
 	bridge_start
 	for r in $(seq "$RUNS"); do
+		closed_drained
+		offline_drained
 		mark_online "$1"
-		sleep 2	# let the offline rows of the previous run drain
+		sleep 2
 		printf '%5d recipients, %2d msg/s, run %d: ' "$1" "$2" "$r"
 		"$T/ws-load" fanout 127.0.0.1 "$BPORT" "$1" "$PORT" "$D" "$2" "$3" |
 			tail -1
@@ -127,6 +153,7 @@ polls() {	# n rate count
 	D=$(dialog "$1")
 	bridge_start
 	for r in $(seq "$RUNS"); do
+		closed_drained
 		mark_online "$1"
 		sleep 2
 		printf '%5d held polls, %2d msg/s, run %d: ' "$1" "$2" "$r"
