@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "err.h"
@@ -16,32 +17,65 @@ tm_now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* Formats secs plus frac nanoseconds; only four-digit years are RFC 3339. */
+/* Writes v as exactly width decimal digits at p; returns the end. */
+static char *
+put_digits(char *p, unsigned long v, int width)
+{
+	for (int i = width - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return p + width;
+}
+
+/*
+ * The fraction of frac nanoseconds with the fewest of 0, 3, 6 or 9 digits
+ * that keep its value; returns the end.
+ */
+static char *
+put_frac(char *p, int64_t frac)
+{
+	if (frac == 0)
+		return p;
+	*p++ = '.';
+	if (frac % 1000000 == 0)
+		return put_digits(p, (unsigned long)(frac / 1000000), 3);
+	if (frac % 1000 == 0)
+		return put_digits(p, (unsigned long)(frac / 1000), 6);
+	return put_digits(p, (unsigned long)frac, 9);
+}
+
+/*
+ * Formats secs and frac nanoseconds (0 <= frac < 1e9) as RFC 3339 UTC.
+ * By hand, not snprintf: list responses format two timestamps per item.
+ */
 static int
 format_frac(int64_t secs, int64_t frac, char *buf, size_t len)
 {
 	struct tm tm;
 	time_t t = (time_t)secs;
-	char fracbuf[12] = "";
-	int n;
+	char tmp[TM_BUF], *p = tmp;
 
 	if (gmtime_r(&t, &tm) == NULL || tm.tm_year < -1900 ||
 	    tm.tm_year > 9999 - 1900)
 		return MT_EINVAL;
-	if (frac == 0)
-		fracbuf[0] = '\0';
-	else if (frac % 1000000 == 0)
-		snprintf(fracbuf, sizeof(fracbuf), ".%03d",
-		    (int)(frac / 1000000));
-	else if (frac % 1000 == 0)
-		snprintf(fracbuf, sizeof(fracbuf), ".%06d", (int)(frac / 1000));
-	else
-		snprintf(fracbuf, sizeof(fracbuf), ".%09d", (int)frac);
-	n = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d%sZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, fracbuf);
-	if (n < 0 || (size_t)n >= len)
+	p = put_digits(p, (unsigned long)(tm.tm_year + 1900), 4);
+	*p++ = '-';
+	p = put_digits(p, (unsigned long)(tm.tm_mon + 1), 2);
+	*p++ = '-';
+	p = put_digits(p, (unsigned long)tm.tm_mday, 2);
+	*p++ = 'T';
+	p = put_digits(p, (unsigned long)tm.tm_hour, 2);
+	*p++ = ':';
+	p = put_digits(p, (unsigned long)tm.tm_min, 2);
+	*p++ = ':';
+	p = put_digits(p, (unsigned long)tm.tm_sec, 2);
+	p = put_frac(p, frac);
+	*p++ = 'Z';
+	if ((size_t)(p - tmp) >= len)
 		return MT_EINVAL;
+	memcpy(buf, tmp, (size_t)(p - tmp));
+	buf[p - tmp] = '\0';
 	return 0;
 }
 
