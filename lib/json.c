@@ -2,6 +2,7 @@
  * json.c — building and parsing JSON with Jansson, with the limits of
  * STYLE.md §6 (depth) and the timestamp format of API.md §1.4.
  */
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -75,14 +76,8 @@ json_add_time_null(json_t *obj, const char *key, bool has_value, int64_t us)
  * a callback per token and copies every object key into a temporary, and
  * encoding dominated the cost of large list responses.
  */
-struct jbuf {
-	char	*p;
-	size_t	 len, cap;
-	int	 oom;
-};
-
 static void
-jb_add(struct jbuf *b, const char *s, size_t n)
+jb_add(struct jw *b, const char *s, size_t n)
 {
 	char *p;
 	size_t cap;
@@ -106,7 +101,7 @@ jb_add(struct jbuf *b, const char *s, size_t n)
 
 /* A JSON string literal: ", \ and control characters escaped, UTF-8 raw. */
 static void
-jb_string(struct jbuf *b, const char *s, size_t len)
+jb_string(struct jw *b, const char *s, size_t len)
 {
 	const char *run = s, *end = s + len;
 	char esc[8];
@@ -139,7 +134,7 @@ jb_string(struct jbuf *b, const char *s, size_t len)
 }
 
 static void
-jb_value(struct jbuf *b, const json_t *v)
+jb_value(struct jw *b, const json_t *v)
 {
 	char num[32], *text;
 	const char *key;
@@ -199,7 +194,7 @@ jb_value(struct jbuf *b, const json_t *v)
 char *
 json_encode(const json_t *val)
 {
-	struct jbuf b = { NULL, 0, 0, 0 };
+	struct jw b = { NULL, 0, 0, 0, 0 };
 
 	if (val == NULL)
 		return NULL;
@@ -268,4 +263,125 @@ json_get_str(const json_t *obj, const char *key)
 	const json_t *v = json_object_get(obj, key);
 
 	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* --- the streaming writer ------------------------------------------------ */
+
+/* A separator if a value came before at this level, then "key": if any. */
+static void
+jw_member(struct jw *w, const char *key)
+{
+	if (w->more)
+		jb_add(w, ",", 1);
+	w->more = 1;
+	if (key != NULL) {
+		jb_string(w, key, strlen(key));
+		jb_add(w, ":", 1);
+	}
+}
+
+void
+jw_open(struct jw *w, const char *key, char bracket)
+{
+	jw_member(w, key);
+	jb_add(w, &bracket, 1);
+	w->more = 0;
+}
+
+void
+jw_close(struct jw *w, char bracket)
+{
+	jb_add(w, &bracket, 1);
+	w->more = 1;
+}
+
+void
+jw_str(struct jw *w, const char *key, const char *val)
+{
+	jw_member(w, key);
+	if (val == NULL)
+		jb_add(w, "null", 4);
+	else
+		jb_string(w, val, strlen(val));
+}
+
+void
+jw_str_opt(struct jw *w, const char *key, const char *val)
+{
+	if (val != NULL)
+		jw_str(w, key, val);
+}
+
+void
+jw_int(struct jw *w, const char *key, int64_t val)
+{
+	char num[24];
+	int n = snprintf(num, sizeof(num), "%" PRId64, val);
+
+	jw_member(w, key);
+	jb_add(w, num, (size_t)n);
+}
+
+void
+jw_bool(struct jw *w, const char *key, bool val)
+{
+	jw_member(w, key);
+	jb_add(w, val ? "true" : "false", val ? 4 : 5);
+}
+
+void
+jw_null(struct jw *w, const char *key)
+{
+	jw_member(w, key);
+	jb_add(w, "null", 4);
+}
+
+void
+jw_time(struct jw *w, const char *key, int64_t us)
+{
+	char buf[TM_BUF];
+
+	if (tm_format(us, buf, sizeof(buf)) != 0) {
+		w->oom = 1;
+		return;
+	}
+	jw_member(w, key);
+	jb_string(w, buf, strlen(buf));
+}
+
+void
+jw_raw(struct jw *w, const char *key, const char *text, size_t len)
+{
+	jw_member(w, key);
+	jb_add(w, text, len);
+}
+
+void
+jw_value(struct jw *w, const char *key, const json_t *val)
+{
+	jw_member(w, key);
+	jb_value(w, val);
+}
+
+char *
+jw_take(struct jw *w, size_t *len)
+{
+	char *text = w->p;
+
+	if (w->oom || text == NULL) {
+		mt_free(text);
+		text = NULL;
+	}
+	if (len != NULL)
+		*len = text != NULL ? w->len : 0;
+	w->p = NULL;
+	w->len = w->cap = 0;
+	w->oom = w->more = 0;
+	return text;
+}
+
+void
+jw_free(struct jw *w)
+{
+	mt_free(jw_take(w, NULL));
 }

@@ -38,6 +38,42 @@ char	*json_encode(const json_t *val);
 char	*json_encode_sorted(const json_t *val);
 
 /*
+ * A writer that emits compact JSON straight from values, byte for byte
+ * what json_encode() gives for the same tree, without building one: the
+ * large list responses are written this way. Start from JW_INIT. key is
+ * the member name inside an object, NULL inside an array or at the top. An
+ * allocation failure is remembered and reported by jw_take().
+ */
+struct jw {
+	char	*p;
+	size_t	 len, cap;
+	int	 oom;		/* an allocation failed */
+	int	 more;		/* a value came before at this level */
+};
+#define JW_INIT	{ NULL, 0, 0, 0, 0 }
+
+void	 jw_open(struct jw *w, const char *key, char bracket); /* { or [ */
+void	 jw_close(struct jw *w, char bracket);		       /* } or ] */
+/* A string, or null for NULL; jw_str_opt() leaves a NULL out. */
+void	 jw_str(struct jw *w, const char *key, const char *val);
+void	 jw_str_opt(struct jw *w, const char *key, const char *val);
+void	 jw_int(struct jw *w, const char *key, int64_t val);
+void	 jw_bool(struct jw *w, const char *key, bool val);
+void	 jw_null(struct jw *w, const char *key);
+/* An RFC 3339 timestamp of us microseconds (tm_format()). */
+void	 jw_time(struct jw *w, const char *key, int64_t us);
+/* len bytes that already are compact JSON text. */
+void	 jw_raw(struct jw *w, const char *key, const char *text, size_t len);
+/* A Jansson value, encoded as json_encode() does. */
+void	 jw_value(struct jw *w, const char *key, const json_t *val);
+/*
+ * The NUL-terminated text (the caller mt_free()s it) and its length, or
+ * NULL after an allocation failure; either way w is empty again.
+ */
+char	*jw_take(struct jw *w, size_t *len);
+void	 jw_free(struct jw *w);
+
+/*
  * Parses len bytes (not NUL-terminated) into a new reference, refusing
  * nesting deeper than JSON_MAX_DEPTH, invalid UTF-8 and NUL escapes. On
  * failure returns NULL and a short reason in err.

@@ -541,6 +541,73 @@ START_TEST(json_parse_fault_injection)
 }
 END_TEST
 
+START_TEST(jw_writes_what_json_encode_gives)
+{
+	struct jw w = JW_INIT;
+	json_t *o = json_object(), *arr = json_array(), *inner = json_object();
+	char *want, *got;
+	size_t len;
+
+	json_add_str(o, "s", "a \"q\" \\ \n\x01 é");
+	json_add_str(o, "null", NULL);
+	json_add_int(o, "i", -42);
+	json_add_bool(o, "t", true);
+	json_add_time(o, "at", 1700000000123456);
+	json_add_new(inner, "k", json_string("v"));
+	json_array_append_new(arr, inner);
+	json_array_append_new(arr, json_integer(7));
+	json_add_new(o, "arr", arr);
+	json_add_new(o, "raw", json_loads("{\"x\":[1,2]}", 0, NULL));
+	json_add_new(o, "empty", json_array());
+
+	jw_open(&w, NULL, '{');
+	jw_str(&w, "s", "a \"q\" \\ \n\x01 é");
+	jw_str(&w, "null", NULL);
+	jw_str_opt(&w, "left-out", NULL);
+	jw_int(&w, "i", -42);
+	jw_bool(&w, "t", true);
+	jw_time(&w, "at", 1700000000123456);
+	jw_open(&w, "arr", '[');
+	jw_open(&w, NULL, '{');
+	jw_str(&w, "k", "v");
+	jw_close(&w, '}');
+	jw_int(&w, NULL, 7);
+	jw_close(&w, ']');
+	jw_raw(&w, "raw", "{\"x\":[1,2]}", 11);
+	jw_open(&w, "empty", '[');
+	jw_close(&w, ']');
+	jw_close(&w, '}');
+
+	want = json_encode(o);
+	got = jw_take(&w, &len);
+	ck_assert_ptr_nonnull(got);
+	ck_assert_str_eq(got, want);
+	ck_assert_uint_eq(len, strlen(want));
+	mt_free(want);
+	mt_free(got);
+	json_decref(o);
+}
+END_TEST
+
+START_TEST(jw_reports_allocation_failure)
+{
+	struct jw w = JW_INIT;
+	size_t len = 99;
+
+	mem_fail_after(1);
+	jw_open(&w, NULL, '[');
+	jw_str(&w, NULL, "x");
+	jw_close(&w, ']');
+	mem_fail_after(0);
+	ck_assert_ptr_null(jw_take(&w, &len));
+	ck_assert_uint_eq(len, 0);
+	jw_open(&w, NULL, '[');	/* usable again */
+	jw_close(&w, ']');
+	ck_assert_str_eq(w.p, "[]");
+	jw_free(&w);
+}
+END_TEST
+
 static Suite *
 json_suite(void)
 {
@@ -562,6 +629,7 @@ json_suite(void)
 	tcase_add_test(build, json_encode_escapes);
 	tcase_add_test(build, json_encode_sorted_keys);
 	tcase_add_test(build, json_encode_scalars);
+	tcase_add_test(build, jw_writes_what_json_encode_gives);
 	suite_add_tcase(s, build);
 
 	tcase_add_test(parse, json_parse_depth_32_accepted);
@@ -577,6 +645,7 @@ json_suite(void)
 
 	tcase_add_test(fault, json_build_fault_injection);
 	tcase_add_test(fault, json_parse_fault_injection);
+	tcase_add_test(fault, jw_reports_allocation_failure);
 	suite_add_tcase(s, fault);
 	return s;
 }
