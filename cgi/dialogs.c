@@ -114,8 +114,8 @@ static void
 dialogs_list(struct req *r, struct app *app)
 {
 	struct dialog_filter f = { .user = r->user, .scopes = r->scopes };
-	char *search = NULL;
-	json_t *arr;
+	char *search = NULL, *text;
+	size_t len;
 	int rc;
 
 	if (query_common(r, &f, &search) != 0 || query_page(r, &f) != 0 ||
@@ -133,10 +133,10 @@ dialogs_list(struct req *r, struct app *app)
 	}
 	if (f.available)
 		f.participating = false;
-	if ((rc = store_dialog_list(app->store, &f, &arr)) != 0)
+	if ((rc = store_dialog_list_text(app->store, &f, &text, &len)) != 0)
 		reply_failure(r, rc);
 	else
-		reply_data(r, arr);
+		reply_data_text(r, text, len);
 out:
 	mt_free(search);
 }

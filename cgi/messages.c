@@ -195,16 +195,16 @@ list_messages(struct req *r, struct app *app)
 {
 	struct msg_page q = { .dialog_id = DIALOG_ID(r), .user_id = r->user };
 	enum msg_result res;
-	char anchor[ID_BUF];
-	json_t *data;
+	char anchor[ID_BUF], *data;
+	size_t len;
 	int rc;
 
 	if (page_query(r, &q, anchor) != 0)
 		return;
-	rc = store_message_list(app->store, &q, &res, &data);
+	rc = store_message_list(app->store, &q, &res, &data, &len);
 	if (answered(r, rc, res, list_outcomes))
 		return;
-	reply_data(r, data);
+	reply_data_text(r, data, len);
 }
 
 /* ---- C15 ------------------------------------------------------------ */

@@ -138,6 +138,24 @@ reply_data(struct req *r, json_t *val)
 }
 
 void
+reply_data_text(struct req *r, char *text, size_t len)
+{
+	static const char head[] = "{\"data\":";
+
+	if (text == NULL) {
+		reply_failure(r, MT_ENOMEM);
+		return;
+	}
+	answer(r, 200, "application/json", head, sizeof(head) - 1);
+	if (r->status == 200 && (buf_add(&r->out, text, len) != 0 ||
+	    buf_add(&r->out, "}", 1) != 0)) {
+		r->status = 500;
+		r->out.len = 0;
+	}
+	mt_free(text);
+}
+
+void
 reply_error(struct req *r, int status, const char *code, const char *message)
 {
 	json_t *o = json_pack("{s:{s:s,s:s}}", "error", "code", code,

@@ -81,6 +81,8 @@ void	reply_header(struct req *r, const char *name, const char *value);
 void	reply_json(struct req *r, int status, json_t *val);
 /* Answers 200 {"data": val} (reference stolen; NULL val is a 500). */
 void	reply_data(struct req *r, json_t *val);
+/* 200 {"data":TEXT}, TEXT being len bytes of JSON; frees text. */
+void	reply_data_text(struct req *r, char *text, size_t len);
 /* Answers the error envelope {"error":{"code":...,"message":...}}. */
 void	reply_error(struct req *r, int status, const char *code,
 	    const char *message);

@@ -161,11 +161,22 @@ static const char SQL_SET_NOTIFY[] =
 	"UPDATE participants SET notifications_enabled = ?3"
 	" WHERE dialog_id = ?1 AND user_id = ?2";
 
-/* A page of list items being built. */
+/*
+ * A page of list items, written straight to JSON text (the dialog list is
+ * the hottest read): each item's object stays open until its last message
+ * and participants are added, then the page is joined into one array.
+ */
+struct item {
+	char		id[ID_BUF];
+	struct jw	w;		/* {"id":...  so far */
+	bool		mine;		/* the caller participates */
+	bool		has_parts;	/* its "participants" array is open */
+};
+
 struct page {
-	json_t	*items;		/* array, in order */
-	json_t	*index;		/* dialog id → item (borrowed) */
-	json_t	*mine;		/* ids of items where the caller participates */
+	struct item	*it;		/* in order */
+	struct item	**by_id;	/* the same, sorted by id */
+	size_t		 n, cap;
 };
 
 /* --- mt_fold(): Unicode lower-casing for search ------------------------ */
@@ -512,83 +523,119 @@ out:
 
 /* --- list items (§4.3, §4.4) ------------------------------------------- */
 
-static int
-add_user_state(json_t *o, sqlite3_stmt *s)
+static void
+write_user_state(struct jw *w, sqlite3_stmt *s)
 {
-	return json_add_int(o, "unread_count",
-	    sqlite3_column_int64(s, COL_UNREAD)) ||
-	    json_add_bool(o, "is_archived",
-	    sqlite3_column_int(s, COL_ARCHIVED) != 0) ||
-	    json_add_bool(o, "is_pinned",
-	    sqlite3_column_int(s, COL_PINNED) != 0) ||
-	    json_add_bool(o, "notifications_enabled",
-	    sqlite3_column_int(s, COL_NOTIFY) != 0) ? MT_ENOMEM : 0;
+	jw_int(w, "unread_count", sqlite3_column_int64(s, COL_UNREAD));
+	jw_bool(w, "is_archived", sqlite3_column_int(s, COL_ARCHIVED) != 0);
+	jw_bool(w, "is_pinned", sqlite3_column_int(s, COL_PINNED) != 0);
+	jw_bool(w, "notifications_enabled",
+	    sqlite3_column_int(s, COL_NOTIFY) != 0);
 }
 
 /*
- * One list item from an ITEM_COLS row: the caller's own state (F9) and,
- * later, the last message only where the caller participates.
+ * One list item from an ITEM_COLS row, left open: the caller's own state
+ * (F9) and, later, the last message only where the caller participates.
  */
-static json_t *
-present_item(sqlite3_stmt *s)
+static void
+write_item(struct jw *w, sqlite3_stmt *s, bool mine)
 {
-	bool mine = sqlite3_column_int(s, COL_IS_PART) != 0;
-	json_t *o = json_object();
-
-	if (o == NULL || present_dialog(o, s, 0) != 0 ||
-	    json_add_int(o, "participants_count",
-	    sqlite3_column_int64(s, COL_COUNT)) != 0 ||
-	    json_add_bool(o, "i_am_participant", mine) != 0 ||
-	    json_add_bool(o, "can_join", !mine) != 0 ||
-	    (mine && add_user_state(o, s) != 0) ||
-	    (sqlite3_column_type(s, COL_LAST_AT) != SQLITE_NULL &&
-	    json_add_time(o, "last_message_at",
-	    sqlite3_column_int64(s, COL_LAST_AT)) != 0)) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
-}
-
-static int
-page_init(struct page *pg)
-{
-	pg->items = json_array();
-	pg->index = json_object();
-	pg->mine = json_array();
-	return pg->items && pg->index && pg->mine ? 0 : MT_ENOMEM;
+	jw_open(w, NULL, '{');
+	write_dialog_fields(w, s, 0);
+	jw_int(w, "participants_count", sqlite3_column_int64(s, COL_COUNT));
+	jw_bool(w, "i_am_participant", mine);
+	jw_bool(w, "can_join", !mine);
+	if (mine)
+		write_user_state(w, s);
+	if (sqlite3_column_type(s, COL_LAST_AT) != SQLITE_NULL)
+		jw_time(w, "last_message_at",
+		    sqlite3_column_int64(s, COL_LAST_AT));
 }
 
 static void
 page_free(struct page *pg)
 {
-	json_decref(pg->items);
-	json_decref(pg->index);
-	json_decref(pg->mine);
+	for (size_t i = 0; i < pg->n; i++)
+		jw_free(&pg->it[i].w);
+	mt_free(pg->it);
+	mt_free(pg->by_id);
+	memset(pg, 0, sizeof(*pg));
 }
 
-/* Adds one row of s to the page. */
+/* A new empty item at the end of the page; NULL when out of memory. */
+static struct item *
+page_push(struct page *pg, const char *id)
+{
+	struct item *it;
+	size_t cap;
+
+	if (id == NULL || strlen(id) >= ID_BUF)
+		return NULL;
+	if (pg->n == pg->cap) {
+		cap = pg->cap ? pg->cap * 2 : 32;
+		if ((it = mt_realloc(pg->it, cap * sizeof(*it))) == NULL)
+			return NULL;
+		pg->it = it;
+		pg->cap = cap;
+	}
+	it = &pg->it[pg->n++];
+	memset(it, 0, sizeof(*it));
+	strcpy(it->id, id);
+	return it;
+}
+
 static int
 page_add(struct page *pg, sqlite3_stmt *s)
 {
-	json_t *item = present_item(s);
-	const char *id = store_col_text(s, 0);
+	struct item *it = page_push(pg, store_col_text(s, 0));
 
-	if (item == NULL)
+	if (it == NULL)
 		return MT_ENOMEM;
-	if (json_object_set(pg->index, id, item) != 0) {
-		json_decref(item);
+	it->mine = sqlite3_column_int(s, COL_IS_PART) != 0;
+	write_item(&it->w, s, it->mine);
+	return it->w.oom ? MT_ENOMEM : 0;
+}
+
+static int
+by_id_cmp(const void *a, const void *b)
+{
+	return strcmp((*(struct item *const *)a)->id,
+	    (*(struct item *const *)b)->id);
+}
+
+/* Sorts the index by id, for page_find(). */
+static int
+page_index(struct page *pg)
+{
+	if (pg->n == 0)
+		return 0;
+	if ((pg->by_id = mt_malloc(pg->n * sizeof(*pg->by_id))) == NULL)
 		return MT_ENOMEM;
-	}
-	if (json_array_append_new(pg->items, item) != 0)
-		return MT_ENOMEM;
-	if (sqlite3_column_int(s, COL_IS_PART) != 0 &&
-	    json_array_append_new(pg->mine, json_string(id)) != 0)
-		return MT_ENOMEM;
+	for (size_t i = 0; i < pg->n; i++)
+		pg->by_id[i] = &pg->it[i];
+	qsort(pg->by_id, pg->n, sizeof(*pg->by_id), by_id_cmp);
 	return 0;
 }
 
-/* Steps the bound statement s into the page; resets s. */
+/* The item of dialog id, or NULL. */
+static struct item *
+page_find(const struct page *pg, const char *id)
+{
+	size_t lo = 0, hi = pg->n, mid;
+	int c;
+
+	while (id != NULL && lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((c = strcmp(id, pg->by_id[mid]->id)) == 0)
+			return pg->by_id[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
 static int
 page_fill(struct store *st, sqlite3_stmt *s, struct page *pg)
 {
@@ -597,40 +644,46 @@ page_fill(struct store *st, sqlite3_stmt *s, struct page *pg)
 	while (err == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW)
 		err = page_add(pg, s);
 	sqlite3_reset(s);
+	if (err == 0)
+		err = page_index(pg);
 	if (err != 0)
 		return err;
 	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, __func__);
 }
 
 /* A LastMessage (§4.3) from a SQL_LAST_MESSAGES row. */
-static json_t *
-present_last(sqlite3_stmt *s)
+static void
+write_last(struct jw *w, sqlite3_stmt *s)
 {
 	bool system = sqlite3_column_type(s, 3) == SQLITE_NULL;
-	json_t *o = json_object();
 
-	if (o == NULL ||
-	    json_add_str(o, "id", store_col_text(s, 1)) != 0 ||
-	    json_add_str(o, "content", store_col_text(s, 2)) != 0 ||
-	    json_add_str_opt(o, "sender_id", store_col_text(s, 3)) != 0 ||
-	    json_add_str_opt(o, "sender_name", system ? NULL :
-	    store_col_text(s, 4)) != 0 ||
-	    json_add_time(o, "sent_at", sqlite3_column_int64(s, 5)) != 0 ||
-	    json_add_str(o, "message_type", store_col_text(s, 6)) != 0) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	jw_open(w, "last_message", '{');
+	jw_str(w, "id", store_col_text(s, 1));
+	jw_str(w, "content", store_col_text(s, 2));
+	jw_str_opt(w, "sender_id", store_col_text(s, 3));
+	jw_str_opt(w, "sender_name", system ? NULL : store_col_text(s, 4));
+	jw_time(w, "sent_at", sqlite3_column_int64(s, 5));
+	jw_str(w, "message_type", store_col_text(s, 6));
+	jw_close(w, '}');
 }
 
-/* Binds the JSON array ids as text to ?1 of sql; *text owns it. */
+/*
+ * Binds, as ?1 of sql, the JSON array of the page's ids (only the
+ * caller's own with mine_only); *text owns it. NULL on failure.
+ */
 static sqlite3_stmt *
-stmt_with_ids(struct store *st, const char *sql, const json_t *ids,
-    char **text)
+stmt_with_ids(struct store *st, const char *sql, const struct page *pg,
+    bool mine_only, char **text)
 {
+	struct jw w = JW_INIT;
 	sqlite3_stmt *s;
 
-	if ((*text = json_encode(ids)) == NULL)
+	jw_open(&w, NULL, '[');
+	for (size_t i = 0; i < pg->n; i++)
+		if (!mine_only || pg->it[i].mine)
+			jw_str(&w, NULL, pg->it[i].id);
+	jw_close(&w, ']');
+	if ((*text = jw_take(&w, NULL)) == NULL)
 		return NULL;
 	if ((s = store_stmt(st, sql)) == NULL)
 		return NULL;
@@ -638,84 +691,52 @@ stmt_with_ids(struct store *st, const char *sql, const json_t *ids,
 	return s;
 }
 
+/* Runs sql over the page's ids, handing each row to add with its item. */
 static int
-page_last_messages(struct store *st, struct page *pg)
+page_query(struct store *st, struct page *pg, const char *sql,
+    bool mine_only, int (*add)(struct item *, sqlite3_stmt *))
 {
+	struct item *it;
 	sqlite3_stmt *s;
-	json_t *item;
-	char *ids;
-	int rc, err = 0;
+	char *ids = NULL;
+	int rc = SQLITE_DONE, err = 0;
 
-	if (json_array_size(pg->mine) == 0)
+	if (pg->n == 0)
 		return 0;
-	if ((s = stmt_with_ids(st, SQL_LAST_MESSAGES, pg->mine, &ids)) ==
-	    NULL) {
-		mt_free(ids);
-		return MT_EIO;
-	}
-	while (err == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		item = json_object_get(pg->index, store_col_text(s, 0));
-		if (item != NULL)
-			err = json_add_new(item, "last_message",
-			    present_last(s));
-	}
-	sqlite3_reset(s);
+	if ((s = stmt_with_ids(st, sql, pg, mine_only, &ids)) == NULL)
+		err = ids == NULL ? MT_ENOMEM : MT_EIO;
+	while (err == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		if ((it = page_find(pg, store_col_text(s, 0))) != NULL)
+			err = add(it, s);
+	if (s != NULL)
+		sqlite3_reset(s);
 	mt_free(ids);
 	if (err != 0)
 		return err;
 	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, __func__);
 }
 
-/* A ParticipantSummary (§4.3): null names and companies are left out. */
 static int
-add_summary(json_t *item, sqlite3_stmt *s)
+add_last(struct item *it, sqlite3_stmt *s)
 {
-	json_t *arr = json_object_get(item, "participants"), *o;
-
-	if (arr == NULL) {
-		if (json_add_new(item, "participants", json_array()) != 0)
-			return MT_ENOMEM;
-		arr = json_object_get(item, "participants");
-	}
-	if ((o = json_object()) == NULL ||
-	    json_add_str(o, "user_id", store_col_text(s, 1)) != 0 ||
-	    json_add_str_opt(o, "display_name", store_col_text(s, 2)) != 0 ||
-	    json_add_str_opt(o, "company", store_col_text(s, 3)) != 0) {
-		json_decref(o);
-		return MT_ENOMEM;
-	}
-	return json_array_append_new(arr, o) == 0 ? 0 : MT_ENOMEM;
+	write_last(&it->w, s);
+	return it->w.oom ? MT_ENOMEM : 0;
 }
 
-/* Adds "participants" to every item that has any (§4.4: never []). */
+/* A ParticipantSummary (§4.3): null names and companies are left out. */
 static int
-page_participants(struct store *st, struct page *pg)
+add_summary(struct item *it, sqlite3_stmt *s)
 {
-	json_t *ids = json_array(), *v, *item;
-	sqlite3_stmt *s = NULL;
-	const char *key;
-	char *text = NULL;
-	int rc = SQLITE_DONE, err = 0;
-
-	if (ids == NULL)
-		return MT_ENOMEM;
-	json_object_foreach(pg->index, key, v)
-		if (json_array_append_new(ids, json_string(key)) != 0)
-			err = MT_ENOMEM;
-	if (err == 0 && json_array_size(ids) > 0 &&
-	    (s = stmt_with_ids(st, SQL_SUMMARIES, ids, &text)) == NULL)
-		err = MT_EIO;
-	while (err == 0 && s != NULL && (rc = sqlite3_step(s)) == SQLITE_ROW)
-		if ((item = json_object_get(pg->index, store_col_text(s, 0)))
-		    != NULL)
-			err = add_summary(item, s);
-	if (s != NULL)
-		sqlite3_reset(s);
-	mt_free(text);
-	json_decref(ids);
-	if (err != 0)
-		return err;
-	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, __func__);
+	if (!it->has_parts) {
+		jw_open(&it->w, "participants", '[');
+		it->has_parts = true;
+	}
+	jw_open(&it->w, NULL, '{');
+	jw_str(&it->w, "user_id", store_col_text(s, 1));
+	jw_str_opt(&it->w, "display_name", store_col_text(s, 2));
+	jw_str_opt(&it->w, "company", store_col_text(s, 3));
+	jw_close(&it->w, '}');
+	return it->w.oom ? MT_ENOMEM : 0;
 }
 
 /* Fills the page from the bound statement s, then completes its items. */
@@ -725,8 +746,8 @@ page_run(struct store *st, sqlite3_stmt *s, struct page *pg)
 	int rc;
 
 	if ((rc = page_fill(st, s, pg)) != 0 ||
-	    (rc = page_last_messages(st, pg)) != 0 ||
-	    (rc = page_participants(st, pg)) != 0)
+	    (rc = page_query(st, pg, SQL_LAST_MESSAGES, true, add_last)) != 0 ||
+	    (rc = page_query(st, pg, SQL_SUMMARIES, false, add_summary)) != 0)
 		return rc;
 	return 0;
 }
@@ -789,14 +810,63 @@ list_open(struct store *st, const struct dialog_filter *f, struct page *pg)
 	return rc;
 }
 
-/* Hands the page's items to *out. */
+/* Closes the page's items and joins them into one JSON array text. */
+static int
+page_text(struct page *pg, char **text, size_t *len)
+{
+	struct jw out = JW_INIT;
+	struct item *it;
+
+	jw_open(&out, NULL, '[');
+	for (it = pg->it; it < pg->it + pg->n; it++) {
+		if (it->has_parts)
+			jw_close(&it->w, ']');
+		jw_close(&it->w, '}');
+		if (it->w.oom)
+			break;
+		jw_raw(&out, NULL, it->w.p, it->w.len);
+	}
+	jw_close(&out, ']');
+	if (it < pg->it + pg->n)
+		out.oom = 1;
+	*text = jw_take(&out, len);
+	return *text != NULL ? 0 : MT_ENOMEM;
+}
+
+/* Hands the page's items to *out as a Jansson array (not the hot path). */
 static int
 page_out(struct page *pg, int rc, json_t **out)
 {
+	struct jw w = JW_INIT;
+	char *text = NULL;
+	size_t len;
+
 	*out = NULL;
-	if (rc == 0)
-		*out = json_incref(pg->items);
+	if (rc == 0 && (rc = page_text(pg, &text, &len)) == 0) {
+		jw_raw(&w, NULL, text, len);
+		if ((*out = present_written(&w)) == NULL)
+			rc = MT_ENOMEM;
+	}
+	mt_free(text);
 	page_free(pg);
+	return rc;
+}
+
+int
+store_dialog_list_text(struct store *st, const struct dialog_filter *f,
+    char **text, size_t *len)
+{
+	struct page pg = { NULL, NULL, 0, 0 };
+	int rc;
+
+	*text = NULL;
+	*len = 0;
+	if ((rc = fold_register(st)) == 0 && f->limit > 0)
+		rc = f->available ? list_open(st, f, &pg) :
+		    list_mine(st, f, &pg);
+	if (rc == 0)
+		rc = page_text(&pg, text, len);
+	page_free(&pg);
 	return rc;
 }
 
@@ -804,18 +874,17 @@ int
 store_dialog_list(struct store *st, const struct dialog_filter *f,
     json_t **out)
 {
-	struct page pg;
+	struct jw w = JW_INIT;
+	char *text;
+	size_t len;
 	int rc;
 
-	if ((rc = page_init(&pg)) != 0 || (rc = fold_register(st)) != 0)
-		return page_out(&pg, rc, out);
-	if (f->limit <= 0)
-		rc = 0;
-	else if (f->available)
-		rc = list_open(st, f, &pg);
-	else
-		rc = list_mine(st, f, &pg);
-	return page_out(&pg, rc, out);
+	*out = NULL;
+	if ((rc = store_dialog_list_text(st, f, &text, &len)) != 0)
+		return rc;
+	jw_raw(&w, NULL, text, len);
+	mt_free(text);
+	return (*out = present_written(&w)) != NULL ? 0 : MT_ENOMEM;
 }
 
 /* C3/C4: the object's dialogs in the branches of f, up to limit (-1). */
@@ -853,10 +922,10 @@ int
 store_dialog_list_by_object(struct store *st, const struct dialog_filter *f,
     json_t **out)
 {
-	struct page pg;
+	struct page pg = { NULL, NULL, 0, 0 };
 	int rc;
 
-	if ((rc = page_init(&pg)) == 0 && (rc = fold_register(st)) == 0)
+	if ((rc = fold_register(st)) == 0)
 		rc = list_object(st, f, -1, &pg);
 	return page_out(&pg, rc, out);
 }
@@ -866,15 +935,15 @@ store_dialog_by_object(struct store *st, const struct dialog_filter *f,
     json_t **out)
 {
 	struct dialog_filter one = *f;
+	struct page pg = { NULL, NULL, 0, 0 };
 	json_t *items = NULL;
-	struct page pg;
 	int rc;
 
 	one.participating = true;
 	one.available = f->scopes != NULL;
 	one.archived = -1;
 	one.search = NULL;
-	if ((rc = page_init(&pg)) == 0 && (rc = fold_register(st)) == 0)
+	if ((rc = fold_register(st)) == 0)
 		rc = list_object(st, &one, 1, &pg);
 	if ((rc = page_out(&pg, rc, &items)) != 0)
 		return rc;
@@ -929,16 +998,29 @@ dialog_one(struct store *st, const char *dialog_id, const char *user,
 static int
 one_participants(struct store *st, const char *dialog_id, json_t *item)
 {
-	struct page pg;
-	int rc;
+	struct page pg = { NULL, NULL, 0, 0 };
+	struct item *it;
+	json_t *o = NULL;
+	int rc = MT_ENOMEM;
 
-	if ((rc = page_init(&pg)) == 0 &&
-	    json_object_set(pg.index, dialog_id, item) != 0)
-		rc = MT_ENOMEM;
+	if ((it = page_push(&pg, dialog_id)) != NULL &&
+	    (rc = page_index(&pg)) == 0) {
+		jw_open(&it->w, NULL, '{');
+		rc = page_query(st, &pg, SQL_SUMMARIES, false, add_summary);
+	}
+	if (rc == 0) {
+		if (it->has_parts)
+			jw_close(&it->w, ']');
+		jw_close(&it->w, '}');
+		if ((o = present_written(&it->w)) == NULL)
+			rc = MT_ENOMEM;
+	}
 	if (rc == 0)
-		rc = page_participants(st, &pg);
-	if (rc == 0 && json_object_get(item, "participants") == NULL)
-		rc = json_add_new(item, "participants", json_array());
+		rc = json_add_new(item, "participants",
+		    json_object_get(o, "participants") != NULL ?
+		    json_incref(json_object_get(o, "participants")) :
+		    json_array());
+	json_decref(o);
 	page_free(&pg);
 	return rc;
 }

@@ -52,6 +52,9 @@ struct dialog_filter {
  */
 int	store_dialog_list(struct store *st, const struct dialog_filter *f,
 	    json_t **out);
+/* The same, as the JSON text of the array (*len bytes; mt_free() it). */
+int	store_dialog_list_text(struct store *st, const struct dialog_filter *f,
+	    char **text, size_t *len);
 
 /*
  * C4 (§6.4, F7, F8): every dialog of the object in the enabled branches,

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
+#include "json.h"
 #include "store.h"
 
 struct stmt_slot {
@@ -65,11 +66,17 @@ char		*store_col_dup(sqlite3_stmt *s, int i, int *oom);
 			" a.scope_level2, a.created_at"
 #define SCOPE_NCOLS	6
 
+/* The Dialog (§4.2) members into an open object. */
+void		 write_dialog_fields(struct jw *w, sqlite3_stmt *s, int col);
 /* Adds the Dialog fields (§4.2) to obj; 0 or MT_ENOMEM. */
 int		 present_dialog(json_t *obj, sqlite3_stmt *s, int col);
 /* A Participant (§4.5); hide_contact nulls email and phone. */
 json_t		*present_participant(sqlite3_stmt *s, int col,
 		    bool hide_contact);
+/* The Message (§4.6) members, without attachments, into an open object. */
+void		 write_message_fields(struct jw *w, sqlite3_stmt *s, int col);
+/* The value w wrote, as a Jansson tree (w is emptied); NULL on failure. */
+json_t		*present_written(struct jw *w);
 /* A Message (§4.6) without attachments. */
 json_t		*present_message(sqlite3_stmt *s, int col);
 /* An access scope (§4.8). */

@@ -194,28 +194,32 @@ read_pos(struct store *st, const char *dialog_id, const char *user_id,
 }
 
 /* An Attachment (§4.7) of a row selected with ATT_COLS from column 1. */
+static void
+write_attachment(struct jw *w, sqlite3_stmt *s)
+{
+	jw_open(w, NULL, '{');
+	jw_str(w, "id", store_col_text(s, 1));
+	jw_str(w, "filename", store_col_text(s, 2));
+	jw_str(w, "content_type", store_col_text(s, 3));
+	jw_int(w, "size", sqlite3_column_int64(s, 4));
+	if (sqlite3_column_type(s, 5) != SQLITE_NULL)
+		jw_int(w, "width", sqlite3_column_int64(s, 5));
+	if (sqlite3_column_type(s, 6) != SQLITE_NULL)
+		jw_int(w, "height", sqlite3_column_int64(s, 6));
+	/* no object storage yet: no download URL (N5 comes later) */
+	jw_str(w, "url", "");
+	if (sqlite3_column_type(s, 7) != SQLITE_NULL)
+		jw_str(w, "thumbnail_url", "");
+	jw_close(w, '}');
+}
+
 static json_t *
 present_attachment(sqlite3_stmt *s)
 {
-	json_t *o = json_object();
+	struct jw w = JW_INIT;
 
-	if (o == NULL ||
-	    json_add_str(o, "id", store_col_text(s, 1)) != 0 ||
-	    json_add_str(o, "filename", store_col_text(s, 2)) != 0 ||
-	    json_add_str(o, "content_type", store_col_text(s, 3)) != 0 ||
-	    json_add_int(o, "size", sqlite3_column_int64(s, 4)) != 0 ||
-	    (sqlite3_column_type(s, 5) != SQLITE_NULL &&
-	    json_add_int(o, "width", sqlite3_column_int64(s, 5)) != 0) ||
-	    (sqlite3_column_type(s, 6) != SQLITE_NULL &&
-	    json_add_int(o, "height", sqlite3_column_int64(s, 6)) != 0) ||
-	    /* no object storage yet: no download URL (N5 comes later) */
-	    json_add_str(o, "url", "") != 0 ||
-	    (sqlite3_column_type(s, 7) != SQLITE_NULL &&
-	    json_add_str(o, "thumbnail_url", "") != 0)) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	write_attachment(&w, s);
+	return present_written(&w);
 }
 
 /* The Message (§4.6, without attachments) of id in dialog_id, or NULL. */
@@ -685,16 +689,88 @@ store_message_mark_read(struct store *st, const char *dialog_id,
 /* ---- C14: list ------------------------------------------------------ */
 
 /*
+ * A page is written straight to JSON text, no tree (list responses are the
+ * hottest reads): each message's object is left open until the one query
+ * for the page's attachments has added its "attachments" member.
+ */
+struct page_msg {
+	char		id[ID_BUF];
+	struct jw	w;		/* {"id":...,"message_type":... so far */
+	bool		has_att;	/* its "attachments" array is open */
+};
+
+struct page {
+	struct page_msg	*m;
+	size_t		 n, cap;
+};
+
+static void
+page_release(struct page *pg)
+{
+	for (size_t i = 0; i < pg->n; i++)
+		jw_free(&pg->m[i].w);
+	mt_free(pg->m);
+}
+
+/* The next slot of the page, empty; NULL when out of memory. */
+static struct page_msg *
+page_push(struct page *pg)
+{
+	struct page_msg *m;
+	size_t cap;
+
+	if (pg->n == pg->cap) {
+		cap = pg->cap ? pg->cap * 2 : 64;
+		if ((m = mt_realloc(pg->m, cap * sizeof(*m))) == NULL)
+			return NULL;
+		pg->m = m;
+		pg->cap = cap;
+	}
+	m = &pg->m[pg->n++];
+	memset(m, 0, sizeof(*m));
+	return m;
+}
+
+/* Reverses the messages from base on (fetched newest first). */
+static void
+page_reverse(struct page *pg, size_t base)
+{
+	struct page_msg t;
+
+	for (size_t i = base, j = pg->n; i + 1 < j; i++, j--) {
+		t = pg->m[i];
+		pg->m[i] = pg->m[j - 1];
+		pg->m[j - 1] = t;
+	}
+}
+
+/* Appends the row's message to the page, its object left open. */
+static int
+page_add_row(struct page *pg, sqlite3_stmt *s)
+{
+	struct page_msg *m = page_push(pg);
+	const char *id = store_col_text(s, 0);
+
+	if (m == NULL)
+		return MT_ENOMEM;
+	if (id == NULL || strlen(id) >= sizeof(m->id))
+		return MT_EIO;
+	strcpy(m->id, id);
+	jw_open(&m->w, NULL, '{');
+	write_message_fields(&m->w, s, 0);
+	return m->w.oom ? MT_ENOMEM : 0;
+}
+
+/*
  * Appends up to limit rows of sql (anchor bound as ?2 unless NULL) to
- * page in ascending id order; desc: the statement runs newest first.
+ * the page in ascending id order; desc: the statement runs newest first.
  */
 static int
 fetch(struct store *st, const char *sql, const struct msg_page *q,
-    long limit, bool desc, json_t *page)
+    long limit, bool desc, struct page *pg)
 {
 	sqlite3_stmt *s = store_stmt(st, sql);
-	size_t base = json_array_size(page);
-	json_t *m;
+	size_t base = pg->n;
 	int rc;
 
 	if (s == NULL)
@@ -706,43 +782,35 @@ fetch(struct store *st, const char *sql, const struct msg_page *q,
 		store_bind_text(s, 2, q->anchor);
 		sqlite3_bind_int64(s, 3, limit);
 	}
-	while ((rc = step_row(st, s, __func__)) == 1) {
-		m = present_message(s, 0);
-		if ((desc ? json_array_insert_new(page, base, m) :
-		    json_array_append_new(page, m)) != 0) {
+	while ((rc = step_row(st, s, __func__)) == 1)
+		if ((rc = page_add_row(pg, s)) != 0) {
 			sqlite3_reset(s);
-			return MT_ENOMEM;
+			return rc;
 		}
-	}
+	if (desc)
+		page_reverse(pg, base);
 	return rc;
 }
 
 static int
-fetch_page(struct store *st, const struct msg_page *q, json_t *page)
+fetch_page(struct store *st, const struct msg_page *q, struct page *pg)
 {
 	long half = q->limit / 2;
 	int rc;
 
 	switch (q->mode) {
 	case PAGE_LATEST:
-		return fetch(st, SQL_PAGE_LATEST, q, q->limit, true, page);
+		return fetch(st, SQL_PAGE_LATEST, q, q->limit, true, pg);
 	case PAGE_BEFORE:
-		return fetch(st, SQL_PAGE_BEFORE, q, q->limit, true, page);
+		return fetch(st, SQL_PAGE_BEFORE, q, q->limit, true, pg);
 	case PAGE_AFTER:
-		return fetch(st, SQL_PAGE_AFTER, q, q->limit, false, page);
+		return fetch(st, SQL_PAGE_AFTER, q, q->limit, false, pg);
 	case PAGE_AROUND:
-		if ((rc = fetch(st, SQL_PAGE_BEFORE, q, half, true, page)) != 0)
+		if ((rc = fetch(st, SQL_PAGE_BEFORE, q, half, true, pg)) != 0)
 			return rc;
-		return fetch(st, SQL_PAGE_FROM, q, half + 1, false, page);
+		return fetch(st, SQL_PAGE_FROM, q, half + 1, false, pg);
 	}
 	return MT_EINVAL;
-}
-
-static const char *
-msg_id(const json_t *page, size_t i)
-{
-	return json_string_value(json_object_get(json_array_get(page, i),
-	    "id"));
 }
 
 /*
@@ -750,19 +818,18 @@ msg_id(const json_t *page, size_t i)
  * message; for an empty page, before and after the position asked for.
  */
 static int
-page_flags(struct store *st, const struct msg_page *q, const json_t *page,
+page_flags(struct store *st, const struct msg_page *q, const struct page *pg,
     bool *before, bool *after)
 {
-	size_t n = json_array_size(page);
 	int rc;
 
 	*before = *after = false;
-	if (n > 0) {
-		if ((rc = any_row(st, SQL_ANY_LT, q->dialog_id,
-		    msg_id(page, 0), before)) != 0)
+	if (pg->n > 0) {
+		if ((rc = any_row(st, SQL_ANY_LT, q->dialog_id, pg->m[0].id,
+		    before)) != 0)
 			return rc;
 		return any_row(st, SQL_ANY_GT, q->dialog_id,
-		    msg_id(page, n - 1), after);
+		    pg->m[pg->n - 1].id, after);
 	}
 	if (q->mode == PAGE_LATEST)	/* the position is "after the last" */
 		return any_row(st, SQL_ANY_GT, q->dialog_id, "", before);
@@ -775,89 +842,103 @@ page_flags(struct store *st, const struct msg_page *q, const json_t *page,
 
 /* F15: the first message of the page after the read position pos. */
 static const char *
-first_unread(const struct msg_page *q, const json_t *page, const char *pos)
+first_unread(const struct msg_page *q, const struct page *pg, const char *pos)
 {
-	size_t i, n = json_array_size(page);
-
-	if (q->mode == PAGE_AROUND || n == 0)
+	if (q->mode == PAGE_AROUND || pg->n == 0)
 		return NULL;
 	if (pos == NULL)
-		return msg_id(page, 0);
-	for (i = 0; i < n; i++)
-		if (strcmp(msg_id(page, i), pos) > 0)
-			return msg_id(page, i);
+		return pg->m[0].id;
+	for (size_t i = 0; i < pg->n; i++)
+		if (strcmp(pg->m[i].id, pos) > 0)
+			return pg->m[i].id;
 	return NULL;
+}
+
+/* Adds the attachment row to message m, opening its array if need be. */
+static int
+page_add_attachment(struct page_msg *m, sqlite3_stmt *s)
+{
+	if (!m->has_att) {
+		jw_open(&m->w, "attachments", '[');
+		m->has_att = true;
+	}
+	write_attachment(&m->w, s);
+	return m->w.oom ? MT_ENOMEM : 0;
 }
 
 /* Adds the attachments of the page's messages, in one query (§4.6). */
 static int
-page_attachments(struct store *st, const struct msg_page *q, json_t *page)
+page_attachments(struct store *st, const struct msg_page *q, struct page *pg)
 {
-	size_t i = 0, n = json_array_size(page);
+	size_t i = 0;
 	sqlite3_stmt *s;
-	json_t *m, *arr;
 	int rc;
 
-	if (n == 0)
+	if (pg->n == 0)
 		return 0;
 	if ((s = store_stmt(st, SQL_PAGE_ATT)) == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, q->dialog_id);
-	store_bind_text(s, 2, msg_id(page, 0));
-	store_bind_text(s, 3, msg_id(page, n - 1));
+	store_bind_text(s, 2, pg->m[0].id);
+	store_bind_text(s, 3, pg->m[pg->n - 1].id);
 	while ((rc = step_row(st, s, __func__)) == 1) {
 		/* both in id order: walk the page along the rows */
-		while (i < n &&
-		    strcmp(msg_id(page, i), store_col_text(s, 0)) < 0)
+		while (i < pg->n &&
+		    strcmp(pg->m[i].id, store_col_text(s, 0)) < 0)
 			i++;
-		if (i == n)
+		if (i == pg->n)
 			continue;
-		m = json_array_get(page, i);
-		if ((arr = json_object_get(m, "attachments")) == NULL &&
-		    json_object_set_new(m, "attachments",
-		    arr = json_array()) != 0)
-			arr = NULL;
-		if (arr == NULL ||
-		    json_array_append_new(arr, present_attachment(s)) != 0) {
+		if ((rc = page_add_attachment(&pg->m[i], s)) != 0) {
 			sqlite3_reset(s);
-			return MT_ENOMEM;
+			return rc;
 		}
 	}
 	return rc;
 }
 
-/* The data object of C14 from a page fetched in the snapshot. */
+/* Writes the data object of C14 from a page fetched in the snapshot. */
 static int
 list_data(struct store *st, const struct msg_page *q, const char *pos,
-    json_t *page, json_t **data)
+    struct page *pg, struct jw *out)
 {
+	struct page_msg *m;
 	bool before, after;
 	int rc;
 
-	if ((rc = page_flags(st, q, page, &before, &after)) != 0 ||
-	    (rc = page_attachments(st, q, page)) != 0)
+	if ((rc = page_flags(st, q, pg, &before, &after)) != 0 ||
+	    (rc = page_attachments(st, q, pg)) != 0)
 		return rc;
-	if ((*data = json_object()) == NULL ||
-	    json_object_set(*data, "messages", page) != 0 ||
-	    json_add_str_opt(*data, "first_unread_message_id",
-	    first_unread(q, page, pos)) != 0 ||
-	    json_add_bool(*data, "has_more_before", before) != 0 ||
-	    json_add_bool(*data, "has_more_after", after) != 0)
-		return MT_ENOMEM;
-	return 0;
+	jw_open(out, NULL, '{');
+	jw_open(out, "messages", '[');
+	for (m = pg->m; m < pg->m + pg->n; m++) {
+		if (m->has_att)
+			jw_close(&m->w, ']');
+		jw_close(&m->w, '}');
+		if (m->w.oom)
+			return MT_ENOMEM;
+		jw_raw(out, NULL, m->w.p, m->w.len);
+	}
+	jw_close(out, ']');
+	jw_str_opt(out, "first_unread_message_id", first_unread(q, pg, pos));
+	jw_bool(out, "has_more_before", before);
+	jw_bool(out, "has_more_after", after);
+	jw_close(out, '}');
+	return out->oom ? MT_ENOMEM : 0;
 }
 
 int
 store_message_list(struct store *st, const struct msg_page *q,
-    enum msg_result *res, json_t **data)
+    enum msg_result *res, char **data, size_t *len)
 {
-	json_t *page = NULL;
+	struct page pg = { NULL, 0, 0 };
+	struct jw out = JW_INIT;
 	char *pos = NULL;
 	bool found;
 	int rc;
 
 	*res = MSG_OK;
 	*data = NULL;
+	*len = 0;
 	if ((rc = read_begin(st)) != 0)
 		return rc;
 	if ((rc = read_pos(st, q->dialog_id, q->user_id, &found, &pos)) != 0)
@@ -866,18 +947,15 @@ store_message_list(struct store *st, const struct msg_page *q,
 		*res = MSG_NOT_PARTICIPANT;
 		goto out;
 	}
-	if ((page = json_array()) == NULL)
+	if ((rc = fetch_page(st, q, &pg)) == 0 &&
+	    (rc = list_data(st, q, pos, &pg, &out)) == 0 &&
+	    (*data = jw_take(&out, len)) == NULL)
 		rc = MT_ENOMEM;
-	else if ((rc = fetch_page(st, q, page)) == 0)
-		rc = list_data(st, q, pos, page, data);
 out:
 	read_end(st);
-	json_decref(page);
+	page_release(&pg);
+	jw_free(&out);
 	mt_free(pos);
-	if (rc != 0) {
-		json_decref(*data);
-		*data = NULL;
-	}
 	return rc;
 }
 

@@ -118,12 +118,13 @@ struct msg_page {
 };
 
 /*
- * C14 with F15/F16: *data gets {"messages", "first_unread_message_id"
- * (when any), "has_more_before", "has_more_after"} in one read snapshot,
+ * C14 with F15/F16: *data gets the JSON text (*len bytes; mt_free() it)
+ * of {"messages", "first_unread_message_id" (when any), "has_more_before",
+ * "has_more_after"}, read in one snapshot,
  * or *res MSG_NOT_PARTICIPANT (also when the dialog does not exist).
  */
 int	store_message_list(struct store *st, const struct msg_page *q,
-	    enum msg_result *res, json_t **data);
+	    enum msg_result *res, char **data, size_t *len);
 
 /*
  * The edit history of a message, oldest first, as

@@ -7,6 +7,7 @@
 
 #include "err.h"
 #include "json.h"
+#include "mem.h"
 #include "store_int.h"
 
 const char *
@@ -19,14 +20,6 @@ static int
 add_col_str(json_t *o, const char *key, sqlite3_stmt *s, int i)
 {
 	return json_add_str(o, key, store_col_text(s, i));
-}
-
-static int
-add_col_time_null(json_t *o, const char *key, sqlite3_stmt *s, int i)
-{
-	return json_add_time_null(o, key,
-	    sqlite3_column_type(s, i) != SQLITE_NULL,
-	    sqlite3_column_int64(s, i));
 }
 
 static int
@@ -50,20 +43,37 @@ add_col_json(json_t *o, const char *key, sqlite3_stmt *s, int i)
 	return json_add_new(o, key, v);
 }
 
+void
+write_dialog_fields(struct jw *w, sqlite3_stmt *s, int c)
+{
+	const char *meta = store_col_text(s, c + 7);
+
+	jw_str(w, "id", store_col_text(s, c));
+	jw_str(w, "object_id", store_col_text(s, c + 1));
+	jw_str(w, "object_type", store_col_text(s, c + 2));
+	jw_str(w, "title", store_col_text(s, c + 3));
+	jw_str(w, "object_url", store_col_text(s, c + 4));
+	jw_str(w, "created_by", store_col_text(s, c + 5));
+	jw_time(w, "created_at", sqlite3_column_int64(s, c + 6));
+	if (meta != NULL)	/* stored as json_encode() wrote it */
+		jw_raw(w, "meta", meta, strlen(meta));
+}
+
 int
 present_dialog(json_t *o, sqlite3_stmt *s, int c)
 {
-	if (add_col_str(o, "id", s, c) != 0 ||
-	    add_col_str(o, "object_id", s, c + 1) != 0 ||
-	    add_col_str(o, "object_type", s, c + 2) != 0 ||
-	    add_col_str(o, "title", s, c + 3) != 0 ||
-	    add_col_str(o, "object_url", s, c + 4) != 0 ||
-	    add_col_str(o, "created_by", s, c + 5) != 0 ||
-	    json_add_time(o, "created_at", sqlite3_column_int64(s, c + 6))
-	    != 0 ||
-	    add_col_json(o, "meta", s, c + 7) != 0)
+	struct jw w = JW_INIT;
+	json_t *fields;
+	int rc;
+
+	jw_open(&w, NULL, '{');
+	write_dialog_fields(&w, s, c);
+	jw_close(&w, '}');
+	if ((fields = present_written(&w)) == NULL)
 		return MT_ENOMEM;
-	return 0;
+	rc = json_object_update(o, fields) == 0 ? 0 : MT_ENOMEM;
+	json_decref(fields);
+	return rc;
 }
 
 json_t *
@@ -95,24 +105,45 @@ present_participant(sqlite3_stmt *s, int c, bool hide_contact)
 	return o;
 }
 
+void
+write_message_fields(struct jw *w, sqlite3_stmt *s, int c)
+{
+	jw_str(w, "id", store_col_text(s, c));
+	jw_str(w, "dialog_id", store_col_text(s, c + 1));
+	jw_str(w, "sender_id", store_col_text(s, c + 2));
+	jw_str(w, "content", store_col_text(s, c + 3));
+	jw_time(w, "sent_at", sqlite3_column_int64(s, c + 4));
+	if (sqlite3_column_type(s, c + 5) == SQLITE_NULL)
+		jw_null(w, "last_edited_at");
+	else
+		jw_time(w, "last_edited_at", sqlite3_column_int64(s, c + 5));
+	jw_str(w, "reply_to_id", store_col_text(s, c + 6));
+	jw_str(w, "message_type", store_col_text(s, c + 7));
+}
+
+json_t *
+present_written(struct jw *w)
+{
+	char err[64], *text;
+	size_t len;
+	json_t *v;
+
+	if ((text = jw_take(w, &len)) == NULL)
+		return NULL;
+	v = json_parse(text, len, err, sizeof(err));
+	mt_free(text);
+	return v;
+}
+
 json_t *
 present_message(sqlite3_stmt *s, int c)
 {
-	json_t *o = json_object();
+	struct jw w = JW_INIT;
 
-	if (o == NULL ||
-	    add_col_str(o, "id", s, c) != 0 ||
-	    add_col_str(o, "dialog_id", s, c + 1) != 0 ||
-	    add_col_str(o, "sender_id", s, c + 2) != 0 ||
-	    add_col_str(o, "content", s, c + 3) != 0 ||
-	    json_add_time(o, "sent_at", sqlite3_column_int64(s, c + 4)) != 0 ||
-	    add_col_time_null(o, "last_edited_at", s, c + 5) != 0 ||
-	    add_col_str(o, "reply_to_id", s, c + 6) != 0 ||
-	    add_col_str(o, "message_type", s, c + 7) != 0) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	jw_open(&w, NULL, '{');
+	write_message_fields(&w, s, c);
+	jw_close(&w, '}');
+	return present_written(&w);
 }
 
 json_t *
