@@ -3,12 +3,16 @@
  * the prepared-statement cache. The other lib/store_*.c files hold the
  * statements of each resource; this one holds what they all share.
  */
+#define _DEFAULT_SOURCE		/* flock(), setitimer() */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -304,6 +308,8 @@ remove_db_files(const char *path)
 		unlink(side);
 	if (snprintf(side, sizeof(side), "%s-shm", path) < (int)sizeof(side))
 		unlink(side);
+	if (snprintf(side, sizeof(side), "%s-wlock", path) < (int)sizeof(side))
+		unlink(side);
 }
 
 /*
@@ -326,6 +332,76 @@ busy_wait(void *arg, int count)
 		return 0;
 	nanosleep(&ts, NULL);
 	return 1;
+}
+
+/*
+ * The writers' lock. SQLite has no blocking wait for its write lock: a
+ * busy writer polls (busy_wait above), and with several FastCGI processes
+ * the lock then sits free while the next writer sleeps. So every writer
+ * first takes flock() on DB-wlock, which the kernel hands straight to the
+ * next waiter; SQLite's own lock and busy handler still guard against any
+ * other program. Without the file (a read-only directory) writers only
+ * poll, as before.
+ */
+static void
+lock_open(struct store *st)
+{
+	char path[4096];
+
+	st->lockfd = -1;
+	if (snprintf(path, sizeof(path), "%s-wlock", st->path) <
+	    (int)sizeof(path))
+		st->lockfd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+}
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;	/* only interrupts the wait in writer_lock() */
+}
+
+/* Waits for the lock, up to busy_timeout; 0 or MT_EBUSY. */
+static int
+lock_wait(struct store *st)
+{
+	struct sigaction sa, old;
+	struct itimerval tick = { { 0, 20000 }, { 0, 20000 } }, off;
+	int64_t deadline = tm_now_us() + st->busy_timeout_ms * 1000;
+	int rc;
+
+	memset(&sa, 0, sizeof(sa));
+	memset(&off, 0, sizeof(off));
+	sa.sa_handler = on_alarm;	/* no SA_RESTART: flock() gives EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &old);
+	setitimer(ITIMER_REAL, &tick, NULL);
+	while ((rc = flock(st->lockfd, LOCK_EX)) == -1 && errno == EINTR &&
+	    tm_now_us() < deadline)
+		;
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigaction(SIGALRM, &old, NULL);
+	return rc == 0 ? 0 : MT_EBUSY;
+}
+
+static int
+writer_lock(struct store *st)
+{
+	if (st->lockfd < 0 || flock(st->lockfd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	if (errno != EWOULDBLOCK)
+		return 0;	/* no lock to be had: SQLite's alone */
+	if (lock_wait(st) != 0) {
+		log_warnx("%s: database busy", st->path);
+		return MT_EBUSY;
+	}
+	return 0;
+}
+
+static void
+writer_unlock(struct store *st)
+{
+	if (st->lockfd >= 0)
+		(void)flock(st->lockfd, LOCK_UN);
 }
 
 int
@@ -359,6 +435,7 @@ store_open(struct store **sp, const struct store_opts *o, char *err,
 		snprintf(err, errlen, "out of memory");
 		return MT_ENOMEM;
 	}
+	st->lockfd = -1;
 	/*
 	 * Create the file here, exclusively: on failure we remove it only if
 	 * it is ours, never one that a concurrent init has just made.
@@ -398,6 +475,7 @@ store_open(struct store **sp, const struct store_opts *o, char *err,
 	    (rc = check_version(st, o, err, errlen)) != 0 ||
 	    (rc = set_pragmas(st, o, err, errlen)) != 0)
 		goto fail;
+	lock_open(st);
 	*sp = st;
 	return 0;
 fail:
@@ -420,6 +498,8 @@ store_close(struct store *st)
 	mt_free(st->slots);
 	if (st->db != NULL)
 		sqlite3_close(st->db);
+	if (st->lockfd >= 0)
+		close(st->lockfd);
 	mt_free(st->path);
 	mt_free(st);
 }
@@ -530,8 +610,12 @@ store_begin(struct store *st)
 		log_warnx("%s: nested transaction", __func__);
 		return MT_EIO;
 	}
-	if ((rc = store_exec_stmt(st, store_stmt(st, SQL_BEGIN), __func__)) != 0)
+	if ((rc = writer_lock(st)) != 0)
 		return rc;
+	if ((rc = store_exec_stmt(st, store_stmt(st, SQL_BEGIN), __func__)) != 0) {
+		writer_unlock(st);
+		return rc;
+	}
 	st->in_tx = true;
 	return 0;
 }
@@ -547,6 +631,7 @@ store_commit(struct store *st)
 		return rc;
 	}
 	st->in_tx = false;
+	writer_unlock(st);
 	return 0;
 }
 
@@ -562,6 +647,8 @@ store_rollback(struct store *st)
 			(void)sqlite3_exec(st->db, SQL_ROLLBACK, NULL, NULL,
 			    NULL);
 	}
+	if (st->in_tx)
+		writer_unlock(st);
 	st->in_tx = false;
 }
 

@@ -25,6 +25,7 @@ struct store {
 	size_t		 nslots, nused;
 	long		 busy_timeout_ms;
 	int64_t		 busy_since_us;	/* start of the current wait */
+	int		 lockfd;	/* DB-wlock, or -1 (store.c) */
 };
 
 /*

@@ -9,6 +9,7 @@
  */
 #include <check.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <sqlite3.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -681,6 +683,50 @@ START_TEST(store_begin_busy_when_locked)
 }
 END_TEST
 
+/* Whether DB-wlock is free: a third descriptor can take it at once. */
+static bool
+writer_lock_free(void)
+{
+	char path[PATH_MAX];
+	int fd, ok;
+
+	ck_assert_int_lt(snprintf(path, sizeof(path), "%s-wlock", db),
+	    (int)sizeof(path));
+	ck_assert_int_ge(fd = open(path, O_RDONLY), 0);
+	ok = flock(fd, LOCK_EX | LOCK_NB) == 0;
+	close(fd);
+	return ok;
+}
+
+START_TEST(store_writers_take_the_lock_file)
+{
+	struct store_opts o = opts(db, false, false);
+	struct store *a, *b;
+	char err[STORE_ERR_LEN];
+	int64_t t0;
+
+	init_db(db);
+	o.busy_timeout_ms = 100;
+	ck_assert_int_eq(store_open(&a, &o, err, sizeof(err)), 0);
+	ck_assert_int_eq(store_open(&b, &o, err, sizeof(err)), 0);
+	ck_assert(writer_lock_free());
+	ck_assert_int_eq(store_begin(a), 0);
+	ck_assert(!writer_lock_free());
+	t0 = tm_now_us();
+	ck_assert_int_eq(store_begin(b), MT_EBUSY);	/* queued, timed out */
+	ck_assert_int_ge(tm_now_us() - t0, 90000);
+	ck_assert(!store_in_tx(b));
+	ck_assert_int_eq(store_commit(a), 0);
+	ck_assert(writer_lock_free());
+	ck_assert_int_eq(store_begin(b), 0);
+	ck_assert(!writer_lock_free());
+	store_rollback(b);
+	ck_assert(writer_lock_free());
+	store_close(a);
+	store_close(b);
+}
+END_TEST
+
 START_TEST(store_stats_counts)
 {
 	struct store *st = open_init(db);
@@ -1023,6 +1069,7 @@ store_suite(void)
 	tcase_add_test(tx, store_rollback_without_tx_harmless);
 	tcase_add_test(tx, store_commit_without_tx_fails);
 	tcase_add_test(tx, store_begin_busy_when_locked);
+	tcase_add_test(tx, store_writers_take_the_lock_file);
 	tcase_add_test(tx, store_rollback_without_memory_ends_tx);
 	tcase_add_test(tx, store_commit_without_memory_rolls_back);
 	suite_add_tcase(s, tx);
