@@ -59,6 +59,9 @@ bridge_start() {
 }
 bridge_stop() { kill "$BPID"; wait "$BPID" 2>/dev/null || true; BPID=""; }
 rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$BPID/status"; }
+# CPU time of the bridge so far, in clock ticks (user + system).
+cpu_ticks() { sed 's/.*) //' "/proc/$BPID/stat" | awk '{ print $12 + $13 }'; }
+cpu_secs() { echo "scale=2; ($(cpu_ticks) - $1) / $(getconf CLK_TCK)" | bc; }
 
 # dialog N: a dialog with participants u0 .. u(N-1), all marked online.
 dialog() {
@@ -138,8 +141,10 @@ fanout() {	# n rate count
 		mark_online "$1"
 		sleep 2
 		printf '%5d recipients, %2d msg/s, run %d: ' "$1" "$2" "$r"
+		c0=$(cpu_ticks)
 		"$T/ws-load" fanout 127.0.0.1 "$BPORT" "$1" "$PORT" "$D" "$2" "$3" |
-			tail -1
+			tail -1 | tr -d '\n'
+		printf '; bridge CPU %s s\n' "$(cpu_secs "$c0")"
 	done
 	bridge_stop
 }
@@ -157,6 +162,7 @@ polls() {	# n rate count
 		mark_online "$1"
 		sleep 2
 		printf '%5d held polls, %2d msg/s, run %d: ' "$1" "$2" "$r"
+		c0=$(cpu_ticks)
 		"$T/ws-load" poll 127.0.0.1 "$BPORT" "$1" "$PORT" "$D" "$2" "$3" \
 			> "$T/poll.out" &
 		CPID=$!
@@ -164,7 +170,8 @@ polls() {	# n rate count
 		sleep 0.5
 		rss=$(rss_kib)
 		wait $CPID || true
-		printf '%s; bridge RSS %d KiB while held\n' "$(tail -1 "$T/poll.out")" "$rss"
+		printf '%s; bridge RSS %d KiB while held; bridge CPU %s s\n' \
+			"$(tail -1 "$T/poll.out")" "$rss" "$(cpu_secs "$c0")"
 	done
 	bridge_stop
 }

@@ -220,11 +220,14 @@ on_read(struct c *c)
 	ssize_t n;
 
 	for (;;) {
+		size_t room;
+
 		if (c->cap - c->len < 65536) {
 			c->cap = c->cap ? c->cap * 2 : 65536;
 			c->buf = realloc(c->buf, c->cap);
 		}
-		n = read(c->fd, c->buf + c->len, c->cap - c->len);
+		room = c->cap - c->len;
+		n = read(c->fd, c->buf + c->len, room);
 		if (n <= 0) {
 			if (n == 0) {
 				fprintf(stderr, "connection %d closed\n",
@@ -238,6 +241,13 @@ on_read(struct c *c)
 			on_ws(c, t);
 		else
 			on_http(c, t);
+		/*
+		 * A short read emptied the socket: data arriving later is a
+		 * new edge, so the read that would only say EAGAIN (half of
+		 * this client's system calls) is skipped.
+		 */
+		if ((size_t)n < room)
+			return;
 	}
 }
 
