@@ -45,31 +45,53 @@ put_frac(char *p, int64_t frac)
 	return put_digits(p, (unsigned long)frac, 9);
 }
 
+/* The civil date of a day count from 1970-01-01 (proleptic Gregorian). */
+static void
+civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	int64_t era, yoe, doe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
 /*
- * Formats secs and frac nanoseconds (0 <= frac < 1e9) as RFC 3339 UTC.
- * By hand, not snprintf: list responses format two timestamps per item.
+ * Formats secs and frac nanoseconds (0 <= frac < 1e9) as RFC 3339 UTC;
+ * only four-digit years are RFC 3339. By hand, not gmtime_r and snprintf:
+ * list responses format two timestamps per item.
  */
 static int
 format_frac(int64_t secs, int64_t frac, char *buf, size_t len)
 {
-	struct tm tm;
-	time_t t = (time_t)secs;
+	int64_t days = secs / 86400, rem = secs % 86400, year;
+	unsigned month, day;
 	char tmp[TM_BUF], *p = tmp;
 
-	if (gmtime_r(&t, &tm) == NULL || tm.tm_year < -1900 ||
-	    tm.tm_year > 9999 - 1900)
+	if (rem < 0) {
+		rem += 86400;
+		days--;
+	}
+	civil_from_days(days, &year, &month, &day);
+	if (year < 0 || year > 9999)
 		return MT_EINVAL;
-	p = put_digits(p, (unsigned long)(tm.tm_year + 1900), 4);
+	p = put_digits(p, (unsigned long)year, 4);
 	*p++ = '-';
-	p = put_digits(p, (unsigned long)(tm.tm_mon + 1), 2);
+	p = put_digits(p, month, 2);
 	*p++ = '-';
-	p = put_digits(p, (unsigned long)tm.tm_mday, 2);
+	p = put_digits(p, day, 2);
 	*p++ = 'T';
-	p = put_digits(p, (unsigned long)tm.tm_hour, 2);
+	p = put_digits(p, (unsigned long)(rem / 3600), 2);
 	*p++ = ':';
-	p = put_digits(p, (unsigned long)tm.tm_min, 2);
+	p = put_digits(p, (unsigned long)(rem / 60 % 60), 2);
 	*p++ = ':';
-	p = put_digits(p, (unsigned long)tm.tm_sec, 2);
+	p = put_digits(p, (unsigned long)(rem % 60), 2);
 	p = put_frac(p, frac);
 	*p++ = 'Z';
 	if ((size_t)(p - tmp) >= len)

@@ -54,6 +54,34 @@ assert_ns(const struct ns_case *c, size_t n)
 
 #define NCASES(a)	(sizeof(a) / sizeof((a)[0]))
 
+/* The date arithmetic agrees with gmtime_r over years 0000..9999. */
+START_TEST(tm_format_agrees_with_gmtime)
+{
+	const int64_t lo = -62167219200, hi = 253402300799;	/* 0000..9999 */
+	uint64_t x = 88172645463325252u;
+	char buf[TM_BUF], want[TM_BUF];
+	struct tm tm;
+	time_t t;
+
+	for (int i = 0; i < 50000; i++) {
+		x ^= x << 13;	/* xorshift64 */
+		x ^= x >> 7;
+		x ^= x << 17;
+		t = (time_t)(lo + (int64_t)(x % (uint64_t)(hi - lo + 1)));
+		if (i < 4)	/* and the ends themselves */
+			t = (time_t)(i % 2 ? hi : lo) + (i < 2 ? 0 : i % 2 ? -1 : 1);
+		ck_assert_ptr_nonnull(gmtime_r(&t, &tm));
+		ck_assert_uint_lt(strftime(want, sizeof(want),
+		    "%Y-%m-%dT%H:%M:%SZ", &tm), sizeof(want));
+		if (tm.tm_year + 1900 < 1000)	/* strftime has no padding */
+			continue;
+		ck_assert_int_eq(tm_format((int64_t)t * 1000000, buf,
+		    sizeof(buf)), 0);
+		ck_assert_str_eq(buf, want);
+	}
+}
+END_TEST
+
 START_TEST(tm_format_no_fraction_when_zero)
 {
 	static const struct us_case c[] = {
@@ -271,6 +299,7 @@ tm_suite(void)
 	tcase_add_test(fmt, tm_format_four_digit_years_only);
 	tcase_add_test(fmt, tm_format_extreme_values_no_overflow);
 	tcase_add_test(fmt, tm_now_us_is_the_clock);
+	tcase_add_test(fmt, tm_format_agrees_with_gmtime);
 	suite_add_tcase(s, fmt);
 
 	tcase_add_test(dur, tm_parse_duration_valid);
