@@ -114,8 +114,8 @@ static void
 dialogs_list(struct req *r, struct app *app)
 {
 	struct dialog_filter f = { .user = r->user, .scopes = r->scopes };
-	char *search = NULL, *text;
-	size_t len;
+	struct jw w = JW_INIT;
+	char *search = NULL;
 	int rc;
 
 	if (query_common(r, &f, &search) != 0 || query_page(r, &f) != 0 ||
@@ -133,11 +133,15 @@ dialogs_list(struct req *r, struct app *app)
 	}
 	if (f.available)
 		f.participating = false;
-	if ((rc = store_dialog_list_text(app->store, &f, &text, &len)) != 0)
+	jw_open(&w, NULL, '{');
+	if ((rc = store_dialog_list_write(app->store, &f, &w, "data")) != 0)
 		reply_failure(r, rc);
-	else
-		reply_data_text(r, text, len);
+	else {
+		jw_close(&w, '}');
+		reply_written(r, &w);
+	}
 out:
+	jw_free(&w);
 	mt_free(search);
 }
 

@@ -195,16 +195,20 @@ list_messages(struct req *r, struct app *app)
 {
 	struct msg_page q = { .dialog_id = DIALOG_ID(r), .user_id = r->user };
 	enum msg_result res;
-	char anchor[ID_BUF], *data;
-	size_t len;
+	struct jw w = JW_INIT;
+	char anchor[ID_BUF];
 	int rc;
 
 	if (page_query(r, &q, anchor) != 0)
 		return;
-	rc = store_message_list(app->store, &q, &res, &data, &len);
-	if (answered(r, rc, res, list_outcomes))
+	jw_open(&w, NULL, '{');
+	rc = store_message_list(app->store, &q, &res, &w, "data");
+	if (answered(r, rc, res, list_outcomes)) {
+		jw_free(&w);
 		return;
-	reply_data_text(r, data, len);
+	}
+	jw_close(&w, '}');
+	reply_written(r, &w);
 }
 
 /* ---- C15 ------------------------------------------------------------ */

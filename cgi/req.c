@@ -138,21 +138,24 @@ reply_data(struct req *r, json_t *val)
 }
 
 void
-reply_data_text(struct req *r, char *text, size_t len)
+reply_written(struct req *r, struct jw *w)
 {
-	static const char head[] = "{\"data\":";
+	size_t len;
+	char *text = jw_take(w, &len);
 
 	if (text == NULL) {
 		reply_failure(r, MT_ENOMEM);
 		return;
 	}
-	answer(r, 200, "application/json", head, sizeof(head) - 1);
-	if (r->status == 200 && (buf_add(&r->out, text, len) != 0 ||
-	    buf_add(&r->out, "}", 1) != 0)) {
-		r->status = 500;
-		r->out.len = 0;
+	if (r->answered) {	/* keep the first answer, as answer() does */
+		mt_free(text);
+		return;
 	}
-	mt_free(text);
+	answer(r, 200, "application/json", NULL, 0);
+	buf_reset(&r->out);
+	r->out.data = text;
+	r->out.len = len;
+	r->out.cap = len + 1;
 }
 
 void
@@ -348,10 +351,10 @@ req_write(struct req *r, const struct transport *t)
 		return MT_ENOMEM;
 	}
 	snprintf(line, sizeof(line), "Content-Length: %zu\r\n\r\n", r->out.len);
-	if (buf_addstr(&head, line) != 0 ||
-	    (r->out.len && buf_add(&head, r->out.data, r->out.len) != 0))
+	if (buf_addstr(&head, line) != 0)
 		rc = MT_ENOMEM;
-	else if (t->write(t->ctx, head.data, head.len) != 0)
+	else if (t->write(t->ctx, head.data, head.len) != 0 ||
+	    (r->out.len > 0 && t->write(t->ctx, r->out.data, r->out.len) != 0))
 		rc = MT_EIO;
 	buf_reset(&head);
 	return rc;

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "id.h"
+#include "json.h"
 
 struct auth_keys;
 struct cfg;
@@ -81,8 +82,11 @@ void	reply_header(struct req *r, const char *name, const char *value);
 void	reply_json(struct req *r, int status, json_t *val);
 /* Answers 200 {"data": val} (reference stolen; NULL val is a 500). */
 void	reply_data(struct req *r, json_t *val);
-/* 200 {"data":TEXT}, TEXT being len bytes of JSON; frees text. */
-void	reply_data_text(struct req *r, char *text, size_t len);
+/*
+ * 200 with the JSON text w wrote as the body, taken without a copy (w is
+ * empty afterwards); 500 if w ran out of memory.
+ */
+void	reply_written(struct req *r, struct jw *w);
 /* Answers the error envelope {"error":{"code":...,"message":...}}. */
 void	reply_error(struct req *r, int status, const char *code,
 	    const char *message);

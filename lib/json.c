@@ -76,58 +76,100 @@ json_add_time_null(json_t *obj, const char *key, bool has_value, int64_t us)
  * a callback per token and copies every object key into a temporary, and
  * encoding dominated the cost of large list responses.
  */
-static void
-jb_add(struct jw *b, const char *s, size_t n)
+/* Makes room for n more bytes and the NUL; false (and oom) on failure. */
+static bool
+jb_grow(struct jw *b, size_t n)
 {
 	char *p;
 	size_t cap;
 
 	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		for (cap = b->cap ? b->cap : 256; cap < b->len + n + 1;)
-			cap *= 2;
-		if ((p = mt_realloc(b->p, cap)) == NULL) {
-			b->oom = 1;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
+		return false;
+	for (cap = b->cap ? b->cap : 512; cap < b->len + n + 1;)
+		cap *= 2;
+	if ((p = mt_realloc(b->p, cap)) == NULL) {
+		b->oom = 1;
+		return false;
 	}
+	b->p = p;
+	b->cap = cap;
+	return true;
+}
+
+static inline bool
+jb_room(struct jw *b, size_t n)
+{
+	return (b->len + n + 1 <= b->cap && !b->oom) || jb_grow(b, n);
+}
+
+static inline void
+jb_add(struct jw *b, const char *s, size_t n)
+{
+	if (!jb_room(b, n))
+		return;
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
 	b->p[b->len] = '\0';
 }
 
-/* A JSON string literal: ", \ and control characters escaped, UTF-8 raw. */
+/* The escape of c (a quote, a backslash or a control character). */
+static void
+jb_escape(struct jw *b, unsigned char c)
+{
+	char esc[8];
+
+	switch (c) {
+	case '"':  jb_add(b, "\\\"", 2); return;
+	case '\\': jb_add(b, "\\\\", 2); return;
+	case '\b': jb_add(b, "\\b", 2); return;
+	case '\f': jb_add(b, "\\f", 2); return;
+	case '\n': jb_add(b, "\\n", 2); return;
+	case '\r': jb_add(b, "\\r", 2); return;
+	case '\t': jb_add(b, "\\t", 2); return;
+	}
+	snprintf(esc, sizeof(esc), "\\u%04X", c);
+	jb_add(b, esc, 6);
+}
+
+#define ONES	UINT64_C(0x0101010101010101)
+#define HIGHS	UINT64_C(0x8080808080808080)
+
+/* Whether any of the 8 bytes at s is a control character, " or \. */
+static inline bool
+needs_escape8(const char *s)
+{
+	uint64_t x, quote, bslash;
+
+	memcpy(&x, s, sizeof(x));
+	quote = x ^ (ONES * '"');
+	bslash = x ^ (ONES * '\\');
+	return (((x - ONES * 0x20) & ~x) |
+	    ((quote - ONES) & ~quote) |
+	    ((bslash - ONES) & ~bslash)) & HIGHS;
+}
+
+/*
+ * A JSON string literal: ", \ and control characters escaped, UTF-8 raw.
+ * Runs without escapes are found 8 bytes at a time and copied whole.
+ */
 static void
 jb_string(struct jw *b, const char *s, size_t len)
 {
 	const char *run = s, *end = s + len;
-	char esc[8];
 
 	jb_add(b, "\"", 1);
-	for (; s < end; s++) {
-		unsigned char c = (unsigned char)*s;
-		const char *rep = NULL;
-
-		if (c >= 0x20 && c != '"' && c != '\\')
+	while (s < end) {
+		if (end - s >= 8 && !needs_escape8(s)) {
+			s += 8;
 			continue;
-		jb_add(b, run, (size_t)(s - run));
-		switch (c) {
-		case '"':  rep = "\\\""; break;
-		case '\\': rep = "\\\\"; break;
-		case '\b': rep = "\\b"; break;
-		case '\f': rep = "\\f"; break;
-		case '\n': rep = "\\n"; break;
-		case '\r': rep = "\\r"; break;
-		case '\t': rep = "\\t"; break;
-		default:
-			snprintf(esc, sizeof(esc), "\\u%04X", c);
-			rep = esc;
 		}
-		jb_add(b, rep, strlen(rep));
-		run = s + 1;
+		if ((unsigned char)*s >= 0x20 && *s != '"' && *s != '\\') {
+			s++;
+			continue;
+		}
+		jb_add(b, run, (size_t)(s - run));
+		jb_escape(b, (unsigned char)*s);
+		run = ++s;
 	}
 	jb_add(b, run, (size_t)(end - run));
 	jb_add(b, "\"", 1);
@@ -267,17 +309,28 @@ json_get_str(const json_t *obj, const char *key)
 
 /* --- the streaming writer ------------------------------------------------ */
 
-/* A separator if a value came before at this level, then "key": if any. */
-static void
+/*
+ * A separator if a value came before at this level, then "key": if any
+ * (member names are the API's own, never needing escapes).
+ */
+static inline void
 jw_member(struct jw *w, const char *key)
 {
+	size_t n;
+
 	if (w->more)
 		jb_add(w, ",", 1);
 	w->more = 1;
-	if (key != NULL) {
-		jb_string(w, key, strlen(key));
-		jb_add(w, ":", 1);
-	}
+	if (key == NULL)
+		return;
+	n = strlen(key);
+	if (!jb_room(w, n + 3))
+		return;
+	w->p[w->len] = '"';
+	memcpy(w->p + w->len + 1, key, n);
+	memcpy(w->p + w->len + 1 + n, "\":", 3);
+	w->len += n + 3;
+	w->p[w->len] = '\0';
 }
 
 void
@@ -353,6 +406,12 @@ void
 jw_raw(struct jw *w, const char *key, const char *text, size_t len)
 {
 	jw_member(w, key);
+	jb_add(w, text, len);
+}
+
+void
+jw_append(struct jw *w, const char *text, size_t len)
+{
 	jb_add(w, text, len);
 }
 

@@ -41,7 +41,8 @@ char	*json_encode_sorted(const json_t *val);
  * A writer that emits compact JSON straight from values, byte for byte
  * what json_encode() gives for the same tree, without building one: the
  * large list responses are written this way. Start from JW_INIT. key is
- * the member name inside an object, NULL inside an array or at the top. An
+ * the member name inside an object (one of the API's own names: it is
+ * written as is, unescaped), NULL inside an array or at the top. An
  * allocation failure is remembered and reported by jw_take().
  */
 struct jw {
@@ -64,6 +65,8 @@ void	 jw_null(struct jw *w, const char *key);
 void	 jw_time(struct jw *w, const char *key, int64_t us);
 /* len bytes that already are compact JSON text. */
 void	 jw_raw(struct jw *w, const char *key, const char *text, size_t len);
+/* len bytes as they are, inside the current value (no separator). */
+void	 jw_append(struct jw *w, const char *text, size_t len);
 /* A Jansson value, encoded as json_encode() does. */
 void	 jw_value(struct jw *w, const char *key, const json_t *val);
 /*

@@ -810,27 +810,23 @@ list_open(struct store *st, const struct dialog_filter *f, struct page *pg)
 	return rc;
 }
 
-/* Closes the page's items and joins them into one JSON array text. */
+/* Closes the page's items and writes them as an array to out. */
 static int
-page_text(struct page *pg, char **text, size_t *len)
+page_write(struct page *pg, struct jw *out, const char *key)
 {
-	struct jw out = JW_INIT;
 	struct item *it;
 
-	jw_open(&out, NULL, '[');
+	jw_open(out, key, '[');
 	for (it = pg->it; it < pg->it + pg->n; it++) {
 		if (it->has_parts)
 			jw_close(&it->w, ']');
 		jw_close(&it->w, '}');
 		if (it->w.oom)
-			break;
-		jw_raw(&out, NULL, it->w.p, it->w.len);
+			return MT_ENOMEM;
+		jw_raw(out, NULL, it->w.p, it->w.len);
 	}
-	jw_close(&out, ']');
-	if (it < pg->it + pg->n)
-		out.oom = 1;
-	*text = jw_take(&out, len);
-	return *text != NULL ? 0 : MT_ENOMEM;
+	jw_close(out, ']');
+	return out->oom ? MT_ENOMEM : 0;
 }
 
 /* Hands the page's items to *out as a Jansson array (not the hot path). */
@@ -838,34 +834,28 @@ static int
 page_out(struct page *pg, int rc, json_t **out)
 {
 	struct jw w = JW_INIT;
-	char *text = NULL;
-	size_t len;
 
 	*out = NULL;
-	if (rc == 0 && (rc = page_text(pg, &text, &len)) == 0) {
-		jw_raw(&w, NULL, text, len);
-		if ((*out = present_written(&w)) == NULL)
-			rc = MT_ENOMEM;
-	}
-	mt_free(text);
+	if (rc == 0 && (rc = page_write(pg, &w, NULL)) == 0 &&
+	    (*out = present_written(&w)) == NULL)
+		rc = MT_ENOMEM;
+	jw_free(&w);
 	page_free(pg);
 	return rc;
 }
 
 int
-store_dialog_list_text(struct store *st, const struct dialog_filter *f,
-    char **text, size_t *len)
+store_dialog_list_write(struct store *st, const struct dialog_filter *f,
+    struct jw *out, const char *key)
 {
 	struct page pg = { NULL, NULL, 0, 0 };
 	int rc;
 
-	*text = NULL;
-	*len = 0;
 	if ((rc = fold_register(st)) == 0 && f->limit > 0)
 		rc = f->available ? list_open(st, f, &pg) :
 		    list_mine(st, f, &pg);
 	if (rc == 0)
-		rc = page_text(&pg, text, len);
+		rc = page_write(&pg, out, key);
 	page_free(&pg);
 	return rc;
 }
@@ -875,16 +865,14 @@ store_dialog_list(struct store *st, const struct dialog_filter *f,
     json_t **out)
 {
 	struct jw w = JW_INIT;
-	char *text;
-	size_t len;
 	int rc;
 
 	*out = NULL;
-	if ((rc = store_dialog_list_text(st, f, &text, &len)) != 0)
-		return rc;
-	jw_raw(&w, NULL, text, len);
-	mt_free(text);
-	return (*out = present_written(&w)) != NULL ? 0 : MT_ENOMEM;
+	if ((rc = store_dialog_list_write(st, f, &w, NULL)) == 0 &&
+	    (*out = present_written(&w)) == NULL)
+		rc = MT_ENOMEM;
+	jw_free(&w);
+	return rc;
 }
 
 /* C3/C4: the object's dialogs in the branches of f, up to limit (-1). */

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "json.h"
 #include "valid.h"
 
 struct scope_set;
@@ -52,9 +53,12 @@ struct dialog_filter {
  */
 int	store_dialog_list(struct store *st, const struct dialog_filter *f,
 	    json_t **out);
-/* The same, as the JSON text of the array (*len bytes; mt_free() it). */
-int	store_dialog_list_text(struct store *st, const struct dialog_filter *f,
-	    char **text, size_t *len);
+/*
+ * The same, written to out as member key (NULL: a bare value); on an
+ * error out may hold part of it: discard it.
+ */
+int	store_dialog_list_write(struct store *st,
+	    const struct dialog_filter *f, struct jw *out, const char *key);
 
 /*
  * C4 (§6.4, F7, F8): every dialog of the object in the enabled branches,

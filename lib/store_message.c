@@ -690,26 +690,30 @@ store_message_mark_read(struct store *st, const char *dialog_id,
 
 /*
  * A page is written straight to JSON text, no tree (list responses are the
- * hottest reads): each message's object is left open until the one query
- * for the page's attachments has added its "attachments" member.
+ * hottest reads). Rows arrive newest first for most pages, and the one
+ * query for the page's attachments runs after the page is known, so the
+ * messages are written into an arena, each object without its closing
+ * brace, and joined in order with their attachments at the end.
  */
 struct page_msg {
-	char		id[ID_BUF];
-	struct jw	w;		/* {"id":...,"message_type":... so far */
-	bool		has_att;	/* its "attachments" array is open */
+	char	id[ID_BUF];
+	size_t	start, end;		/* its "{..." in the arena */
+	size_t	att_start, att_end;	/* its attachments in att; or equal */
 };
 
 struct page {
 	struct page_msg	*m;
 	size_t		 n, cap;
+	struct jw	 arena;		/* [{msg,{msg,... */
+	struct jw	 att;		/* attachment objects, by message */
 };
 
 static void
 page_release(struct page *pg)
 {
-	for (size_t i = 0; i < pg->n; i++)
-		jw_free(&pg->m[i].w);
 	mt_free(pg->m);
+	jw_free(&pg->arena);
+	jw_free(&pg->att);
 }
 
 /* The next slot of the page, empty; NULL when out of memory. */
@@ -744,7 +748,7 @@ page_reverse(struct page *pg, size_t base)
 	}
 }
 
-/* Appends the row's message to the page, its object left open. */
+/* Writes the row's message into the arena, its object left open. */
 static int
 page_add_row(struct page *pg, sqlite3_stmt *s)
 {
@@ -756,9 +760,13 @@ page_add_row(struct page *pg, sqlite3_stmt *s)
 	if (id == NULL || strlen(id) >= sizeof(m->id))
 		return MT_EIO;
 	strcpy(m->id, id);
-	jw_open(&m->w, NULL, '{');
-	write_message_fields(&m->w, s, 0);
-	return m->w.oom ? MT_ENOMEM : 0;
+	if (pg->arena.len == 0)
+		jw_open(&pg->arena, NULL, '[');
+	jw_open(&pg->arena, NULL, '{');
+	m->start = pg->arena.len - 1;
+	write_message_fields(&pg->arena, s, 0);
+	m->end = pg->arena.len;
+	return pg->arena.oom ? MT_ENOMEM : 0;
 }
 
 /*
@@ -854,16 +862,17 @@ first_unread(const struct msg_page *q, const struct page *pg, const char *pos)
 	return NULL;
 }
 
-/* Adds the attachment row to message m, opening its array if need be. */
+/* Writes the attachment row for message m (rows come grouped by message). */
 static int
-page_add_attachment(struct page_msg *m, sqlite3_stmt *s)
+page_add_attachment(struct page *pg, struct page_msg *m, sqlite3_stmt *s)
 {
-	if (!m->has_att) {
-		jw_open(&m->w, "attachments", '[');
-		m->has_att = true;
+	if (m->att_end == m->att_start) {	/* its first: a new list */
+		pg->att.more = 0;
+		m->att_start = pg->att.len;
 	}
-	write_attachment(&m->w, s);
-	return m->w.oom ? MT_ENOMEM : 0;
+	write_attachment(&pg->att, s);
+	m->att_end = pg->att.len;
+	return pg->att.oom ? MT_ENOMEM : 0;
 }
 
 /* Adds the attachments of the page's messages, in one query (§4.6). */
@@ -888,7 +897,7 @@ page_attachments(struct store *st, const struct msg_page *q, struct page *pg)
 			i++;
 		if (i == pg->n)
 			continue;
-		if ((rc = page_add_attachment(&pg->m[i], s)) != 0) {
+		if ((rc = page_add_attachment(pg, &pg->m[i], s)) != 0) {
 			sqlite3_reset(s);
 			return rc;
 		}
@@ -896,29 +905,39 @@ page_attachments(struct store *st, const struct msg_page *q, struct page *pg)
 	return rc;
 }
 
+/* Joins the page's messages, in order, with their attachments. */
+static void
+write_page(struct jw *out, const struct page *pg)
+{
+	const struct page_msg *m;
+
+	jw_open(out, "messages", '[');
+	for (m = pg->m; m < pg->m + pg->n; m++) {
+		jw_raw(out, NULL, pg->arena.p + m->start, m->end - m->start);
+		if (m->att_end > m->att_start) {
+			jw_append(out, ",\"attachments\":[", 16);
+			jw_append(out, pg->att.p + m->att_start,
+			    m->att_end - m->att_start);
+			jw_append(out, "]", 1);
+		}
+		jw_append(out, "}", 1);
+	}
+	jw_close(out, ']');
+}
+
 /* Writes the data object of C14 from a page fetched in the snapshot. */
 static int
 list_data(struct store *st, const struct msg_page *q, const char *pos,
-    struct page *pg, struct jw *out)
+    struct page *pg, struct jw *out, const char *key)
 {
-	struct page_msg *m;
 	bool before, after;
 	int rc;
 
 	if ((rc = page_flags(st, q, pg, &before, &after)) != 0 ||
 	    (rc = page_attachments(st, q, pg)) != 0)
 		return rc;
-	jw_open(out, NULL, '{');
-	jw_open(out, "messages", '[');
-	for (m = pg->m; m < pg->m + pg->n; m++) {
-		if (m->has_att)
-			jw_close(&m->w, ']');
-		jw_close(&m->w, '}');
-		if (m->w.oom)
-			return MT_ENOMEM;
-		jw_raw(out, NULL, m->w.p, m->w.len);
-	}
-	jw_close(out, ']');
+	jw_open(out, key, '{');
+	write_page(out, pg);
 	jw_str_opt(out, "first_unread_message_id", first_unread(q, pg, pos));
 	jw_bool(out, "has_more_before", before);
 	jw_bool(out, "has_more_after", after);
@@ -928,17 +947,14 @@ list_data(struct store *st, const struct msg_page *q, const char *pos,
 
 int
 store_message_list(struct store *st, const struct msg_page *q,
-    enum msg_result *res, char **data, size_t *len)
+    enum msg_result *res, struct jw *out, const char *key)
 {
-	struct page pg = { NULL, 0, 0 };
-	struct jw out = JW_INIT;
+	struct page pg = { NULL, 0, 0, JW_INIT, JW_INIT };
 	char *pos = NULL;
 	bool found;
 	int rc;
 
 	*res = MSG_OK;
-	*data = NULL;
-	*len = 0;
 	if ((rc = read_begin(st)) != 0)
 		return rc;
 	if ((rc = read_pos(st, q->dialog_id, q->user_id, &found, &pos)) != 0)
@@ -947,14 +963,11 @@ store_message_list(struct store *st, const struct msg_page *q,
 		*res = MSG_NOT_PARTICIPANT;
 		goto out;
 	}
-	if ((rc = fetch_page(st, q, &pg)) == 0 &&
-	    (rc = list_data(st, q, pos, &pg, &out)) == 0 &&
-	    (*data = jw_take(&out, len)) == NULL)
-		rc = MT_ENOMEM;
+	if ((rc = fetch_page(st, q, &pg)) == 0)
+		rc = list_data(st, q, pos, &pg, out, key);
 out:
 	read_end(st);
 	page_release(&pg);
-	jw_free(&out);
 	mt_free(pos);
 	return rc;
 }

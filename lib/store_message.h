@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "attach.h"
+#include "json.h"
 
 struct store;
 
@@ -118,13 +119,14 @@ struct msg_page {
 };
 
 /*
- * C14 with F15/F16: *data gets the JSON text (*len bytes; mt_free() it)
- * of {"messages", "first_unread_message_id" (when any), "has_more_before",
- * "has_more_after"}, read in one snapshot,
- * or *res MSG_NOT_PARTICIPANT (also when the dialog does not exist).
+ * C14 with F15/F16: writes to out, as member key (NULL: a bare value),
+ * the object {"messages", "first_unread_message_id" (when any),
+ * "has_more_before", "has_more_after"}, read in one snapshot; or sets
+ * *res MSG_NOT_PARTICIPANT (also when the dialog does not exist) and
+ * writes nothing. On an error out may hold part of it: discard it.
  */
 int	store_message_list(struct store *st, const struct msg_page *q,
-	    enum msg_result *res, char **data, size_t *len);
+	    enum msg_result *res, struct jw *out, const char *key);
 
 /*
  * The edit history of a message, oldest first, as

@@ -83,6 +83,10 @@ ATT=$(printf '%s' "$BODY" | jq -c .data.attachments)
 ev=$(last_row message.new "$D")
 check "message.new carries reply_to_id" "$(printf '%s' "$ev" | jq -r .body.reply_to_id)" "$M1"
 check "message.new carries the attachments" "$(printf '%s' "$ev" | jq -c .body.attachments)" "$(printf '%s' "$ATT" | jq -c .)"
+msgs alice "$D"
+check "list: the attachments of the message, in order" "$(printf '%s' "$BODY" | jq -c --arg id "$M2" '.data.messages[] | select(.id == $id) | .attachments')" "$(printf '%s' "$ATT" | jq -c .)"
+check "list: no attachments key without attachments" "$(printf '%s' "$BODY" | jq -c --arg id "$M1" '.data.messages[] | select(.id == $id) | has("attachments")')" "false"
+check "list: compact JSON" "$(printf '%s' "$BODY" | jq -c . | tr -d '\n' | wc -c)" "$(printf '%s' "$BODY" | wc -c)"
 check "unread after bob's send: alice" "$(pfield "$D" alice unread_count)" "1"
 check "unread after bob's send: carol" "$(pfield "$D" carol unread_count)" "2"
 check "unread after bob's send: bob" "$(pfield "$D" bob unread_count)" "0"
