@@ -148,6 +148,25 @@ needs_escape8(const char *s)
 	    ((bslash - ONES) & ~bslash)) & HIGHS;
 }
 
+/* The first byte of s[0..len) that needs an escape, or s + len. */
+static const char *
+first_escape(const char *s, size_t len)
+{
+	const char *end = s + len;
+
+	if (len >= 8) {
+		for (; end - s >= 8; s += 8)
+			if (needs_escape8(s))
+				break;
+		if (end - s < 8 && !needs_escape8(end - 8))
+			return end;	/* the tail, checked overlapping */
+	}
+	for (; s < end; s++)
+		if ((unsigned char)*s < 0x20 || *s == '"' || *s == '\\')
+			return s;
+	return end;
+}
+
 /*
  * A JSON string literal: ", \ and control characters escaped, UTF-8 raw.
  * Runs without escapes are found 8 bytes at a time and copied whole.
@@ -155,24 +174,22 @@ needs_escape8(const char *s)
 static void
 jb_string(struct jw *b, const char *s, size_t len)
 {
-	const char *run = s, *end = s + len;
+	const char *end = s + len, *e;
 
-	jb_add(b, "\"", 1);
-	while (s < end) {
-		if (end - s >= 8 && !needs_escape8(s)) {
-			s += 8;
-			continue;
-		}
-		if ((unsigned char)*s >= 0x20 && *s != '"' && *s != '\\') {
-			s++;
-			continue;
-		}
-		jb_add(b, run, (size_t)(s - run));
-		jb_escape(b, (unsigned char)*s);
-		run = ++s;
+	if (!jb_room(b, len + 2))
+		return;
+	b->p[b->len++] = '"';
+	while ((e = first_escape(s, (size_t)(end - s))) < end) {
+		jb_add(b, s, (size_t)(e - s));
+		jb_escape(b, (unsigned char)*e);
+		s = e + 1;
 	}
-	jb_add(b, run, (size_t)(end - run));
-	jb_add(b, "\"", 1);
+	if (!jb_room(b, (size_t)(end - s) + 1))
+		return;
+	memcpy(b->p + b->len, s, (size_t)(end - s));
+	b->len += (size_t)(end - s);
+	b->p[b->len++] = '"';
+	b->p[b->len] = '\0';
 }
 
 static void

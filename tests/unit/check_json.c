@@ -265,6 +265,31 @@ START_TEST(json_encode_escapes)
 }
 END_TEST
 
+/* Every escape at every position of strings up to 40 bytes, as Jansson. */
+START_TEST(json_encode_escapes_at_every_position)
+{
+	static const char specials[] = "\"\\\n\x01\x1f\t";
+	char str[41], *ours, *theirs;
+	json_t *v;
+
+	for (size_t len = 0; len <= 40; len++)
+		for (size_t pos = 0; pos <= len; pos++)
+			for (size_t k = 0; k < sizeof(specials) - 1; k++) {
+				memset(str, 'a', len);
+				if (pos < len)
+					str[pos] = specials[k];
+				str[len] = '\0';
+				v = json_string(str);
+				ours = json_encode(v);
+				theirs = json_dumps(v, JSON_ENCODE_ANY);
+				ck_assert_str_eq(ours, theirs);
+				mt_free(ours);
+				free(theirs);
+				json_decref(v);
+			}
+}
+END_TEST
+
 START_TEST(json_encode_sorted_keys)
 {
 	json_t *o = json_object(), *in = json_object();
@@ -627,6 +652,7 @@ json_suite(void)
 	tcase_add_test(build, json_encode_insertion_order_compact);
 	tcase_add_test(build, json_encode_matches_jansson);
 	tcase_add_test(build, json_encode_escapes);
+	tcase_add_test(build, json_encode_escapes_at_every_position);
 	tcase_add_test(build, json_encode_sorted_keys);
 	tcase_add_test(build, json_encode_scalars);
 	tcase_add_test(build, jw_writes_what_json_encode_gives);
