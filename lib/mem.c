@@ -2,6 +2,7 @@
  * mem.c — allocation wrappers. Every allocation in mtchat (Jansson's too, see
  * json_init()) goes through here so that tests can fail the Nth one on purpose.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +49,26 @@ mt_realloc(void *p, size_t len)
 	if (should_fail())
 		return NULL;
 	return realloc(p, len ? len : 1);
+}
+
+int
+mt_reserve(void *arrayp, size_t *cap, size_t n, size_t elem)
+{
+	size_t c = *cap ? *cap : 16;
+	void *p;
+
+	if (n <= *cap)
+		return 0;
+	while (c < n && c <= SIZE_MAX / 2)
+		c *= 2;
+	if (c < n || elem == 0 || c > SIZE_MAX / elem)
+		return -1;
+	memcpy(&p, arrayp, sizeof(p));
+	if ((p = mt_realloc(p, c * elem)) == NULL)
+		return -1;
+	memcpy(arrayp, &p, sizeof(p));
+	*cap = c;
+	return 0;
 }
 
 char *

@@ -10,6 +10,11 @@ void	*mt_realloc(void *, size_t);
 char	*mt_strdup(const char *);
 char	*mt_strndup(const char *, size_t);
 void	 mt_free(void *);
+/*
+ * Grows the array whose pointer is at arrayp (*cap elements of elem bytes)
+ * to hold at least n, doubling; 0, or -1 with the array unchanged.
+ */
+int	 mt_reserve(void *arrayp, size_t *cap, size_t n, size_t elem);
 
 /*
  * Fault injection for tests: after mem_fail_after(n), the n-th following

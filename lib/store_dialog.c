@@ -567,17 +567,11 @@ static struct item *
 page_push(struct page *pg, const char *id)
 {
 	struct item *it;
-	size_t cap;
 
 	if (id == NULL || strlen(id) >= ID_BUF)
 		return NULL;
-	if (pg->n == pg->cap) {
-		cap = pg->cap ? pg->cap * 2 : 32;
-		if ((it = mt_realloc(pg->it, cap * sizeof(*it))) == NULL)
-			return NULL;
-		pg->it = it;
-		pg->cap = cap;
-	}
+	if (mt_reserve(&pg->it, &pg->cap, pg->n + 1, sizeof(*it)) != 0)
+		return NULL;
 	it = &pg->it[pg->n++];
 	memset(it, 0, sizeof(*it));
 	strcpy(it->id, id);

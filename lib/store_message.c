@@ -721,15 +721,9 @@ static struct page_msg *
 page_push(struct page *pg)
 {
 	struct page_msg *m;
-	size_t cap;
 
-	if (pg->n == pg->cap) {
-		cap = pg->cap ? pg->cap * 2 : 64;
-		if ((m = mt_realloc(pg->m, cap * sizeof(*m))) == NULL)
-			return NULL;
-		pg->m = m;
-		pg->cap = cap;
-	}
+	if (mt_reserve(&pg->m, &pg->cap, pg->n + 1, sizeof(*m)) != 0)
+		return NULL;
 	m = &pg->m[pg->n++];
 	memset(m, 0, sizeof(*m));
 	return m;

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <check.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -162,6 +163,28 @@ START_TEST(mem_jansson_goes_through_mt_malloc)
 }
 END_TEST
 
+START_TEST(mem_reserve_grows_and_keeps)
+{
+	int *a = NULL;
+	size_t cap = 0;
+
+	ck_assert_int_eq(mt_reserve(&a, &cap, 1, sizeof(*a)), 0);
+	ck_assert_uint_ge(cap, 1);
+	a[0] = 42;
+	ck_assert_int_eq(mt_reserve(&a, &cap, 1000, sizeof(*a)), 0);
+	ck_assert_uint_ge(cap, 1000);
+	ck_assert_int_eq(a[0], 42);
+	a[999] = 7;
+	mem_fail_after(1);	/* a failure leaves the array as it was */
+	ck_assert_int_eq(mt_reserve(&a, &cap, 5000, sizeof(*a)), -1);
+	mem_fail_after(0);
+	ck_assert_uint_lt(cap, 5000);
+	ck_assert_int_eq(a[0] + a[999], 49);
+	ck_assert_int_eq(mt_reserve(&a, &cap, SIZE_MAX / 2, sizeof(*a)), -1);
+	mt_free(a);
+}
+END_TEST
+
 static Suite *
 mem_suite(void)
 {
@@ -177,6 +200,7 @@ mem_suite(void)
 	tcase_add_test(tc, mem_calloc_zeroes);
 	tcase_add_test(tc, mem_strndup_copies_and_terminates);
 	tcase_add_test(tc, mem_jansson_goes_through_mt_malloc);
+	tcase_add_test(tc, mem_reserve_grows_and_keeps);
 	suite_add_tcase(s, tc);
 	return s;
 }
