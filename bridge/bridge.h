@@ -98,7 +98,9 @@ struct conn {
 	char		*rx;
 	size_t		 rxlen;
 	/* long-poll */
-	json_t		*events;	/* collected event objects */
+	struct ev	**evs;		/* collected events (references) */
+	size_t		 nevs, cevs;
+	struct conn	*wnext;		/* answer list, while on it */
 	char		*reply;		/* encoded answer, while it is sent */
 	char		*cors;		/* Access-Control-Allow-Origin, or NULL */
 	size_t		 replylen;
@@ -141,6 +143,7 @@ struct bridge {
 	struct hold_list	*holds;		/* [0 .. bridge_poll_max] */
 	long			 nheld;
 	lws_sorted_usec_list_t	 sul_holds;	/* expiry tick while nheld */
+	struct conn		*answers;	/* polls to answer after the tail */
 	int64_t			 last_tick;
 	bool			 stopping, stopped;
 	int			 stop_rounds;
@@ -179,6 +182,8 @@ void		 conn_attach(struct bridge *b, struct conn *c, struct user *u,
 void		 conn_release(struct bridge *b, struct conn *c);
 /* Queues a reference to e (or culls c when past its limit). */
 void		 conn_push(struct bridge *b, struct conn *c, struct ev *e);
+/* Writes e on c now if nothing is queued before it, else queues it. */
+void		 conn_send(struct bridge *b, struct conn *c, struct ev *e);
 /* Queues a per-connection message {"type":type[,key:val]}. */
 void		 conn_say(struct bridge *b, struct conn *c, const char *type,
 		    const char *key, json_t *val);
@@ -237,8 +242,12 @@ int		 poll_start(struct bridge *b, struct conn *c, struct lws *wsi,
 		    const char *path);
 int		 poll_writable(struct bridge *b, struct conn *c);
 void		 poll_closed(struct bridge *b, struct conn *c);
-/* Marks a held poll to be answered now. */
+/* Marks a held poll to be answered by the next poll_flush(). */
 void		 poll_wake(struct bridge *b, struct conn *c);
+/* Answers every poll woken since the last flush, at once. */
+void		 poll_flush(struct bridge *b);
+/* Adds a reference to e to what poll c answers with; -1 out of memory. */
+int		 poll_add(struct conn *c, struct ev *e);
 /* Frees the hold lists (at exit). */
 void		 poll_fini(struct bridge *b);
 

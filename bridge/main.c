@@ -332,6 +332,7 @@ stop_begin(struct bridge *b)
 		else
 			lws_callback_on_writable(c->wsi);
 	}
+	poll_flush(b);
 }
 
 static void

@@ -32,7 +32,6 @@
 struct delivery {
 	struct bridge			*b;
 	const struct changelog_row	*r;
-	json_t				*obj;
 	struct ev			*ev;
 	bool				 failed;
 };
@@ -68,12 +67,16 @@ tail_wants(struct bridge *b, const struct conn *c,
 static bool
 encode(struct delivery *d)
 {
+	json_t *obj;
+
 	if (d->ev != NULL)
 		return true;
 	if (d->failed)
 		return false;
-	if ((d->obj = tail_event_obj(d->r)) == NULL ||
-	    (d->ev = ev_json(d->r->seq, d->obj)) == NULL) {
+	obj = tail_event_obj(d->r);
+	d->ev = obj != NULL ? ev_json(d->r->seq, obj) : NULL;
+	json_decref(obj);
+	if (d->ev == NULL) {
 		log_warnx("tail: cannot encode seq %lld", (long long)d->r->seq);
 		d->failed = true;
 		return false;
@@ -84,9 +87,7 @@ encode(struct delivery *d)
 static void
 deliver_poll(struct delivery *d, struct conn *c)
 {
-	if (c->events == NULL)
-		return;
-	if (json_array_append(c->events, d->obj) == 0) {
+	if (poll_add(c, d->ev) == 0) {
 		c->last_seq = d->r->seq;
 		poll_wake(d->b, c);
 	}
@@ -108,7 +109,7 @@ deliver(const char *name, void *arg)
 		    !tail_wants(d->b, c, d->r) || !encode(d))
 			continue;
 		if (c->kind == CONN_WS)
-			conn_push(d->b, c, d->ev);
+			conn_send(d->b, c, d->ev);
 		else
 			deliver_poll(d, c);
 	}
@@ -125,7 +126,6 @@ on_row(const struct changelog_row *r, void *arg)
 	if (b->nconns > 0)
 		audience_each(r, &b->ops, deliver, &d);
 	ev_unref(d.ev);
-	json_decref(d.obj);
 	b->cursor = r->seq;
 	return 0;
 }
@@ -143,9 +143,10 @@ tail_run(struct bridge *b)
 		if (rc != 0) {
 			log_warnx("tail: reading the change-log: %s",
 			    mt_strerror(rc));
-			return;
+			break;
 		}
 	} while (b->tail_rows >= TAIL_BATCH);
+	poll_flush(b);
 }
 
 static void
@@ -241,17 +242,24 @@ static int
 collect_row(const struct changelog_row *r, void *arg)
 {
 	struct collect *cl = arg;
+	struct ev *e;
 	json_t *o;
+	int rc;
 
 	if (r->seq > cl->upto)
 		return 1;
 	cl->examined = r->seq;
 	cl->rows++;
 	if (audience_includes(r, cl->c->u->h.key, &cl->b->ops) &&
-	    (o = tail_event_obj(r)) != NULL &&
-	    json_array_append_new(cl->c->events, o) != 0)
-		return MT_ENOMEM;
-	return json_array_size(cl->c->events) >= COLLECT_EVENTS ? 1 : 0;
+	    (o = tail_event_obj(r)) != NULL) {
+		e = ev_json(r->seq, o);
+		json_decref(o);
+		rc = e == NULL ? MT_ENOMEM : poll_add(cl->c, e);
+		ev_unref(e);
+		if (rc != 0)
+			return MT_ENOMEM;
+	}
+	return cl->c->nevs >= COLLECT_EVENTS ? 1 : 0;
 }
 
 int
@@ -264,7 +272,7 @@ tail_collect(struct bridge *b, struct conn *c, int64_t since,
 	int rc;
 
 	while (cl.examined < cl.upto && cl.rows < COLLECT_ROWS &&
-	    json_array_size(c->events) < COLLECT_EVENTS) {
+	    c->nevs < COLLECT_EVENTS) {
 		int before = cl.rows;
 
 		rc = changelog_read_after(b->st, cl.examined, TAIL_BATCH,
