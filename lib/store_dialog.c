@@ -49,13 +49,15 @@ enum {
 
 /* C1 participating: pinned first, then last activity (F6). */
 static const char SQL_LIST_MINE[] =
-	"SELECT " ITEM_COLS " FROM participants p"
-	" JOIN dialogs d ON d.id = p.dialog_id"
+	"SELECT " ITEM_COLS " FROM (SELECT p.dialog_id AS id,"
+	" p.is_pinned AS pin, coalesce(d.last_message_at, d.created_at) AS act"
+	" FROM participants p JOIN dialogs d ON d.id = p.dialog_id"
 	" WHERE p.user_id = ?1 AND (?2 IS NULL OR p.is_archived = ?2)"
 	" AND " SEARCH(3)
-	" ORDER BY p.is_pinned DESC,"
-	" coalesce(d.last_message_at, d.created_at) DESC, d.id DESC"
-	" LIMIT ?4 OFFSET ?5";
+	" ORDER BY pin DESC, act DESC, id DESC LIMIT ?4 OFFSET ?5) k"
+	" JOIN participants p ON p.dialog_id = k.id AND p.user_id = ?1"
+	" JOIN dialogs d ON d.id = k.id"
+	" ORDER BY k.pin DESC, k.act DESC, k.id DESC";
 /* C1 available: the dialogs of a JSON array of ids, last activity first. */
 static const char SQL_LIST_OPEN[] =
 	"SELECT " ITEM_COLS " FROM dialogs d"
