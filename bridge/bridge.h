@@ -133,6 +133,7 @@ struct bridge {
 	struct htab		 users, dialogs;
 	struct audience_ops	 ops;
 	unsigned		 mark;
+	struct user		*each;		/* the user each_* reports now */
 	struct conn		*conns;		/* every connection */
 	int			 nconns;
 	struct user		*pchanges;	/* presence to write */
@@ -165,6 +166,11 @@ void		 htab_free(struct htab *t);
 int		 members_load(struct bridge *b);
 void		 members_free(struct bridge *b);
 struct user	*members_user(struct bridge *b, const char *name, bool create);
+/*
+ * The user named name inside an audience_each() callback: the one the
+ * membership walk is at, without a hash lookup, else looked up.
+ */
+struct user	*members_each_user(struct bridge *b, const char *name);
 /* Frees u if nothing refers to it any more. */
 void		 members_gc(struct bridge *b, struct user *u);
 /* Applies the membership change a change-log row carries, if any. */

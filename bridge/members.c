@@ -55,6 +55,14 @@ members_user(struct bridge *b, const char *name, bool create)
 	return u;
 }
 
+struct user *
+members_each_user(struct bridge *b, const char *name)
+{
+	if (b->each != NULL && b->each->h.key == name)
+		return b->each;
+	return user_find(b, name);
+}
+
 void
 members_gc(struct bridge *b, struct user *u)
 {
@@ -291,11 +299,15 @@ static void
 op_each_member(void *ctx, const char *dialog_id,
     void (*cb)(const char *, void *), void *arg)
 {
-	struct dialog *d = dialog_find(ctx, dialog_id);
+	struct bridge *b = ctx;
+	struct dialog *d = dialog_find(b, dialog_id);
 	size_t i;
 
-	for (i = 0; d != NULL && i < d->n; i++)
+	for (i = 0; d != NULL && i < d->n; i++) {
+		b->each = d->members[i];
 		cb(d->members[i]->h.key, arg);
+	}
+	b->each = NULL;
 }
 
 static void
@@ -315,6 +327,8 @@ op_each_peer(void *ctx, const char *name, void (*cb)(const char *, void *),
 			if (m->mark == b->mark)
 				continue;
 			m->mark = b->mark;
+			b->each = m;
 			cb(m->h.key, arg);
 		}
+	b->each = NULL;
 }

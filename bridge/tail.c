@@ -98,7 +98,7 @@ static void
 deliver(const char *name, void *arg)
 {
 	struct delivery *d = arg;
-	struct user *u = members_user(d->b, name, false);
+	struct user *u = members_each_user(d->b, name);
 	struct conn *c;
 
 	if (u == NULL || u->conns == NULL)
