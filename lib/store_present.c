@@ -43,37 +43,105 @@ add_col_json(json_t *o, const char *key, sqlite3_stmt *s, int i)
 	return json_add_new(o, key, v);
 }
 
+/*
+ * The shapes of a Dialog and a Message, column by column from the first
+ * of DIALOG_COLS / MESSAGE_COLS: written as JSON text for the lists and
+ * built as Jansson objects for single items, from the same table.
+ */
+enum col_kind {
+	COL_STR,		/* text; NULL gives null */
+	COL_TIME,		/* microseconds as RFC 3339 */
+	COL_TIME_NULL,		/* the same, or null */
+	COL_JSON_OPT,		/* stored JSON text; NULL leaves the key out */
+};
+
+struct col_field {
+	const char	*key;
+	enum col_kind	 kind;
+};
+
+static const struct col_field DIALOG_FIELDS[] = {
+	{ "id", COL_STR }, { "object_id", COL_STR },
+	{ "object_type", COL_STR }, { "title", COL_STR },
+	{ "object_url", COL_STR }, { "created_by", COL_STR },
+	{ "created_at", COL_TIME }, { "meta", COL_JSON_OPT },
+	{ NULL, COL_STR }
+};
+
+static const struct col_field MESSAGE_FIELDS[] = {
+	{ "id", COL_STR }, { "dialog_id", COL_STR }, { "sender_id", COL_STR },
+	{ "content", COL_STR }, { "sent_at", COL_TIME },
+	{ "last_edited_at", COL_TIME_NULL }, { "reply_to_id", COL_STR },
+	{ "message_type", COL_STR },
+	{ NULL, COL_STR }
+};
+
+static void
+write_fields(struct jw *w, const struct col_field *f, sqlite3_stmt *s,
+    int c)
+{
+	const char *text;
+
+	for (; f->key != NULL; f++, c++) {
+		bool null = sqlite3_column_type(s, c) == SQLITE_NULL;
+
+		switch (f->kind) {
+		case COL_STR:
+			jw_str(w, f->key, store_col_text(s, c));
+			break;
+		case COL_TIME_NULL:
+			if (null) {
+				jw_null(w, f->key);
+				break;
+			}
+			/* FALLTHROUGH */
+		case COL_TIME:
+			jw_time(w, f->key, sqlite3_column_int64(s, c));
+			break;
+		case COL_JSON_OPT:	/* stored as json_encode() wrote it */
+			if ((text = store_col_text(s, c)) != NULL)
+				jw_raw(w, f->key, text, strlen(text));
+			break;
+		}
+	}
+}
+
+static int
+add_fields(json_t *o, const struct col_field *f, sqlite3_stmt *s, int c)
+{
+	int rc = 0;
+
+	for (; rc == 0 && f->key != NULL; f++, c++) {
+		bool null = sqlite3_column_type(s, c) == SQLITE_NULL;
+
+		switch (f->kind) {
+		case COL_STR:
+			rc = add_col_str(o, f->key, s, c);
+			break;
+		case COL_TIME:
+		case COL_TIME_NULL:
+			rc = json_add_time_null(o, f->key,
+			    f->kind == COL_TIME || !null,
+			    sqlite3_column_int64(s, c));
+			break;
+		case COL_JSON_OPT:
+			rc = add_col_json(o, f->key, s, c);
+			break;
+		}
+	}
+	return rc;
+}
+
 void
 write_dialog_fields(struct jw *w, sqlite3_stmt *s, int c)
 {
-	const char *meta = store_col_text(s, c + 7);
-
-	jw_str(w, "id", store_col_text(s, c));
-	jw_str(w, "object_id", store_col_text(s, c + 1));
-	jw_str(w, "object_type", store_col_text(s, c + 2));
-	jw_str(w, "title", store_col_text(s, c + 3));
-	jw_str(w, "object_url", store_col_text(s, c + 4));
-	jw_str(w, "created_by", store_col_text(s, c + 5));
-	jw_time(w, "created_at", sqlite3_column_int64(s, c + 6));
-	if (meta != NULL)	/* stored as json_encode() wrote it */
-		jw_raw(w, "meta", meta, strlen(meta));
+	write_fields(w, DIALOG_FIELDS, s, c);
 }
 
 int
 present_dialog(json_t *o, sqlite3_stmt *s, int c)
 {
-	struct jw w = JW_INIT;
-	json_t *fields;
-	int rc;
-
-	jw_open(&w, NULL, '{');
-	write_dialog_fields(&w, s, c);
-	jw_close(&w, '}');
-	if ((fields = present_written(&w)) == NULL)
-		return MT_ENOMEM;
-	rc = json_object_update(o, fields) == 0 ? 0 : MT_ENOMEM;
-	json_decref(fields);
-	return rc;
+	return add_fields(o, DIALOG_FIELDS, s, c) == 0 ? 0 : MT_ENOMEM;
 }
 
 json_t *
@@ -108,17 +176,7 @@ present_participant(sqlite3_stmt *s, int c, bool hide_contact)
 void
 write_message_fields(struct jw *w, sqlite3_stmt *s, int c)
 {
-	jw_str(w, "id", store_col_text(s, c));
-	jw_str(w, "dialog_id", store_col_text(s, c + 1));
-	jw_str(w, "sender_id", store_col_text(s, c + 2));
-	jw_str(w, "content", store_col_text(s, c + 3));
-	jw_time(w, "sent_at", sqlite3_column_int64(s, c + 4));
-	if (sqlite3_column_type(s, c + 5) == SQLITE_NULL)
-		jw_null(w, "last_edited_at");
-	else
-		jw_time(w, "last_edited_at", sqlite3_column_int64(s, c + 5));
-	jw_str(w, "reply_to_id", store_col_text(s, c + 6));
-	jw_str(w, "message_type", store_col_text(s, c + 7));
+	write_fields(w, MESSAGE_FIELDS, s, c);
 }
 
 json_t *
@@ -138,12 +196,13 @@ present_written(struct jw *w)
 json_t *
 present_message(sqlite3_stmt *s, int c)
 {
-	struct jw w = JW_INIT;
+	json_t *o = json_object();
 
-	jw_open(&w, NULL, '{');
-	write_message_fields(&w, s, c);
-	jw_close(&w, '}');
-	return present_written(&w);
+	if (o != NULL && add_fields(o, MESSAGE_FIELDS, s, c) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
 json_t *

@@ -429,6 +429,31 @@ START_TEST(send_survives_allocation_failures)
 }
 END_TEST
 
+/* The list writes each message exactly as the single-message get builds it. */
+START_TEST(list_item_equals_get)
+{
+	struct msg_page q = { .dialog_id = dialog, .user_id = "bob",
+	    .mode = PAGE_LATEST, .limit = 10 };
+	enum msg_result res;
+	char id[ID_BUF], *a, *b;
+	json_t *data, *one;
+
+	send_as("alice", "<p>\"quoted\" & \\ \n é</p>", id);
+	ck_assert_int_eq(list_json(&q, &res, &data), 0);
+	ck_assert_int_eq(store_message_get(st, dialog, id, "bob", &res, &one),
+	    0);
+	ck_assert_int_eq(res, MSG_OK);
+	a = json_encode(json_array_get(json_object_get(data, "messages"),
+	    json_array_size(json_object_get(data, "messages")) - 1));
+	b = json_encode(one);
+	ck_assert_str_eq(a, b);
+	mt_free(a);
+	mt_free(b);
+	json_decref(one);
+	json_decref(data);
+}
+END_TEST
+
 START_TEST(list_survives_allocation_failures)
 {
 	struct msg_page q = { .dialog_id = dialog, .user_id = "bob",
@@ -480,6 +505,7 @@ store_message_suite(void)
 	tcase_add_test(tc, mark_read_results_and_counts);
 	tcase_add_test(tc, send_refusals_write_nothing);
 	tcase_add_test(tc, list_flags_and_access);
+	tcase_add_test(tc, list_item_equals_get);
 	tcase_add_test(tc, send_survives_allocation_failures);
 	tcase_add_test(tc, list_survives_allocation_failures);
 	suite_add_tcase(s, tc);
