@@ -427,6 +427,12 @@ jw_raw(struct jw *w, const char *key, const char *text, size_t len)
 }
 
 void
+jw_reserve(struct jw *w, size_t n)
+{
+	(void)jb_room(w, n);
+}
+
+void
 jw_append(struct jw *w, const char *text, size_t len)
 {
 	jb_add(w, text, len);

@@ -65,6 +65,8 @@ void	 jw_null(struct jw *w, const char *key);
 void	 jw_time(struct jw *w, const char *key, int64_t us);
 /* len bytes that already are compact JSON text. */
 void	 jw_raw(struct jw *w, const char *key, const char *text, size_t len);
+/* Makes room for n more bytes at once (a hint: writing grows anyway). */
+void	 jw_reserve(struct jw *w, size_t n);
 /* len bytes as they are, inside the current value (no separator). */
 void	 jw_append(struct jw *w, const char *text, size_t len);
 /* A Jansson value, encoded as json_encode() does. */

@@ -784,6 +784,7 @@ fetch(struct store *st, const char *sql, const struct msg_page *q,
 		store_bind_text(s, 2, q->anchor);
 		sqlite3_bind_int64(s, 3, limit);
 	}
+	jw_reserve(&pg->arena, (size_t)limit * 512);	/* a typical message */
 	while ((rc = step_row(st, s, __func__)) == 1)
 		if ((rc = page_add_row(pg, s)) != 0) {
 			sqlite3_reset(s);
@@ -930,6 +931,7 @@ list_data(struct store *st, const struct msg_page *q, const char *pos,
 	if ((rc = page_flags(st, q, pg, &before, &after)) != 0 ||
 	    (rc = page_attachments(st, q, pg)) != 0)
 		return rc;
+	jw_reserve(out, pg->arena.len + pg->att.len + 256);
 	jw_open(out, key, '{');
 	write_page(out, pg);
 	jw_str_opt(out, "first_unread_message_id", first_unread(q, pg, pos));

@@ -83,14 +83,12 @@ write_fields(struct jw *w, const struct col_field *f, sqlite3_stmt *s,
 	const char *text;
 
 	for (; f->key != NULL; f++, c++) {
-		bool null = sqlite3_column_type(s, c) == SQLITE_NULL;
-
 		switch (f->kind) {
 		case COL_STR:
 			jw_str(w, f->key, store_col_text(s, c));
 			break;
 		case COL_TIME_NULL:
-			if (null) {
+			if (sqlite3_column_type(s, c) == SQLITE_NULL) {
 				jw_null(w, f->key);
 				break;
 			}
