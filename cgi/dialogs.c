@@ -134,7 +134,7 @@ dialogs_list(struct req *r, struct app *app)
 	if (f.available)
 		f.participating = false;
 	jw_open(&w, NULL, '{');
-	if ((rc = store_dialog_list_write(app->store, &f, &w, "data")) != 0)
+	if ((rc = store_dialog_list(app->store, &f, &w, "data")) != 0)
 		reply_failure(r, rc);
 	else {
 		jw_close(&w, '}');

@@ -438,13 +438,6 @@ jw_append(struct jw *w, const char *text, size_t len)
 	jb_add(w, text, len);
 }
 
-void
-jw_value(struct jw *w, const char *key, const json_t *val)
-{
-	jw_member(w, key);
-	jb_value(w, val);
-}
-
 char *
 jw_take(struct jw *w, size_t *len)
 {

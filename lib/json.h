@@ -69,8 +69,6 @@ void	 jw_raw(struct jw *w, const char *key, const char *text, size_t len);
 void	 jw_reserve(struct jw *w, size_t n);
 /* len bytes as they are, inside the current value (no separator). */
 void	 jw_append(struct jw *w, const char *text, size_t len);
-/* A Jansson value, encoded as json_encode() does. */
-void	 jw_value(struct jw *w, const char *key, const json_t *val);
 /*
  * The NUL-terminated text (the caller mt_free()s it) and its length, or
  * NULL after an allocation failure; either way w is empty again.

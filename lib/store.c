@@ -357,7 +357,7 @@ lock_open(struct store *st)
 static void
 on_alarm(int sig)
 {
-	(void)sig;	/* only interrupts the wait in writer_lock() */
+	(void)sig;	/* only interrupts the flock() in lock_wait() */
 }
 
 /* Waits for the lock, up to busy_timeout; 0 or MT_EBUSY. */

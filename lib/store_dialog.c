@@ -841,7 +841,7 @@ page_out(struct page *pg, int rc, json_t **out)
 }
 
 int
-store_dialog_list_write(struct store *st, const struct dialog_filter *f,
+store_dialog_list(struct store *st, const struct dialog_filter *f,
     struct jw *out, const char *key)
 {
 	struct page pg = { NULL, NULL, 0, 0 };
@@ -853,21 +853,6 @@ store_dialog_list_write(struct store *st, const struct dialog_filter *f,
 	if (rc == 0)
 		rc = page_write(&pg, out, key);
 	page_free(&pg);
-	return rc;
-}
-
-int
-store_dialog_list(struct store *st, const struct dialog_filter *f,
-    json_t **out)
-{
-	struct jw w = JW_INIT;
-	int rc;
-
-	*out = NULL;
-	if ((rc = store_dialog_list_write(st, f, &w, NULL)) == 0 &&
-	    (*out = present_written(&w)) == NULL)
-		rc = MT_ENOMEM;
-	jw_free(&w);
 	return rc;
 }
 

@@ -47,18 +47,13 @@ struct dialog_filter {
 
 /*
  * C1 (§6.1, F6, F7, F21): exactly one of f->participating and
- * f->available; *out gets a new array of dialog list items, pinned first
- * (participating), then by last activity newest first, then by id.
- * Available dialogs need f->scopes (the handler checks).
+ * f->available; writes to out, as member key (NULL: a bare value), the
+ * array of dialog list items, pinned first (participating), then by last
+ * activity newest first, then by id. Available dialogs need f->scopes
+ * (the handler checks). On an error out may hold part of it: discard it.
  */
 int	store_dialog_list(struct store *st, const struct dialog_filter *f,
-	    json_t **out);
-/*
- * The same, written to out as member key (NULL: a bare value); on an
- * error out may hold part of it: discard it.
- */
-int	store_dialog_list_write(struct store *st,
-	    const struct dialog_filter *f, struct jw *out, const char *key);
+	    struct jw *out, const char *key);
 
 /*
  * C4 (§6.4, F7, F8): every dialog of the object in the enabled branches,
