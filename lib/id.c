@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "err.h"
+#include "hex.h"
 #include "id.h"
 
 #define COUNTER_BITS	42
@@ -60,18 +61,6 @@ format_id(const uint8_t b[16], char out[ID_BUF])
 	out[o] = '\0';
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Parses exactly 32 hex digits with hyphens where canonical (or none). */
 static int
 parse_bytes(const char *s, size_t len, uint8_t b[16])
@@ -89,7 +78,7 @@ parse_bytes(const char *s, size_t len, uint8_t b[16])
 				return MT_EINVAL;
 			continue;
 		}
-		if ((h = hexval(s[i])) < 0)
+		if ((h = hex_value((unsigned char)s[i])) < 0)
 			return MT_EINVAL;
 		if (n % 2 == 0)
 			b[n / 2] = (uint8_t)(h << 4);

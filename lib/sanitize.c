@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "hex.h"
 #include "mem.h"
 #include "sanitize.h"
 
@@ -121,7 +122,6 @@ static int	 url_getc(struct url *);
 static bool	 is_alpha(int);
 static bool	 is_digit(int);
 static bool	 is_hex(int);
-static int	 hex_value(int);
 static bool	 is_forbidden_host(int);
 static bool	 host_ok(struct url *);
 static bool	 http_ok(struct url *);
@@ -418,15 +418,7 @@ is_digit(int c)
 static bool
 is_hex(int c)
 {
-	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-static int
-hex_value(int c)
-{
-	if (is_digit(c))
-		return c - '0';
-	return (c | 0x20) - 'a' + 10;
+	return c >= 0 && c <= 0x7F && hex_value((unsigned char)c) >= 0;
 }
 
 /* WHATWG URL: forbidden domain code points that can reach the host. */
@@ -464,7 +456,8 @@ host_ok(struct url *h)
 				c2 = c;
 			else if (is_hex(c = url_getc(h)) &&
 			    is_hex(c2 = url_getc(h)))
-				c2 = hex_value(c) * 16 + hex_value(c2);
+				c2 = hex_value((unsigned char)c) * 16 +
+				    hex_value((unsigned char)c2);
 			else
 				return false;
 			if (is_forbidden_host(c2))

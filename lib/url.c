@@ -17,10 +17,10 @@
 #include <openssl/evp.h>
 
 #include "err.h"
+#include "hex.h"
 #include "mem.h"
 #include "url.h"
 
-static int	hexval(unsigned char);
 static size_t	utf8_seq(const unsigned char *, size_t, size_t *);
 static bool	utf8_valid(const char *, size_t);
 static char	*utf8_lossy(const char *, size_t);
@@ -28,18 +28,6 @@ static bool	next_piece(const char **, const char **, size_t *);
 static int	user_value(const char *, size_t, char **);
 static int	b64_val(unsigned char, bool);
 static int	b64_check(const char *, size_t, bool, size_t *);
-
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 char *
 url_decode(const char *s, size_t len, bool plus_is_space, size_t *outlen)
@@ -52,8 +40,8 @@ url_decode(const char *s, size_t len, bool plus_is_space, size_t *outlen)
 		return NULL;
 	for (i = 0; i < len; i++) {
 		if (s[i] == '%' && len - i > 2 &&
-		    (hi = hexval((unsigned char)s[i + 1])) >= 0 &&
-		    (lo = hexval((unsigned char)s[i + 2])) >= 0) {
+		    (hi = hex_value((unsigned char)s[i + 1])) >= 0 &&
+		    (lo = hex_value((unsigned char)s[i + 2])) >= 0) {
 			d[n++] = (char)(hi << 4 | lo);
 			i += 2;
 		} else if (s[i] == '+' && plus_is_space)
