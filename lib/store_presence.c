@@ -59,9 +59,11 @@ touch_one(struct store *st, const char *user, int64_t now, int64_t *seq)
 	return was ? 0 : event_presence(st, user, true, seq);
 }
 
-int
-store_presence_touch(struct store *st, const char *const *users, size_t n,
-    int64_t now_us, int64_t *seq)
+/* Runs one() for every user, all in one transaction. */
+static int
+each_user(struct store *st, const char *const *users, size_t n,
+    int64_t now_us, int64_t *seq,
+    int (*one)(struct store *, const char *, int64_t, int64_t *))
 {
 	size_t i;
 	int rc;
@@ -72,19 +74,28 @@ store_presence_touch(struct store *st, const char *const *users, size_t n,
 	if ((rc = store_begin(st)) != 0)
 		return rc;
 	for (i = 0; i < n; i++)
-		if ((rc = touch_one(st, users[i], now_us, seq)) != 0) {
+		if ((rc = one(st, users[i], now_us, seq)) != 0) {
 			store_rollback(st);
 			return rc;
 		}
 	return store_commit(st);
 }
 
+int
+store_presence_touch(struct store *st, const char *const *users, size_t n,
+    int64_t now_us, int64_t *seq)
+{
+	return each_user(st, users, n, now_us, seq, touch_one);
+}
+
 static int
-remove_one(struct store *st, const char *user, int64_t *seq)
+remove_one(struct store *st, const char *user, int64_t now_us,
+    int64_t *seq)
 {
 	sqlite3_stmt *s = store_stmt(st, SQL_REMOVE);
 	int rc;
 
+	(void)now_us;	/* shaped for each_user() */
 	if (s == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, user);
@@ -99,20 +110,7 @@ int
 store_presence_remove(struct store *st, const char *const *users, size_t n,
     int64_t *seq)
 {
-	size_t i;
-	int rc;
-
-	*seq = 0;
-	if (n == 0)
-		return 0;
-	if ((rc = store_begin(st)) != 0)
-		return rc;
-	for (i = 0; i < n; i++)
-		if ((rc = remove_one(st, users[i], seq)) != 0) {
-			store_rollback(st);
-			return rc;
-		}
-	return store_commit(st);
+	return each_user(st, users, n, 0, seq, remove_one);
 }
 
 int
@@ -190,7 +188,7 @@ store_presence_expire(struct store *st, int64_t cutoff_us, int limit, int *n,
 	if (rc == 0 && l.oom)
 		rc = MT_ENOMEM;
 	for (i = 0; rc == 0 && i < l.n; i++)
-		rc = remove_one(st, l.users[i], seq);
+		rc = remove_one(st, l.users[i], 0, seq);
 	if (rc == 0)
 		rc = store_commit(st);
 	else
