@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/file.h>
@@ -28,6 +29,9 @@
 static const char SQL_BEGIN[] = "BEGIN IMMEDIATE";
 static const char SQL_COMMIT[] = "COMMIT";
 static const char SQL_ROLLBACK[] = "ROLLBACK";
+static const char SQL_SAVEPOINT[] = "SAVEPOINT w";
+static const char SQL_RELEASE[] = "RELEASE w";
+static const char SQL_ROLLBACK_TO[] = "ROLLBACK TO w";
 
 static size_t
 slot_hash(const char *sql, size_t n)
@@ -360,15 +364,24 @@ on_alarm(int sig)
 	(void)sig;	/* only interrupts the flock() in lock_wait() */
 }
 
-/* Waits for the lock, up to busy_timeout; 0 or MT_EBUSY. */
+/*
+ * Waits for the lock, up to busy_timeout; 0 or MT_EBUSY. A threaded
+ * program blocks SIGALRM in every thread and lets one at a time write
+ * (mtchat.fcgi's writer.c): the waiting thread unblocks it, so the
+ * process's timer interrupts this flock() and no other call.
+ */
 static int
 lock_wait(struct store *st)
 {
 	struct sigaction sa, old;
 	struct itimerval tick = { { 0, 20000 }, { 0, 20000 } }, off;
 	int64_t deadline = tm_now_us() + st->busy_timeout_ms * 1000;
+	sigset_t alarm, oldmask;
 	int rc;
 
+	sigemptyset(&alarm);
+	sigaddset(&alarm, SIGALRM);
+	pthread_sigmask(SIG_UNBLOCK, &alarm, &oldmask);
 	memset(&sa, 0, sizeof(sa));
 	memset(&off, 0, sizeof(off));
 	sa.sa_handler = on_alarm;	/* no SA_RESTART: flock() gives EINTR */
@@ -380,6 +393,7 @@ lock_wait(struct store *st)
 		;
 	setitimer(ITIMER_REAL, &off, NULL);
 	sigaction(SIGALRM, &old, NULL);
+	pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
 	return rc == 0 ? 0 : MT_EBUSY;
 }
 
@@ -601,6 +615,34 @@ store_migrate(struct store *st, int *applied, char *err, size_t errlen)
 	return 0;
 }
 
+/* Runs one of the static statements above, even when none can be cached. */
+static int
+exec_static(struct store *st, const char *sql, const char *what)
+{
+	sqlite3_stmt *s = store_stmt(st, sql);
+
+	if (s != NULL)
+		return store_exec_stmt(st, s, what);
+	return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK ?
+	    0 : MT_EIO;
+}
+
+/* Inside a batch: a write is a savepoint of the batch's transaction. */
+static int
+batch_member_begin(struct store *st)
+{
+	int rc;
+
+	if (sqlite3_get_autocommit(st->db)) {
+		/* SQLite rolled the batch back (I/O error, full disk) */
+		log_warnx("%s: the batch transaction is gone", st->path);
+		return MT_EIO;
+	}
+	if ((rc = exec_static(st, SQL_SAVEPOINT, __func__)) == 0)
+		st->in_tx = true;
+	return rc;
+}
+
 int
 store_begin(struct store *st)
 {
@@ -610,6 +652,8 @@ store_begin(struct store *st)
 		log_warnx("%s: nested transaction", __func__);
 		return MT_EIO;
 	}
+	if (st->in_batch)
+		return batch_member_begin(st);
 	if ((rc = writer_lock(st)) != 0)
 		return rc;
 	if ((rc = store_exec_stmt(st, store_stmt(st, SQL_BEGIN), __func__)) != 0) {
@@ -625,31 +669,71 @@ store_commit(struct store *st)
 {
 	int rc;
 
-	rc = store_exec_stmt(st, store_stmt(st, SQL_COMMIT), __func__);
+	rc = st->in_batch ? exec_static(st, SQL_RELEASE, __func__) :
+	    store_exec_stmt(st, store_stmt(st, SQL_COMMIT), __func__);
 	if (rc != 0) {
 		store_rollback(st);
 		return rc;
 	}
 	st->in_tx = false;
-	writer_unlock(st);
+	if (!st->in_batch)
+		writer_unlock(st);
 	return 0;
+}
+
+/* Undoes a batch member's savepoint, leaving the batch's earlier work. */
+static void
+batch_member_rollback(struct store *st)
+{
+	if (st->in_tx && !sqlite3_get_autocommit(st->db)) {
+		(void)exec_static(st, SQL_ROLLBACK_TO, __func__);
+		(void)exec_static(st, SQL_RELEASE, __func__);
+	}
+	st->in_tx = false;
 }
 
 void
 store_rollback(struct store *st)
 {
-	sqlite3_stmt *s;
-
-	if (!sqlite3_get_autocommit(st->db)) {
-		if ((s = store_stmt(st, SQL_ROLLBACK)) != NULL)
-			(void)store_exec_stmt(st, s, __func__);
-		else	/* no room to cache it: end the tx anyway */
-			(void)sqlite3_exec(st->db, SQL_ROLLBACK, NULL, NULL,
-			    NULL);
+	if (st->in_batch) {
+		batch_member_rollback(st);
+		return;
 	}
+	if (!sqlite3_get_autocommit(st->db))
+		(void)exec_static(st, SQL_ROLLBACK, __func__);
 	if (st->in_tx)
 		writer_unlock(st);
 	st->in_tx = false;
+}
+
+int
+store_batch_begin(struct store *st)
+{
+	int rc;
+
+	if (st->in_tx || st->in_batch) {
+		log_warnx("%s: nested transaction", __func__);
+		return MT_EIO;
+	}
+	if ((rc = store_begin(st)) == 0) {
+		st->in_tx = false;
+		st->in_batch = true;
+	}
+	return rc;
+}
+
+int
+store_batch_commit(struct store *st)
+{
+	if (!st->in_batch)
+		return MT_EIO;
+	st->in_batch = false;
+	st->in_tx = true;
+	if (sqlite3_get_autocommit(st->db)) {	/* rolled back under us */
+		store_rollback(st);
+		return MT_EIO;
+	}
+	return store_commit(st);
 }
 
 bool

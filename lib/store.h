@@ -53,6 +53,16 @@ int	 store_commit(struct store *st);
 void	 store_rollback(struct store *st);
 bool	 store_in_tx(const struct store *st);
 
+/*
+ * Group commit: between store_batch_begin() and store_batch_commit() every
+ * write (store_begin() ... store_commit()) is a savepoint of one shared
+ * transaction, so several writes share one lock, one WAL append and one
+ * fsync. A write that fails is rolled back alone; none of them is durable
+ * before store_batch_commit() returns 0, and if it fails none happened.
+ */
+int	 store_batch_begin(struct store *st);
+int	 store_batch_commit(struct store *st);
+
 /* A trivial query: 0 when the database answers (readiness checks). */
 int	 store_ping(struct store *st);
 

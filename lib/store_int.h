@@ -20,7 +20,9 @@ struct stmt_slot {
 struct store {
 	sqlite3		*db;
 	char		*path;
-	bool		 in_tx;
+	bool		 in_tx;		/* in a write (or a batch member) */
+	bool		 in_batch;	/* a batch transaction is open */
+	bool		 fold_ready;	/* mt_fold() defined (store_dialog.c) */
 	struct stmt_slot *slots;	/* open-addressed hash by sql pointer */
 	size_t		 nslots, nused;
 	long		 busy_timeout_ms;

@@ -727,6 +727,68 @@ START_TEST(store_writers_take_the_lock_file)
 }
 END_TEST
 
+/* One write of a batch: a changelog row, committed as a savepoint. */
+static void
+batch_member(struct store *st, const char *body, bool keep)
+{
+	struct changelog_row r = { .type = "test.event", .body = body };
+
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert(store_in_tx(st));
+	ck_assert_int_eq(changelog_append(st, &r, NULL), 0);
+	if (keep)
+		ck_assert_int_eq(store_commit(st), 0);
+	else
+		store_rollback(st);
+	ck_assert(!store_in_tx(st));
+}
+
+START_TEST(store_batch_commits_members_together)
+{
+	struct store *st;
+
+	init_db(db);
+	st = open_init(db);
+	ck_assert_int_eq(store_batch_begin(st), 0);
+	ck_assert(!writer_lock_free());
+	batch_member(st, "{\"n\":1}", true);
+	batch_member(st, "{\"n\":2}", false);	/* rolled back alone */
+	batch_member(st, "{\"n\":3}", true);
+	/* nothing is visible to others before the batch commits */
+	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM changelog"), 0);
+	ck_assert_int_eq(store_batch_commit(st), 0);
+	ck_assert(writer_lock_free());
+	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM changelog"), 2);
+	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM changelog"
+	    " WHERE body = '{\"n\":2}'"), 0);
+	/* after the batch, writes are plain transactions again */
+	append_rows(st, 1, "{}");
+	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM changelog"), 3);
+	store_close(st);
+}
+END_TEST
+
+START_TEST(store_batch_misuse_refused)
+{
+	struct store *st;
+
+	init_db(db);
+	st = open_init(db);
+	ck_assert_int_eq(store_batch_commit(st), MT_EIO);	/* none open */
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert_int_eq(store_batch_begin(st), MT_EIO);	/* in a write */
+	store_rollback(st);
+	ck_assert_int_eq(store_batch_begin(st), 0);
+	ck_assert_int_eq(store_batch_begin(st), MT_EIO);	/* nested */
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert_int_eq(store_begin(st), MT_EIO);	/* member twice */
+	store_rollback(st);
+	ck_assert_int_eq(store_batch_commit(st), 0);
+	ck_assert(writer_lock_free());
+	store_close(st);
+}
+END_TEST
+
 START_TEST(store_stats_counts)
 {
 	struct store *st = open_init(db);
@@ -1070,6 +1132,8 @@ store_suite(void)
 	tcase_add_test(tx, store_commit_without_tx_fails);
 	tcase_add_test(tx, store_begin_busy_when_locked);
 	tcase_add_test(tx, store_writers_take_the_lock_file);
+	tcase_add_test(tx, store_batch_commits_members_together);
+	tcase_add_test(tx, store_batch_misuse_refused);
 	tcase_add_test(tx, store_rollback_without_memory_ends_tx);
 	tcase_add_test(tx, store_commit_without_memory_rolls_back);
 	suite_add_tcase(s, tx);
