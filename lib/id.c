@@ -19,8 +19,10 @@
 #define COUNTER_BITS	42
 #define COUNTER_MAX	((UINT64_C(1) << COUNTER_BITS) - 1)
 
-static uint64_t last_ms;	/* state of this process's generator */
-static uint64_t last_counter;
+/* State of this thread's generator (ids stay unique across threads and
+ * processes by their random bits; the counter keeps one thread's ordered). */
+static _Thread_local uint64_t last_ms;
+static _Thread_local uint64_t last_counter;
 
 static int
 random_bytes(void *buf, size_t len)

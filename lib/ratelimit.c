@@ -3,11 +3,13 @@
  * FastCGI processes (and the bridge) share them. The table is open-addressed
  * by a 64-bit hash of the key; when a probe run is full, the bucket touched
  * longest ago is reused (a bucket idle that long would be full anyway). An
- * exclusive flock() around each update keeps processes from racing; it is
- * held for a few hundred nanoseconds.
+ * exclusive flock() around each update keeps processes from racing, and a
+ * mutex the threads of one process (they share the flock); both are held
+ * for a few hundred nanoseconds.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -39,6 +41,7 @@ struct rl_file {
 };
 
 struct ratelimit {
+	pthread_mutex_t	 mu;
 	int		 fd;
 	struct rl_file	*map;
 	double		 rps, burst;
@@ -68,6 +71,7 @@ ratelimit_open(const char *path, long rps, long burst, char *err,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	pthread_mutex_init(&rl->mu, NULL);
 	rl->rps = (double)rps;
 	rl->burst = (double)burst;
 	rl->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -107,6 +111,7 @@ ratelimit_close(struct ratelimit *rl)
 		munmap(rl->map, sizeof(struct rl_file));
 	if (rl->fd != -1)
 		close(rl->fd);
+	pthread_mutex_destroy(&rl->mu);
 	mt_free(rl);
 }
 
@@ -141,8 +146,11 @@ ratelimit_take(struct ratelimit *rl, const char *key)
 	double tokens;
 	bool ok;
 
-	if (flock(rl->fd, LOCK_EX) == -1)
+	pthread_mutex_lock(&rl->mu);
+	if (flock(rl->fd, LOCK_EX) == -1) {
+		pthread_mutex_unlock(&rl->mu);
 		return true;	/* fail open: limiting is a courtesy */
+	}
 	s = slot_for(rl->map, hash_key(key), rl->burst, now);
 	tokens = s->tokens + (double)(now - s->last_us) / 1e6 * rl->rps;
 	if (tokens > rl->burst)
@@ -151,6 +159,7 @@ ratelimit_take(struct ratelimit *rl, const char *key)
 	ok = tokens >= 1.0;
 	s->tokens = ok ? tokens - 1.0 : tokens;
 	flock(rl->fd, LOCK_UN);
+	pthread_mutex_unlock(&rl->mu);
 	return ok;
 }
 

@@ -17,6 +17,7 @@
 #include <locale.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <string.h>
 #include <wctype.h>
 
@@ -183,9 +184,8 @@ struct page {
 
 /* --- mt_fold(): Unicode lower-casing for search ------------------------ */
 
-static sqlite3	*fold_db;	/* the connection mt_fold() is defined on */
 static locale_t	 fold_loc;	/* C.UTF-8; (locale_t)0: ASCII only */
-static bool	 fold_loc_tried;
+static pthread_once_t fold_loc_once = PTHREAD_ONCE_INIT;
 
 /* Decodes one valid UTF-8 sequence of at most n bytes; 0 if invalid. */
 static size_t
@@ -306,12 +306,10 @@ fold_sql(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_text(ctx, out, (int)len, mt_free);
 }
 
-/* The connection is closing (or the function is redefined). */
 static void
-fold_forget(void *db)
+fold_loc_open(void)
 {
-	if (fold_db == db)
-		fold_db = NULL;
+	fold_loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
 }
 
 /* Defines mt_fold() on the store's connection, once. */
@@ -320,18 +318,15 @@ fold_register(struct store *st)
 {
 	int rc;
 
-	if (fold_db == st->db)
+	if (st->fold_ready)
 		return 0;
-	if (!fold_loc_tried) {
-		fold_loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-		fold_loc_tried = true;
-	}
+	pthread_once(&fold_loc_once, fold_loc_open);
 	rc = sqlite3_create_function_v2(st->db, "mt_fold", 1, SQLITE_UTF8 |
-	    SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, st->db, fold_sql, NULL,
-	    NULL, fold_forget);
+	    SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL, fold_sql, NULL,
+	    NULL, NULL);
 	if (rc != SQLITE_OK)
 		return store_rc(st, rc, __func__);
-	fold_db = st->db;
+	st->fold_ready = true;
 	return 0;
 }
 
