@@ -55,8 +55,8 @@ CPPFLAGS += -std=c17 -D_POSIX_C_SOURCE=200809L -Ilib -I$(BUILD)/gen \
             -DMTCHAT_VERSION='"$(VERSION)"' \
             -DMTCHAT_SYSCONFDIR='"$(SYSCONFDIR)"'
 CFLAGS   ?= $(OPT)
-ALL_CFLAGS = $(CPPFLAGS) $(CFLAGS) $(WARN) $(SANFLAGS) -MMD -MP
-ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+ALL_CFLAGS = $(CPPFLAGS) $(CFLAGS) $(WARN) $(SANFLAGS) -pthread -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS) -pthread
 
 LIB_SRC   := $(wildcard lib/*.c)
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o

@@ -10,13 +10,14 @@
 #                 MTChat SDK asks for it (no limit: the default page of 50)
 #
 # wrk on the same 2-core machine; RUNS runs of SECS seconds each, medians.
-# usage: sh bench/rest.sh BUILD_DIR      (RUNS=3 SECS=8 CONNS=32 PROCS=4,
+# usage: sh bench/rest.sh BUILD_DIR      (RUNS=3 SECS=8 CONNS=32 PROCS=4 THREADS=8,
 #        ENDPOINTS="send list-messages list-dialogs")
 set -eu
 BUILD=${1:-build}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
 RUNS=${RUNS:-3} SECS=${SECS:-8} CONNS=${CONNS:-32} PROCS=${PROCS:-4}
+THREADS=${THREADS:-8}
 command -v wrk >/dev/null || { echo "rest.sh: needs wrk (apt-get install wrk)"; exit 1; }
 [ -x "$BUILD/bench/trivial-fcgi" ] || { echo "rest.sh: build with make bench"; exit 1; }
 
@@ -43,7 +44,7 @@ server.errorlog = "$T/error.log"
 server.max-connections = 1024
 \$HTTP["url"] =~ "^/trivial" {
 	fastcgi.server = ( "/trivial" => ( ( "socket" => "$T/trivial.sock",
-		"bin-path" => "$BUILD/bench/trivial-fcgi", "max-procs" => $PROCS,
+		"bin-path" => "$BUILD/bench/trivial-fcgi", "max-procs" => 4,
 		"check-local" => "disable" ) ) )
 } else \$HTTP["url"] =~ "^/" {
 	fastcgi.server = ( "/" => ( ( "socket" => "$T/mtchat.sock",
@@ -52,7 +53,8 @@ server.max-connections = 1024
 		"bin-environment" => ( "MTCHAT_DB" => "$T/mtchat.db",
 			"MTCHAT_CONFIG" => "/dev/null",
 			"MTCHAT_BRIDGE_SOCKET" => "$T/bridge.sock",
-			"MTCHAT_SYNCHRONOUS" => "${SYNC:-FULL}" ) ) ) )
+			"MTCHAT_SYNCHRONOUS" => "${SYNC:-FULL}",
+			"MTCHAT_FCGI_THREADS" => "$THREADS" ) ) ) )
 }
 EOF
 /usr/sbin/lighttpd -D -f "$T/lighttpd.conf" &
@@ -103,7 +105,7 @@ measure() {
 	echo "$rps $p99"
 }
 
-echo "REST benchmark: lighttpd + $PROCS FastCGI processes, wrk -t2 -c$CONNS, $RUNS x ${SECS}s, medians"
+echo "REST benchmark: lighttpd + $PROCS FastCGI processes of $THREADS threads, wrk -t2 -c$CONNS, $RUNS x ${SECS}s, medians"
 echo "synchronous=${SYNC:-FULL}; $(nproc) cores"
 printf '%-15s %10s %9s   %10s %9s   %6s\n' endpoint "req/s" "p99 ms" "trivial/s" "p99 ms" ratio
 row() {	# name ours trivial

@@ -219,6 +219,7 @@ out:
 static void
 dialog_join(struct req *r, struct app *app)
 {
+	struct store *st;
 	static const struct err_reply already =
 		{ 400, "BAD_REQUEST", "Already a participant" };
 	static const struct err_reply no_access =
@@ -235,7 +236,9 @@ dialog_join(struct req *r, struct app *app)
 	    body_str(r, "email", FIELD_NULLABLE, &j.email) ||
 	    body_str(r, "phone", FIELD_NULLABLE, &j.phone))
 		return;
-	if ((rc = store_dialog_join(app->store, &j, &res)) != 0) {
+	if ((st = app_write(app, &rc)) != NULL)
+		rc = app_written(app, store_dialog_join(st, &j, &res));
+	if (rc != 0) {
 		reply_failure(r, rc);
 		return;
 	}
@@ -263,11 +266,14 @@ dialog_join(struct req *r, struct app *app)
 static void
 dialog_leave(struct req *r, struct app *app)
 {
+	struct store *st;
 	enum dialog_result res;
 	int64_t seq;
 	int rc;
 
-	rc = store_dialog_leave(app->store, r->ids[0], r->user, &seq, &res);
+	if ((st = app_write(app, &rc)) != NULL)
+		rc = app_written(app, store_dialog_leave(st, r->ids[0],
+		    r->user, &seq, &res));
 	if (rc != 0)
 		reply_failure(r, rc);
 	else if (res == DIALOG_NOT_FOUND)
@@ -285,11 +291,13 @@ static void
 set_flag(struct req *r, struct app *app, enum dialog_flag flag, bool on,
     const char *status)
 {
+	struct store *st;
 	enum dialog_result res;
 	int rc;
 
-	rc = store_dialog_set_flag(app->store, r->ids[0], r->user, flag, on,
-	    &res);
+	if ((st = app_write(app, &rc)) != NULL)
+		rc = app_written(app, store_dialog_set_flag(st, r->ids[0],
+		    r->user, flag, on, &res));
 	if (rc != 0)
 		reply_failure(r, rc);
 	else if (res != DIALOG_OK)

@@ -58,6 +58,7 @@ mono_us(void)
 static void
 presence_ping(struct app *app, const char *user)
 {
+	struct store *st;
 	int64_t now = tm_now_us(), seen = 0, seq = 0;
 	int64_t fresh = (int64_t)app->cfg->presence_ttl * 1000000 / 4;
 	bool found = false;
@@ -66,8 +67,9 @@ presence_ping(struct app *app, const char *user)
 	rc = store_presence_get(app->store, user, &found, &seen);
 	if (rc == 0 && found && now - seen < fresh)
 		return;
-	if (rc == 0)
-		rc = store_presence_touch(app->store, &user, 1, now, &seq);
+	if (rc == 0 && (st = app_write(app, &rc)) != NULL)
+		rc = app_written(app, store_presence_touch(st, &user, 1, now,
+		    &seq));
 	if (rc != 0) {
 		log_warnx("%s: %s", __func__, mt_strerror(rc));
 		return;

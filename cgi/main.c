@@ -4,13 +4,16 @@
  * and keeps its prepared statements; started outside FastCGI it serves one
  * request as plain CGI and exits.
  */
+#include <fastcgi.h>
 #include <fcgiapp.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "auth.h"
@@ -18,6 +21,7 @@
 #include "err.h"
 #include "json.h"
 #include "log.h"
+#include "mem.h"
 #include "proc.h"
 #include "ratelimit.h"
 #include "req.h"
@@ -25,6 +29,7 @@
 #include "store.h"
 #include "transport.h"
 #include "wake.h"
+#include "writer.h"
 
 static const char *const usage_line =
 	"usage: mtchat.fcgi [-v] [-c file] [--check-config]";
@@ -103,21 +108,124 @@ serve(struct app *app, const struct transport *t)
 	req_reset(&r);
 }
 
-static int
-serve_fastcgi(struct app *app)
+/* FCGX_Accept_r() is not safe to call from two threads at once. */
+static pthread_mutex_t accept_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* A thread's loop: accept, serve, finish, until the server goes away. */
+static void *
+serve_fastcgi_loop(void *arg)
 {
+	struct app *app = arg;
 	FCGX_Request fr;
 	struct transport t = { fcgi_getenv, fcgi_read, fcgi_write, &fr };
+	int rc;
 
-	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
-		log_warnx("cannot initialise FastCGI");
-		return 1;
+	if (FCGX_InitRequest(&fr, 0, 0) != 0) {
+		log_warnx("cannot initialise a FastCGI request");
+		return NULL;
 	}
-	while (FCGX_Accept_r(&fr) >= 0) {
+	for (;;) {
+		pthread_mutex_lock(&accept_mu);
+		rc = FCGX_Accept_r(&fr);
+		pthread_mutex_unlock(&accept_mu);
+		if (rc < 0)
+			break;
 		serve(app, &t);
 		FCGX_Finish_r(&fr);
 	}
 	FCGX_Free(&fr, 1);
+	if (app->writer != NULL)	/* the socket failed: stop them all */
+		kill(getpid(), SIGTERM);
+	return NULL;
+}
+
+/* A thread's own app: the shared parts, its own connection for reads. */
+static int
+worker_open(struct app *w, const struct app *app, struct writer *writer)
+{
+	char err[STORE_ERR_LEN];
+
+	*w = *app;
+	w->writer = writer;
+	if (store_open(&w->store, &app->store_opts, err, sizeof(err)) != 0) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The main thread waits for the server's SIGTERM (or SIGINT, or SIGUSR1:
+ * libfcgi's graceful stop), then shuts the listening socket, which wakes
+ * the threads blocked in accept(); requests in progress are finished.
+ */
+static void
+wait_for_stop(const sigset_t *stop)
+{
+	int sig;
+
+	while (sigwait(stop, &sig) != 0)
+		;
+	log_info("signal %d: finishing the requests in progress", sig);
+	FCGX_ShutdownPending();
+	shutdown(FCGI_LISTENSOCK_FILENO, SHUT_RDWR);
+}
+
+/*
+ * MTCHAT_FCGI_THREADS threads, each with its own connection for reads;
+ * their writes share app's connection through a writer (group commit).
+ */
+static int
+serve_threads(struct app *app, size_t n)
+{
+	struct app *apps = mt_calloc(n, sizeof(*apps));
+	pthread_t *tids = mt_calloc(n, sizeof(*tids));
+	struct writer *writer = writer_new(app->store);
+	size_t i, started = 0;
+	sigset_t stop, blocked;
+
+	if (apps == NULL || tids == NULL || writer == NULL)
+		fatalx("out of memory");
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGUSR1);
+	blocked = stop;		/* SIGALRM: the writer's lock wait (store.c) */
+	sigaddset(&blocked, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &blocked, NULL);
+	for (i = 0; i < n; i++) {
+		if (worker_open(&apps[i], app, writer) != 0)
+			break;
+		if (pthread_create(&tids[i], NULL, serve_fastcgi_loop,
+		    &apps[i]) != 0) {
+			log_warnx("cannot start a thread");
+			store_close(apps[i].store);
+			break;
+		}
+		started++;
+	}
+	if (started > 0)
+		wait_for_stop(&stop);
+	for (i = 0; i < started; i++) {
+		pthread_join(tids[i], NULL);
+		store_close(apps[i].store);
+	}
+	writer_free(writer);
+	mt_free(tids);
+	mt_free(apps);
+	return started == n ? 0 : 1;
+}
+
+static int
+serve_fastcgi(struct app *app)
+{
+	if (FCGX_Init() != 0) {
+		log_warnx("cannot initialise FastCGI");
+		return 1;
+	}
+	if (app->cfg->fcgi_threads > 1)
+		return serve_threads(app, (size_t)app->cfg->fcgi_threads);
+	serve_fastcgi_loop(app);
 	return 0;
 }
 
@@ -125,15 +233,15 @@ serve_fastcgi(struct app *app)
 static void
 app_open(struct app *app, const struct cfg *c)
 {
-	struct store_opts o = {
+	char err[STORE_ERR_LEN];
+
+	app->cfg = c;
+	app->store_opts = (struct store_opts) {
 		.path = c->db_path,
 		.sync_normal = strcmp(c->synchronous, "NORMAL") == 0,
 		.busy_timeout_ms = c->busy_timeout_ms,
 	};
-	char err[STORE_ERR_LEN];
-
-	app->cfg = c;
-	if (store_open(&app->store, &o, err, sizeof(err)) != 0)
+	if (store_open(&app->store, &app->store_opts, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	if (c->jwt_enabled && auth_keys_new(c, &app->keys) != 0)
 		fatalx("JWT_AUTH_ENABLED needs a non-empty JWT secret");
@@ -201,6 +309,7 @@ main(int argc, char *argv[])
 	log_init("mtchat.fcgi", c.log_syslog, verbose ? verbose :
 	    (int)c.log_verbose);
 	json_init();
+	json_object_seed(0);	/* before any thread makes an object */
 	signal(SIGPIPE, SIG_IGN);
 	app_open(&app, &c);
 	if (FCGX_IsCGI())

@@ -173,6 +173,7 @@ create_input(struct req *r, struct dialog_in *in,
 static void
 dialog_create(struct req *r, struct app *app)
 {
+	struct store *st;
 	struct dialog_in in = { 0 };
 	struct participant_in *parts = NULL;
 	json_t *dialog;
@@ -180,9 +181,14 @@ dialog_create(struct req *r, struct app *app)
 	int rc;
 
 	if (create_input(r, &in, &parts) == 0) {
-		rc = store_manage_create(app->store, &in, &dialog, &seq);
-		if (rc != 0)
+		dialog = NULL;
+		if ((st = app_write(app, &rc)) != NULL)
+			rc = app_written(app, store_manage_create(st, &in,
+			    &dialog, &seq));
+		if (rc != 0) {
+			json_decref(dialog);
 			reply_failure(r, rc);
+		}
 		else {
 			app_wake(app, seq);
 			reply_data(r, dialog);
@@ -230,10 +236,13 @@ dialog_get(struct req *r, struct app *app)
 static void
 dialog_delete(struct req *r, struct app *app)
 {
+	struct store *st;
 	int64_t seq;
 	int rc;
 
-	if ((rc = store_manage_delete(app->store, r->ids[0], &seq)) != 0) {
+	if ((st = app_write(app, &rc)) != NULL)
+		rc = app_written(app, store_manage_delete(st, r->ids[0], &seq));
+	if (rc != 0) {
 		reply_failure(r, rc);
 		return;
 	}
@@ -244,6 +253,7 @@ dialog_delete(struct req *r, struct app *app)
 static void
 participant_add(struct req *r, struct app *app)
 {
+	struct store *st;
 	struct participant_in p = { 0 };
 	enum manage_result res;
 	int64_t seq;
@@ -252,7 +262,9 @@ participant_add(struct req *r, struct app *app)
 	if (body_object(r) != 0 || participant_shape(r, r->json, &p) != 0 ||
 	    participant_valid(r, &p) != 0)
 		return;
-	rc = store_manage_add(app->store, r->ids[0], &p, &res, &seq);
+	if ((st = app_write(app, &rc)) != NULL)
+		rc = app_written(app, store_manage_add(st, r->ids[0], &p, &res,
+		    &seq));
 	if (rc != 0)
 		reply_failure(r, rc);
 	else if (res == MANAGE_NO_DIALOG)
@@ -268,12 +280,14 @@ participant_add(struct req *r, struct app *app)
 static void
 participant_remove(struct req *r, struct app *app)
 {
+	struct store *st;
 	enum manage_result res;
 	int64_t seq;
 	int rc;
 
-	rc = store_manage_remove(app->store, r->ids[0], r->params[1], &res,
-	    &seq);
+	if ((st = app_write(app, &rc)) != NULL)
+		rc = app_written(app, store_manage_remove(st, r->ids[0],
+		    r->params[1], &res, &seq));
 	if (rc != 0)
 		reply_failure(r, rc);
 	else if (res == MANAGE_NO_DIALOG)
@@ -290,6 +304,7 @@ participant_remove(struct req *r, struct app *app)
 static void
 scopes_replace(struct req *r, struct app *app)
 {
+	struct store *st;
 	enum manage_result res;
 	json_t *in, *scopes;
 	int rc;
@@ -297,9 +312,14 @@ scopes_replace(struct req *r, struct app *app)
 	if (body_object(r) != 0 ||
 	    scopes_shape(r, "access_scopes", true, &in) != 0)
 		return;
-	rc = store_manage_set_scopes(app->store, r->ids[0], in, &scopes, &res);
-	if (rc != 0)
+	scopes = NULL;
+	if ((st = app_write(app, &rc)) != NULL)
+		rc = app_written(app, store_manage_set_scopes(st, r->ids[0], in,
+		    &scopes, &res));
+	if (rc != 0) {
+		json_decref(scopes);
 		reply_failure(r, rc);
+	}
 	else if (res == MANAGE_NO_DIALOG)
 		reply_no_dialog(r);
 	else

@@ -139,6 +139,7 @@ body_content(struct req *r, const char **content, size_t *len)
 static void
 mark_read(struct req *r, struct app *app)
 {
+	struct store *st;
 	enum msg_result res;
 	char id[ID_BUF];
 	int64_t seq;
@@ -149,8 +150,9 @@ mark_read(struct req *r, struct app *app)
 	    body_uuid(r, "last_read_message_id", FIELD_REQUIRED, id,
 	    &present) != 0)
 		return;
-	rc = store_message_mark_read(app->store, DIALOG_ID(r), r->user, id,
-	    &res, &seq);
+	if ((st = app_write(app, &rc)) != NULL)
+		rc = app_written(app, store_message_mark_read(st, DIALOG_ID(r),
+		    r->user, id, &res, &seq));
 	if (answered(r, rc, res, read_outcomes))
 		return;
 	app_wake(app, seq);	/* 0 after a stale mark: nothing to say */
@@ -309,12 +311,13 @@ send_prepare(struct req *r, struct app *app, const struct msg_send *m,
 static void
 send_message(struct req *r, struct app *app)
 {
+	struct store *st;
 	struct msg_send m = { .dialog_id = DIALOG_ID(r), .user_id = r->user };
 	struct attach_in *att = NULL;
 	const char *content;
 	char *clean = NULL, reply_to[ID_BUF];
 	enum msg_result res;
-	json_t *msg;
+	json_t *msg = NULL;
 	int64_t seq;
 	bool has_reply;
 	size_t len;
@@ -330,9 +333,13 @@ send_message(struct req *r, struct app *app)
 	if (send_prepare(r, app, &m, content, len, &clean) != 0)
 		goto out;
 	m.content = clean;
-	rc = store_message_send(app->store, &m, &res, &msg, &seq);
-	if (answered(r, rc, res, send_outcomes))
+	if ((st = app_write(app, &rc)) != NULL)
+		rc = app_written(app, store_message_send(st, &m, &res, &msg,
+		    &seq));
+	if (answered(r, rc, res, send_outcomes)) {
+		json_decref(msg);
 		goto out;
+	}
 	app_wake(app, seq);
 	reply_data(r, msg);
 out:
@@ -346,7 +353,7 @@ static void
 get_message(struct req *r, struct app *app)
 {
 	enum msg_result res;
-	json_t *msg;
+	json_t *msg = NULL;
 	int rc;
 
 	rc = store_message_get(app->store, DIALOG_ID(r), MESSAGE_ID(r),
@@ -361,10 +368,11 @@ get_message(struct req *r, struct app *app)
 static void
 edit_message(struct req *r, struct app *app)
 {
+	struct store *st;
 	enum msg_result res;
 	const char *content;
 	char *clean = NULL;
-	json_t *msg;
+	json_t *msg = NULL;
 	int64_t seq;
 	size_t len;
 	int rc;
@@ -376,10 +384,13 @@ edit_message(struct req *r, struct app *app)
 	if (answered(r, rc, res, edit_outcomes) ||
 	    clean_content(r, content, len, &clean) != 0)
 		goto out;
-	rc = store_message_edit(app->store, DIALOG_ID(r), MESSAGE_ID(r),
-	    r->user, clean, &res, &msg, &seq);
-	if (answered(r, rc, res, edit_outcomes))
+	if ((st = app_write(app, &rc)) != NULL)
+		rc = app_written(app, store_message_edit(st, DIALOG_ID(r),
+		    MESSAGE_ID(r), r->user, clean, &res, &msg, &seq));
+	if (answered(r, rc, res, edit_outcomes)) {
+		json_decref(msg);
 		goto out;
+	}
 	app_wake(app, seq);
 	reply_data(r, msg);
 out:
@@ -391,12 +402,14 @@ out:
 static void
 delete_message(struct req *r, struct app *app)
 {
+	struct store *st;
 	enum msg_result res;
 	int64_t seq;
 	int rc;
 
-	rc = store_message_delete(app->store, DIALOG_ID(r), MESSAGE_ID(r),
-	    r->user, &res, &seq);
+	if ((st = app_write(app, &rc)) != NULL)
+		rc = app_written(app, store_message_delete(st, DIALOG_ID(r),
+		    MESSAGE_ID(r), r->user, &res, &seq));
 	if (answered(r, rc, res, delete_outcomes))
 		return;
 	app_wake(app, seq);

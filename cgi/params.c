@@ -12,6 +12,7 @@
 #include "params.h"
 #include "url.h"
 #include "wake.h"
+#include "writer.h"
 
 static void
 reply_query(struct req *r, const char *key, const char *why)
@@ -203,4 +204,19 @@ app_wake(struct app *app, int64_t seq)
 {
 	if (seq > 0)
 		wake_send(app->wake, seq);
+}
+
+struct store *
+app_write(struct app *app, int *rc)
+{
+	if (app->writer != NULL)
+		return writer_enter(app->writer, rc);
+	*rc = 0;
+	return app->store;
+}
+
+int
+app_written(struct app *app, int rc)
+{
+	return app->writer != NULL ? writer_leave(app->writer, rc) : rc;
 }

@@ -13,6 +13,7 @@
 
 #include "id.h"
 #include "json.h"
+#include "store.h"
 
 struct auth_keys;
 struct cfg;
@@ -30,6 +31,8 @@ struct app {
 	struct auth_keys	*keys;		/* NULL unless JWT mode */
 	struct wake		*wake;
 	struct ratelimit	*rl;		/* NULL unless rate limiting */
+	struct writer		*writer;	/* shared by the threads, or NULL */
+	struct store_opts	 store_opts;	/* how store was opened */
 };
 
 struct buf {
@@ -70,6 +73,14 @@ struct req {
 
 /* Handler of one route; answers through the reply_*() functions. */
 typedef void	(*handler_fn)(struct req *, struct app *);
+
+/*
+ * A handler's write transaction goes through these, for group commit
+ * (writer.h): the store to write with, or NULL with *rc set; then, with
+ * the write's result, 0 once it is durable or an MT_E* code.
+ */
+struct store	*app_write(struct app *app, int *rc);
+int		 app_written(struct app *app, int rc);
 
 /* Appends len bytes to b; 0 or MT_ENOMEM. */
 int	buf_add(struct buf *b, const char *s, size_t len);

@@ -48,6 +48,8 @@ static const struct cfg_row rows[] = {
 	  "SQLite synchronous mode: FULL survives power loss, NORMAL is faster" },
 	{ "MTCHAT_BUSY_TIMEOUT_MS", I(busy_timeout_ms), "5000", 0, 600000,
 	  NULL, 0, "how long a writer waits for the database lock" },
+	{ "MTCHAT_FCGI_THREADS", I(fcgi_threads), "8", 1, 256, NULL, 0,
+	  "requests one mtchat.fcgi process serves at once (group commit)" },
 	{ "LOG_SYSLOG", B(log_syslog), "false", 0, 0, NULL, 0,
 	  "log to syslog instead of stderr" },
 	{ "LOG_VERBOSE", I(log_verbose), "0", 0, 2, NULL, 0,

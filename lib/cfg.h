@@ -16,6 +16,7 @@ struct cfg {
 	char	*bridge_socket;		/* MTCHAT_BRIDGE_SOCKET */
 	char	*synchronous;		/* MTCHAT_SYNCHRONOUS: FULL or NORMAL */
 	long	 busy_timeout_ms;	/* MTCHAT_BUSY_TIMEOUT_MS */
+	long	 fcgi_threads;		/* MTCHAT_FCGI_THREADS */
 	/* logging */
 	bool	 log_syslog;		/* LOG_SYSLOG */
 	long	 log_verbose;		/* LOG_VERBOSE */
