@@ -181,6 +181,7 @@ serve_threads(struct app *app, size_t n)
 	struct app *apps = mt_calloc(n, sizeof(*apps));
 	pthread_t *tids = mt_calloc(n, sizeof(*tids));
 	struct writer *writer = writer_new(app->store);
+	struct writer_stats ws;
 	size_t i, started = 0;
 	sigset_t stop, blocked;
 
@@ -210,6 +211,8 @@ serve_threads(struct app *app, size_t n)
 		pthread_join(tids[i], NULL);
 		store_close(apps[i].store);
 	}
+	writer_stats(writer, &ws);
+	log_info("%lu writes in %lu commits", ws.writes, ws.commits);
 	writer_free(writer);
 	mt_free(tids);
 	mt_free(apps);
