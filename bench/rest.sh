@@ -10,14 +10,14 @@
 #                 MTChat SDK asks for it (no limit: the default page of 50)
 #
 # wrk on the same 2-core machine; RUNS runs of SECS seconds each, medians.
-# usage: sh bench/rest.sh BUILD_DIR      (RUNS=3 SECS=8 CONNS=32 PROCS=4 THREADS=8,
+# usage: sh bench/rest.sh BUILD_DIR      (RUNS=3 SECS=8 CONNS=32 PROCS=2 THREADS=16,
 #        ENDPOINTS="send list-messages list-dialogs")
 set -eu
 BUILD=${1:-build}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
-RUNS=${RUNS:-3} SECS=${SECS:-8} CONNS=${CONNS:-32} PROCS=${PROCS:-4}
-THREADS=${THREADS:-8}
+RUNS=${RUNS:-3} SECS=${SECS:-8} CONNS=${CONNS:-32} PROCS=${PROCS:-2}
+THREADS=${THREADS:-16}
 command -v wrk >/dev/null || { echo "rest.sh: needs wrk (apt-get install wrk)"; exit 1; }
 [ -x "$BUILD/bench/trivial-fcgi" ] || { echo "rest.sh: build with make bench"; exit 1; }
 

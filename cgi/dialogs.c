@@ -215,11 +215,49 @@ out:
 	mt_free(search);
 }
 
+/* The writes of C5–C11, run by the writer (app_run). */
+struct join_call {
+	struct dialog_join	*j;
+	enum dialog_result	*res;
+};
+
+static int
+join_job(struct store *st, void *arg)
+{
+	struct join_call *c = arg;
+
+	return store_dialog_join(st, c->j, c->res);
+}
+
+struct member_call {
+	const char		*dialog_id, *user;
+	int64_t			*seq;		/* leave */
+	enum dialog_result	*res;
+	enum dialog_flag	 flag;		/* set_flag */
+	bool			 on;
+};
+
+static int
+leave_job(struct store *st, void *arg)
+{
+	struct member_call *c = arg;
+
+	return store_dialog_leave(st, c->dialog_id, c->user, c->seq, c->res);
+}
+
+static int
+flag_job(struct store *st, void *arg)
+{
+	struct member_call *c = arg;
+
+	return store_dialog_set_flag(st, c->dialog_id, c->user, c->flag, c->on,
+	    c->res);
+}
+
 /* C5 — POST /api/v1/dialogs/{id}/join */
 static void
 dialog_join(struct req *r, struct app *app)
 {
-	struct store *st;
 	static const struct err_reply already =
 		{ 400, "BAD_REQUEST", "Already a participant" };
 	static const struct err_reply no_access =
@@ -236,9 +274,8 @@ dialog_join(struct req *r, struct app *app)
 	    body_str(r, "email", FIELD_NULLABLE, &j.email) ||
 	    body_str(r, "phone", FIELD_NULLABLE, &j.phone))
 		return;
-	if ((st = app_write(app, &rc)) != NULL)
-		rc = app_written(app, store_dialog_join(st, &j, &res));
-	if (rc != 0) {
+	if ((rc = app_run(app, join_job, &(struct join_call){ &j, &res })) !=
+	    0) {
 		reply_failure(r, rc);
 		return;
 	}
@@ -266,14 +303,12 @@ dialog_join(struct req *r, struct app *app)
 static void
 dialog_leave(struct req *r, struct app *app)
 {
-	struct store *st;
 	enum dialog_result res;
 	int64_t seq;
+	struct member_call c = { r->ids[0], r->user, &seq, &res, 0, false };
 	int rc;
 
-	if ((st = app_write(app, &rc)) != NULL)
-		rc = app_written(app, store_dialog_leave(st, r->ids[0],
-		    r->user, &seq, &res));
+	rc = app_run(app, leave_job, &c);
 	if (rc != 0)
 		reply_failure(r, rc);
 	else if (res == DIALOG_NOT_FOUND)
@@ -291,13 +326,11 @@ static void
 set_flag(struct req *r, struct app *app, enum dialog_flag flag, bool on,
     const char *status)
 {
-	struct store *st;
 	enum dialog_result res;
+	struct member_call c = { r->ids[0], r->user, NULL, &res, flag, on };
 	int rc;
 
-	if ((st = app_write(app, &rc)) != NULL)
-		rc = app_written(app, store_dialog_set_flag(st, r->ids[0],
-		    r->user, flag, on, &res));
+	rc = app_run(app, flag_job, &c);
 	if (rc != 0)
 		reply_failure(r, rc);
 	else if (res != DIALOG_OK)

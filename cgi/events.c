@@ -55,10 +55,22 @@ mono_us(void)
  * turn every poll into a write transaction. A failure is logged, not
  * answered: presence is a side effect of reading events.
  */
+struct touch_call {
+	const char	*user;
+	int64_t		 now, *seq;
+};
+
+static int
+touch_job(struct store *st, void *arg)
+{
+	struct touch_call *c = arg;
+
+	return store_presence_touch(st, &c->user, 1, c->now, c->seq);
+}
+
 static void
 presence_ping(struct app *app, const char *user)
 {
-	struct store *st;
 	int64_t now = tm_now_us(), seen = 0, seq = 0;
 	int64_t fresh = (int64_t)app->cfg->presence_ttl * 1000000 / 4;
 	bool found = false;
@@ -67,9 +79,9 @@ presence_ping(struct app *app, const char *user)
 	rc = store_presence_get(app->store, user, &found, &seen);
 	if (rc == 0 && found && now - seen < fresh)
 		return;
-	if (rc == 0 && (st = app_write(app, &rc)) != NULL)
-		rc = app_written(app, store_presence_touch(st, &user, 1, now,
-		    &seq));
+	if (rc == 0)
+		rc = app_run(app, touch_job,
+		    &(struct touch_call){ user, now, &seq });
 	if (rc != 0) {
 		log_warnx("%s: %s", __func__, mt_strerror(rc));
 		return;

@@ -170,10 +170,64 @@ create_input(struct req *r, struct dialog_in *in,
 	return duplicate_check(r, *parts, n);
 }
 
+/* The writes of M1 and M4–M7, run by the writer (app_run). */
+struct manage_call {
+	const char			*dialog_id;
+	const struct dialog_in		*dialog;	/* M1 */
+	const struct participant_in	*participant;	/* M5 */
+	const char			*user_id;	/* M6 */
+	const json_t			*scopes;	/* M7 */
+	json_t				**out;
+	enum manage_result		*res;
+	int64_t				*seq;
+};
+
+static int
+create_job(struct store *st, void *arg)
+{
+	struct manage_call *c = arg;
+
+	return store_manage_create(st, c->dialog, c->out, c->seq);
+}
+
+static int
+delete_job(struct store *st, void *arg)
+{
+	struct manage_call *c = arg;
+
+	return store_manage_delete(st, c->dialog_id, c->seq);
+}
+
+static int
+add_job(struct store *st, void *arg)
+{
+	struct manage_call *c = arg;
+
+	return store_manage_add(st, c->dialog_id, c->participant, c->res,
+	    c->seq);
+}
+
+static int
+remove_job(struct store *st, void *arg)
+{
+	struct manage_call *c = arg;
+
+	return store_manage_remove(st, c->dialog_id, c->user_id, c->res,
+	    c->seq);
+}
+
+static int
+scopes_job(struct store *st, void *arg)
+{
+	struct manage_call *c = arg;
+
+	return store_manage_set_scopes(st, c->dialog_id, c->scopes, c->out,
+	    c->res);
+}
+
 static void
 dialog_create(struct req *r, struct app *app)
 {
-	struct store *st;
 	struct dialog_in in = { 0 };
 	struct participant_in *parts = NULL;
 	json_t *dialog;
@@ -182,9 +236,8 @@ dialog_create(struct req *r, struct app *app)
 
 	if (create_input(r, &in, &parts) == 0) {
 		dialog = NULL;
-		if ((st = app_write(app, &rc)) != NULL)
-			rc = app_written(app, store_manage_create(st, &in,
-			    &dialog, &seq));
+		rc = app_run(app, create_job, &(struct manage_call){
+		    .dialog = &in, .out = &dialog, .seq = &seq });
 		if (rc != 0) {
 			json_decref(dialog);
 			reply_failure(r, rc);
@@ -236,12 +289,11 @@ dialog_get(struct req *r, struct app *app)
 static void
 dialog_delete(struct req *r, struct app *app)
 {
-	struct store *st;
 	int64_t seq;
 	int rc;
 
-	if ((st = app_write(app, &rc)) != NULL)
-		rc = app_written(app, store_manage_delete(st, r->ids[0], &seq));
+	rc = app_run(app, delete_job, &(struct manage_call){
+	    .dialog_id = r->ids[0], .seq = &seq });
 	if (rc != 0) {
 		reply_failure(r, rc);
 		return;
@@ -253,7 +305,6 @@ dialog_delete(struct req *r, struct app *app)
 static void
 participant_add(struct req *r, struct app *app)
 {
-	struct store *st;
 	struct participant_in p = { 0 };
 	enum manage_result res;
 	int64_t seq;
@@ -262,9 +313,9 @@ participant_add(struct req *r, struct app *app)
 	if (body_object(r) != 0 || participant_shape(r, r->json, &p) != 0 ||
 	    participant_valid(r, &p) != 0)
 		return;
-	if ((st = app_write(app, &rc)) != NULL)
-		rc = app_written(app, store_manage_add(st, r->ids[0], &p, &res,
-		    &seq));
+	rc = app_run(app, add_job, &(struct manage_call){
+	    .dialog_id = r->ids[0], .participant = &p, .res = &res,
+	    .seq = &seq });
 	if (rc != 0)
 		reply_failure(r, rc);
 	else if (res == MANAGE_NO_DIALOG)
@@ -280,14 +331,13 @@ participant_add(struct req *r, struct app *app)
 static void
 participant_remove(struct req *r, struct app *app)
 {
-	struct store *st;
 	enum manage_result res;
 	int64_t seq;
 	int rc;
 
-	if ((st = app_write(app, &rc)) != NULL)
-		rc = app_written(app, store_manage_remove(st, r->ids[0],
-		    r->params[1], &res, &seq));
+	rc = app_run(app, remove_job, &(struct manage_call){
+	    .dialog_id = r->ids[0], .user_id = r->params[1], .res = &res,
+	    .seq = &seq });
 	if (rc != 0)
 		reply_failure(r, rc);
 	else if (res == MANAGE_NO_DIALOG)
@@ -304,7 +354,6 @@ participant_remove(struct req *r, struct app *app)
 static void
 scopes_replace(struct req *r, struct app *app)
 {
-	struct store *st;
 	enum manage_result res;
 	json_t *in, *scopes;
 	int rc;
@@ -313,9 +362,9 @@ scopes_replace(struct req *r, struct app *app)
 	    scopes_shape(r, "access_scopes", true, &in) != 0)
 		return;
 	scopes = NULL;
-	if ((st = app_write(app, &rc)) != NULL)
-		rc = app_written(app, store_manage_set_scopes(st, r->ids[0], in,
-		    &scopes, &res));
+	rc = app_run(app, scopes_job, &(struct manage_call){
+	    .dialog_id = r->ids[0], .scopes = in, .out = &scopes,
+	    .res = &res });
 	if (rc != 0) {
 		json_decref(scopes);
 		reply_failure(r, rc);

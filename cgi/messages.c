@@ -134,12 +134,56 @@ body_content(struct req *r, const char **content, size_t *len)
 	return 0;
 }
 
+/* The writes of C12, C15, C17 and C18, run by the writer (app_run). */
+struct msg_call {
+	const char		*dialog_id, *message_id, *user_id;
+	const char		*content;	/* C17 */
+	const struct msg_send	*send;		/* C15 */
+	enum msg_result		*res;
+	json_t			**msg;
+	int64_t			*seq;
+};
+
+static int
+read_job(struct store *st, void *arg)
+{
+	struct msg_call *c = arg;
+
+	return store_message_mark_read(st, c->dialog_id, c->user_id,
+	    c->message_id, c->res, c->seq);
+}
+
+static int
+send_job(struct store *st, void *arg)
+{
+	struct msg_call *c = arg;
+
+	return store_message_send(st, c->send, c->res, c->msg, c->seq);
+}
+
+static int
+edit_job(struct store *st, void *arg)
+{
+	struct msg_call *c = arg;
+
+	return store_message_edit(st, c->dialog_id, c->message_id, c->user_id,
+	    c->content, c->res, c->msg, c->seq);
+}
+
+static int
+delete_job(struct store *st, void *arg)
+{
+	struct msg_call *c = arg;
+
+	return store_message_delete(st, c->dialog_id, c->message_id,
+	    c->user_id, c->res, c->seq);
+}
+
 /* ---- C12 ------------------------------------------------------------ */
 
 static void
 mark_read(struct req *r, struct app *app)
 {
-	struct store *st;
 	enum msg_result res;
 	char id[ID_BUF];
 	int64_t seq;
@@ -150,9 +194,9 @@ mark_read(struct req *r, struct app *app)
 	    body_uuid(r, "last_read_message_id", FIELD_REQUIRED, id,
 	    &present) != 0)
 		return;
-	if ((st = app_write(app, &rc)) != NULL)
-		rc = app_written(app, store_message_mark_read(st, DIALOG_ID(r),
-		    r->user, id, &res, &seq));
+	rc = app_run(app, read_job, &(struct msg_call){
+	    .dialog_id = DIALOG_ID(r), .message_id = id, .user_id = r->user,
+	    .res = &res, .seq = &seq });
 	if (answered(r, rc, res, read_outcomes))
 		return;
 	app_wake(app, seq);	/* 0 after a stale mark: nothing to say */
@@ -311,7 +355,6 @@ send_prepare(struct req *r, struct app *app, const struct msg_send *m,
 static void
 send_message(struct req *r, struct app *app)
 {
-	struct store *st;
 	struct msg_send m = { .dialog_id = DIALOG_ID(r), .user_id = r->user };
 	struct attach_in *att = NULL;
 	const char *content;
@@ -333,9 +376,8 @@ send_message(struct req *r, struct app *app)
 	if (send_prepare(r, app, &m, content, len, &clean) != 0)
 		goto out;
 	m.content = clean;
-	if ((st = app_write(app, &rc)) != NULL)
-		rc = app_written(app, store_message_send(st, &m, &res, &msg,
-		    &seq));
+	rc = app_run(app, send_job, &(struct msg_call){
+	    .send = &m, .res = &res, .msg = &msg, .seq = &seq });
 	if (answered(r, rc, res, send_outcomes)) {
 		json_decref(msg);
 		goto out;
@@ -368,7 +410,6 @@ get_message(struct req *r, struct app *app)
 static void
 edit_message(struct req *r, struct app *app)
 {
-	struct store *st;
 	enum msg_result res;
 	const char *content;
 	char *clean = NULL;
@@ -384,9 +425,10 @@ edit_message(struct req *r, struct app *app)
 	if (answered(r, rc, res, edit_outcomes) ||
 	    clean_content(r, content, len, &clean) != 0)
 		goto out;
-	if ((st = app_write(app, &rc)) != NULL)
-		rc = app_written(app, store_message_edit(st, DIALOG_ID(r),
-		    MESSAGE_ID(r), r->user, clean, &res, &msg, &seq));
+	rc = app_run(app, edit_job, &(struct msg_call){
+	    .dialog_id = DIALOG_ID(r), .message_id = MESSAGE_ID(r),
+	    .user_id = r->user, .content = clean, .res = &res, .msg = &msg,
+	    .seq = &seq });
 	if (answered(r, rc, res, edit_outcomes)) {
 		json_decref(msg);
 		goto out;
@@ -402,14 +444,13 @@ out:
 static void
 delete_message(struct req *r, struct app *app)
 {
-	struct store *st;
 	enum msg_result res;
 	int64_t seq;
 	int rc;
 
-	if ((st = app_write(app, &rc)) != NULL)
-		rc = app_written(app, store_message_delete(st, DIALOG_ID(r),
-		    MESSAGE_ID(r), r->user, &res, &seq));
+	rc = app_run(app, delete_job, &(struct msg_call){
+	    .dialog_id = DIALOG_ID(r), .message_id = MESSAGE_ID(r),
+	    .user_id = r->user, .res = &res, .seq = &seq });
 	if (answered(r, rc, res, delete_outcomes))
 		return;
 	app_wake(app, seq);

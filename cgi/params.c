@@ -206,17 +206,9 @@ app_wake(struct app *app, int64_t seq)
 		wake_send(app->wake, seq);
 }
 
-struct store *
-app_write(struct app *app, int *rc)
-{
-	if (app->writer != NULL)
-		return writer_enter(app->writer, rc);
-	*rc = 0;
-	return app->store;
-}
-
 int
-app_written(struct app *app, int rc)
+app_run(struct app *app, writer_fn fn, void *arg)
 {
-	return app->writer != NULL ? writer_leave(app->writer, rc) : rc;
+	return app->writer != NULL ? writer_run(app->writer, fn, arg) :
+	    fn(app->store, arg);
 }

@@ -14,6 +14,7 @@
 #include "id.h"
 #include "json.h"
 #include "store.h"
+#include "writer.h"
 
 struct auth_keys;
 struct cfg;
@@ -75,12 +76,11 @@ struct req {
 typedef void	(*handler_fn)(struct req *, struct app *);
 
 /*
- * A handler's write transaction goes through these, for group commit
- * (writer.h): the store to write with, or NULL with *rc set; then, with
- * the write's result, 0 once it is durable or an MT_E* code.
+ * A handler's write goes through here, for group commit: fn(store, arg),
+ * run by the process's writer when it has one (writer.h); 0 once the write
+ * is durable, else an MT_E* code.
  */
-struct store	*app_write(struct app *app, int *rc);
-int		 app_written(struct app *app, int rc);
+int		 app_run(struct app *app, writer_fn fn, void *arg);
 
 /* Appends len bytes to b; 0 or MT_ENOMEM. */
 int	buf_add(struct buf *b, const char *s, size_t len);

@@ -1,10 +1,11 @@
 /*
- * writer.c — group commit for the threads of one process (see writer.h). One thread at a time holds the
- * shared store. On leaving, a thread hands the open transaction to the next
- * waiting writer; the first one to leave with nobody waiting (or the
- * BATCH_MAX-th member) commits, and tells every member of the batch how
- * the commit went. An idle server therefore commits each write at once:
- * batching only happens when writes already queue for the lock.
+ * writer.c — group commit for the threads of one process (see writer.h),
+ * by flat combining: a thread with a write queues it; if no thread is
+ * committing, it becomes the leader and runs every queued write itself,
+ * each as a savepoint of one transaction, commits once, and tells each
+ * write's thread how it went. Writes queued meanwhile form the next batch.
+ * Running them all on one thread spares a wake-up per write: on a busy
+ * machine a woken thread can wait milliseconds for a core.
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -14,25 +15,24 @@
 #include "store.h"
 #include "writer.h"
 
-/* Past about this many members a batch gets slower, not faster. */
-#define BATCH_MAX	16
+/* Past about this many writes a batch gets no cheaper per write. */
+#define BATCH_MAX	32
 
-struct member {			/* a thread waiting for its batch's commit */
-	struct member	*next;
+struct job {
+	struct job	*next;
+	writer_fn	 fn;
+	void		*arg;
 	int		 rc;
 	bool		 done;
 };
 
 struct writer {
 	pthread_mutex_t	 mu;
-	pthread_cond_t	 turn;		/* the store is free */
-	pthread_cond_t	 done;		/* a batch was committed */
+	pthread_cond_t	 done;		/* some jobs are done */
 	struct store	*st;
-	bool		 busy;		/* a thread holds st */
-	bool		 open;		/* a batch transaction is open */
-	unsigned	 waiting;	/* threads waiting for st */
-	unsigned	 size;		/* successful writes in the batch */
-	struct member	*members;	/* their threads, waiting */
+	bool		 leading;	/* a thread is running batches */
+	struct job	*head, **tail;	/* queued, in arrival order */
+	unsigned	 queued;
 	unsigned long	 writes, commits;
 };
 
@@ -44,9 +44,9 @@ writer_new(struct store *st)
 	if (w == NULL)
 		return NULL;
 	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->turn, NULL);
 	pthread_cond_init(&w->done, NULL);
 	w->st = st;
+	w->tail = &w->head;
 	return w;
 }
 
@@ -56,97 +56,99 @@ writer_free(struct writer *w)
 	if (w == NULL)
 		return;
 	pthread_cond_destroy(&w->done);
-	pthread_cond_destroy(&w->turn);
 	pthread_mutex_destroy(&w->mu);
 	mt_free(w);
 }
 
-/* Lets the next waiting thread have the store (w->mu held). */
-static void
-release(struct writer *w)
+/* Takes up to BATCH_MAX queued jobs, in order (w->mu held). */
+static struct job *
+take_batch(struct writer *w)
 {
-	w->busy = false;
-	if (w->waiting > 0)
-		pthread_cond_signal(&w->turn);
-}
+	struct job *first = w->head, *j = first;
+	unsigned n = 1;
 
-struct store *
-writer_enter(struct writer *w, int *rc)
-{
-	bool begin;
-
-	pthread_mutex_lock(&w->mu);
-	w->waiting++;
-	while (w->busy)
-		pthread_cond_wait(&w->turn, &w->mu);
-	w->waiting--;
-	w->busy = true;
-	begin = !w->open;
-	pthread_mutex_unlock(&w->mu);
-	if (begin && (*rc = store_batch_begin(w->st)) != 0) {
-		pthread_mutex_lock(&w->mu);
-		release(w);
-		pthread_mutex_unlock(&w->mu);
-		return NULL;
+	while (n < BATCH_MAX && j->next != NULL) {
+		j = j->next;
+		n++;
 	}
-	pthread_mutex_lock(&w->mu);
-	w->open = true;
-	pthread_mutex_unlock(&w->mu);
-	*rc = 0;
-	return w->st;
+	w->head = j->next;
+	if (w->head == NULL)
+		w->tail = &w->head;
+	j->next = NULL;
+	w->queued -= n;
+	return first;
 }
 
-/* Commits the open batch for all its members (w->mu held, store held). */
-static int
-commit_batch(struct writer *w)
+/*
+ * Runs the jobs in one transaction (w->mu not held). A job's rc is its
+ * own failure, or else the commit's; 0 only once the commit is durable.
+ */
+static void
+run_batch(struct writer *w, struct job *batch, unsigned long *writes)
 {
-	struct member *m = w->members;
+	struct job *j;
 	int rc;
 
-	w->members = NULL;
-	w->size = 0;
-	w->commits++;
-	pthread_mutex_unlock(&w->mu);
-	rc = store_batch_commit(w->st);
-	pthread_mutex_lock(&w->mu);
-	w->open = false;
-	for (; m != NULL; m = m->next) {
-		m->rc = rc;
-		m->done = true;
+	if ((rc = store_batch_begin(w->st)) != 0) {
+		for (j = batch; j != NULL; j = j->next)
+			j->rc = rc;
+		return;
 	}
+	for (j = batch; j != NULL; j = j->next)
+		j->rc = j->fn(w->st, j->arg);
+	rc = store_batch_commit(w->st);
+	for (j = batch; j != NULL; j = j->next)
+		if (j->rc == 0) {
+			j->rc = rc;
+			*writes += rc == 0;
+		}
+}
+
+/*
+ * Leads batches until its own job is done (w->mu held), then lets a
+ * waiting thread lead the rest: a leader is also a client waiting for
+ * its answer.
+ */
+static void
+lead(struct writer *w, const struct job *mine)
+{
+	struct job *batch, *j;
+	unsigned long writes;
+
+	w->leading = true;
+	while (!mine->done && w->head != NULL) {
+		batch = take_batch(w);
+		writes = 0;
+		pthread_mutex_unlock(&w->mu);
+		run_batch(w, batch, &writes);
+		pthread_mutex_lock(&w->mu);
+		w->writes += writes;
+		w->commits++;
+		for (j = batch; j != NULL; j = j->next)
+			j->done = true;	/* their threads wait for w->mu */
+	}
+	w->leading = false;
 	pthread_cond_broadcast(&w->done);
-	release(w);
-	return rc;
 }
 
 int
-writer_leave(struct writer *w, int rc)
+writer_run(struct writer *w, writer_fn fn, void *arg)
 {
-	struct member me = { NULL, 0, false };
+	struct job me = { NULL, fn, arg, 0, false };
 
 	pthread_mutex_lock(&w->mu);
-	if (rc == 0) {
-		w->size++;
-		w->writes++;
-	}
-	if (w->waiting == 0 || w->size >= BATCH_MAX) {
-		int crc = commit_batch(w);
-
-		pthread_mutex_unlock(&w->mu);
-		return rc != 0 ? rc : crc;
-	}
-	release(w);		/* the next writer joins this batch */
-	if (rc == 0) {
-		me.next = w->members;
-		w->members = &me;
-		while (!me.done)
+	*w->tail = &me;
+	w->tail = &me.next;
+	w->queued++;
+	while (!me.done) {
+		if (!w->leading)
+			lead(w, &me);
+		else
 			pthread_cond_wait(&w->done, &w->mu);
-		rc = me.rc;
 	}
 	pthread_mutex_unlock(&w->mu);
-	return rc;
+	return me.rc;
 }
-
 
 void
 writer_stats(struct writer *w, struct writer_stats *out)
@@ -154,6 +156,6 @@ writer_stats(struct writer *w, struct writer_stats *out)
 	pthread_mutex_lock(&w->mu);
 	out->writes = w->writes;
 	out->commits = w->commits;
-	out->waiting = w->waiting;
+	out->waiting = w->queued;
 	pthread_mutex_unlock(&w->mu);
 }

@@ -1,9 +1,9 @@
 /*
  * writer.h — group commit for the threads of one process (mtchat.fcgi).
- * The threads share one writer connection; a write that arrives while another
- * is running joins the open transaction as a savepoint, and the last one
- * in commits for all, so a burst of N sends costs one lock, one WAL append
- * and one fsync instead of N. Nobody answers before its write is durable.
+ * The threads share one writer connection; writes that queue while a
+ * batch commits are run together as savepoints of one transaction, so a
+ * burst of N sends costs one lock, one WAL append and one fsync instead of
+ * N. Nobody answers before its write is durable.
  */
 #ifndef MT_WRITER_H
 #define MT_WRITER_H
@@ -11,27 +11,26 @@
 struct store;
 struct writer;
 
+/* One write: runs in a transaction on st; returns 0 or an MT_E* code. */
+typedef int	(*writer_fn)(struct store *st, void *arg);
+
 /* A writer over st (kept, not owned), or NULL (MT_ENOMEM). */
 struct writer	*writer_new(struct store *st);
 void		 writer_free(struct writer *w);
 
 /*
- * Waits for the shared connection and returns it, inside the open batch
- * transaction (begun if none). NULL with *rc set when the database lock
- * could not be had (MT_EBUSY) or the transaction not begun.
+ * Runs fn(st, arg) in a batch with the writes of other threads, on
+ * whichever thread leads that batch, and returns once the batch is
+ * committed: fn's own failure, else the commit's result (0: durable).
+ * fn must not wait for other threads, and everything it reaches through
+ * arg must stay valid until writer_run() returns.
  */
-struct store	*writer_enter(struct writer *w, int *rc);
-/*
- * Gives the connection back after one write whose result was rc. When rc
- * is 0, waits until the batch holding the write is committed and returns
- * the commit's result; otherwise returns rc at once.
- */
-int		 writer_leave(struct writer *w, int rc);
+int		 writer_run(struct writer *w, writer_fn fn, void *arg);
 
 struct writer_stats {
 	unsigned long	 writes;	/* successful writes so far */
 	unsigned long	 commits;	/* batches committed (or failed) */
-	unsigned	 waiting;	/* threads waiting for the store now */
+	unsigned	 waiting;	/* writes queued for the next batch */
 };
 void		 writer_stats(struct writer *w, struct writer_stats *out);
 

@@ -1,8 +1,9 @@
 /*
  * check_writer.c — unit tests of lib/writer.c, group commit: threads that
- * write through one writer all land exactly once, writes that queue behind
- * a running one share its commit, a failed write is undone alone, and no
- * write is visible (or answered) before its batch is committed.
+ * write through one writer all land exactly once, writes that queue while
+ * a batch runs are run together by one thread and share one commit, a
+ * failed write is undone alone, and no write is answered before its batch
+ * is committed.
  * SPDX-License-Identifier: MIT
  */
 #include <check.h>
@@ -91,16 +92,28 @@ write_row(struct store *st, const char *body, bool fail)
 	return store_commit(st);
 }
 
-/* A write through w; asserts that, once answered, it is committed. */
+struct row_call {
+	const char	*body;
+	bool		 fail;
+	pthread_t	 ran_on;	/* the thread that ran the write */
+	long long	 seen;		/* committed rows when it ran */
+};
+
+static int
+row_job(struct store *st, void *arg)
+{
+	struct row_call *c = arg;
+
+	c->ran_on = pthread_self();
+	c->seen = committed_rows();
+	return write_row(st, c->body, c->fail);
+}
+
+/* A write through w: 0 once it is committed. */
 static int
 write_through(struct writer *w, const char *body, bool fail)
 {
-	struct store *st;
-	int rc;
-
-	if ((st = writer_enter(w, &rc)) == NULL)
-		return rc;
-	return writer_leave(w, write_row(st, body, fail));
+	return writer_run(w, row_job, &(struct row_call){ body, fail, 0, 0 });
 }
 
 struct worker {
@@ -156,35 +169,39 @@ START_TEST(writer_threads_all_land_once)
 }
 END_TEST
 
-/* Holds the writer until four others queue behind it. */
+/* A write that holds the writer until four others queue behind it. */
 struct holder {
 	struct writer	*w;
-	sem_t		*entered;	/* posted once the holder has it */
-	long long	 seen_before_commit;
+	sem_t		*running;	/* posted once the holder's write runs */
+	long long	 seen_after;	/* committed rows once answered */
+	struct row_call	 call;
 	int		 rc;
 };
 
-static void *
-hold_then_write(void *arg)
+static int
+hold_job(struct store *st, void *arg)
 {
 	struct holder *h = arg;
 	struct writer_stats ws;
-	struct store *st;
 	int i;
 
-	st = writer_enter(h->w, &h->rc);
-	sem_post(h->entered);
-	if (st == NULL)
-		return NULL;
+	sem_post(h->running);
 	for (i = 0; i < 5000; i++) {		/* up to 5 s */
 		writer_stats(h->w, &ws);
 		if (ws.waiting == 4)
 			break;
 		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
 	}
-	h->rc = write_row(st, "{\"holder\":1}", false);
-	h->seen_before_commit = committed_rows();
-	h->rc = writer_leave(h->w, h->rc);
+	return row_job(st, &h->call);
+}
+
+static void *
+hold_then_write(void *arg)
+{
+	struct holder *h = arg;
+
+	h->rc = writer_run(h->w, hold_job, h);
+	h->seen_after = committed_rows();
 	return NULL;
 }
 
@@ -193,8 +210,8 @@ queue_write(void *arg)
 {
 	struct holder *h = arg;
 
-	h->rc = write_through(h->w, "{\"queued\":1}", false);
-	h->seen_before_commit = committed_rows();	/* after: all 5 */
+	h->rc = writer_run(h->w, row_job, &h->call);
+	h->seen_after = committed_rows();
 	return NULL;
 }
 
@@ -202,36 +219,42 @@ START_TEST(writer_queued_writes_share_one_commit)
 {
 	struct store *st = open_db();
 	struct writer *w = writer_new(st);
-	sem_t entered;
-	struct holder first = { .w = w, .entered = &entered }, q[4];
+	sem_t running;
+	struct holder first = { .w = w, .running = &running,
+	    .call = { "{\"holder\":1}", false, 0, 0 } }, q[4];
 	pthread_t t0, t[4];
 	struct writer_stats ws;
 	int i;
 
-	ck_assert_int_eq(sem_init(&entered, 0, 0), 0);
+	ck_assert_int_eq(sem_init(&running, 0, 0), 0);
 	ck_assert_int_eq(pthread_create(&t0, NULL, hold_then_write, &first),
 	    0);
-	while (sem_wait(&entered) != 0)
+	while (sem_wait(&running) != 0)
 		;
 	for (i = 0; i < 4; i++) {
-		q[i] = (struct holder){ .w = w };
+		q[i] = (struct holder){ .w = w,
+		    .call = { "{\"queued\":1}", false, 0, 0 } };
 		ck_assert_int_eq(pthread_create(&t[i], NULL, queue_write,
 		    &q[i]), 0);
 	}
 	pthread_join(t0, NULL);
+	ck_assert_int_eq(first.rc, 0);
+	ck_assert_int_eq(first.call.seen, 0);
+	ck_assert_int_ge(first.seen_after, 1);	/* committed when answered */
 	for (i = 0; i < 4; i++) {
 		pthread_join(t[i], NULL);
 		ck_assert_int_eq(q[i].rc, 0);
-		ck_assert_int_eq(q[i].seen_before_commit, 5);
+		/* one batch after the holder's, run by one of them */
+		ck_assert_int_eq(q[i].call.seen, 1);
+		ck_assert(pthread_equal(q[i].call.ran_on, q[0].call.ran_on));
+		ck_assert_int_eq(q[i].seen_after, 5);
 	}
-	ck_assert_int_eq(first.rc, 0);
-	/* the holder's write was not visible when it handed over */
-	ck_assert_int_eq(first.seen_before_commit, 0);
 	writer_stats(w, &ws);
 	ck_assert_uint_eq(ws.writes, 5);
-	ck_assert_uint_eq(ws.commits, 1);
+	ck_assert_uint_eq(ws.commits, 2);
+	ck_assert_uint_eq(ws.waiting, 0);
 	ck_assert_int_eq(committed_rows(), 5);
-	sem_destroy(&entered);
+	sem_destroy(&running);
 	writer_free(w);
 	store_close(st);
 }
