@@ -24,11 +24,11 @@ struct job {
 	void		*arg;
 	int		 rc;
 	bool		 done;
+	pthread_cond_t	 wake;		/* done, or first in line to lead */
 };
 
 struct writer {
 	pthread_mutex_t	 mu;
-	pthread_cond_t	 done;		/* some jobs are done */
 	struct store	*st;
 	bool		 leading;	/* a thread is running batches */
 	struct job	*head, **tail;	/* queued, in arrival order */
@@ -44,7 +44,6 @@ writer_new(struct store *st)
 	if (w == NULL)
 		return NULL;
 	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->done, NULL);
 	w->st = st;
 	w->tail = &w->head;
 	return w;
@@ -55,7 +54,6 @@ writer_free(struct writer *w)
 {
 	if (w == NULL)
 		return;
-	pthread_cond_destroy(&w->done);
 	pthread_mutex_destroy(&w->mu);
 	mt_free(w);
 }
@@ -105,9 +103,10 @@ run_batch(struct writer *w, struct job *batch, unsigned long *writes)
 }
 
 /*
- * Leads batches until its own job is done (w->mu held), then lets a
- * waiting thread lead the rest: a leader is also a client waiting for
- * its answer.
+ * Leads batches until its own job is done (w->mu held), then lets the
+ * thread of the next queued job lead the rest: a leader is also a client
+ * waiting for its answer. Each thread is woken only for its own job, not
+ * all of them for every batch.
  */
 static void
 lead(struct writer *w, const struct job *mine)
@@ -124,18 +123,23 @@ lead(struct writer *w, const struct job *mine)
 		pthread_mutex_lock(&w->mu);
 		w->writes += writes;
 		w->commits++;
-		for (j = batch; j != NULL; j = j->next)
+		for (j = batch; j != NULL; j = j->next) {
 			j->done = true;	/* their threads wait for w->mu */
+			if (j != mine)
+				pthread_cond_signal(&j->wake);
+		}
 	}
 	w->leading = false;
-	pthread_cond_broadcast(&w->done);
+	if (w->head != NULL)
+		pthread_cond_signal(&w->head->wake);
 }
 
 int
 writer_run(struct writer *w, writer_fn fn, void *arg)
 {
-	struct job me = { NULL, fn, arg, 0, false };
+	struct job me = { .fn = fn, .arg = arg };
 
+	pthread_cond_init(&me.wake, NULL);
 	pthread_mutex_lock(&w->mu);
 	*w->tail = &me;
 	w->tail = &me.next;
@@ -144,9 +148,10 @@ writer_run(struct writer *w, writer_fn fn, void *arg)
 		if (!w->leading)
 			lead(w, &me);
 		else
-			pthread_cond_wait(&w->done, &w->mu);
+			pthread_cond_wait(&me.wake, &w->mu);
 	}
 	pthread_mutex_unlock(&w->mu);
+	pthread_cond_destroy(&me.wake);
 	return me.rc;
 }
 
