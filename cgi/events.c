@@ -6,10 +6,10 @@
  *
  * The events are those the bridge would push (lib/store_poll.c applies the
  * same audience function), each with its "seq". A poll counts as a
- * presence ping. A FastCGI process serves one request at a time, so a held
- * poll costs a whole process: the hold, min(timeout, default 25 s as in
+ * presence ping. A FastCGI thread serves one request at a time, so a held
+ * poll costs a whole thread: the hold, min(timeout, default 25 s as in
  * the bridge), is bounded by POLL_MAX_WAIT_SECS (default 0: answer at
- * once). While held, the process sleeps and asks SQLite every POLL_TICK_MS
+ * once). While held, the thread sleeps and asks SQLite every POLL_TICK_MS
  * whether another connection committed (PRAGMA data_version: the WAL index
  * in shared memory, no disk I/O), and reads the log only then; about 1 ms
  * of CPU per second held.
