@@ -18,6 +18,10 @@ SYSCONFDIR ?= /etc
 DESTDIR    ?=
 
 BUILD      ?= build
+# One spelling per build directory (relative inside the tree): the targets
+# in the .d dependency files must match the rules' targets, or a header
+# change silently leaves objects stale.
+override BUILD := $(patsubst $(CURDIR)/%,%,$(abspath $(BUILD)))
 VERSION    := 0.4.24-mtchat.1
 
 CC         ?= cc
