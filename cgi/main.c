@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +109,26 @@ serve(struct app *app, const struct transport *t)
 	req_reset(&r);
 }
 
+/*
+ * Whether the server connects over a Unix socket. libfcgi closes each
+ * connection by shutdown(), then waiting for the server to close its end:
+ * on TCP that keeps unread input from turning the close into a reset that
+ * could destroy the answer, but on a Unix socket what was written is already
+ * in the server's queue, so the wait (a poll and a wake-up per request) is
+ * skipped: the request is detached, which makes libfcgi just close().
+ */
+static bool unix_listener;
+
+static void
+check_listener(void)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	unix_listener = getsockname(FCGI_LISTENSOCK_FILENO,
+	    (struct sockaddr *)&ss, &len) == 0 && ss.ss_family == AF_UNIX;
+}
+
 /* FCGX_Accept_r() is not safe to call from two threads at once. */
 static pthread_mutex_t accept_mu = PTHREAD_MUTEX_INITIALIZER;
 
@@ -131,6 +152,8 @@ serve_fastcgi_loop(void *arg)
 		if (rc < 0)
 			break;
 		serve(app, &t);
+		if (unix_listener)	/* no lingering close: see below */
+			FCGX_Detach(&fr);
 		FCGX_Finish_r(&fr);
 	}
 	FCGX_Free(&fr, 1);
@@ -226,6 +249,7 @@ serve_fastcgi(struct app *app)
 		log_warnx("cannot initialise FastCGI");
 		return 1;
 	}
+	check_listener();
 	if (app->cfg->fcgi_threads > 1)
 		return serve_threads(app, (size_t)app->cfg->fcgi_threads);
 	serve_fastcgi_loop(app);
