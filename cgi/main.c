@@ -337,6 +337,7 @@ main(int argc, char *argv[])
 	    (int)c.log_verbose);
 	json_init();
 	json_object_seed(0);	/* before any thread makes an object */
+	store_threads_init();
 	signal(SIGPIPE, SIG_IGN);
 	app_open(&app, &c);
 	if (FCGX_IsCGI())

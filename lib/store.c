@@ -418,6 +418,12 @@ writer_unlock(struct store *st)
 		(void)flock(st->lockfd, LOCK_UN);
 }
 
+void
+store_threads_init(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int
 store_open(struct store **sp, const struct store_opts *o, char *err,
     size_t errlen)
