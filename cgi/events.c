@@ -49,12 +49,7 @@ mono_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/*
- * A poll is a presence ping (N3). The row is rewritten only when it is
- * older than a quarter of PRESENCE_TTL_SECS, so frequent pollers do not
- * turn every poll into a write transaction. A failure is logged, not
- * answered: presence is a side effect of reading events.
- */
+/* The presence write of a poll, run by the writer (app_run). */
 struct touch_call {
 	const char	*user;
 	int64_t		 now, *seq;
@@ -68,6 +63,12 @@ touch_job(struct store *st, void *arg)
 	return store_presence_touch(st, &c->user, 1, c->now, c->seq);
 }
 
+/*
+ * A poll is a presence ping (N3). The row is rewritten only when it is
+ * older than a quarter of PRESENCE_TTL_SECS, so frequent pollers do not
+ * turn every poll into a write transaction. A failure is logged, not
+ * answered: presence is a side effect of reading events.
+ */
 static void
 presence_ping(struct app *app, const char *user)
 {

@@ -336,7 +336,6 @@ main(int argc, char *argv[])
 	log_init("mtchat.fcgi", c.log_syslog, verbose ? verbose :
 	    (int)c.log_verbose);
 	json_init();
-	json_object_seed(0);	/* before any thread makes an object */
 	store_threads_init();
 	signal(SIGPIPE, SIG_IGN);
 	app_open(&app, &c);

@@ -16,6 +16,7 @@ void
 json_init(void)
 {
 	json_set_alloc_funcs(mt_malloc, mt_free);
+	json_object_seed(0);	/* now, not lazily in whichever thread is first */
 }
 
 int
