@@ -83,8 +83,8 @@ struct store_stats {
 };
 int	 store_stats(struct store *st, struct store_stats *out);
 /*
- * Integrity and foreign-key check; each problem is passed to cb as one line.
- * Returns 0 with *problems set to how many were found.
+ * Integrity, foreign-key and derived-data check; each problem is passed
+ * to cb as one line. Returns 0 with *problems set to how many were found.
  */
 int	 store_check(struct store *st, void (*cb)(const char *line, void *arg),
 	    void *arg, int *problems);

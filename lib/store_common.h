@@ -38,10 +38,18 @@ struct msg_row {
 /*
  * Inserts a message inside the caller's write transaction: a new UUIDv7
  * after the newest message id (so ids follow commit order across
- * processes), sent_at = now, and the dialog's last_message_at. Unread
- * counts are the caller's business.
+ * processes), sent_at = now, and the dialog's last_message_at. A system
+ * message also sets the participants' activity; for a user message the
+ * caller sets it to sent_at with the unread counts, in the same pass over
+ * the participant rows.
  */
 int	store_message_insert(struct store *st, struct msg_row *m);
+
+/*
+ * Sets participants.activity of the dialog's rows to the dialog's last
+ * activity, after its last_message_at changed.
+ */
+int	store_activity_sync(struct store *st, const char *dialog_id);
 /*
  * Inserts a system message whose content is the compact, key-sorted JSON
  * of content (API.md §4.9) and, if broadcast, its message.new event (seq

@@ -4,9 +4,13 @@
  *
  * A list is built in a fixed number of queries whatever its length: one
  * for the page (dialog, participant count and the caller's own row), one
- * for the last messages of the page and one for its participants. Scope
- * access (§5) is decided here in C by scope_row_matches() on the stored
- * JSON levels; for "available" dialogs the candidate scope rows come from
+ * for the last messages of the page and one for its participants. The
+ * caller's own dialogs (C1) are read in order from the participants_list
+ * index, which carries each dialog's last activity: the cost follows the
+ * page, not how many dialogs the caller is in (sql/0002-list-order.sql).
+ *
+ * Scope access (§5) is decided here in C by scope_row_matches() on the
+ * stored JSON levels; for "available" dialogs the candidate scope rows come from
  * the access_scope_values index (a row whose levels are all empty has no
  * index rows and matches every header, so those rows are read too).
  *
@@ -33,8 +37,7 @@
 #include "tm.h"
 
 /* A dialog list item's row: the dialog, then these columns. */
-#define ITEM_COLS	DIALOG_COLS ", d.last_message_at," \
-	" (SELECT count(*) FROM participants c WHERE c.dialog_id = d.id)," \
+#define ITEM_COLS	DIALOG_COLS ", d.last_message_at, d.participants_count," \
 	" p.user_id IS NOT NULL, p.unread_count, p.is_archived," \
 	" p.is_pinned, p.notifications_enabled"
 enum {
@@ -48,17 +51,17 @@ enum {
 	" OR EXISTS (SELECT 1 FROM participants s WHERE s.dialog_id = d.id" \
 	" AND instr(mt_fold(s.company), ?" #n ") > 0))"
 
-/* C1 participating: pinned first, then last activity (F6). */
+/*
+ * C1 participating: pinned first, then last activity (F6), read in order
+ * from the participants_list index (sql/0002-list-order.sql).
+ */
 static const char SQL_LIST_MINE[] =
-	"SELECT " ITEM_COLS " FROM (SELECT p.dialog_id AS id,"
-	" p.is_pinned AS pin, coalesce(d.last_message_at, d.created_at) AS act"
-	" FROM participants p JOIN dialogs d ON d.id = p.dialog_id"
+	"SELECT " ITEM_COLS " FROM participants p"
+	" JOIN dialogs d ON d.id = p.dialog_id"
 	" WHERE p.user_id = ?1 AND (?2 IS NULL OR p.is_archived = ?2)"
 	" AND " SEARCH(3)
-	" ORDER BY pin DESC, act DESC, id DESC LIMIT ?4 OFFSET ?5) k"
-	" JOIN participants p ON p.dialog_id = k.id AND p.user_id = ?1"
-	" JOIN dialogs d ON d.id = k.id"
-	" ORDER BY k.pin DESC, k.act DESC, k.id DESC";
+	" ORDER BY p.is_pinned DESC, p.activity DESC, p.dialog_id DESC"
+	" LIMIT ?4 OFFSET ?5";
 /* C1 available: the dialogs of a JSON array of ids, last activity first. */
 static const char SQL_LIST_OPEN[] =
 	"SELECT " ITEM_COLS " FROM dialogs d"
@@ -81,11 +84,14 @@ static const char SQL_LIST_OBJECT[] =
 	" OR (p.user_id IS NULL AND d.id IN (SELECT value FROM json_each(?6))))"
 	" AND " SEARCH(7)
 	" ORDER BY d.created_at DESC, d.id DESC LIMIT ?8";
-/* The newest message of each dialog of a JSON array, with its sender. */
+/*
+ * The newest message of each dialog of a JSON array, with its sender;
+ * found by rowid in messages_dialog, which saves a search by id.
+ */
 static const char SQL_LAST_MESSAGES[] =
 	"SELECT m.dialog_id, m.id, m.content, m.sender_id, s.display_name,"
 	" m.sent_at, m.message_type FROM json_each(?1) j"
-	" JOIN messages m ON m.id = (SELECT x.id FROM messages x"
+	" JOIN messages m ON m.rowid = (SELECT x.rowid FROM messages x"
 	" WHERE x.dialog_id = j.value ORDER BY x.id DESC LIMIT 1)"
 	" LEFT JOIN participants s ON s.dialog_id = m.dialog_id"
 	" AND s.user_id = m.sender_id";
@@ -129,8 +135,7 @@ static const char SQL_SCOPES_DIALOG[] =
 	" FROM access_scopes a WHERE a.dialog_id = ?1";
 
 static const char SQL_DIALOG_ONE[] =
-	"SELECT " DIALOG_COLS ","
-	" (SELECT count(*) FROM participants c WHERE c.dialog_id = d.id),"
+	"SELECT " DIALOG_COLS ", d.participants_count,"
 	" p.user_id IS NOT NULL FROM dialogs d"
 	" LEFT JOIN participants p ON p.dialog_id = d.id AND p.user_id = ?2"
 	" WHERE d.id = ?1";
@@ -143,10 +148,10 @@ static const char SQL_PARTICIPANTS[] =
 /* C5: unread = the other users' user messages so far (F15). */
 static const char SQL_JOIN_INSERT[] =
 	"INSERT INTO participants (dialog_id, user_id, joined_at, joined_as,"
-	" unread_count, display_name, company, email, phone)"
+	" unread_count, display_name, company, email, phone, activity)"
 	" VALUES (?1, ?2, ?3, 'joined', (SELECT count(*) FROM messages"
 	" WHERE dialog_id = ?1 AND message_type = 'user'"
-	" AND sender_id <> ?2), ?4, ?5, ?6, ?7)";
+	" AND sender_id <> ?2), ?4, ?5, ?6, ?7, " DIALOG_ACTIVITY(1) ")";
 static const char SQL_PARTICIPANT_NAME[] =
 	"SELECT display_name FROM participants"
 	" WHERE dialog_id = ?1 AND user_id = ?2";

@@ -61,6 +61,12 @@ char		*store_col_dup(sqlite3_stmt *s, int i, int *oom);
 			" p.unread_count, p.display_name, p.company, p.email," \
 			" p.phone, p.is_archived, p.is_pinned"
 #define PARTICIPANT_NCOLS 13
+/*
+ * The last activity of dialog ?n (F6), which every participant row of the
+ * dialog carries as participants.activity (sql/0002-list-order.sql).
+ */
+#define DIALOG_ACTIVITY(n) "(SELECT coalesce(last_message_at, created_at)" \
+			" FROM dialogs WHERE id = ?" #n ")"
 #define MESSAGE_COLS	"m.id, m.dialog_id, m.sender_id, m.content," \
 			" m.sent_at, m.last_edited_at, m.reply_to_id," \
 			" m.message_type"

@@ -45,8 +45,8 @@ static const char SQL_ATT_OF_MSG[] =
 	"SELECT " ATT_COLS " FROM attachments a WHERE a.message_id = ?"
 	" ORDER BY a.created_at, a.id";
 static const char SQL_UNREAD_OTHERS[] =
-	"UPDATE participants SET unread_count = unread_count + 1"
-	" WHERE dialog_id = ? AND user_id <> ?";
+	"UPDATE participants SET unread_count = unread_count + 1,"
+	" activity = ?3 WHERE dialog_id = ?1 AND user_id <> ?2";
 static const char SQL_ARCHIVED[] =
 	"SELECT user_id FROM participants WHERE dialog_id = ? AND is_archived"
 	" ORDER BY user_id";
@@ -54,8 +54,8 @@ static const char SQL_UNARCHIVE[] =
 	"UPDATE participants SET is_archived = 0"
 	" WHERE dialog_id = ? AND is_archived";
 static const char SQL_SENDER_READ[] =
-	"UPDATE participants SET unread_count = 0, last_read_message_id = ?"
-	" WHERE dialog_id = ? AND user_id = ?";
+	"UPDATE participants SET unread_count = 0, last_read_message_id = ?1,"
+	" activity = ?4 WHERE dialog_id = ?2 AND user_id = ?3";
 static const char SQL_HISTORY_ADD[] =
 	"INSERT INTO message_edits (id, message_id, old_content, edited_at)"
 	" SELECT ?, id, content, ? FROM messages WHERE id = ?";
@@ -390,12 +390,38 @@ unarchive(struct store *st, const char *dialog_id, json_t **users)
 	return exec2(st, SQL_UNARCHIVE, dialog_id, NULL);
 }
 
+/*
+ * One pass over the participant rows of a new message: the others' unread
+ * counts and everyone's activity (store_message_insert()); the sender has
+ * read up to it.
+ */
+static int
+send_counts(struct store *st, const struct msg_row *row)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_UNREAD_OTHERS);
+	int rc;
+
+	if (s == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, row->dialog_id);
+	store_bind_text(s, 2, row->sender_id);
+	sqlite3_bind_int64(s, 3, row->sent_at);
+	if ((rc = store_exec_stmt(st, s, __func__)) != 0)
+		return rc;
+	if ((s = store_stmt(st, SQL_SENDER_READ)) == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, row->id);
+	store_bind_text(s, 2, row->dialog_id);
+	store_bind_text(s, 3, row->sender_id);
+	sqlite3_bind_int64(s, 4, row->sent_at);
+	return store_exec_stmt(st, s, __func__);
+}
+
 /* The rows of a send: message, attachments, counts, archive, position. */
 static int
 send_rows(struct store *st, const struct msg_send *m, struct msg_row *row,
     json_t **unarchived)
 {
-	sqlite3_stmt *s;
 	int rc;
 
 	row->dialog_id = m->dialog_id;
@@ -404,16 +430,9 @@ send_rows(struct store *st, const struct msg_send *m, struct msg_row *row,
 	row->reply_to_id = m->reply_to_id;
 	if ((rc = store_message_insert(st, row)) != 0 ||
 	    (rc = insert_attachments(st, m, row->id)) != 0 ||
-	    (rc = exec2(st, SQL_UNREAD_OTHERS, m->dialog_id, m->user_id))
-	    != 0 ||
-	    (rc = unarchive(st, m->dialog_id, unarchived)) != 0)
+	    (rc = send_counts(st, row)) != 0)
 		return rc;
-	if ((s = store_stmt(st, SQL_SENDER_READ)) == NULL)
-		return MT_EIO;
-	store_bind_text(s, 1, row->id);
-	store_bind_text(s, 2, m->dialog_id);
-	store_bind_text(s, 3, m->user_id);
-	return store_exec_stmt(st, s, __func__);
+	return unarchive(st, m->dialog_id, unarchived);
 }
 
 /* The events of a send and the Message it answers with. */
@@ -604,7 +623,8 @@ delete_rows(struct store *st, const char *dialog_id, const char *message_id,
 	store_bind_text(s, 3, message_id);
 	if ((rc = store_exec_stmt(st, s, __func__)) != 0 ||
 	    (rc = exec2(st, SQL_MSG_DELETE, message_id, NULL)) != 0 ||
-	    (rc = exec2(st, SQL_DIALOG_LAST, dialog_id, NULL)) != 0)
+	    (rc = exec2(st, SQL_DIALOG_LAST, dialog_id, NULL)) != 0 ||
+	    (rc = store_activity_sync(st, dialog_id)) != 0)
 		return rc;
 	return event_message_deleted(st, message_id, dialog_id, seq);
 }

@@ -37,6 +37,7 @@ check "no 5xx" "$fivexx" "0"
 # Exactly N user messages (plus chat_created), each content once.
 stats=$(with_env "$MTCHAT_BUILD/mtchat-admin" stats --json)
 check "messages in the database" "$(printf '%s' "$stats" | jq .messages)" "$((N + 1))"
+check "integrity and list copies" "$(with_env "$MTCHAT_BUILD/mtchat-admin" check)" "ok"
 : > "$T/page"
 before=""
 while :; do

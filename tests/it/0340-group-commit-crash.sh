@@ -67,7 +67,7 @@ check "contents once each" \
 	"$(db "SELECT count(*) - count(DISTINCT content) FROM messages WHERE dialog_id = '$D'")" "0"
 check "seq without gaps" \
 	"$(db "SELECT max(seq) - min(seq) + 1 = count(*) FROM changelog WHERE seq > $seq0")" "1"
-check "integrity" "$(db 'PRAGMA integrity_check')" "ok"
+check "integrity and list copies" "$(with_env "$MTCHAT_BUILD/mtchat-admin" check)" "ok"
 check "unread count of b is exact" \
 	"$(db "SELECT unread_count FROM participants WHERE dialog_id = '$D' AND user_id = 'b'")" \
 	"$(wc -l < "$T/stored" | tr -d ' ')"

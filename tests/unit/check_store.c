@@ -27,6 +27,7 @@
 #include "json.h"
 #include "log.h"
 #include "mem.h"
+#include "migrate.h"
 #include "store.h"
 #include "store_int.h"
 #include "testutil.h"
@@ -347,6 +348,49 @@ START_TEST(store_open_older_schema_refused)
 	ck_assert_int_eq(store_schema_version(st, &version), 0);
 	ck_assert_int_eq(version, store_code_version() - 1);
 	store_close(st);
+}
+END_TEST
+
+static void first_problem(const char *line, void *arg);
+
+/*
+ * 0002 on a database with data: every participant row gets its dialog's
+ * last activity, every dialog its participant count.
+ */
+START_TEST(store_migrate_fills_list_copies)
+{
+	struct store_opts o = opts(db, false, false);
+	struct store *st;
+	char err[STORE_ERR_LEN], first[256] = "", text[64];
+	int applied, problems = -1;
+
+	ck_assert_int_ge(migrations_count, 2);
+	ck_assert_int_eq(migrations[1].version, 2);
+	sql_exec(db, migrations[0].sql);
+	sql_exec(db, "INSERT INTO schema_version (version, name, applied_at)"
+	    " VALUES (1, '0001-init.sql', 0);"
+	    "INSERT INTO dialogs (id, object_id, object_type, created_at,"
+	    " last_message_at) VALUES ('d1', 'o', 't', 10, 50),"
+	    " ('d2', 'o', 't', 20, NULL), ('d3', 'o', 't', 30, NULL);"
+	    "INSERT INTO participants (dialog_id, user_id, joined_at,"
+	    " joined_as) VALUES ('d1', 'a', 1, 'creator'),"
+	    " ('d1', 'b', 1, 'participant'), ('d2', 'a', 1, 'creator');");
+	o.allow_old = true;
+	ck_assert_msg(store_open(&st, &o, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(store_migrate(st, &applied, err, sizeof(err)) == 0, "%s",
+	    err);
+	ck_assert_int_eq(applied, migrations_count - 1);
+	ck_assert_int_eq(store_check(st, first_problem, first, &problems), 0);
+	ck_assert_msg(problems == 0, "%s", first);
+	store_close(st);
+	query_text(db, "SELECT group_concat(activity, ' ') FROM (SELECT"
+	    " activity FROM participants ORDER BY dialog_id, user_id)", text,
+	    sizeof(text));
+	ck_assert_str_eq(text, "50 50 20");
+	query_text(db, "SELECT group_concat(participants_count, ' ') FROM"
+	    " (SELECT participants_count FROM dialogs ORDER BY id)", text,
+	    sizeof(text));
+	ck_assert_str_eq(text, "2 1 0");
 }
 END_TEST
 
@@ -849,6 +893,28 @@ START_TEST(store_check_good_db)
 }
 END_TEST
 
+START_TEST(store_check_finds_derived_disagreement)
+{
+	struct store *st;
+	char first[256] = "";
+	int problems = 0;
+
+	init_db(db);
+	sql_exec(db, "INSERT INTO dialogs (id, object_id, object_type,"
+	    " created_at) VALUES ('d1', 'o', 't', 10);"
+	    "INSERT INTO participants (dialog_id, user_id, joined_at,"
+	    " joined_as, activity) VALUES ('d1', 'u1', 1, 'creator', 10),"
+	    " ('d1', 'u2', 1, 'participant', 9);"
+	    "UPDATE dialogs SET participants_count = 3;");
+	st = open_init(db);
+	ck_assert_int_eq(store_check(st, first_problem, first, &problems), 0);
+	ck_assert_int_eq(problems, 2);
+	ck_assert_str_eq(first, "derived data: dialog d1 counts 3 participants,"
+	    " not 2");
+	store_close(st);
+}
+END_TEST
+
 START_TEST(store_check_finds_foreign_key_violation)
 {
 	struct store *st;
@@ -1117,6 +1183,7 @@ store_suite(void)
 	tcase_add_test(open, store_create_refused_without_allow_old);
 	tcase_add_test(open, store_open_newer_schema_refused);
 	tcase_add_test(open, store_open_older_schema_refused);
+	tcase_add_test(open, store_migrate_fills_list_copies);
 	tcase_add_test(open, store_open_not_sqlite_file);
 	tcase_add_test(open, store_open_foreign_sqlite_refused);
 	tcase_add_test(open, store_create_in_missing_directory);
@@ -1143,6 +1210,7 @@ store_suite(void)
 	tcase_add_test(admin, store_stats_counts);
 	tcase_add_test(admin, store_check_good_db);
 	tcase_add_test(admin, store_check_finds_foreign_key_violation);
+	tcase_add_test(admin, store_check_finds_derived_disagreement);
 	tcase_add_test(admin, store_backup_refuses_existing_path);
 	tcase_add_test(admin, store_backup_to_missing_directory);
 	tcase_add_test(admin, store_backup_roundtrip);

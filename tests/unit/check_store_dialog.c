@@ -21,6 +21,7 @@
 #include "store_common.h"
 #include "store_dialog.h"
 #include "store_manage.h"
+#include "store_message.h"
 #include "testutil.h"
 #include "tm.h"
 
@@ -164,6 +165,110 @@ START_TEST(list_mine_ignores_scopes)
 	list_is(&f, "1");
 	f.limit = 0;
 	list_is(&f, "");
+	scope_set_free(s);
+}
+END_TEST
+
+static void
+no_problem(const char *line, void *arg)
+{
+	(void)arg;
+	ck_abort_msg("store_check: %s", line);
+}
+
+/* The derived data (sql/0002-list-order.sql) agrees with its sources. */
+static void
+derived_agree(void)
+{
+	int problems = -1;
+
+	ck_assert_int_eq(store_check(st, no_problem, NULL, &problems), 0);
+	ck_assert_int_eq(problems, 0);
+}
+
+/* participants_count of fixture dialog id in alice's list. */
+static long long
+count_of(const char *id)
+{
+	struct dialog_filter f = {
+		.user = "alice", .archived = -1, .participating = true,
+		.limit = 50,
+	};
+	long long n = -1;
+	const json_t *v;
+	json_t *arr;
+	size_t i;
+
+	ck_assert_int_eq(list_json(&f, &arr), 0);
+	json_array_foreach(arr, i, v)
+		if (strcmp(json_string_value(json_object_get(v, "id")),
+		    id) == 0)
+			n = json_integer_value(json_object_get(v,
+			    "participants_count"));
+	json_decref(arr);
+	return n;
+}
+
+/*
+ * F6 order and participants_count read from the copies kept on the
+ * participant and dialog rows: every writer keeps them current.
+ */
+START_TEST(list_order_follows_every_writer)
+{
+	struct scope_set *s = scopes("{\"scope_level0\":[\"tenant-a\"],"
+	    "\"scope_level2\":[\"r\"]}");
+	struct dialog_filter f = {
+		.user = "alice", .archived = -1, .participating = true,
+		.limit = 50,
+	};
+	struct msg_send m = {
+		.dialog_id = D1, .user_id = "bob", .content = "<p>hi</p>",
+	};
+	struct dialog_join j = {
+		.dialog_id = D3, .user = "carol", .scopes = s,
+		.display_name = "Carol",
+	};
+	enum msg_result mres;
+	enum dialog_result res;
+	json_t *msg;
+	char mid[40];
+	int64_t seq;
+
+	list_is(&f, "3 1");
+	derived_agree();
+	ck_assert_int_eq(count_of(D1), 2);
+	/* a user message moves its dialog up, for every participant */
+	ck_assert_int_eq(store_message_send(st, &m, &mres, &msg, &seq), 0);
+	ck_assert_int_eq(mres, MSG_OK);
+	snprintf(mid, sizeof(mid), "%s",
+	    json_string_value(json_object_get(msg, "id")));
+	json_decref(msg);
+	list_is(&f, "1 3");
+	derived_agree();
+	/* deleting it moves the dialog back */
+	ck_assert_int_eq(store_message_delete(st, D1, mid, "bob", &mres,
+	    &seq), 0);
+	ck_assert_int_eq(mres, MSG_OK);
+	list_is(&f, "3 1");
+	derived_agree();
+	/* a join counts, and its system message is activity */
+	ck_assert_int_eq(store_dialog_join(st, &j, &res), 0);
+	ck_assert_int_eq(res, DIALOG_NO_ACCESS);
+	j.dialog_id = D1;
+	ck_assert_int_eq(store_dialog_join(st, &j, &res), 0);
+	ck_assert_int_eq(res, DIALOG_OK);
+	ck_assert_int_eq(count_of(D1), 3);
+	list_is(&f, "1 3");
+	derived_agree();
+	ck_assert_int_eq(store_dialog_leave(st, D1, "carol", &seq, &res), 0);
+	ck_assert_int_eq(res, DIALOG_OK);
+	ck_assert_int_eq(count_of(D1), 2);
+	derived_agree();
+	/* pinned first, whatever the activity */
+	ck_assert_int_eq(store_dialog_set_flag(st, D3, "alice",
+	    DIALOG_FLAG_PINNED, true, &res), 0);
+	list_is(&f, "3 1");
+	derived_agree();
 	scope_set_free(s);
 }
 END_TEST
@@ -349,6 +454,7 @@ suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tu_timeout(tc, 60);
 	tcase_add_test(tc, list_mine_ignores_scopes);
+	tcase_add_test(tc, list_order_follows_every_writer);
 	tcase_add_test(tc, list_open_matches_scopes);
 	tcase_add_test(tc, search_folds_unicode_and_is_literal);
 	tcase_add_test(tc, outcomes);
