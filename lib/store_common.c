@@ -21,11 +21,10 @@ static const char SQL_NEWEST_MESSAGE[] =
 static const char SQL_MESSAGE_INSERT[] =
 	"INSERT INTO messages (id, dialog_id, sender_id, content, sent_at,"
 	" reply_to_id, message_type) VALUES (?, ?, ?, ?, ?, ?, ?)";
+/* ?3: 1 for a user message, which counts towards unread counts (F15). */
 static const char SQL_DIALOG_TOUCH[] =
-	"UPDATE dialogs SET last_message_at = ? WHERE id = ?";
-static const char SQL_ACTIVITY_SYNC[] =
-	"UPDATE participants SET activity = " DIALOG_ACTIVITY(1)
-	" WHERE dialog_id = ?1";
+	"UPDATE dialogs SET last_message_at = ?1,"
+	" user_messages = user_messages + ?3 WHERE id = ?2";
 
 /* Runs a statement with bound parameters; *found is whether it had a row. */
 static int
@@ -119,20 +118,7 @@ store_message_insert(struct store *st, struct msg_row *m)
 		return MT_EIO;
 	sqlite3_bind_int64(s, 1, m->sent_at);
 	store_bind_text(s, 2, m->dialog_id);
-	if ((rc = store_exec_stmt(st, s, __func__)) != 0 ||
-	    m->sender_id != NULL)
-		return rc;
-	return store_activity_sync(st, m->dialog_id);
-}
-
-int
-store_activity_sync(struct store *st, const char *dialog_id)
-{
-	sqlite3_stmt *s = store_stmt(st, SQL_ACTIVITY_SYNC);
-
-	if (s == NULL)
-		return MT_EIO;
-	store_bind_text(s, 1, dialog_id);
+	sqlite3_bind_int(s, 3, m->sender_id != NULL);
 	return store_exec_stmt(st, s, __func__);
 }
 

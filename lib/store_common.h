@@ -38,18 +38,12 @@ struct msg_row {
 /*
  * Inserts a message inside the caller's write transaction: a new UUIDv7
  * after the newest message id (so ids follow commit order across
- * processes), sent_at = now, and the dialog's last_message_at. A system
- * message also sets the participants' activity; for a user message the
- * caller sets it to sent_at with the unread counts, in the same pass over
- * the participant rows.
+ * processes), sent_at = now, the dialog's last_message_at and, for a user
+ * message, its user_messages, which makes it unread for every participant
+ * who has not accounted for it (UNREAD_OF). The sender's read position is
+ * the caller's business.
  */
 int	store_message_insert(struct store *st, struct msg_row *m);
-
-/*
- * Sets participants.activity of the dialog's rows to the dialog's last
- * activity, after its last_message_at changed.
- */
-int	store_activity_sync(struct store *st, const char *dialog_id);
 /*
  * Inserts a system message whose content is the compact, key-sorted JSON
  * of content (API.md §4.9) and, if broadcast, its message.new event (seq

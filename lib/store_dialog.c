@@ -5,13 +5,11 @@
  * A list is built in a fixed number of queries whatever its length: one
  * for the page (dialog, participant count and the caller's own row), one
  * for the last messages of the page and one for its participants. The
- * caller's own dialogs (C1) are read in order from the participants_list
- * index, which carries each dialog's last activity: the cost follows the
- * page, not how many dialogs the caller is in (sql/0002-list-order.sql).
- *
- * Scope access (§5) is decided here in C by scope_row_matches() on the
- * stored JSON levels; for "available" dialogs the candidate scope rows come from
- * the access_scope_values index (a row whose levels are all empty has no
+ * caller's own dialogs (C1) are ordered from covering indexes, reading
+ * only the page's dialog rows (sql/0002-counts.sql). Scope access (§5) is
+ * decided here in C by scope_row_matches() on the stored JSON levels; for
+ * "available" dialogs the candidate scope rows come from the
+ * access_scope_values index (a row whose levels are all empty has no
  * index rows and matches every header, so those rows are read too).
  *
  * Search (F21) is a case-insensitive substring test through mt_fold(), a
@@ -36,13 +34,16 @@
 #include "store_int.h"
 #include "tm.h"
 
-/* A dialog list item's row: the dialog, then these columns. */
+/*
+ * A dialog list item's row: the dialog, then these columns, the caller's
+ * own from participant row p (NULL when not a participant).
+ */
 #define ITEM_COLS	DIALOG_COLS ", d.last_message_at, d.participants_count," \
-	" p.user_id IS NOT NULL, p.unread_count, p.is_archived," \
-	" p.is_pinned, p.notifications_enabled"
+	" p.user_id IS NOT NULL, d.user_messages, p.read_messages," \
+	" p.is_archived, p.is_pinned, p.notifications_enabled"
 enum {
-	COL_LAST_AT = DIALOG_NCOLS, COL_COUNT, COL_IS_PART, COL_UNREAD,
-	COL_ARCHIVED, COL_PINNED, COL_NOTIFY
+	COL_LAST_AT = DIALOG_NCOLS, COL_COUNT, COL_IS_PART, COL_USER_MSGS,
+	COL_READ, COL_ARCHIVED, COL_PINNED, COL_NOTIFY
 };
 
 /* Search parameter ?N: the folded text, or NULL for no filter. */
@@ -52,16 +53,29 @@ enum {
 	" AND instr(mt_fold(s.company), ?" #n ") > 0))"
 
 /*
- * C1 participating: pinned first, then last activity (F6), read in order
- * from the participants_list index (sql/0002-list-order.sql).
+ * C1 participating: the page's dialog ids and the caller's own state, pinned
+ * first, then last activity (F6), chosen from the covering indexes
+ * participants_list and dialogs_list (sql/0002-counts.sql) without reading
+ * a row; with a search, the dialogs' titles are read too (SEARCH(3)). Then
+ * SQL_MINE_DIALOGS reads the page's dialogs.
  */
+#define LIST_MINE(dialogs, search) \
+	"SELECT p.dialog_id, p.is_archived, p.is_pinned," \
+	" p.notifications_enabled, p.read_messages" \
+	" FROM participants p JOIN " dialogs " ON d.id = p.dialog_id" \
+	" WHERE p.user_id = ?1 AND (?2 IS NULL OR p.is_archived = ?2)" \
+	search " ORDER BY p.is_pinned DESC," \
+	" coalesce(d.last_message_at, d.created_at) DESC, p.dialog_id DESC" \
+	" LIMIT ?4 OFFSET ?5"
 static const char SQL_LIST_MINE[] =
-	"SELECT " ITEM_COLS " FROM participants p"
-	" JOIN dialogs d ON d.id = p.dialog_id"
-	" WHERE p.user_id = ?1 AND (?2 IS NULL OR p.is_archived = ?2)"
-	" AND " SEARCH(3)
-	" ORDER BY p.is_pinned DESC, p.activity DESC, p.dialog_id DESC"
-	" LIMIT ?4 OFFSET ?5";
+	LIST_MINE("dialogs d INDEXED BY dialogs_list", " AND ?3 IS NULL");
+static const char SQL_LIST_MINE_SEARCH[] =
+	LIST_MINE("dialogs d", " AND " SEARCH(3));
+/* The dialogs of a JSON array of ids: ITEM_COLS up to COL_USER_MSGS. */
+static const char SQL_MINE_DIALOGS[] =
+	"SELECT " DIALOG_COLS ", d.last_message_at, d.participants_count,"
+	" 1, d.user_messages FROM json_each(?1) j"
+	" JOIN dialogs d ON d.id = j.value";
 /* C1 available: the dialogs of a JSON array of ids, last activity first. */
 static const char SQL_LIST_OPEN[] =
 	"SELECT " ITEM_COLS " FROM dialogs d"
@@ -148,10 +162,9 @@ static const char SQL_PARTICIPANTS[] =
 /* C5: unread = the other users' user messages so far (F15). */
 static const char SQL_JOIN_INSERT[] =
 	"INSERT INTO participants (dialog_id, user_id, joined_at, joined_as,"
-	" unread_count, display_name, company, email, phone, activity)"
-	" VALUES (?1, ?2, ?3, 'joined', (SELECT count(*) FROM messages"
-	" WHERE dialog_id = ?1 AND message_type = 'user'"
-	" AND sender_id <> ?2), ?4, ?5, ?6, ?7, " DIALOG_ACTIVITY(1) ")";
+	" read_messages, display_name, company, email, phone)"
+	" VALUES (?1, ?2, ?3, 'joined', " READ_MESSAGES(1, 2, "1") ","
+	" ?4, ?5, ?6, ?7)";
 static const char SQL_PARTICIPANT_NAME[] =
 	"SELECT display_name FROM participants"
 	" WHERE dialog_id = ?1 AND user_id = ?2";
@@ -179,6 +192,10 @@ struct item {
 	struct jw	w;		/* {"id":...  so far */
 	bool		mine;		/* the caller participates */
 	bool		has_parts;	/* its "participants" array is open */
+	struct own {			/* C1 participating, until written */
+		bool	 archived, pinned, notify;
+		int64_t	 read_messages;
+	}		own;
 };
 
 struct page {
@@ -525,30 +542,49 @@ out:
 
 /* --- list items (§4.3, §4.4) ------------------------------------------- */
 
-static void
-write_user_state(struct jw *w, sqlite3_stmt *s)
+/* The caller's own state of an ITEM_COLS row. */
+static struct own
+own_of_row(sqlite3_stmt *s)
 {
-	jw_int(w, "unread_count", sqlite3_column_int64(s, COL_UNREAD));
-	jw_bool(w, "is_archived", sqlite3_column_int(s, COL_ARCHIVED) != 0);
-	jw_bool(w, "is_pinned", sqlite3_column_int(s, COL_PINNED) != 0);
-	jw_bool(w, "notifications_enabled",
-	    sqlite3_column_int(s, COL_NOTIFY) != 0);
+	return (struct own){
+		.archived = sqlite3_column_int(s, COL_ARCHIVED) != 0,
+		.pinned = sqlite3_column_int(s, COL_PINNED) != 0,
+		.notify = sqlite3_column_int(s, COL_NOTIFY) != 0,
+		.read_messages = sqlite3_column_int64(s, COL_READ),
+	};
+}
+
+/* F9, with the unread count of F15 (sql/0002-counts.sql). */
+static void
+write_own(struct jw *w, const struct own *own, int64_t user_messages)
+{
+	jw_int(w, "unread_count", user_messages - own->read_messages);
+	jw_bool(w, "is_archived", own->archived);
+	jw_bool(w, "is_pinned", own->pinned);
+	jw_bool(w, "notifications_enabled", own->notify);
 }
 
 /*
- * One list item from an ITEM_COLS row, left open: the caller's own state
- * (F9) and, later, the last message only where the caller participates.
+ * One list item from a row of ITEM_COLS up to COL_USER_MSGS, left open:
+ * the caller's own state (F9), from own or else from the row, and, later,
+ * the last message only where the caller participates.
  */
 static void
-write_item(struct jw *w, sqlite3_stmt *s, bool mine)
+write_item(struct jw *w, sqlite3_stmt *s, bool mine, const struct own *own)
 {
+	struct own row;
+
 	jw_open(w, NULL, '{');
 	write_dialog_fields(w, s, 0);
 	jw_int(w, "participants_count", sqlite3_column_int64(s, COL_COUNT));
 	jw_bool(w, "i_am_participant", mine);
 	jw_bool(w, "can_join", !mine);
+	if (mine && own == NULL) {
+		row = own_of_row(s);
+		own = &row;
+	}
 	if (mine)
-		write_user_state(w, s);
+		write_own(w, own, sqlite3_column_int64(s, COL_USER_MSGS));
 	if (sqlite3_column_type(s, COL_LAST_AT) != SQLITE_NULL)
 		jw_time(w, "last_message_at",
 		    sqlite3_column_int64(s, COL_LAST_AT));
@@ -588,8 +624,26 @@ page_add(struct page *pg, sqlite3_stmt *s)
 	if (it == NULL)
 		return MT_ENOMEM;
 	it->mine = sqlite3_column_int(s, COL_IS_PART) != 0;
-	write_item(&it->w, s, it->mine);
+	write_item(&it->w, s, it->mine, NULL);
 	return it->w.oom ? MT_ENOMEM : 0;
+}
+
+/* An item from a LIST_MINE row: the caller's own state, written later. */
+static int
+page_add_own(struct page *pg, sqlite3_stmt *s)
+{
+	struct item *it = page_push(pg, store_col_text(s, 0));
+
+	if (it == NULL)
+		return MT_ENOMEM;
+	it->mine = true;
+	it->own = (struct own){
+		.archived = sqlite3_column_int(s, 1) != 0,
+		.pinned = sqlite3_column_int(s, 2) != 0,
+		.notify = sqlite3_column_int(s, 3) != 0,
+		.read_messages = sqlite3_column_int64(s, 4),
+	};
+	return 0;
 }
 
 static int
@@ -633,12 +687,13 @@ page_find(const struct page *pg, const char *id)
 }
 
 static int
-page_fill(struct store *st, sqlite3_stmt *s, struct page *pg)
+page_fill(struct store *st, sqlite3_stmt *s, struct page *pg,
+    int (*add)(struct page *, sqlite3_stmt *))
 {
 	int rc, err = 0;
 
 	while (err == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW)
-		err = page_add(pg, s);
+		err = add(pg, s);
 	sqlite3_reset(s);
 	if (err == 0)
 		err = page_index(pg);
@@ -735,13 +790,26 @@ add_summary(struct item *it, sqlite3_stmt *s)
 	return it->w.oom ? MT_ENOMEM : 0;
 }
 
-/* Fills the page from the bound statement s, then completes its items. */
+/* The dialog of an item of page_add_own(), from a SQL_MINE_DIALOGS row. */
 static int
-page_run(struct store *st, sqlite3_stmt *s, struct page *pg)
+add_dialog(struct item *it, sqlite3_stmt *s)
+{
+	write_item(&it->w, s, true, &it->own);
+	return it->w.oom ? MT_ENOMEM : 0;
+}
+
+/*
+ * Fills the page from the bound statement s, rows of ITEM_COLS or, with
+ * own_rows, of LIST_MINE, then completes its items.
+ */
+static int
+page_run(struct store *st, sqlite3_stmt *s, struct page *pg, bool own_rows)
 {
 	int rc;
 
-	if ((rc = page_fill(st, s, pg)) != 0 ||
+	if ((rc = page_fill(st, s, pg, own_rows ? page_add_own : page_add))
+	    != 0 || (own_rows && (rc = page_query(st, pg, SQL_MINE_DIALOGS,
+	    false, add_dialog)) != 0) ||
 	    (rc = page_query(st, pg, SQL_LAST_MESSAGES, true, add_last)) != 0 ||
 	    (rc = page_query(st, pg, SQL_SUMMARIES, false, add_summary)) != 0)
 		return rc;
@@ -762,7 +830,9 @@ bind_archived(sqlite3_stmt *s, int idx, int archived)
 static int
 list_mine(struct store *st, const struct dialog_filter *f, struct page *pg)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_LIST_MINE);
+	bool searching = f->search != NULL && *f->search != '\0';
+	sqlite3_stmt *s = store_stmt(st, searching ? SQL_LIST_MINE_SEARCH :
+	    SQL_LIST_MINE);
 	char *search = NULL;
 	int rc;
 
@@ -773,7 +843,7 @@ list_mine(struct store *st, const struct dialog_filter *f, struct page *pg)
 	if ((rc = bind_search(s, 3, f->search, &search)) == 0) {
 		sqlite3_bind_int64(s, 4, f->limit);
 		sqlite3_bind_int64(s, 5, f->offset);
-		rc = page_run(st, s, pg);
+		rc = page_run(st, s, pg, true);
 	}
 	sqlite3_reset(s);
 	mt_free(search);
@@ -798,7 +868,7 @@ list_open(struct store *st, const struct dialog_filter *f, struct page *pg)
 	if ((rc = bind_search(s, 3, f->search, &search)) == 0) {
 		sqlite3_bind_int64(s, 4, f->limit);
 		sqlite3_bind_int64(s, 5, f->offset);
-		rc = page_run(st, s, pg);
+		rc = page_run(st, s, pg, false);
 	}
 	sqlite3_reset(s);
 	mt_free(search);
@@ -814,6 +884,8 @@ page_write(struct page *pg, struct jw *out, const char *key)
 
 	jw_open(out, key, '[');
 	for (it = pg->it; it < pg->it + pg->n; it++) {
+		if (it->w.len == 0)
+			continue;	/* its dialog was deleted meanwhile */
 		if (it->has_parts)
 			jw_close(&it->w, ']');
 		jw_close(&it->w, '}');
@@ -879,7 +951,7 @@ list_object(struct store *st, const struct dialog_filter *f, long limit,
 	store_bind_text(s, 6, ids ? ids : "[]");
 	if ((rc = bind_search(s, 7, f->search, &search)) == 0) {
 		sqlite3_bind_int64(s, 8, limit);
-		rc = page_run(st, s, pg);
+		rc = page_run(st, s, pg, false);
 	}
 	sqlite3_reset(s);
 	mt_free(search);

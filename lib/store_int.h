@@ -58,15 +58,23 @@ char		*store_col_dup(sqlite3_stmt *s, int i, int *oom);
 #define DIALOG_NCOLS	8
 #define PARTICIPANT_COLS "p.dialog_id, p.user_id, p.joined_at, p.joined_as," \
 			" p.notifications_enabled, p.last_read_message_id," \
-			" p.unread_count, p.display_name, p.company, p.email," \
+			" " UNREAD_OF("p") ", p.display_name, p.company, p.email," \
 			" p.phone, p.is_archived, p.is_pinned"
 #define PARTICIPANT_NCOLS 13
 /*
- * The last activity of dialog ?n (F6), which every participant row of the
- * dialog carries as participants.activity (sql/0002-list-order.sql).
+ * The unread count of participant row p (F15): the dialog's user messages
+ * that the row has not accounted for (sql/0002-counts.sql).
  */
-#define DIALOG_ACTIVITY(n) "(SELECT coalesce(last_message_at, created_at)" \
-			" FROM dialogs WHERE id = ?" #n ")"
+#define UNREAD_OF(p)	"((SELECT user_messages FROM dialogs" \
+			" WHERE id = " p ".dialog_id) - " p ".read_messages)"
+/*
+ * The read_messages of user ?u in dialog ?d for which the other users'
+ * user messages that match the SQL condition after are unread.
+ */
+#define READ_MESSAGES(d, u, after) "((SELECT user_messages FROM dialogs" \
+			" WHERE id = ?" #d ") - (SELECT count(*) FROM messages" \
+			" WHERE dialog_id = ?" #d " AND message_type = 'user'" \
+			" AND sender_id <> ?" #u " AND " after "))"
 #define MESSAGE_COLS	"m.id, m.dialog_id, m.sender_id, m.content," \
 			" m.sent_at, m.last_edited_at, m.reply_to_id," \
 			" m.message_type"

@@ -26,8 +26,9 @@ static const char SQL_DIALOGS_OF_OBJECT[] =
 	" ORDER BY d.created_at DESC, d.id DESC";
 static const char SQL_PARTICIPANT_INSERT[] =
 	"INSERT INTO participants (dialog_id, user_id, joined_at, joined_as,"
-	" display_name, company, email, phone, activity)"
-	" VALUES (?1, ?2, ?3, 'participant', ?4, ?5, ?6, ?7, " DIALOG_ACTIVITY(1) ")";
+	" display_name, company, email, phone, read_messages)"
+	" VALUES (?1, ?2, ?3, 'participant', ?4, ?5, ?6, ?7,"
+	" (SELECT user_messages FROM dialogs WHERE id = ?1))";
 static const char SQL_PARTICIPANTS_OF[] =
 	"SELECT " PARTICIPANT_COLS " FROM participants p"
 	" WHERE p.dialog_id = ? ORDER BY p.joined_at, p.user_id";

@@ -44,28 +44,36 @@ static const char SQL_ATT_INSERT[] =
 static const char SQL_ATT_OF_MSG[] =
 	"SELECT " ATT_COLS " FROM attachments a WHERE a.message_id = ?"
 	" ORDER BY a.created_at, a.id";
-static const char SQL_UNREAD_OTHERS[] =
-	"UPDATE participants SET unread_count = unread_count + 1,"
-	" activity = ?3 WHERE dialog_id = ?1 AND user_id <> ?2";
 static const char SQL_ARCHIVED[] =
 	"SELECT user_id FROM participants WHERE dialog_id = ? AND is_archived"
 	" ORDER BY user_id";
 static const char SQL_UNARCHIVE[] =
 	"UPDATE participants SET is_archived = 0"
 	" WHERE dialog_id = ? AND is_archived";
+/* The sender has read up to their message: nothing of the dialog unread. */
 static const char SQL_SENDER_READ[] =
-	"UPDATE participants SET unread_count = 0, last_read_message_id = ?1,"
-	" activity = ?4 WHERE dialog_id = ?2 AND user_id = ?3";
+	"UPDATE participants SET last_read_message_id = ?1, read_messages ="
+	" (SELECT user_messages FROM dialogs WHERE id = ?2)"
+	" WHERE dialog_id = ?2 AND user_id = ?3";
 static const char SQL_HISTORY_ADD[] =
 	"INSERT INTO message_edits (id, message_id, old_content, edited_at)"
 	" SELECT ?, id, content, ? FROM messages WHERE id = ?";
 static const char SQL_MSG_UPDATE[] =
 	"UPDATE messages SET content = ?, last_edited_at = ? WHERE id = ?";
-/* Those who had not read it: position unset or before it (F15). */
-static const char SQL_UNREAD_UNDO[] =
-	"UPDATE participants SET unread_count = unread_count - 1"
-	" WHERE dialog_id = ?1 AND user_id <> ?2 AND unread_count > 0"
-	" AND (last_read_message_id IS NULL OR last_read_message_id < ?3)";
+/*
+ * A deleted user message ?3 of ?2 leaves the dialog's count. It was unread
+ * (F15) for the others whose position is unset or before it, with an
+ * unread count above 0 (one added by M4 has 0 and no position): they keep
+ * their read_messages, so that their unread count drops by one. Everyone
+ * else had accounted for it.
+ */
+static const char SQL_READ_UNDO[] =
+	"UPDATE participants SET read_messages = read_messages - 1"
+	" WHERE dialog_id = ?1 AND (user_id = ?2"
+	" OR last_read_message_id >= ?3 OR read_messages >="
+	" (SELECT user_messages FROM dialogs WHERE id = ?1))";
+static const char SQL_USER_MESSAGES_UNDO[] =
+	"UPDATE dialogs SET user_messages = user_messages - 1 WHERE id = ?";
 static const char SQL_MSG_DELETE[] =
 	"DELETE FROM messages WHERE id = ?";
 static const char SQL_DIALOG_LAST[] =
@@ -73,8 +81,7 @@ static const char SQL_DIALOG_LAST[] =
 	" WHERE dialog_id = ?1 ORDER BY id DESC LIMIT 1) WHERE id = ?1";
 static const char SQL_READ_SET[] =
 	"UPDATE participants SET last_read_message_id = ?1,"
-	" unread_count = (SELECT count(*) FROM messages WHERE dialog_id = ?2"
-	" AND id > ?1 AND message_type = 'user' AND sender_id <> ?3)"
+	" read_messages = " READ_MESSAGES(2, 3, "id > ?1")
 	" WHERE dialog_id = ?2 AND user_id = ?3";
 static const char SQL_HISTORY[] =
 	"SELECT id, old_content, edited_at FROM message_edits"
@@ -390,30 +397,17 @@ unarchive(struct store *st, const char *dialog_id, json_t **users)
 	return exec2(st, SQL_UNARCHIVE, dialog_id, NULL);
 }
 
-/*
- * One pass over the participant rows of a new message: the others' unread
- * counts and everyone's activity (store_message_insert()); the sender has
- * read up to it.
- */
+/* The sender's read position moves to their new message. */
 static int
-send_counts(struct store *st, const struct msg_row *row)
+sender_read(struct store *st, const struct msg_row *row)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_UNREAD_OTHERS);
-	int rc;
+	sqlite3_stmt *s = store_stmt(st, SQL_SENDER_READ);
 
 	if (s == NULL)
-		return MT_EIO;
-	store_bind_text(s, 1, row->dialog_id);
-	store_bind_text(s, 2, row->sender_id);
-	sqlite3_bind_int64(s, 3, row->sent_at);
-	if ((rc = store_exec_stmt(st, s, __func__)) != 0)
-		return rc;
-	if ((s = store_stmt(st, SQL_SENDER_READ)) == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, row->id);
 	store_bind_text(s, 2, row->dialog_id);
 	store_bind_text(s, 3, row->sender_id);
-	sqlite3_bind_int64(s, 4, row->sent_at);
 	return store_exec_stmt(st, s, __func__);
 }
 
@@ -430,7 +424,7 @@ send_rows(struct store *st, const struct msg_send *m, struct msg_row *row,
 	row->reply_to_id = m->reply_to_id;
 	if ((rc = store_message_insert(st, row)) != 0 ||
 	    (rc = insert_attachments(st, m, row->id)) != 0 ||
-	    (rc = send_counts(st, row)) != 0)
+	    (rc = sender_read(st, row)) != 0)
 		return rc;
 	return unarchive(st, m->dialog_id, unarchived);
 }
@@ -616,15 +610,15 @@ delete_rows(struct store *st, const char *dialog_id, const char *message_id,
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((s = store_stmt(st, SQL_UNREAD_UNDO)) == NULL)
+	if ((s = store_stmt(st, SQL_READ_UNDO)) == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, dialog_id);
 	store_bind_text(s, 2, user_id);
 	store_bind_text(s, 3, message_id);
 	if ((rc = store_exec_stmt(st, s, __func__)) != 0 ||
+	    (rc = exec2(st, SQL_USER_MESSAGES_UNDO, dialog_id, NULL)) != 0 ||
 	    (rc = exec2(st, SQL_MSG_DELETE, message_id, NULL)) != 0 ||
-	    (rc = exec2(st, SQL_DIALOG_LAST, dialog_id, NULL)) != 0 ||
-	    (rc = store_activity_sync(st, dialog_id)) != 0)
+	    (rc = exec2(st, SQL_DIALOG_LAST, dialog_id, NULL)) != 0)
 		return rc;
 	return event_message_deleted(st, message_id, dialog_id, seq);
 }

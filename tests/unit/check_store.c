@@ -354,8 +354,8 @@ END_TEST
 static void first_problem(const char *line, void *arg);
 
 /*
- * 0002 on a database with data: every participant row gets its dialog's
- * last activity, every dialog its participant count.
+ * 0002 on a database with data: the dialogs' counts of participants and
+ * user messages, and unread counts that stay what they were.
  */
 START_TEST(store_migrate_fills_list_copies)
 {
@@ -372,9 +372,15 @@ START_TEST(store_migrate_fills_list_copies)
 	    "INSERT INTO dialogs (id, object_id, object_type, created_at,"
 	    " last_message_at) VALUES ('d1', 'o', 't', 10, 50),"
 	    " ('d2', 'o', 't', 20, NULL), ('d3', 'o', 't', 30, NULL);"
+	    "INSERT INTO messages (id, dialog_id, sender_id, content, sent_at,"
+	    " message_type) VALUES ('m0', 'd1', NULL, '{}', 11, 'system'),"
+	    " ('m1', 'd1', 'b', 'x', 40, 'user'),"
+	    " ('m2', 'd1', 'b', 'y', 50, 'user');"
 	    "INSERT INTO participants (dialog_id, user_id, joined_at,"
-	    " joined_as) VALUES ('d1', 'a', 1, 'creator'),"
-	    " ('d1', 'b', 1, 'participant'), ('d2', 'a', 1, 'creator');");
+	    " joined_as, unread_count, last_read_message_id) VALUES"
+	    " ('d1', 'a', 1, 'creator', 2, NULL),"
+	    " ('d1', 'b', 1, 'participant', 0, 'm2'),"
+	    " ('d2', 'a', 1, 'creator', 0, NULL);");
 	o.allow_old = true;
 	ck_assert_msg(store_open(&st, &o, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_msg(store_migrate(st, &applied, err, sizeof(err)) == 0, "%s",
@@ -383,14 +389,15 @@ START_TEST(store_migrate_fills_list_copies)
 	ck_assert_int_eq(store_check(st, first_problem, first, &problems), 0);
 	ck_assert_msg(problems == 0, "%s", first);
 	store_close(st);
-	query_text(db, "SELECT group_concat(activity, ' ') FROM (SELECT"
-	    " activity FROM participants ORDER BY dialog_id, user_id)", text,
+	query_text(db, "SELECT group_concat(d.user_messages - p.read_messages,"
+	    " ' ') FROM (SELECT * FROM participants ORDER BY dialog_id,"
+	    " user_id) p JOIN dialogs d ON d.id = p.dialog_id", text,
 	    sizeof(text));
-	ck_assert_str_eq(text, "50 50 20");
-	query_text(db, "SELECT group_concat(participants_count, ' ') FROM"
-	    " (SELECT participants_count FROM dialogs ORDER BY id)", text,
-	    sizeof(text));
-	ck_assert_str_eq(text, "2 1 0");
+	ck_assert_str_eq(text, "2 0 0");
+	query_text(db, "SELECT group_concat(participants_count || '/' ||"
+	    " user_messages, ' ') FROM (SELECT * FROM dialogs ORDER BY id)",
+	    text, sizeof(text));
+	ck_assert_str_eq(text, "2/2 1/0 0/0");
 }
 END_TEST
 
@@ -903,9 +910,9 @@ START_TEST(store_check_finds_derived_disagreement)
 	sql_exec(db, "INSERT INTO dialogs (id, object_id, object_type,"
 	    " created_at) VALUES ('d1', 'o', 't', 10);"
 	    "INSERT INTO participants (dialog_id, user_id, joined_at,"
-	    " joined_as, activity) VALUES ('d1', 'u1', 1, 'creator', 10),"
-	    " ('d1', 'u2', 1, 'participant', 9);"
-	    "UPDATE dialogs SET participants_count = 3;");
+	    " joined_as, read_messages) VALUES ('d1', 'u1', 1, 'creator', 0),"
+	    " ('d1', 'u2', 1, 'participant', 1);"
+	    "UPDATE dialogs SET participants_count = 3, user_messages = 0;");
 	st = open_init(db);
 	ck_assert_int_eq(store_check(st, first_problem, first, &problems), 0);
 	ck_assert_int_eq(problems, 2);

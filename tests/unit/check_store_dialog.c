@@ -176,7 +176,7 @@ no_problem(const char *line, void *arg)
 	ck_abort_msg("store_check: %s", line);
 }
 
-/* The derived data (sql/0002-list-order.sql) agrees with its sources. */
+/* The counts of sql/0002-counts.sql agree with what they count. */
 static void
 derived_agree(void)
 {
@@ -186,9 +186,9 @@ derived_agree(void)
 	ck_assert_int_eq(problems, 0);
 }
 
-/* participants_count of fixture dialog id in alice's list. */
+/* Member key of fixture dialog id in alice's list, -1 when missing. */
 static long long
-count_of(const char *id)
+item_int(const char *id, const char *key)
 {
 	struct dialog_filter f = {
 		.user = "alice", .archived = -1, .participating = true,
@@ -203,15 +203,14 @@ count_of(const char *id)
 	json_array_foreach(arr, i, v)
 		if (strcmp(json_string_value(json_object_get(v, "id")),
 		    id) == 0)
-			n = json_integer_value(json_object_get(v,
-			    "participants_count"));
+			n = json_integer_value(json_object_get(v, key));
 	json_decref(arr);
 	return n;
 }
 
 /*
- * F6 order and participants_count read from the copies kept on the
- * participant and dialog rows: every writer keeps them current.
+ * F6 order, participants_count and unread counts (F15) through every
+ * writer of the counts they are made from.
  */
 START_TEST(list_order_follows_every_writer)
 {
@@ -228,6 +227,10 @@ START_TEST(list_order_follows_every_writer)
 		.dialog_id = D3, .user = "carol", .scopes = s,
 		.display_name = "Carol",
 	};
+	static const struct participant_in dave = {
+		"dave", "Dave", NULL, NULL, NULL,
+	};
+	enum manage_result manres;
 	enum msg_result mres;
 	enum dialog_result res;
 	json_t *msg;
@@ -236,7 +239,7 @@ START_TEST(list_order_follows_every_writer)
 
 	list_is(&f, "3 1");
 	derived_agree();
-	ck_assert_int_eq(count_of(D1), 2);
+	ck_assert_int_eq(item_int(D1, "participants_count"), 2);
 	/* a user message moves its dialog up, for every participant */
 	ck_assert_int_eq(store_message_send(st, &m, &mres, &msg, &seq), 0);
 	ck_assert_int_eq(mres, MSG_OK);
@@ -244,25 +247,34 @@ START_TEST(list_order_follows_every_writer)
 	    json_string_value(json_object_get(msg, "id")));
 	json_decref(msg);
 	list_is(&f, "1 3");
+	ck_assert_int_eq(item_int(D1, "unread_count"), 1);
 	derived_agree();
-	/* deleting it moves the dialog back */
+	/* added by M5 after it: nothing unread, and no read position */
+	ck_assert_int_eq(store_manage_add(st, D1, &dave, &manres, &seq), 0);
+	ck_assert_int_eq(manres, MANAGE_OK);
+	ck_assert_int_eq(item_int(D1, "participants_count"), 3);
+	/* deleting it moves the dialog back, and it is no longer unread; for
+	 * dave it stays 0 (derived_agree() checks every unread count >= 0) */
 	ck_assert_int_eq(store_message_delete(st, D1, mid, "bob", &mres,
 	    &seq), 0);
 	ck_assert_int_eq(mres, MSG_OK);
 	list_is(&f, "3 1");
+	ck_assert_int_eq(item_int(D1, "unread_count"), 0);
 	derived_agree();
+	ck_assert_int_eq(store_manage_remove(st, D1, "dave", &manres, &seq),
+	    0);
 	/* a join counts, and its system message is activity */
 	ck_assert_int_eq(store_dialog_join(st, &j, &res), 0);
 	ck_assert_int_eq(res, DIALOG_NO_ACCESS);
 	j.dialog_id = D1;
 	ck_assert_int_eq(store_dialog_join(st, &j, &res), 0);
 	ck_assert_int_eq(res, DIALOG_OK);
-	ck_assert_int_eq(count_of(D1), 3);
+	ck_assert_int_eq(item_int(D1, "participants_count"), 3);
 	list_is(&f, "1 3");
 	derived_agree();
 	ck_assert_int_eq(store_dialog_leave(st, D1, "carol", &seq, &res), 0);
 	ck_assert_int_eq(res, DIALOG_OK);
-	ck_assert_int_eq(count_of(D1), 2);
+	ck_assert_int_eq(item_int(D1, "participants_count"), 2);
 	derived_agree();
 	/* pinned first, whatever the activity */
 	ck_assert_int_eq(store_dialog_set_flag(st, D3, "alice",
