@@ -83,7 +83,13 @@ static const char SQL_DERIVED_CHECK[] =
 	" SELECT 'participant ' || p.user_id || ' of dialog ' || d.id"
 	" || ' has unread count ' || (d.user_messages - p.read_messages)"
 	" FROM participants p JOIN dialogs d ON d.id = p.dialog_id"
-	" WHERE p.read_messages > d.user_messages OR p.read_messages < 0";
+	" WHERE p.read_messages > d.user_messages OR p.read_messages < 0"
+	" UNION ALL"
+	" SELECT 'message ' || m.id || CASE WHEN m.has_attachments"
+	" THEN ' is marked with attachments and has none'"
+	" ELSE ' has attachments and is not marked' END FROM messages m"
+	" WHERE m.has_attachments <> EXISTS (SELECT 1 FROM attachments a"
+	" WHERE a.message_id = m.id)";
 
 enum check_kind { CHECK_PRAGMA, CHECK_FK, CHECK_DERIVED };
 

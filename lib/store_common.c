@@ -20,7 +20,8 @@ static const char SQL_NEWEST_MESSAGE[] =
 	"SELECT max(id) FROM messages";
 static const char SQL_MESSAGE_INSERT[] =
 	"INSERT INTO messages (id, dialog_id, sender_id, content, sent_at,"
-	" reply_to_id, message_type) VALUES (?, ?, ?, ?, ?, ?, ?)";
+	" reply_to_id, message_type, has_attachments)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 /* ?3: 1 for a user message, which counts towards unread counts (F15). */
 static const char SQL_DIALOG_TOUCH[] =
 	"UPDATE dialogs SET last_message_at = ?1,"
@@ -112,6 +113,7 @@ store_message_insert(struct store *st, struct msg_row *m)
 	sqlite3_bind_int64(s, 5, m->sent_at);
 	store_bind_text(s, 6, m->reply_to_id);
 	store_bind_text(s, 7, m->sender_id ? "user" : "system");
+	sqlite3_bind_int(s, 8, m->has_attachments);
 	if ((rc = store_exec_stmt(st, s, __func__)) != 0)
 		return rc;
 	if ((s = store_stmt(st, SQL_DIALOG_TOUCH)) == NULL)
@@ -135,6 +137,7 @@ store_system_message(struct store *st, const char *dialog_id,
 	out->dialog_id = dialog_id;
 	out->sender_id = NULL;
 	out->reply_to_id = NULL;
+	out->has_attachments = false;
 	out->content = text;
 	rc = store_message_insert(st, out);
 	if (rc == 0 && broadcast) {

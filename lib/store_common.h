@@ -33,6 +33,7 @@ struct msg_row {
 	const char	*sender_id;	/* NULL: a system message */
 	const char	*content;
 	const char	*reply_to_id;	/* NULL when none */
+	bool		 has_attachments; /* inserted with it by the caller */
 };
 
 /*

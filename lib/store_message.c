@@ -87,18 +87,22 @@ static const char SQL_HISTORY[] =
 	"SELECT id, old_content, edited_at FROM message_edits"
 	" WHERE message_id = ? ORDER BY edited_at, id";
 
-/* Pages: the bound anchor is ?2, the limit ?3 (?2 for the latest). */
+/*
+ * Pages: the bound anchor is ?2, the limit ?3 (?2 for the latest); each
+ * row a Message and whether it has attachments.
+ */
+#define PAGE_COLS	MESSAGE_COLS ", m.has_attachments"
 static const char SQL_PAGE_LATEST[] =
-	"SELECT " MESSAGE_COLS " FROM messages m WHERE m.dialog_id = ?1"
+	"SELECT " PAGE_COLS " FROM messages m WHERE m.dialog_id = ?1"
 	" ORDER BY m.id DESC LIMIT ?2";
 static const char SQL_PAGE_BEFORE[] =
-	"SELECT " MESSAGE_COLS " FROM messages m WHERE m.dialog_id = ?1"
+	"SELECT " PAGE_COLS " FROM messages m WHERE m.dialog_id = ?1"
 	" AND m.id < ?2 ORDER BY m.id DESC LIMIT ?3";
 static const char SQL_PAGE_AFTER[] =
-	"SELECT " MESSAGE_COLS " FROM messages m WHERE m.dialog_id = ?1"
+	"SELECT " PAGE_COLS " FROM messages m WHERE m.dialog_id = ?1"
 	" AND m.id > ?2 ORDER BY m.id LIMIT ?3";
 static const char SQL_PAGE_FROM[] =
-	"SELECT " MESSAGE_COLS " FROM messages m WHERE m.dialog_id = ?1"
+	"SELECT " PAGE_COLS " FROM messages m WHERE m.dialog_id = ?1"
 	" AND m.id >= ?2 ORDER BY m.id LIMIT ?3";
 static const char SQL_PAGE_ATT[] =
 	"SELECT " ATT_COLS " FROM attachments a"
@@ -422,6 +426,7 @@ send_rows(struct store *st, const struct msg_send *m, struct msg_row *row,
 	row->sender_id = m->user_id;
 	row->content = m->content;
 	row->reply_to_id = m->reply_to_id;
+	row->has_attachments = m->natt > 0;
 	if ((rc = store_message_insert(st, row)) != 0 ||
 	    (rc = insert_attachments(st, m, row->id)) != 0 ||
 	    (rc = sender_read(st, row)) != 0)
@@ -720,6 +725,7 @@ struct page {
 	size_t		 n, cap;
 	struct jw	 arena;		/* [{msg,{msg,... */
 	struct jw	 att;		/* attachment objects, by message */
+	bool		 any_att;	/* a message has attachments */
 };
 
 static void
@@ -774,6 +780,8 @@ page_add_row(struct page *pg, sqlite3_stmt *s)
 	m->start = pg->arena.len - 1;
 	write_message_fields(&pg->arena, s, 0);
 	m->end = pg->arena.len;
+	if (sqlite3_column_int(s, MESSAGE_NCOLS) != 0)
+		pg->any_att = true;
 	return pg->arena.oom ? MT_ENOMEM : 0;
 }
 
@@ -892,7 +900,7 @@ page_attachments(struct store *st, const struct msg_page *q, struct page *pg)
 	sqlite3_stmt *s;
 	int rc;
 
-	if (pg->n == 0)
+	if (!pg->any_att)
 		return 0;
 	if ((s = store_stmt(st, SQL_PAGE_ATT)) == NULL)
 		return MT_EIO;
@@ -959,7 +967,7 @@ int
 store_message_list(struct store *st, const struct msg_page *q,
     enum msg_result *res, struct jw *out, const char *key)
 {
-	struct page pg = { NULL, 0, 0, JW_INIT, JW_INIT };
+	struct page pg = { NULL, 0, 0, JW_INIT, JW_INIT, false };
 	char *pos = NULL;
 	bool found;
 	int rc;

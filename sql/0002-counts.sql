@@ -1,5 +1,6 @@
 -- 0002-counts.sql — a message costs the same whatever the size of its
--- dialog, and dialog lists (C1, F6) are read from covering indexes.
+-- dialog, dialog lists (C1, F6) are read from covering indexes, and pages
+-- of messages look for attachments only where there are some.
 --
 -- Unread counts (F15) were a column of every participant row, so a message
 -- rewrote every other participant's row: 5,000 rows in a dialog of 5,000.
@@ -18,6 +19,12 @@ ALTER TABLE participants ADD COLUMN read_messages INTEGER NOT NULL DEFAULT 0;
 UPDATE participants SET read_messages = (SELECT d.user_messages
     FROM dialogs d WHERE d.id = participants.dialog_id) - unread_count;
 ALTER TABLE participants DROP COLUMN unread_count;
+
+-- Whether the message has attachments (they are inserted with it), so that
+-- a page of messages without any asks for none.
+ALTER TABLE messages ADD COLUMN has_attachments INTEGER NOT NULL DEFAULT 0;
+UPDATE messages SET has_attachments = EXISTS (SELECT 1 FROM attachments a
+    WHERE a.message_id = messages.id);
 
 -- The number of participants, kept by these triggers.
 ALTER TABLE dialogs ADD COLUMN participants_count INTEGER NOT NULL DEFAULT 0;
