@@ -7,7 +7,9 @@
 #                 (synchronous=FULL, every send a durable transaction)
 #   list-messages GET 50 messages of a dialog
 #   list-dialogs  GET the dialog list of a user with 200 dialogs, as the
-#                 MTChat SDK asks for it (no limit: the default page of 50)
+#                 MTChat SDK asks for it (no limit: the default page of 50);
+#                 then the trivial responder sending a body of the same size
+#                 (its ratio bounds what list-dialogs can reach)
 #
 # wrk on the same 2-core machine; RUNS runs of SECS seconds each, medians.
 # usage: sh bench/rest.sh BUILD_DIR      (RUNS=3 SECS=8 CONNS=32 PROCS=2 THREADS=16,
@@ -123,6 +125,12 @@ for e in ${ENDPOINTS:-send list-messages list-dialogs}; do
 		    "$B/api/v1/dialogs/$D/messages?user_id=u2&limit=50")" "$triv" ;;
 	list-dialogs)
 		row list-dialogs "$(measure "$B/api/v1/dialogs?user_id=heavy")" \
+		    "$triv"
+		# The same response size from the trivial responder: what
+		# moving it alone costs, the bound on this endpoint's ratio.
+		size=$(curl -s -o /dev/null -w '%{size_download}' \
+		    "$B/api/v1/dialogs?user_id=heavy")
+		row "  ${size} B" "$(measure "$B/trivial/x?bytes=$size")" \
 		    "$triv" ;;
 	esac
 done
