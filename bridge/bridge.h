@@ -127,7 +127,6 @@ struct bridge {
 	struct store		*st;
 	struct auth_keys	*keys;
 	struct lws_context	*ctx;
-	struct ev_loop		*loop;		/* NULL: lws's poll() loop */
 	struct lws_vhost	*vh;
 	int64_t			 cursor;	/* last change-log seq done */
 	int			 tail_rows;	/* rows in the current read */

@@ -21,7 +21,6 @@
 #include "bridge.h"
 #include "cfg.h"
 #include "err.h"
-#include "evloop.h"
 #include "json.h"
 #include "log.h"
 #include "proc.h"
@@ -245,34 +244,6 @@ make_vhost(struct bridge *b, const char *name, const char *iface, int port,
 	return vh;
 }
 
-/*
- * The context on an epoll loop of libev (lws's evlib-ev plugin): lws's own
- * poll() loop scans every descriptor on every wake-up, O(connections) per
- * event. Without the plugin, the poll() loop.
- */
-static struct lws_context *
-create_on_libev(struct bridge *b, struct lws_context_creation_info *i)
-{
-	void *foreign[1];
-	struct lws_context *ctx;
-
-	if ((b->loop = evloop_new()) == NULL)
-		return NULL;
-	foreign[0] = b->loop;
-	i->foreign_loops = foreign;
-	i->options |= LWS_SERVER_OPTION_LIBEV;
-	ctx = lws_create_context(i);
-	i->foreign_loops = NULL;
-	i->options &= ~(uint64_t)LWS_SERVER_OPTION_LIBEV;
-	if (ctx == NULL) {
-		evloop_free(b->loop);
-		b->loop = NULL;
-		log_warnx("no libev event loop (libwebsockets-evlib-ev):"
-		    " using poll()");
-	}
-	return ctx;
-}
-
 static int
 make_context(struct bridge *b)
 {
@@ -292,8 +263,7 @@ make_context(struct bridge *b)
 	i.timeout_secs = (unsigned int)c->bridge_handshake;
 	i.retry_and_idle_policy = &no_validity;
 	i.pt_serv_buf_size = 32768;
-	if ((b->ctx = create_on_libev(b, &i)) == NULL &&
-	    (b->ctx = lws_create_context(&i)) == NULL) {
+	if ((b->ctx = lws_create_context(&i)) == NULL) {
 		log_warnx("cannot create the libwebsockets context");
 		return -1;
 	}
@@ -380,9 +350,7 @@ run(struct bridge *b)
 		}
 		if (b->stopping && (b->nconns == 0 || tm_now_us() > deadline))
 			break;
-		if (b->loop != NULL)
-			evloop_run_once(b->loop);
-		else if (lws_service(b->ctx, 0) < 0)
+		if (lws_service(b->ctx, 0) < 0)
 			break;
 	}
 }
@@ -429,7 +397,6 @@ main(int argc, char **argv)
 	}
 	if (b.ctx != NULL)
 		lws_context_destroy(b.ctx);
-	evloop_free(b.loop);
 	poll_fini(&b);
 	ratelimit_close(b.rl);
 	members_free(&b);
