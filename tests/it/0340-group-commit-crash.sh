@@ -73,6 +73,13 @@ check "unread count of b is exact" \
 	"$(wc -l < "$T/stored" | tr -d ' ')"
 
 # SIGTERM while requests run: they are answered, then the process exits.
+# First lighttpd must have respawned its killed backends (it does so after
+# their disable time, on a request), else there is nothing to stop.
+n=0
+until [ -n "$(backends)" ] && [ "$(curl -s -o /dev/null -w '%{http_code}' \
+    "$BASE/health")" = 200 ] || [ $n -ge 200 ]; do
+	sleep 0.1; n=$((n + 1))
+done
 seq 1 64 | xargs -P 16 -I{} curl -s -o /dev/null -w "%{http_code}\n" -X POST \
 	-H "Content-Type: application/json" --data-binary '{"content":"t"}' \
 	"$BASE/api/v1/dialogs/$D/messages?user_id=b" > "$T/term-codes" &
