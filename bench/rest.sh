@@ -9,9 +9,11 @@
 #   list-dialogs  GET the dialog list of a user with 200 dialogs, as the
 #                 MTChat SDK asks for it (no limit: the default page of 50);
 #                 then the trivial responder sending a body of the same size
-#                 (its ratio bounds what list-dialogs can reach)
+#                 (what moving that much costs by itself)
 #
-# wrk on the same 2-core machine; RUNS runs of SECS seconds each, medians.
+# wrk on the same 2-core machine; RUNS runs of SECS seconds each, each run
+# the trivial responder and the endpoint back to back; medians, and the
+# median of the runs' ratios.
 # usage: sh bench/rest.sh BUILD_DIR      (RUNS=3 SECS=8 CONNS=32 PROCS=2 THREADS=16,
 #        ENDPOINTS="send list-messages list-dialogs")
 set -eu
@@ -88,50 +90,62 @@ wrk.body = '{"content":"<p>Hello <b>there</b>, a benchmark message.</p>"}'
 wrk.headers["Content-Type"] = "application/json"
 EOF
 
-# measure URL [script] -> "rps p99ms" (median of RUNS runs)
-measure() {
+# wrk_run URL [script] -> "rps p99ms" of one run
+wrk_run() {
 	url=$1 script=${2:-}
+	out=$(wrk -t2 -c"$CONNS" -d"${SECS}s" --latency ${script:+-s "$script"} "$url")
+	non2xx=$(printf '%s\n' "$out" | awk '/Non-2xx/ {print $NF}')
+	[ -n "$non2xx" ] && echo "  warning: $non2xx non-2xx responses on $url" >&2
+	printf '%s\n' "$out" | awk '/^Requests\/sec:/ {rps=$2}
+	    $1=="99%" {v=$2; if (v ~ /us$/) {sub("us","",v); v/=1000}
+	    else if (v ~ /ms$/) sub("ms","",v); else if (v ~ /s$/) {sub("s","",v); v*=1000}
+	    p99=v} END {print rps, p99}'
+}
+
+# median FIELD: the median of column FIELD of $T/runs
+median() {
+	cut -d' ' -f"$1" "$T/runs" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+}
+
+# measure URL [script] -> "rps p99 trivial_rps trivial_p99 ratio": RUNS runs,
+# each the trivial responder then URL right after it, so that both see the
+# same moment of a noisy machine; medians, the ratio the median of the
+# runs' own ratios.
+measure() {
 	: > "$T/runs"
 	r=0
 	while [ $r -lt "$RUNS" ]; do
-		out=$(wrk -t2 -c"$CONNS" -d"${SECS}s" --latency ${script:+-s "$script"} "$url")
-		rps=$(printf '%s\n' "$out" | awk '/^Requests\/sec:/ {print $2}')
-		p99=$(printf '%s\n' "$out" | awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub("us","",v); v/=1000} else if (v ~ /ms$/) sub("ms","",v); else if (v ~ /s$/) {sub("s","",v); v*=1000}; print v}')
-		non2xx=$(printf '%s\n' "$out" | awk '/Non-2xx/ {print $NF}')
-		[ -n "$non2xx" ] && echo "  warning: $non2xx non-2xx responses on $url" >&2
-		echo "$rps $p99" >> "$T/runs"
+		t=$(wrk_run "$B/trivial/x")
+		e=$(wrk_run "$@")
+		echo "$e $t" | awk '{print $1, $2, $3, $4, $1 / $3}' >> "$T/runs"
 		r=$((r + 1))
 	done
-	rps=$(cut -d' ' -f1 "$T/runs" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-	p99=$(cut -d' ' -f2 "$T/runs" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-	echo "$rps $p99"
+	echo "$(median 1) $(median 2) $(median 3) $(median 4) $(median 5)"
 }
 
 echo "REST benchmark: lighttpd + $PROCS FastCGI processes of $THREADS threads, wrk -t2 -c$CONNS, $RUNS x ${SECS}s, medians"
+echo "(each run: the trivial responder, then the endpoint; ratio: median of the runs' ratios)"
 echo "synchronous=${SYNC:-FULL}; $(nproc) cores"
 printf '%-15s %10s %9s   %10s %9s   %6s\n' endpoint "req/s" "p99 ms" "trivial/s" "p99 ms" ratio
-row() {	# name ours trivial
-	set -- "$1" $2 $3
-	ratio=$(awk -v a="$2" -v b="$4" 'BEGIN {printf "%.0f%%", 100*a/b}')
-	printf '%-15s %10.0f %9.2f   %10.0f %9.2f   %6s\n' "$1" "$2" "$3" "$4" "$5" "$ratio"
+row() {	# name "rps p99 trivial_rps trivial_p99 ratio"
+	set -- "$1" $2
+	printf '%-15s %10.0f %9.2f   %10.0f %9.2f   %5.0f%%\n' "$1" "$2" "$3" \
+	    "$4" "$5" "$(awk -v r="$6" 'BEGIN {print 100 * r}')"
 }
 for e in ${ENDPOINTS:-send list-messages list-dialogs}; do
-	triv=$(measure "$B/trivial/x")
 	case $e in
 	send)	row send "$(measure "$B/api/v1/dialogs/$D/messages?user_id=u1" \
-		    "$T/send.lua")" "$triv" ;;
+		    "$T/send.lua")" ;;
 	list-messages)
 		row list-messages "$(measure \
-		    "$B/api/v1/dialogs/$D/messages?user_id=u2&limit=50")" "$triv" ;;
+		    "$B/api/v1/dialogs/$D/messages?user_id=u2&limit=50")" ;;
 	list-dialogs)
-		row list-dialogs "$(measure "$B/api/v1/dialogs?user_id=heavy")" \
-		    "$triv"
+		row list-dialogs "$(measure "$B/api/v1/dialogs?user_id=heavy")"
 		# The same response size from the trivial responder: what
 		# moving it alone costs, the bound on this endpoint's ratio.
 		size=$(curl -s -o /dev/null -w '%{size_download}' \
 		    "$B/api/v1/dialogs?user_id=heavy")
-		row "  ${size} B" "$(measure "$B/trivial/x?bytes=$size")" \
-		    "$triv" ;;
+		row "  ${size} B" "$(measure "$B/trivial/x?bytes=$size")" ;;
 	esac
 done
 echo "goal: send >= 25% of the trivial responder, reads >= 40%"
