@@ -56,17 +56,17 @@ char		*store_col_dup(sqlite3_stmt *s, int i, int *oom);
 #define DIALOG_COLS	"d.id, d.object_id, d.object_type, d.title," \
 			" d.object_url, d.created_by, d.created_at, d.meta"
 #define DIALOG_NCOLS	8
-#define PARTICIPANT_COLS "p.dialog_id, p.user_id, p.joined_at, p.joined_as," \
-			" p.notifications_enabled, p.last_read_message_id," \
-			" " UNREAD_OF("p") ", p.display_name, p.company, p.email," \
-			" p.phone, p.is_archived, p.is_pinned"
-#define PARTICIPANT_NCOLS 13
 /*
  * The unread count of participant row p (F15): the dialog's user messages
  * that the row has not accounted for (sql/0002-counts.sql).
  */
 #define UNREAD_OF(p)	"((SELECT user_messages FROM dialogs" \
 			" WHERE id = " p ".dialog_id) - " p ".read_messages)"
+#define PARTICIPANT_COLS "p.dialog_id, p.user_id, p.joined_at, p.joined_as," \
+			" p.notifications_enabled, p.last_read_message_id," \
+			" " UNREAD_OF("p") ", p.display_name, p.company, p.email," \
+			" p.phone, p.is_archived, p.is_pinned"
+#define PARTICIPANT_NCOLS 13
 /*
  * The read_messages of user ?u in dialog ?d for which the other users'
  * user messages that match the SQL condition after are unread.
