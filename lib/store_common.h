@@ -41,8 +41,8 @@ struct msg_row {
  * after the newest message id (so ids follow commit order across
  * processes), sent_at = now, the dialog's last_message_at and, for a user
  * message, its user_messages, which makes it unread for every participant
- * who has not accounted for it (UNREAD_OF). The sender's read position is
- * the caller's business.
+ * who has not accounted for it (PARTICIPANT_COLS). The sender's read
+ * position is the caller's business.
  */
 int	store_message_insert(struct store *st, struct msg_row *m);
 /*

@@ -41,9 +41,9 @@
 #define ITEM_COLS	DIALOG_COLS ", d.last_message_at, d.participants_count," \
 	" p.user_id IS NOT NULL, d.user_messages, p.read_messages," \
 	" p.is_archived, p.is_pinned, p.notifications_enabled"
-enum {
+enum {	/* from COL_READ on: own_of_row() */
 	COL_LAST_AT = DIALOG_NCOLS, COL_COUNT, COL_IS_PART, COL_USER_MSGS,
-	COL_READ, COL_ARCHIVED, COL_PINNED, COL_NOTIFY
+	COL_READ
 };
 
 /* Search parameter ?N: the folded text, or NULL for no filter. */
@@ -60,8 +60,8 @@ enum {
  * SQL_MINE_DIALOGS reads the page's dialogs.
  */
 #define LIST_MINE(dialogs, search) \
-	"SELECT p.dialog_id, p.is_archived, p.is_pinned," \
-	" p.notifications_enabled, p.read_messages" \
+	"SELECT p.dialog_id, p.read_messages, p.is_archived, p.is_pinned," \
+	" p.notifications_enabled" \
 	" FROM participants p JOIN " dialogs " ON d.id = p.dialog_id" \
 	" WHERE p.user_id = ?1 AND (?2 IS NULL OR p.is_archived = ?2)" \
 	search " ORDER BY p.is_pinned DESC," \
@@ -155,7 +155,7 @@ static const char SQL_DIALOG_ONE[] =
 	" WHERE d.id = ?1";
 static const char SQL_PARTICIPANTS[] =
 	"SELECT " PARTICIPANT_COLS ","
-	" coalesce(pr.last_seen >= ?2, 0) FROM participants p"
+	" coalesce(pr.last_seen >= ?2, 0) FROM " PARTICIPANT_FROM
 	" LEFT JOIN presence pr ON pr.user_id = p.user_id"
 	" WHERE p.dialog_id = ?1 ORDER BY p.joined_at, p.user_id";
 
@@ -542,15 +542,19 @@ out:
 
 /* --- list items (§4.3, §4.4) ------------------------------------------- */
 
-/* The caller's own state of an ITEM_COLS row. */
+/*
+ * The caller's own state from columns c.. of a row: read_messages,
+ * is_archived, is_pinned, notifications_enabled (ITEM_COLS from COL_READ,
+ * LIST_MINE from 1).
+ */
 static struct own
-own_of_row(sqlite3_stmt *s)
+own_of_row(sqlite3_stmt *s, int c)
 {
 	return (struct own){
-		.archived = sqlite3_column_int(s, COL_ARCHIVED) != 0,
-		.pinned = sqlite3_column_int(s, COL_PINNED) != 0,
-		.notify = sqlite3_column_int(s, COL_NOTIFY) != 0,
-		.read_messages = sqlite3_column_int64(s, COL_READ),
+		.read_messages = sqlite3_column_int64(s, c),
+		.archived = sqlite3_column_int(s, c + 1) != 0,
+		.pinned = sqlite3_column_int(s, c + 2) != 0,
+		.notify = sqlite3_column_int(s, c + 3) != 0,
 	};
 }
 
@@ -580,7 +584,7 @@ write_item(struct jw *w, sqlite3_stmt *s, bool mine, const struct own *own)
 	jw_bool(w, "i_am_participant", mine);
 	jw_bool(w, "can_join", !mine);
 	if (mine && own == NULL) {
-		row = own_of_row(s);
+		row = own_of_row(s, COL_READ);
 		own = &row;
 	}
 	if (mine)
@@ -637,12 +641,7 @@ page_add_own(struct page *pg, sqlite3_stmt *s)
 	if (it == NULL)
 		return MT_ENOMEM;
 	it->mine = true;
-	it->own = (struct own){
-		.archived = sqlite3_column_int(s, 1) != 0,
-		.pinned = sqlite3_column_int(s, 2) != 0,
-		.notify = sqlite3_column_int(s, 3) != 0,
-		.read_messages = sqlite3_column_int64(s, 4),
-	};
+	it->own = own_of_row(s, 1);
 	return 0;
 }
 

@@ -57,15 +57,15 @@ char		*store_col_dup(sqlite3_stmt *s, int i, int *oom);
 			" d.object_url, d.created_by, d.created_at, d.meta"
 #define DIALOG_NCOLS	8
 /*
- * The unread count of participant row p (F15): the dialog's user messages
- * that the row has not accounted for (sql/0002-counts.sql).
+ * Of participant rows p joined with their dialog d: the unread count (F15)
+ * is the dialog's user messages that the row has not accounted for
+ * (sql/0002-counts.sql).
  */
-#define UNREAD_OF(p)	"((SELECT user_messages FROM dialogs" \
-			" WHERE id = " p ".dialog_id) - " p ".read_messages)"
 #define PARTICIPANT_COLS "p.dialog_id, p.user_id, p.joined_at, p.joined_as," \
 			" p.notifications_enabled, p.last_read_message_id," \
-			" " UNREAD_OF("p") ", p.display_name, p.company, p.email," \
-			" p.phone, p.is_archived, p.is_pinned"
+			" d.user_messages - p.read_messages, p.display_name," \
+			" p.company, p.email, p.phone, p.is_archived, p.is_pinned"
+#define PARTICIPANT_FROM "participants p JOIN dialogs d ON d.id = p.dialog_id"
 #define PARTICIPANT_NCOLS 13
 /*
  * The read_messages of user ?u in dialog ?d for which the other users'

@@ -30,7 +30,7 @@ static const char SQL_PARTICIPANT_INSERT[] =
 	" VALUES (?1, ?2, ?3, 'participant', ?4, ?5, ?6, ?7,"
 	" (SELECT user_messages FROM dialogs WHERE id = ?1))";
 static const char SQL_PARTICIPANTS_OF[] =
-	"SELECT " PARTICIPANT_COLS " FROM participants p"
+	"SELECT " PARTICIPANT_COLS " FROM " PARTICIPANT_FROM
 	" WHERE p.dialog_id = ? ORDER BY p.joined_at, p.user_id";
 static const char SQL_PARTICIPANT_IDS[] =
 	"SELECT user_id FROM participants WHERE dialog_id = ?";
