@@ -241,8 +241,7 @@ dialog_create(struct req *r, struct app *app)
 		if (rc != 0) {
 			json_decref(dialog);
 			reply_failure(r, rc);
-		}
-		else {
+		} else {
 			app_wake(app, seq);
 			reply_data(r, dialog);
 		}
@@ -368,8 +367,7 @@ scopes_replace(struct req *r, struct app *app)
 	if (rc != 0) {
 		json_decref(scopes);
 		reply_failure(r, rc);
-	}
-	else if (res == MANAGE_NO_DIALOG)
+	} else if (res == MANAGE_NO_DIALOG)
 		reply_no_dialog(r);
 	else
 		reply_data(r, scopes);

@@ -63,7 +63,7 @@ static const char SQL_MSG_UPDATE[] =
 /*
  * A deleted user message ?3 of ?2 leaves the dialog's count. It was unread
  * (F15) for the others whose position is unset or before it, with an
- * unread count above 0 (one added by M4 has 0 and no position): they keep
+ * unread count above 0 (one added by M5 has 0 and no position): they keep
  * their read_messages, so that their unread count drops by one. Everyone
  * else had accounted for it.
  */
