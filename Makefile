@@ -50,6 +50,8 @@ FCGI_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags fcgi 2>/dev/null)
 FCGI_LIBS   ?= $(shell $(PKG_CONFIG) --libs fcgi 2>/dev/null || echo -lfcgi)
 LWS_CFLAGS  ?= $(shell $(PKG_CONFIG) --cflags libwebsockets 2>/dev/null)
 LWS_LIBS    ?= $(shell $(PKG_CONFIG) --libs libwebsockets 2>/dev/null)
+# libev (no pkg-config file): the bridge's event loop, through lws's plugin
+EV_LIBS     ?= -lev
 CURL_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null)
 CURL_LIBS   ?= $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null)
 CHECK_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
@@ -134,7 +136,7 @@ $(BUILD)/mtchat.fcgi: $(FCGI_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libmtchat.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FCGI_LIBS) $(LIB_LIBS)
 
 $(BUILD)/mtchat-bridge: $(BRIDGE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libmtchat.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LWS_LIBS) $(LIB_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LWS_LIBS) $(EV_LIBS) $(LIB_LIBS)
 
 $(BUILD)/mtchat-reaper: $(REAPER_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libmtchat.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS)

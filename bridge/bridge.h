@@ -127,6 +127,7 @@ struct bridge {
 	struct store		*st;
 	struct auth_keys	*keys;
 	struct lws_context	*ctx;
+	struct ev_loop		*loop;		/* NULL: lws's poll() loop */
 	struct lws_vhost	*vh;
 	int64_t			 cursor;	/* last change-log seq done */
 	int			 tail_rows;	/* rows in the current read */
@@ -152,6 +153,11 @@ struct bridge {
 
 /* The bridge of the context wsi belongs to. */
 struct bridge	*bridge_of(struct lws *wsi);
+/*
+ * After a timer callback that answered polls or wrote: on a libev loop,
+ * wakes it so that libwebsockets services what it deferred (main.c).
+ */
+void		 bridge_kick(struct bridge *b);
 /* The request-stop flag set by signals (main.c). */
 extern volatile sig_atomic_t bridge_signalled;
 

@@ -21,6 +21,7 @@
 #include "bridge.h"
 #include "cfg.h"
 #include "err.h"
+#include "evloop.h"
 #include "json.h"
 #include "log.h"
 #include "proc.h"
@@ -244,6 +245,49 @@ make_vhost(struct bridge *b, const char *name, const char *iface, int port,
 	return vh;
 }
 
+/*
+ * The context on an epoll loop of libev (lws's evlib-ev plugin): lws's own
+ * poll() loop scans every descriptor on every wake-up, O(connections) per
+ * event. Without the plugin, the poll() loop.
+ */
+static struct lws_context *
+create_on_libev(struct bridge *b, struct lws_context_creation_info *i)
+{
+	void *foreign[1];
+	struct lws_context *ctx;
+
+	if ((b->loop = evloop_new()) == NULL)
+		return NULL;
+	foreign[0] = b->loop;
+	i->foreign_loops = foreign;
+	i->options |= LWS_SERVER_OPTION_LIBEV;
+	ctx = lws_create_context(i);
+	i->foreign_loops = NULL;
+	i->options &= ~(uint64_t)LWS_SERVER_OPTION_LIBEV;
+	if (ctx == NULL) {
+		evloop_free(b->loop);
+		b->loop = NULL;
+		log_warnx("no libev event loop (libwebsockets-evlib-ev):"
+		    " using poll()");
+	}
+	return ctx;
+}
+
+/*
+ * libwebsockets' libev plugin services what it deferred — a connection whose
+ * reading lws_rx_flow_control() turned back on, input it has buffered — from
+ * an idle watcher that it starts after an I/O event, never after a timer. A
+ * poll answered from a timer (its hold expired, the fallback tail) would
+ * then wait for some other I/O before its connection's next request is
+ * read; so timers end with a wake-up of the loop, itself an I/O event.
+ */
+void
+bridge_kick(struct bridge *b)
+{
+	if (b->loop != NULL)
+		lws_cancel_service(b->ctx);
+}
+
 static int
 make_context(struct bridge *b)
 {
@@ -263,7 +307,8 @@ make_context(struct bridge *b)
 	i.timeout_secs = (unsigned int)c->bridge_handshake;
 	i.retry_and_idle_policy = &no_validity;
 	i.pt_serv_buf_size = 32768;
-	if ((b->ctx = lws_create_context(&i)) == NULL) {
+	if ((b->ctx = create_on_libev(b, &i)) == NULL &&
+	    (b->ctx = lws_create_context(&i)) == NULL) {
 		log_warnx("cannot create the libwebsockets context");
 		return -1;
 	}
@@ -312,6 +357,7 @@ tick_timer(lws_sorted_usec_list_t *sul)
 	    LWS_US_PER_SEC / 3;
 
 	presence_tick(b);
+	bridge_kick(b);
 	lws_sul_schedule(b->ctx, 0, &b->sul_tick, tick_timer, every);
 }
 
@@ -350,7 +396,9 @@ run(struct bridge *b)
 		}
 		if (b->stopping && (b->nconns == 0 || tm_now_us() > deadline))
 			break;
-		if (lws_service(b->ctx, 0) < 0)
+		if (b->loop != NULL)
+			evloop_run_once(b->loop);
+		else if (lws_service(b->ctx, 0) < 0)
 			break;
 	}
 }
@@ -397,6 +445,7 @@ main(int argc, char **argv)
 	}
 	if (b.ctx != NULL)
 		lws_context_destroy(b.ctx);
+	evloop_free(b.loop);
 	poll_fini(&b);
 	ratelimit_close(b.rl);
 	members_free(&b);

@@ -3,7 +3,8 @@
 # that are missing; a quick no-op when all are present.
 set -eu
 PKGS="build-essential pkg-config libsqlite3-dev sqlite3 libjansson-dev libssl-dev
-libfcgi-dev libwebsockets-dev libgumbo-dev libcurl4-openssl-dev
+libfcgi-dev libwebsockets-dev libwebsockets-evlib-ev libev-dev libgumbo-dev
+libcurl4-openssl-dev
 lighttpd check libsubunit-dev curl jq python3 python3-websockets man-db
 nginx-light spawn-fcgi apache2 libapache2-mod-fcgid wrk valgrind procps"
 missing=""
