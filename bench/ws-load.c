@@ -38,6 +38,7 @@ struct c {
 	char	*buf;
 	size_t	 len, cap;
 	long long cursor;
+	long	 got, requests;	/* deliveries, requests sent */
 };
 
 static enum mode mode;
@@ -117,13 +118,15 @@ send_request(struct c *c)
 		    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
 		    c->user);
 	send_all(c->fd, req, (size_t)n);
+	c->requests++;
 }
 
-/* Records the latency of every "<p>T<ns></p>" in s. */
-static void
+/* Records the latency of every "<p>T<ns></p>" in s; how many. */
+static long
 scan_times(const char *s, size_t len, int64_t t)
 {
 	const char *p = s, *end = s + len;
+	long found = 0;
 
 	while ((p = memmem(p, (size_t)(end - p), "<p>T", 4)) != NULL) {
 		long long sent = strtoll(p + 4, NULL, 10);
@@ -132,7 +135,9 @@ scan_times(const char *s, size_t len, int64_t t)
 		if (i < expected + 1000000)
 			lat[i] = t - sent;
 		p += 4;
+		found++;
 	}
+	return found;
 }
 
 static void
@@ -171,7 +176,7 @@ on_ws(struct c *c, int64_t t)
 		if (memmem(b + hl, pl, "\"connected\"", 11) != NULL)
 			__atomic_fetch_add(&connected, 1, __ATOMIC_RELAXED);
 		else if (memmem(b + hl, pl, "\"message.new\"", 13) != NULL)
-			scan_times((char *)b + hl, pl, t);
+			c->got += scan_times((char *)b + hl, pl, t);
 		consume(c, hl + pl);
 	}
 }
@@ -202,7 +207,7 @@ on_http(struct c *c, int64_t t)
 	blen = cl ? strtoul(cl + 15, NULL, 10) : 0;
 	if (c->len < hlen + blen)
 		return;
-	scan_times(c->buf + hlen, blen, t);
+	c->got += scan_times(c->buf + hlen, blen, t);
 	if ((cur = memmem(c->buf + hlen, blen, "\"cursor\":", 9)) != NULL)
 		c->cursor = strtoll(cur + 9, NULL, 10);
 	consume(c, hlen + blen);
@@ -353,6 +358,31 @@ loop_once(int ep, int ms)
 	}
 }
 
+/* On stderr, the first clients short of deliveries and their state. */
+static void
+report_missing(void)
+{
+	static const char *states[] = { "connecting", "handshake", "open",
+	    "first", "polling" };
+	int i, shown = 0;
+
+	for (i = 0; i < nconn && shown < 5; i++) {
+		struct c *c = &cs[i];
+		size_t k, n = c->len < 160 ? c->len : 160;
+
+		if (c->got >= count)
+			continue;
+		shown++;
+		fprintf(stderr, "u%d: %ld of %d deliveries, %s, cursor %lld, "
+		    "%ld requests, %zu bytes unparsed: ", c->user, c->got,
+		    count, states[c->st], c->cursor, c->requests, c->len);
+		for (k = 0; k < n; k++)
+			fputc(c->buf[k] >= 32 && c->buf[k] < 127 ?
+			    c->buf[k] : '.', stderr);
+		fputc('\n', stderr);
+	}
+}
+
 static void
 report(double secs)
 {
@@ -366,6 +396,8 @@ report(double secs)
 	    "max %.2f ms  (%.1f s)\n", nlat, expected, expected - nlat,
 	    n ? lat[n / 2] / 1e6 : 0, n ? lat[n * 99 / 100] / 1e6 : 0,
 	    n ? lat[n - 1] / 1e6 : 0, secs);
+	if (expected > nlat)
+		report_missing();
 }
 
 int
