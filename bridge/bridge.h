@@ -153,11 +153,6 @@ struct bridge {
 
 /* The bridge of the context wsi belongs to. */
 struct bridge	*bridge_of(struct lws *wsi);
-/*
- * After a timer callback that answered polls or wrote: on a libev loop,
- * wakes it so that libwebsockets services what it deferred (main.c).
- */
-void		 bridge_kick(struct bridge *b);
 /* The request-stop flag set by signals (main.c). */
 extern volatile sig_atomic_t bridge_signalled;
 

@@ -273,21 +273,6 @@ create_on_libev(struct bridge *b, struct lws_context_creation_info *i)
 	return ctx;
 }
 
-/*
- * libwebsockets' libev plugin services what it deferred — a connection whose
- * reading lws_rx_flow_control() turned back on, input it has buffered — from
- * an idle watcher that it starts after an I/O event, never after a timer. A
- * poll answered from a timer (its hold expired, the fallback tail) would
- * then wait for some other I/O before its connection's next request is
- * read; so timers end with a wake-up of the loop, itself an I/O event.
- */
-void
-bridge_kick(struct bridge *b)
-{
-	if (b->loop != NULL)
-		lws_cancel_service(b->ctx);
-}
-
 static int
 make_context(struct bridge *b)
 {
@@ -357,7 +342,6 @@ tick_timer(lws_sorted_usec_list_t *sul)
 	    LWS_US_PER_SEC / 3;
 
 	presence_tick(b);
-	bridge_kick(b);
 	lws_sul_schedule(b->ctx, 0, &b->sul_tick, tick_timer, every);
 }
 

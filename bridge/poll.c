@@ -100,7 +100,6 @@ hold_tick(lws_sorted_usec_list_t *sul)
 		    b->holds[s].head->deadline <= now)
 			poll_wake(b, b->holds[s].head);
 	poll_flush(b);
-	bridge_kick(b);
 	if (b->nheld > 0)
 		lws_sul_schedule(b->ctx, 0, &b->sul_holds, hold_tick,
 		    HOLD_TICK_US);

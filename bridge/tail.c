@@ -155,7 +155,6 @@ tail_timer(lws_sorted_usec_list_t *sul)
 	struct bridge *b = lws_container_of(sul, struct bridge, sul_tail);
 
 	tail_run(b);
-	bridge_kick(b);
 	tail_schedule(b, LWS_US_PER_SEC);
 }
 
