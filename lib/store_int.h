@@ -67,12 +67,15 @@ char		*store_col_dup(sqlite3_stmt *s, int i, int *oom);
 			" p.company, p.email, p.phone, p.is_archived, p.is_pinned"
 #define PARTICIPANT_FROM "participants p JOIN dialogs d ON d.id = p.dialog_id"
 #define PARTICIPANT_NCOLS 13
+/* The user messages of dialog ?d: a read_messages with nothing unread. */
+#define USER_MESSAGES(d) "(SELECT user_messages FROM dialogs WHERE id = ?" \
+			#d ")"
 /*
  * The read_messages of user ?u in dialog ?d for which the other users'
  * user messages that match the SQL condition after are unread.
  */
-#define READ_MESSAGES(d, u, after) "((SELECT user_messages FROM dialogs" \
-			" WHERE id = ?" #d ") - (SELECT count(*) FROM messages" \
+#define READ_MESSAGES(d, u, after) "(" USER_MESSAGES(d) \
+			" - (SELECT count(*) FROM messages" \
 			" WHERE dialog_id = ?" #d " AND message_type = 'user'" \
 			" AND sender_id <> ?" #u " AND " after "))"
 #define MESSAGE_COLS	"m.id, m.dialog_id, m.sender_id, m.content," \

@@ -27,8 +27,8 @@ static const char SQL_DIALOGS_OF_OBJECT[] =
 static const char SQL_PARTICIPANT_INSERT[] =
 	"INSERT INTO participants (dialog_id, user_id, joined_at, joined_as,"
 	" display_name, company, email, phone, read_messages)"
-	" VALUES (?1, ?2, ?3, 'participant', ?4, ?5, ?6, ?7,"
-	" (SELECT user_messages FROM dialogs WHERE id = ?1))";
+	" VALUES (?1, ?2, ?3, 'participant', ?4, ?5, ?6, ?7, "
+	USER_MESSAGES(1) ")";
 static const char SQL_PARTICIPANTS_OF[] =
 	"SELECT " PARTICIPANT_COLS " FROM " PARTICIPANT_FROM
 	" WHERE p.dialog_id = ? ORDER BY p.joined_at, p.user_id";

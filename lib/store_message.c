@@ -52,8 +52,8 @@ static const char SQL_UNARCHIVE[] =
 	" WHERE dialog_id = ? AND is_archived";
 /* The sender has read up to their message: nothing of the dialog unread. */
 static const char SQL_SENDER_READ[] =
-	"UPDATE participants SET last_read_message_id = ?1, read_messages ="
-	" (SELECT user_messages FROM dialogs WHERE id = ?2)"
+	"UPDATE participants SET last_read_message_id = ?1,"
+	" read_messages = " USER_MESSAGES(2)
 	" WHERE dialog_id = ?2 AND user_id = ?3";
 static const char SQL_HISTORY_ADD[] =
 	"INSERT INTO message_edits (id, message_id, old_content, edited_at)"
@@ -70,8 +70,8 @@ static const char SQL_MSG_UPDATE[] =
 static const char SQL_READ_UNDO[] =
 	"UPDATE participants SET read_messages = read_messages - 1"
 	" WHERE dialog_id = ?1 AND (user_id = ?2"
-	" OR last_read_message_id >= ?3 OR read_messages >="
-	" (SELECT user_messages FROM dialogs WHERE id = ?1))";
+	" OR last_read_message_id >= ?3"
+	" OR read_messages >= " USER_MESSAGES(1) ")";
 static const char SQL_USER_MESSAGES_UNDO[] =
 	"UPDATE dialogs SET user_messages = user_messages - 1 WHERE id = ?";
 static const char SQL_MSG_DELETE[] =
