@@ -900,47 +900,56 @@ START_TEST(store_check_good_db)
 }
 END_TEST
 
-START_TEST(store_check_finds_derived_disagreement)
+/*
+ * store_check() of a new database after the SQL setup (run with foreign
+ * keys off): how many problems, the first of them in first[256].
+ */
+static int
+problems_after(const char *setup, char *first)
 {
 	struct store *st;
-	char first[256] = "";
-	int problems = 0;
+	int problems = -1;
 
 	init_db(db);
-	sql_exec(db, "INSERT INTO dialogs (id, object_id, object_type,"
-	    " created_at) VALUES ('d1', 'o', 't', 10);"
+	sql_exec(db, setup);
+	st = open_init(db);
+	*first = '\0';
+	ck_assert_int_eq(store_check(st, first_problem, first, &problems), 0);
+	store_close(st);
+	return problems;
+}
+
+START_TEST(store_check_finds_derived_disagreement)
+{
+	static const char setup[] =
+	    "INSERT INTO dialogs (id, object_id, object_type, created_at)"
+	    " VALUES ('d1', 'o', 't', 10);"
 	    "INSERT INTO participants (dialog_id, user_id, joined_at,"
 	    " joined_as, read_messages) VALUES ('d1', 'u1', 1, 'creator', 0),"
 	    " ('d1', 'u2', 1, 'participant', 1);"
-	    "UPDATE dialogs SET participants_count = 3, user_messages = 0;");
-	st = open_init(db);
-	ck_assert_int_eq(store_check(st, first_problem, first, &problems), 0);
-	ck_assert_int_eq(problems, 2);
+	    "UPDATE dialogs SET participants_count = 3, user_messages = 0;";
+	char first[256];
+
+	ck_assert_int_eq(problems_after(setup, first), 2);
 	ck_assert_str_eq(first, "derived data: dialog d1 counts 3 participants,"
 	    " not 2");
-	store_close(st);
 }
 END_TEST
 
 START_TEST(store_check_finds_foreign_key_violation)
 {
-	struct store *st;
-	char first[256] = "";
-	int problems = 0;
-
-	init_db(db);
-	/* foreign_keys is off on this connection, so the row goes in. */
-	sql_exec(db, "INSERT INTO messages (id, dialog_id, sender_id, content,"
-	    " sent_at, message_type) VALUES ('m1', 'no-such-dialog', 'u1',"
-	    " 'orphan', 1, 'user');"
+	/* foreign_keys is off on the setup's connection: the rows go in. */
+	static const char setup[] =
+	    "INSERT INTO messages (id, dialog_id, sender_id, content, sent_at,"
+	    " message_type) VALUES ('m1', 'no-such-dialog', 'u1', 'orphan', 1,"
+	    " 'user');"
 	    "INSERT INTO participants (dialog_id, user_id, joined_at,"
-	    " joined_as) VALUES ('gone', 'u1', 1, 'creator');");
-	st = open_init(db);
-	ck_assert_int_eq(store_check(st, first_problem, first, &problems), 0);
-	ck_assert_int_eq(problems, 2);
+	    " joined_as) VALUES ('gone', 'u1', 1, 'creator');";
+	char first[256];
+
+	ck_assert_int_eq(problems_after(setup, first), 2);
 	ck_assert_ptr_nonnull(strstr(first, "foreign key"));
 	ck_assert_ptr_nonnull(strstr(first, "dialogs"));
-	store_close(st);
 }
 END_TEST
 
