@@ -422,6 +422,13 @@ void
 store_threads_init(void)
 {
 	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	/*
+	 * A batch of group commit is one savepoint per write: past 64 KiB,
+	 * SQLite spills the savepoint journal to a temporary file, created
+	 * and unlinked in every transaction. Its size is bounded by the
+	 * batch (BATCH_MAX writes of a few pages each).
+	 */
+	(void)sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, -1);
 }
 
 int

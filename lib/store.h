@@ -33,8 +33,9 @@ int	 store_open(struct store **sp, const struct store_opts *o, char *err,
 	    size_t errlen);
 /*
  * Optional, before the first store_open() of a program whose threads each
- * use their own store: turns off SQLite's memory statistics, which take
- * one process-wide mutex on every allocation.
+ * use their own store and share a writer (writer.h): turns off SQLite's
+ * memory statistics, which take one process-wide mutex on every
+ * allocation, and keeps savepoint journals in memory.
  */
 void	 store_threads_init(void);
 /* Finalizes every cached statement and closes the database. NULL is ok. */
