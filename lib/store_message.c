@@ -253,6 +253,31 @@ message_json(struct store *st, const char *dialog_id, const char *id,
 	return *msg ? 0 : MT_ENOMEM;
 }
 
+/*
+ * The Message that message_json() would read back for a row just inserted
+ * without attachments, built from the row itself: a send does not query
+ * what it has just written while it holds the write lock.
+ */
+static json_t *
+message_of_row(const struct msg_row *row)
+{
+	json_t *o = json_object();
+
+	if (o == NULL || json_add_str(o, "id", row->id) != 0 ||
+	    json_add_str(o, "dialog_id", row->dialog_id) != 0 ||
+	    json_add_str(o, "sender_id", row->sender_id) != 0 ||
+	    json_add_str(o, "content", row->content) != 0 ||
+	    json_add_time(o, "sent_at", row->sent_at) != 0 ||
+	    json_add_new(o, "last_edited_at", json_null()) != 0 ||
+	    json_add_str(o, "reply_to_id", row->reply_to_id) != 0 ||
+	    json_add_str(o, "message_type",
+	    row->sender_id != NULL ? "user" : "system") != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 /* The attachments of one message as a §4.7 array (possibly empty). */
 static int
 message_attachments(struct store *st, const char *id, json_t **arr)
@@ -448,12 +473,18 @@ send_events(struct store *st, const struct msg_row *row,
 	int rc;
 
 	if ((rc = event_dialog_unarchived(st, row->dialog_id, unarchived,
-	    seq)) != 0 ||
-	    (rc = message_attachments(st, row->id, &atts)) != 0)
+	    seq)) != 0 || (row->has_attachments &&
+	    (rc = message_attachments(st, row->id, &atts)) != 0))
 		goto out;
 	ev.attachments = atts;
-	if ((rc = event_message_new(st, &ev, seq)) != 0 ||
-	    (rc = message_json(st, row->dialog_id, row->id, msg)) != 0)
+	if ((rc = event_message_new(st, &ev, seq)) != 0)
+		goto out;
+	if (!row->has_attachments) {
+		if ((*msg = message_of_row(row)) == NULL)
+			rc = MT_ENOMEM;
+		goto out;
+	}
+	if ((rc = message_json(st, row->dialog_id, row->id, msg)) != 0)
 		goto out;
 	if (*msg == NULL)
 		rc = MT_EIO;

@@ -60,6 +60,10 @@ check "send: exact keys, no attachments key" "$(jqr '.data | keys_unsorted | joi
 check "send: fields" "$(jqr '[.data.dialog_id == "'"$D"'", .data.sender_id, .data.content, .data.last_edited_at, .data.reply_to_id, .data.message_type] | map(tostring) | join("|")')" \
 	"true|alice|<p>Hello <b>Bob</b></p>|null|null|user"
 check "send: sent_at is RFC 3339 UTC" "$(jqr .data.sent_at | grep -cE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{3}|\.[0-9]{6})?Z$')" "1"
+# the answer is built from the row it inserted: exactly what is stored
+SENT=$(printf '%s' "$BODY" | jq -c .data)
+req GET "/api/v1/dialogs/$D/messages/$M1?user_id=alice"
+check "send: answer equals the stored message" "$(printf '%s' "$BODY" | jq -c .data)" "$SENT"
 ev=$(last_row message.new "$D")
 check "message.new body (F10)" "$(printf '%s' "$ev" | jq -c '.body | [keys_unsorted, .id, .sender_id, .content, .reply_to_id, .attachments]')" \
 	"[[\"type\",\"id\",\"dialog_id\",\"sender_id\",\"content\",\"sent_at\",\"message_type\",\"reply_to_id\",\"attachments\"],\"$M1\",\"alice\",\"<p>Hello <b>Bob</b></p>\",null,[]]"
@@ -97,6 +101,10 @@ check "empty content kept" "$(jqr .data.content)" ""
 send carol "$D" '{"content":"x","reply_to":null,"attachments":[]}'
 check_status 200 "reply_to null"
 check "reply_to null stored as null" "$(jqr .data.reply_to_id)" "null"
+send carol "$D" "{\"content\":\"<i>re</i> \\\"q\\\" \\u00e9\",\"reply_to\":\"$M1\"}"
+SENT=$(printf '%s' "$BODY" | jq -c .data)
+req GET "/api/v1/dialogs/$D/messages/$(jqr .data.id)?user_id=carol"
+check "reply: answer equals the stored message" "$(printf '%s' "$BODY" | jq -c .data)" "$SENT"
 
 # ---- C15 send: errors, in the documented order --------------------------
 n_before=$(count_msgs alice "$D")
