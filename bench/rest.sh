@@ -14,14 +14,15 @@
 # wrk on the same 2-core machine; RUNS runs of SECS seconds each, each run
 # the trivial responder and the endpoint back to back; medians, and the
 # median of the runs' ratios.
-# usage: sh bench/rest.sh BUILD_DIR      (RUNS=3 SECS=8 CONNS=32 PROCS=2 THREADS=16,
+# mtchat.fcgi runs as INSTALL recommends: one process of many threads.
+# usage: sh bench/rest.sh BUILD_DIR      (RUNS=3 SECS=8 CONNS=32 PROCS=1 THREADS=32,
 #        ENDPOINTS="send list-messages list-dialogs")
 set -eu
 BUILD=${1:-build}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
-RUNS=${RUNS:-3} SECS=${SECS:-8} CONNS=${CONNS:-32} PROCS=${PROCS:-2}
-THREADS=${THREADS:-16}
+RUNS=${RUNS:-3} SECS=${SECS:-8} CONNS=${CONNS:-32} PROCS=${PROCS:-1}
+THREADS=${THREADS:-32}
 command -v wrk >/dev/null || { echo "rest.sh: needs wrk (apt-get install wrk)"; exit 1; }
 [ -x "$BUILD/bench/trivial-fcgi" ] || { echo "rest.sh: build with make bench"; exit 1; }
 

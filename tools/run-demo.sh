@@ -19,6 +19,7 @@ DATA=$(cd "$DATA" && pwd)
 {
 	echo "MTCHAT_DB=$DATA/mtchat.db"
 	echo "MTCHAT_BRIDGE_SOCKET=$DATA/bridge.sock"
+	echo "MTCHAT_FCGI_THREADS=${MTCHAT_FCGI_THREADS:-16}"
 	[ -n "${ADMIN_API_TOKEN:-}" ] && echo "ADMIN_API_TOKEN=$ADMIN_API_TOKEN"
 	[ -n "${MTCHAT_CONFIG:-}" ] && echo "MTCHAT_CONFIG=$MTCHAT_CONFIG"
 	for v in JWT_AUTH_ENABLED JWT_SECRET JWT_SECRETS CORS_ALLOWED_ORIGINS \
@@ -49,7 +50,7 @@ if [ -x "$BUILD/mtchat-bridge" ]; then
 	bridge=$BRIDGE_PORT
 fi
 sh "$TOP/tools/lighttpd-conf.sh" "$PORT" "$BUILD/mtchat.fcgi" "$DATA" \
-	"$DATA/env" 2 $bridge > "$DATA/lighttpd.conf"
+	"$DATA/env" 1 $bridge > "$DATA/lighttpd.conf"
 /usr/sbin/lighttpd -D -f "$DATA/lighttpd.conf" &
 pids="$pids $!"
 
