@@ -14,13 +14,17 @@ struct writer;
 /* One write: runs in a transaction on st; returns 0 or an MT_E* code. */
 typedef int	(*writer_fn)(struct store *st, void *arg);
 
-/* A writer over st (kept, not owned), or NULL (MT_ENOMEM). */
+/*
+ * A writer over st (kept, not owned) and its thread, which starts with
+ * every signal blocked; NULL when out of memory or threads.
+ */
 struct writer	*writer_new(struct store *st);
+/* Stops the thread after the queued writes; no writer_run() may follow. */
 void		 writer_free(struct writer *w);
 
 /*
- * Runs fn(st, arg) in a batch with the writes of other threads, on
- * whichever thread leads that batch, and returns once the batch is
+ * Runs fn(st, arg) in a batch with the writes of other threads, on the
+ * writer's own thread, and returns once the batch is
  * committed: fn's own failure, else the commit's result (0: durable).
  * fn must not wait for other threads, and everything it reaches through
  * arg must stay valid until writer_run() returns.
