@@ -194,16 +194,32 @@ wait_for_stop(const sigset_t *stop)
 	shutdown(FCGI_LISTENSOCK_FILENO, SHUT_RDWR);
 }
 
+/* A connection for the writer's checkpoints, or NULL (SQLite's then). */
+static struct store *
+checkpoint_store(const struct app *app)
+{
+	char err[STORE_ERR_LEN];
+	struct store *ck;
+
+	if (store_open(&ck, &app->store_opts, err, sizeof(err)) != 0) {
+		log_warnx("%s", err);
+		return NULL;
+	}
+	return ck;
+}
+
 /*
  * MTCHAT_FCGI_THREADS threads, each with its own connection for reads;
- * their writes share app's connection through a writer (group commit).
+ * their writes share app's connection through a writer (group commit),
+ * which checkpoints on a connection of its own.
  */
 static int
 serve_threads(struct app *app, size_t n)
 {
 	struct app *apps = mt_calloc(n, sizeof(*apps));
 	pthread_t *tids = mt_calloc(n, sizeof(*tids));
-	struct writer *writer = writer_new(app->store);
+	struct store *ck = checkpoint_store(app);
+	struct writer *writer = writer_new(app->store, ck);
 	struct writer_stats ws;
 	size_t i, started = 0;
 	sigset_t stop, blocked;
@@ -235,8 +251,10 @@ serve_threads(struct app *app, size_t n)
 		store_close(apps[i].store);
 	}
 	writer_stats(writer, &ws);
-	log_info("%lu writes in %lu commits", ws.writes, ws.commits);
+	log_info("%lu writes in %lu commits, %lu checkpoints", ws.writes,
+	    ws.commits, ws.checkpoints);
 	writer_free(writer);
+	store_close(ck);
 	mt_free(tids);
 	mt_free(apps);
 	return started == n ? 0 : 1;

@@ -531,6 +531,39 @@ store_close(struct store *st)
 	mt_free(st);
 }
 
+static int
+wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct store *st = arg;
+
+	(void)db;
+	(void)name;
+	st->on_commit(st->on_commit_arg, pages);
+	return SQLITE_OK;
+}
+
+void
+store_on_commit(struct store *st, void (*cb)(void *, int), void *arg)
+{
+	st->on_commit = cb;
+	st->on_commit_arg = arg;
+	/* replaces SQLite's own hook, the automatic checkpoint */
+	sqlite3_wal_hook(st->db, wal_hook, st);
+}
+
+int
+store_checkpoint(struct store *st, int *done)
+{
+	int frames = 0, rc;
+
+	*done = 0;
+	rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    &frames, done);
+	if (rc == SQLITE_OK || (rc & 0xff) == SQLITE_BUSY)
+		return 0;	/* BUSY: another checkpoint runs; fine */
+	return store_rc(st, rc, __func__);
+}
+
 int
 store_query_int64(struct store *st, const char *sql, int64_t *out)
 {

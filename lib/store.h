@@ -38,6 +38,22 @@ int	 store_open(struct store **sp, const struct store_opts *o, char *err,
  * allocation, and keeps savepoint journals in memory.
  */
 void	 store_threads_init(void);
+/*
+ * Takes checkpoints off st's commits. By default the commit that takes
+ * the WAL past 1,000 pages also copies it into the database and syncs
+ * it, milliseconds during which the next writes wait; with this, SQLite
+ * stops doing that on st, and after each commit calls cb(arg, pages)
+ * with the WAL's length in pages, for the caller to checkpoint on another
+ * connection (store_checkpoint()).
+ */
+void	 store_on_commit(struct store *st, void (*cb)(void *arg, int pages),
+	    void *arg);
+/*
+ * A PASSIVE checkpoint on st: copies into the database what of the WAL no
+ * reader still needs, without waiting for writers or readers; *done gets
+ * the WAL frames now copied. 0 or MT_EIO.
+ */
+int	 store_checkpoint(struct store *st, int *done);
 /* Finalizes every cached statement and closes the database. NULL is ok. */
 void	 store_close(struct store *st);
 

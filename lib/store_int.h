@@ -28,6 +28,8 @@ struct store {
 	long		 busy_timeout_ms;
 	int64_t		 busy_since_us;	/* start of the current wait */
 	int		 lockfd;	/* DB-wlock, or -1 (store.c) */
+	void		(*on_commit)(void *, int);	/* store_on_commit() */
+	void		*on_commit_arg;
 };
 
 /*

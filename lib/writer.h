@@ -16,10 +16,13 @@ typedef int	(*writer_fn)(struct store *st, void *arg);
 
 /*
  * A writer over st (kept, not owned) and its thread, which starts with
- * every signal blocked; NULL when out of memory or threads.
+ * every signal blocked; NULL when out of memory or threads. With ck, a
+ * second connection to the same database (kept, not owned, used by no
+ * one else), a thread of its own checkpoints the WAL on it, off the
+ * commits of st (store_on_commit()); NULL leaves that to SQLite.
  */
-struct writer	*writer_new(struct store *st);
-/* Stops the thread after the queued writes; no writer_run() may follow. */
+struct writer	*writer_new(struct store *st, struct store *ck);
+/* Stops the threads after the queued writes; no writer_run() may follow. */
 void		 writer_free(struct writer *w);
 
 /*
@@ -34,6 +37,7 @@ int		 writer_run(struct writer *w, writer_fn fn, void *arg);
 struct writer_stats {
 	unsigned long	 writes;	/* successful writes so far */
 	unsigned long	 commits;	/* batches committed (or failed) */
+	unsigned long	 checkpoints;	/* run by the checkpoint thread */
 	unsigned	 waiting;	/* writes queued for the next batch */
 };
 void		 writer_stats(struct writer *w, struct writer_stats *out);

@@ -142,7 +142,7 @@ worker_run(void *arg)
 START_TEST(writer_threads_all_land_once)
 {
 	struct store *st = open_db();
-	struct writer *w = writer_new(st);
+	struct writer *w = writer_new(st, NULL);
 	struct worker k[THREADS];
 	struct writer_stats ws;
 	int i, failures = 0;
@@ -218,7 +218,7 @@ queue_write(void *arg)
 START_TEST(writer_queued_writes_share_one_commit)
 {
 	struct store *st = open_db();
-	struct writer *w = writer_new(st);
+	struct writer *w = writer_new(st, NULL);
 	sem_t running;
 	struct holder first = { .w = w, .running = &running,
 	    .call = { "{\"holder\":1}", false, 0, 0 } }, q[4];
@@ -263,7 +263,7 @@ END_TEST
 START_TEST(writer_alone_commits_at_once)
 {
 	struct store *st = open_db();
-	struct writer *w = writer_new(st);
+	struct writer *w = writer_new(st, NULL);
 	struct writer_stats ws;
 
 	ck_assert_int_eq(write_through(w, "{}", false), 0);
@@ -279,6 +279,54 @@ START_TEST(writer_alone_commits_at_once)
 }
 END_TEST
 
+/* The size of the database's WAL file in bytes. */
+static long long
+wal_bytes(void)
+{
+	char wal[PATH_MAX + 8];
+	FILE *f;
+	long long n;
+
+	snprintf(wal, sizeof(wal), "%s-wal", db);
+	ck_assert_ptr_nonnull(f = fopen(wal, "rb"));
+	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	fclose(f);
+	return n;
+}
+
+/*
+ * With a connection for checkpoints, commits no longer checkpoint (the
+ * writer's hook replaces SQLite's), so only the checkpoint thread keeps
+ * the WAL from growing: 400 writes of 40 KB (~4,000 pages) must leave it
+ * well under their 16 MB, and the thread must have run.
+ */
+START_TEST(writer_checkpoints_on_its_own_connection)
+{
+	struct store *st = open_db(), *ck = open_db();
+	struct writer *w = writer_new(st, ck);
+	struct writer_stats ws;
+	char *body = malloc(40 * 1024);
+	int i;
+
+	ck_assert_ptr_nonnull(w);
+	ck_assert_ptr_nonnull(body);
+	memset(body, 'x', 40 * 1024 - 1);
+	body[40 * 1024 - 1] = '\0';
+	for (i = 0; i < 400; i++)
+		ck_assert_int_eq(write_through(w, body, false), 0);
+	writer_stats(w, &ws);
+	ck_assert_uint_eq(ws.writes, 400);
+	ck_assert_uint_ge(ws.checkpoints, 1);
+	ck_assert_int_lt(wal_bytes(), 8 * 1024 * 1024);
+	ck_assert_int_eq(committed_rows(), 400);
+	writer_free(w);
+	free(body);
+	store_close(ck);
+	store_close(st);
+}
+END_TEST
+
 static Suite *
 writer_suite(void)
 {
@@ -290,6 +338,7 @@ writer_suite(void)
 	tcase_add_test(tc, writer_alone_commits_at_once);
 	tcase_add_test(tc, writer_threads_all_land_once);
 	tcase_add_test(tc, writer_queued_writes_share_one_commit);
+	tcase_add_test(tc, writer_checkpoints_on_its_own_connection);
 	suite_add_tcase(s, tc);
 	return s;
 }
