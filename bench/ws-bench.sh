@@ -35,7 +35,7 @@ BRIDGE_QUEUE_LIMIT=100000
 ENV
 with_env() { (set -a; . "$T/env"; exec "$@"); }
 with_env "$BUILD/mtchat-admin" init >/dev/null
-sh "$TOP/tools/lighttpd-conf.sh" "$PORT" "$BUILD/mtchat.fcgi" "$T" "$T/env" 2 \
+sh "$TOP/tools/lighttpd-conf.sh" "$PORT" "$BUILD/mtchat.fcgi" "$T" "$T/env" 1 \
 	> "$T/lighttpd.conf"
 /usr/sbin/lighttpd -D -f "$T/lighttpd.conf" &
 LPID=$!
