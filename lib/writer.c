@@ -66,9 +66,9 @@ static void	*writer_loop(void *arg);
 static void	*checkpoint_loop(void *arg);
 
 /*
- * Starts the writer thread with every signal blocked: signals are for the
- * program's own threads (and store.c unblocks SIGALRM around the lock
- * wait it times).
+ * Starts one of the writer's threads with every signal blocked: signals
+ * are for the program's own threads (and store.c unblocks SIGALRM around
+ * the lock wait it times).
  */
 static int
 start_blocked(pthread_t *tid, void *(*fn)(void *), struct writer *w)
