@@ -162,19 +162,27 @@ serve_fastcgi_loop(void *arg)
 	return NULL;
 }
 
+/* Another connection to app's database, or NULL (logged). */
+static struct store *
+open_connection(const struct app *app)
+{
+	char err[STORE_ERR_LEN];
+	struct store *st;
+
+	if (store_open(&st, &app->store_opts, err, sizeof(err)) != 0) {
+		log_warnx("%s", err);
+		return NULL;
+	}
+	return st;
+}
+
 /* A thread's own app: the shared parts, its own connection for reads. */
 static int
 worker_open(struct app *w, const struct app *app, struct writer *writer)
 {
-	char err[STORE_ERR_LEN];
-
 	*w = *app;
 	w->writer = writer;
-	if (store_open(&w->store, &app->store_opts, err, sizeof(err)) != 0) {
-		log_warnx("%s", err);
-		return -1;
-	}
-	return 0;
+	return (w->store = open_connection(app)) != NULL ? 0 : -1;
 }
 
 /*
@@ -194,20 +202,6 @@ wait_for_stop(const sigset_t *stop)
 	shutdown(FCGI_LISTENSOCK_FILENO, SHUT_RDWR);
 }
 
-/* A connection for the writer's checkpoints, or NULL (SQLite's then). */
-static struct store *
-checkpoint_store(const struct app *app)
-{
-	char err[STORE_ERR_LEN];
-	struct store *ck;
-
-	if (store_open(&ck, &app->store_opts, err, sizeof(err)) != 0) {
-		log_warnx("%s", err);
-		return NULL;
-	}
-	return ck;
-}
-
 /*
  * MTCHAT_FCGI_THREADS threads, each with its own connection for reads;
  * their writes share app's connection through a writer (group commit),
@@ -218,7 +212,7 @@ serve_threads(struct app *app, size_t n)
 {
 	struct app *apps = mt_calloc(n, sizeof(*apps));
 	pthread_t *tids = mt_calloc(n, sizeof(*tids));
-	struct store *ck = checkpoint_store(app);
+	struct store *ck = open_connection(app);	/* NULL: SQLite's */
 	struct writer *writer = writer_new(app->store, ck);
 	struct writer_stats ws;
 	size_t i, started = 0;

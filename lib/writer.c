@@ -187,7 +187,6 @@ writer_new(struct store *st, struct store *ck)
 	return w;
 }
 
-/* Stops the thread once the queue is empty; no writer_run() may follow. */
 void
 writer_free(struct writer *w)
 {
@@ -253,7 +252,7 @@ static void *
 writer_loop(void *arg)
 {
 	struct writer *w = arg;
-	struct job *batch, *j, *next;
+	struct job *batch, *j;
 	unsigned long writes;
 
 	pthread_mutex_lock(&w->mu);
@@ -269,9 +268,8 @@ writer_loop(void *arg)
 		pthread_mutex_lock(&w->mu);
 		w->writes += writes;
 		w->commits++;
-		for (j = batch; j != NULL; j = next) {
-			next = j->next;	/* j is gone once its thread wakes */
-			j->done = true;
+		for (j = batch; j != NULL; j = j->next) {
+			j->done = true;	/* their threads wait for w->mu */
 			pthread_cond_signal(&j->wake);
 		}
 		if (w->ck_catch_up)

@@ -2,8 +2,8 @@
  * check_writer.c — unit tests of lib/writer.c, group commit: threads that
  * write through one writer all land exactly once, writes that queue while
  * a batch runs are run together by one thread and share one commit, a
- * failed write is undone alone, and no write is answered before its batch
- * is committed.
+ * failed write is undone alone, no write is answered before its batch is
+ * committed, and with a connection for checkpoints the WAL stays small.
  * SPDX-License-Identifier: MIT
  */
 #include <check.h>
