@@ -17,14 +17,26 @@ tm_now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* Writes v as exactly width decimal digits at p; returns the end. */
+/* "00" to "99": two digits per step (list responses format thousands). */
+static const char digit_pairs[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233"
+	"34353637383940414243444546474849505152535455565758596061626364656667"
+	"6869707172737475767778798081828384858687888990919293949596979899";
+
+/* Writes v (below 10^width) as exactly width decimal digits at p; returns
+ * the end. */
 static char *
 put_digits(char *p, unsigned long v, int width)
 {
-	for (int i = width - 1; i >= 0; i--) {
-		p[i] = (char)('0' + v % 10);
-		v /= 10;
+	int i = width;
+
+	while (i >= 2) {
+		i -= 2;
+		memcpy(p + i, digit_pairs + 2 * (v % 100), 2);
+		v /= 100;
 	}
+	if (i == 1)
+		p[0] = (char)('0' + v % 10);
 	return p + width;
 }
 
@@ -67,26 +79,47 @@ civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
  * only four-digit years are RFC 3339. By hand, not gmtime_r and snprintf:
  * list responses format two timestamps per item.
  */
+/*
+ * "YYYY-MM-DDT" of a day count at p; returns the end, or NULL beyond four
+ * digits of year. The timestamps of a list mostly share their day: the
+ * last one is remembered, per thread.
+ */
+static char *
+put_date(char *p, int64_t days)
+{
+	static _Thread_local int64_t last_days = INT64_MIN;
+	static _Thread_local char last[11];
+	int64_t year;
+	unsigned month, day;
+
+	if (days != last_days) {
+		civil_from_days(days, &year, &month, &day);
+		if (year < 0 || year > 9999)
+			return NULL;
+		put_digits(last, (unsigned long)year, 4);
+		last[4] = '-';
+		put_digits(last + 5, month, 2);
+		last[7] = '-';
+		put_digits(last + 8, day, 2);
+		last[10] = 'T';
+		last_days = days;
+	}
+	memcpy(p, last, sizeof(last));
+	return p + sizeof(last);
+}
+
 static int
 format_frac(int64_t secs, int64_t frac, char *buf, size_t len)
 {
-	int64_t days = secs / 86400, rem = secs % 86400, year;
-	unsigned month, day;
+	int64_t days = secs / 86400, rem = secs % 86400;
 	char tmp[TM_BUF], *p = tmp;
 
 	if (rem < 0) {
 		rem += 86400;
 		days--;
 	}
-	civil_from_days(days, &year, &month, &day);
-	if (year < 0 || year > 9999)
+	if ((p = put_date(p, days)) == NULL)
 		return MT_EINVAL;
-	p = put_digits(p, (unsigned long)year, 4);
-	*p++ = '-';
-	p = put_digits(p, month, 2);
-	*p++ = '-';
-	p = put_digits(p, day, 2);
-	*p++ = 'T';
 	p = put_digits(p, (unsigned long)(rem / 3600), 2);
 	*p++ = ':';
 	p = put_digits(p, (unsigned long)(rem / 60 % 60), 2);

@@ -265,14 +265,17 @@ START_TEST(json_encode_escapes)
 }
 END_TEST
 
-/* Every escape at every position of strings up to 40 bytes, as Jansson. */
+/*
+ * Every escape at every position of strings up to 72 bytes (the 8- and
+ * 16-byte scans, their overlapping tails), as Jansson.
+ */
 START_TEST(json_encode_escapes_at_every_position)
 {
 	static const char specials[] = "\"\\\n\x01\x1f\t";
-	char str[41], *ours, *theirs;
+	char str[73], *ours, *theirs;
 	json_t *v;
 
-	for (size_t len = 0; len <= 40; len++)
+	for (size_t len = 0; len <= 72; len++)
 		for (size_t pos = 0; pos <= len; pos++)
 			for (size_t k = 0; k < sizeof(specials) - 1; k++) {
 				memset(str, 'a', len);
@@ -287,6 +290,51 @@ START_TEST(json_encode_escapes_at_every_position)
 				free(theirs);
 				json_decref(v);
 			}
+}
+END_TEST
+
+/* Bytes above 0x7f and DEL are not escapes, whatever their position. */
+START_TEST(json_encode_high_bytes_raw)
+{
+	char str[64];
+	json_t *v;
+
+	for (size_t len = 0; len + 2 < sizeof(str); len++) {
+		memset(str, 0x7f, len);
+		memcpy(str + len, "\xc3\xa9", 3);	/* é and the NUL */
+		v = json_string(str);
+		char *ours = json_encode(v), *want = json_dumps(v,
+		    JSON_ENCODE_ANY);
+		ck_assert_str_eq(ours, want);
+		ck_assert_uint_eq(strlen(ours), len + 4);
+		mt_free(ours);
+		free(want);
+		json_decref(v);
+	}
+}
+END_TEST
+
+/* Integers at the edges, by json_encode() and jw_int(), as Jansson. */
+START_TEST(json_encode_integer_edges)
+{
+	static const int64_t vals[] = { 0, 7, -1, 10, -10, 99, 100,
+	    1234567890123, INT64_MAX, INT64_MIN, INT64_MIN + 1 };
+
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		json_t *v = json_integer((json_int_t)vals[i]);
+		char *ours = json_encode(v), *want = json_dumps(v,
+		    JSON_ENCODE_ANY), *got;
+		struct jw w = JW_INIT;
+
+		ck_assert_str_eq(ours, want);
+		jw_int(&w, NULL, vals[i]);
+		got = jw_take(&w, NULL);
+		ck_assert_str_eq(got, want);
+		mt_free(got);
+		mt_free(ours);
+		free(want);
+		json_decref(v);
+	}
 }
 END_TEST
 
@@ -653,6 +701,8 @@ json_suite(void)
 	tcase_add_test(build, json_encode_matches_jansson);
 	tcase_add_test(build, json_encode_escapes);
 	tcase_add_test(build, json_encode_escapes_at_every_position);
+	tcase_add_test(build, json_encode_high_bytes_raw);
+	tcase_add_test(build, json_encode_integer_edges);
 	tcase_add_test(build, json_encode_sorted_keys);
 	tcase_add_test(build, json_encode_scalars);
 	tcase_add_test(build, jw_writes_what_json_encode_gives);

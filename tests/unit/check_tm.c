@@ -61,7 +61,7 @@ START_TEST(tm_format_agrees_with_gmtime)
 	uint64_t x = 88172645463325252u;
 	char buf[TM_BUF], want[TM_BUF];
 	struct tm tm;
-	time_t t;
+	time_t t, prev = 0;
 
 	for (int i = 0; i < 50000; i++) {
 		x ^= x << 13;	/* xorshift64 */
@@ -70,6 +70,10 @@ START_TEST(tm_format_agrees_with_gmtime)
 		t = (time_t)(lo + (int64_t)(x % (uint64_t)(hi - lo + 1)));
 		if (i < 4)	/* and the ends themselves */
 			t = (time_t)(i % 2 ? hi : lo) + (i < 2 ? 0 : i % 2 ? -1 : 1);
+		else if (i % 2)	/* another time of the last one's day */
+			t = (prev / 86400 - (prev % 86400 < 0)) * 86400 +
+			    (time_t)(x % 86400);
+		prev = t;
 		ck_assert_ptr_nonnull(gmtime_r(&t, &tm));
 		ck_assert_uint_lt(strftime(want, sizeof(want),
 		    "%Y-%m-%dT%H:%M:%SZ", &tm), sizeof(want));
