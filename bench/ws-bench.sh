@@ -5,7 +5,8 @@
 #   (a) bridge RSS per idle WebSocket at 1,000 / 5,000 / 10,000;
 #   (b) fan-out latency, REST send (lighttpd + mtchat.fcgi) to receipt, for
 #       one dialog of 1,000 connected participants at 50 msg/s and 5,000 at
-#       10 msg/s, every delivery counted;
+#       10 msg/s, every delivery counted; first 10 participants at 50 msg/s,
+#       the part of the latency that does not grow with the audience;
 #   (c) 1,000 and 10,000 held long-polls: latency and bridge RSS.
 # WebSockets and polls connect to the bridge port directly (lighttpd would
 # need as many descriptors again). Presence rows of the benchmark users are
@@ -110,6 +111,7 @@ closed_drained() {
 }
 
 PHASES=${BENCH_PHASES:-abc}	# e.g. BENCH_PHASES=c for the polls only
+POLL_SIZES=${POLL_SIZES:-1000 10000}	# held polls of phase (c)
 case $PHASES in *a*) ;; *) IDLE_SIZES="" ;; esac
 echo "== (a) idle WebSockets: bridge RSS"
 for n in ${IDLE_SIZES-1000 5000 10000}; do
@@ -120,7 +122,8 @@ for n in ${IDLE_SIZES-1000 5000 10000}; do
 	"$T/ws-load" idle 127.0.0.1 "$BPORT" $n < "$T/hold" > "$T/idle.out" &
 	CPID=$!
 	exec 3> "$T/hold"
-	until grep -q connected "$T/idle.out" 2>/dev/null; do sleep 0.2; done
+	until grep -q connected "$T/idle.out" 2>/dev/null ||
+	    ! kill -0 $CPID 2>/dev/null; do sleep 0.2; done
 	sleep 2
 	r1=$(rss_kib)
 	printf '%6d connections: %s; RSS %d -> %d KiB, %.2f KiB per connection\n' \
@@ -150,6 +153,9 @@ fanout() {	# n rate count
 }
 echo "== (b) fan-out latency, REST send to WebSocket receipt"
 case $PHASES in *b*)
+	# 10 recipients: the floor, what a delivery costs before fan-out
+	# (lighttpd, mtchat.fcgi's commit, the wake-up, the bridge's read).
+	fanout 10 50 500
 	fanout 1000 50 500
 	fanout 5000 10 100 ;;
 esac
@@ -166,7 +172,8 @@ polls() {	# n rate count
 		"$T/ws-load" poll 127.0.0.1 "$BPORT" "$1" "$PORT" "$D" "$2" "$3" \
 			> "$T/poll.out" &
 		CPID=$!
-		until grep -q connected "$T/poll.out" 2>/dev/null; do sleep 0.2; done
+		until grep -q connected "$T/poll.out" 2>/dev/null ||
+		    ! kill -0 $CPID 2>/dev/null; do sleep 0.2; done
 		sleep 0.5
 		rss=$(rss_kib)
 		wait $CPID || true
@@ -177,6 +184,7 @@ polls() {	# n rate count
 }
 echo "== (c) held long-polls, REST send to poll answer"
 case $PHASES in *c*)
-	polls 1000 10 100
-	polls 10000 1 10 ;;
+	for n in $POLL_SIZES; do
+		case $n in 1000) polls 1000 10 100 ;; *) polls "$n" 1 10 ;; esac
+	done ;;
 esac

@@ -31,6 +31,8 @@
 
 enum mode { IDLE, FANOUT, POLL };
 enum st { CONNECTING, HANDSHAKE, OPEN, FIRST, POLLING };
+static const char *const states[] = { "connecting", "handshake", "open",
+    "first", "polling" };
 
 struct c {
 	int	 fd, user;
@@ -233,14 +235,17 @@ on_read(struct c *c)
 		}
 		room = c->cap - c->len;
 		n = read(c->fd, c->buf + c->len, room);
-		if (n <= 0) {
-			if (n == 0) {
-				fprintf(stderr, "connection %d closed\n",
-				    c->user);
-				exit(1);
-			}
-			return;
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+			/* Said, not counted as lost deliveries. */
+			fprintf(stderr, "connection u%d %s: %s after %ld "
+			    "requests, %ld deliveries, cursor %lld\n", c->user,
+			    n == 0 ? "closed by the server" : "failed",
+			    n == 0 ? states[c->st] : strerror(errno),
+			    c->requests, c->got, c->cursor);
+			exit(1);
 		}
+		if (n < 0)
+			return;
 		c->len += (size_t)n;
 		if (c->st == OPEN)
 			on_ws(c, t);
@@ -362,8 +367,6 @@ loop_once(int ep, int ms)
 static void
 report_missing(void)
 {
-	static const char *states[] = { "connecting", "handshake", "open",
-	    "first", "polling" };
 	int i, shown = 0;
 
 	for (i = 0; i < nconn && shown < 5; i++) {

@@ -2,7 +2,6 @@
  * json.c — building and parsing JSON with Jansson, with the limits of
  * STYLE.md §6 (depth) and the timestamp format of API.md §1.4.
  */
-#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
