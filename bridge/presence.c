@@ -19,6 +19,12 @@
 #include "tm.h"
 
 #define FLUSH_DELAY_US	2000	/* batches a burst of connects */
+/*
+ * Users per presence transaction: a tick refreshes every live user, and
+ * one transaction of 10,000 held the write lock (every send waiting) for
+ * tens of milliseconds.
+ */
+#define WRITE_CHUNK	500
 
 struct plist {
 	const char	**names;
@@ -75,31 +81,41 @@ plist_free(struct plist *l)
 	mt_free(l->users);
 }
 
-/* Writes both lists; on success the users' online flags follow. */
+/*
+ * Writes list l, online or not, WRITE_CHUNK users per transaction; the
+ * users of each chunk written get their online flag.
+ */
+static void
+write_chunks(struct bridge *b, struct plist *l, bool online, int64_t now)
+{
+	int64_t seq;
+	size_t i, k, n;
+	int rc;
+
+	for (i = 0; i < l->n; i += n) {
+		n = l->n - i < WRITE_CHUNK ? l->n - i : WRITE_CHUNK;
+		rc = online ?
+		    store_presence_touch(b->st, l->names + i, n, now, &seq) :
+		    store_presence_remove(b->st, l->names + i, n, &seq);
+		if (rc != 0) {
+			log_warnx("presence: %s %zu users: %s", online ?
+			    "touch" : "remove", n, mt_strerror(rc));
+			continue;
+		}
+		for (k = i; k < i + n; k++)
+			l->users[k]->online = online;
+	}
+}
+
+/* Writes both lists; the users' online flags follow what was written. */
 static void
 presence_write(struct bridge *b, struct plist *on, struct plist *off,
     int64_t now)
 {
-	int64_t seq;
 	size_t i;
-	int rc;
 
-	if (on->n > 0) {
-		rc = store_presence_touch(b->st, on->names, on->n, now, &seq);
-		if (rc != 0)
-			log_warnx("presence: touch %zu users: %s", on->n,
-			    mt_strerror(rc));
-		for (i = 0; rc == 0 && i < on->n; i++)
-			on->users[i]->online = true;
-	}
-	if (off->n > 0) {
-		rc = store_presence_remove(b->st, off->names, off->n, &seq);
-		if (rc != 0)
-			log_warnx("presence: remove %zu users: %s", off->n,
-			    mt_strerror(rc));
-		for (i = 0; rc == 0 && i < off->n; i++)
-			off->users[i]->online = false;
-	}
+	write_chunks(b, on, true, now);
+	write_chunks(b, off, false, now);
 	for (i = 0; i < off->n; i++)
 		members_gc(b, off->users[i]);
 }

@@ -10,10 +10,12 @@
 #include "store_int.h"
 #include "store_presence.h"
 
-static const char SQL_TOUCH[] =
-	"INSERT INTO presence (user_id, last_seen) VALUES (?, ?)"
-	" ON CONFLICT (user_id) DO UPDATE SET last_seen = excluded.last_seen"
-	" WHERE excluded.last_seen > presence.last_seen";
+static const char SQL_ONLINE[] =
+	"INSERT INTO presence (user_id, last_seen) VALUES (?, ?)";
+/* A refresh of an online user: most touches are one. */
+static const char SQL_REFRESH[] =
+	"UPDATE presence SET last_seen = ?2 WHERE user_id = ?1"
+	" AND last_seen < ?2";
 static const char SQL_GET[] =
 	"SELECT last_seen FROM presence WHERE user_id = ?";
 static const char SQL_REMOVE[] =
@@ -40,6 +42,11 @@ store_presence_get(struct store *st, const char *user, bool *found,
 	    store_rc(st, rc, __func__);
 }
 
+/*
+ * A user's row refreshed, or made with its online event. The row of an
+ * online user is refreshed in one statement; only a touch that changed
+ * nothing looks further (no row yet, or one already as recent).
+ */
 static int
 touch_one(struct store *st, const char *user, int64_t now, int64_t *seq)
 {
@@ -48,15 +55,25 @@ touch_one(struct store *st, const char *user, int64_t now, int64_t *seq)
 	bool was;
 	int rc;
 
-	if ((rc = store_presence_get(st, user, &was, &seen)) != 0)
-		return rc;
-	if ((s = store_stmt(st, SQL_TOUCH)) == NULL)
+	if ((s = store_stmt(st, SQL_REFRESH)) == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, user);
 	sqlite3_bind_int64(s, 2, now);
 	if ((rc = store_exec_stmt(st, s, __func__)) != 0)
 		return rc;
-	return was ? 0 : event_presence(st, user, true, seq);
+	if (sqlite3_changes(st->db) > 0)
+		return 0;
+	if ((rc = store_presence_get(st, user, &was, &seen)) != 0)
+		return rc;
+	if (was)	/* already as recent */
+		return 0;
+	if ((s = store_stmt(st, SQL_ONLINE)) == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, user);
+	sqlite3_bind_int64(s, 2, now);
+	if ((rc = store_exec_stmt(st, s, __func__)) != 0)
+		return rc;
+	return event_presence(st, user, true, seq);
 }
 
 /* Runs one() for every user, all in one transaction. */

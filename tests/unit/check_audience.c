@@ -569,6 +569,63 @@ START_TEST(poll_last_seen)
 }
 END_TEST
 
+/* presence.update events in the change-log, by online flag. */
+static int
+presence_events(bool online)
+{
+	sqlite3 *d;
+	sqlite3_stmt *s;
+	int n;
+
+	ck_assert_int_eq(sqlite3_open(db, &d), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(d, "SELECT count(*) FROM changelog"
+	    " WHERE type = 'presence.update' AND body LIKE ?", -1, &s, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_text(s, 1, online ? "%\"is_online\":true%" :
+	    "%\"is_online\":false%", -1, SQLITE_STATIC);
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+	n = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(d);
+	return n;
+}
+
+/* Only transitions write events; a refresh moves last_seen forward only. */
+START_TEST(presence_touch_and_remove_transitions)
+{
+	const char *users[] = { "alice", "bob" };
+	int64_t seen = -1, seq = -1;
+	bool found = false;
+
+	ck_assert_int_eq(store_presence_touch(st, users, 2, 100, &seq), 0);
+	ck_assert_int_gt(seq, 0);
+	ck_assert_int_eq(presence_events(true), 2);
+	/* A refresh: newer time, no event. */
+	ck_assert_int_eq(store_presence_touch(st, users, 1, 200, &seq), 0);
+	ck_assert_int_eq(seq, 0);
+	ck_assert_int_eq(store_presence_get(st, "alice", &found, &seen), 0);
+	ck_assert(found);
+	ck_assert_int_eq(seen, 200);
+	/* An older time changes nothing. */
+	ck_assert_int_eq(store_presence_touch(st, users, 1, 150, &seq), 0);
+	ck_assert_int_eq(store_presence_get(st, "alice", &found, &seen), 0);
+	ck_assert_int_eq(seen, 200);
+	ck_assert_int_eq(presence_events(true), 2);
+	/* Offline once, with one event; then online again, with one. */
+	ck_assert_int_eq(store_presence_remove(st, users, 1, &seq), 0);
+	ck_assert_int_gt(seq, 0);
+	ck_assert_int_eq(store_presence_remove(st, users, 1, &seq), 0);
+	ck_assert_int_eq(seq, 0);
+	ck_assert_int_eq(presence_events(false), 1);
+	ck_assert_int_eq(store_presence_get(st, "alice", &found, &seen), 0);
+	ck_assert(!found);
+	ck_assert_int_eq(store_presence_touch(st, users, 2, 300, &seq), 0);
+	ck_assert_int_eq(presence_events(true), 3);
+	ck_assert_int_eq(store_presence_get(st, "bob", &found, &seen), 0);
+	ck_assert_int_eq(seen, 300);
+}
+END_TEST
+
 START_TEST(poll_fault_injection)
 {
 	struct poll_pos pos;
@@ -783,6 +840,7 @@ audience_suite(void)
 	tcase_add_test(poll, poll_skips_a_row_that_does_not_parse);
 	tcase_add_test(poll, poll_data_version_sees_other_writers_only);
 	tcase_add_test(poll, poll_last_seen);
+	tcase_add_test(poll, presence_touch_and_remove_transitions);
 	tcase_add_test(poll, poll_fault_injection);
 	suite_add_tcase(s, poll);
 
