@@ -49,6 +49,7 @@ struct user {
 	struct conn	 *conns;	/* WebSockets and held polls */
 	int		  nws;		/* open WebSockets */
 	int64_t		  poll_seen;	/* last long-poll, microseconds */
+	int64_t		  refreshed;	/* when we last wrote them online */
 	unsigned	  mark;		/* each_peer de-duplication */
 	bool		  online;	/* the store has them online (by us) */
 	bool		  queued;	/* on the presence change list */
@@ -146,7 +147,6 @@ struct bridge {
 	long			 nheld;
 	lws_sorted_usec_list_t	 sul_holds;	/* expiry tick while nheld */
 	struct conn		*answers;	/* polls to answer after the tail */
-	int64_t			 last_tick;
 	bool			 stopping, stopped;
 	int			 stop_rounds;
 };

@@ -334,15 +334,23 @@ adopt_wake(struct bridge *b)
 	}
 }
 
+/* The presence tick's period: a second, or a third of the TTL if less. */
+static lws_usec_t
+tick_every(const struct bridge *b)
+{
+	lws_usec_t third = (lws_usec_t)b->cfg->presence_ttl * LWS_US_PER_SEC /
+	    3;
+
+	return third < LWS_US_PER_SEC ? third : LWS_US_PER_SEC;
+}
+
 static void
 tick_timer(lws_sorted_usec_list_t *sul)
 {
 	struct bridge *b = lws_container_of(sul, struct bridge, sul_tick);
-	lws_usec_t every = (lws_usec_t)b->cfg->presence_ttl *
-	    LWS_US_PER_SEC / 3;
 
 	presence_tick(b);
-	lws_sul_schedule(b->ctx, 0, &b->sul_tick, tick_timer, every);
+	lws_sul_schedule(b->ctx, 0, &b->sul_tick, tick_timer, tick_every(b));
 }
 
 /* Stop: everybody offline, a close frame on every socket, polls answered. */
@@ -371,8 +379,7 @@ run(struct bridge *b)
 	int64_t deadline = 0;
 
 	tail_schedule(b, 1);
-	lws_sul_schedule(b->ctx, 0, &b->sul_tick, tick_timer,
-	    (lws_usec_t)b->cfg->presence_ttl * LWS_US_PER_SEC / 3);
+	lws_sul_schedule(b->ctx, 0, &b->sul_tick, tick_timer, tick_every(b));
 	for (;;) {
 		if (bridge_signalled && !b->stopping) {
 			stop_begin(b);

@@ -76,4 +76,17 @@ ws_wait b2 '.type == "presence.update" and .user_id == "alice" and .is_online ==
 check "a ping after expiry brings alice back" "$(ws_count b2 '.type == "presence.update" and .user_id == "alice" and .is_online == true')" 2
 check "silent connection closed after twice the TTL" "$(ws_closed a2 10 | cut -d' ' -f1-2)" "#closed 1001"
 
+# Refreshes come in time: a user who keeps pinging for twice the TTL is
+# never one mtchat-reaper would take offline.
+ws_open c2 'user_id=carol'
+ws_wait c2 '.type == "connected"' 1 10
+stale=""
+for i in 1 2 3 4 5 6 7 8; do
+	ws_send c2 '{"type":"ping"}'
+	sleep 0.5
+	stale="$stale$(with_env env PRESENCE_TTL_SECS=2 "$MTCHAT_BUILD/mtchat-reaper" -n)"
+done
+check "a pinging user's row is always fresh" "$stale" ""
+check "carol online" "$(with_env "$MTCHAT_BUILD/mtchat-admin" stats --json | jq .presence_rows)" 1
+
 it_done
