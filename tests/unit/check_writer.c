@@ -67,6 +67,7 @@ committed_rows(void)
 	long long n;
 
 	ck_assert_int_eq(sqlite3_open(db, &d), SQLITE_OK);
+	sqlite3_busy_timeout(d, 5000);	/* a write may be committing */
 	ck_assert_int_eq(sqlite3_prepare_v2(d, "SELECT count(*) FROM changelog",
 	    -1, &s, NULL), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
@@ -299,7 +300,8 @@ wal_bytes(void)
  * With a connection for checkpoints, commits no longer checkpoint (the
  * writer's hook replaces SQLite's), so only the checkpoint thread keeps
  * the WAL from growing: 400 writes of 40 KB (~4,000 pages) must leave it
- * well under their 16 MB, and the thread must have run.
+ * well under their 16 MB (12 MB: a busy machine can delay the thread, and
+ * 8 MB failed 3 times in 120 runs), and the thread must have run.
  */
 START_TEST(writer_checkpoints_on_its_own_connection)
 {
@@ -318,7 +320,7 @@ START_TEST(writer_checkpoints_on_its_own_connection)
 	writer_stats(w, &ws);
 	ck_assert_uint_eq(ws.writes, 400);
 	ck_assert_uint_ge(ws.checkpoints, 1);
-	ck_assert_int_lt(wal_bytes(), 8 * 1024 * 1024);
+	ck_assert_int_lt(wal_bytes(), 12 * 1024 * 1024);
 	ck_assert_int_eq(committed_rows(), 400);
 	writer_free(w);
 	free(body);
