@@ -112,6 +112,7 @@ closed_drained() {
 
 PHASES=${BENCH_PHASES:-abc}	# e.g. BENCH_PHASES=c for the polls only
 POLL_SIZES=${POLL_SIZES:-1000 10000}	# held polls of phase (c)
+FANOUT_SIZES=${FANOUT_SIZES:-10 1000 5000}	# recipients in phase (b)
 case $PHASES in *a*) ;; *) IDLE_SIZES="" ;; esac
 echo "== (a) idle WebSockets: bridge RSS"
 for n in ${IDLE_SIZES-1000 5000 10000}; do
@@ -155,9 +156,9 @@ echo "== (b) fan-out latency, REST send to WebSocket receipt"
 case $PHASES in *b*)
 	# 10 recipients: the floor, what a delivery costs before fan-out
 	# (lighttpd, mtchat.fcgi's commit, the wake-up, the bridge's read).
-	fanout 10 50 500
-	fanout 1000 50 500
-	fanout 5000 10 100 ;;
+	for n in $FANOUT_SIZES; do
+		case $n in 5000) fanout 5000 10 100 ;; *) fanout "$n" 50 500 ;; esac
+	done ;;
 esac
 
 polls() {	# n rate count

@@ -1,7 +1,8 @@
 /*
  * check_writer.c — unit tests of lib/writer.c, group commit: threads that
  * write through one writer all land exactly once, writes that queue while
- * a batch runs are run together by one thread and share one commit, a
+ * a batch runs are run together by the writer's thread and share one
+ * commit (a write finding the writer quiet runs on its own thread), a
  * failed write is undone alone, no write is answered before its batch is
  * committed, and with a connection for checkpoints the WAL stays small.
  * SPDX-License-Identifier: MIT
@@ -241,6 +242,8 @@ START_TEST(writer_queued_writes_share_one_commit)
 	pthread_join(t0, NULL);
 	ck_assert_int_eq(first.rc, 0);
 	ck_assert_int_eq(first.call.seen, 0);
+	/* the writer was quiet: the holder's write ran on its own thread */
+	ck_assert(pthread_equal(first.call.ran_on, t0));
 	ck_assert_int_ge(first.seen_after, 1);	/* committed when answered */
 	for (i = 0; i < 4; i++) {
 		pthread_join(t[i], NULL);
@@ -250,6 +253,9 @@ START_TEST(writer_queued_writes_share_one_commit)
 		ck_assert(pthread_equal(q[i].call.ran_on, q[0].call.ran_on));
 		ck_assert_int_eq(q[i].seen_after, 5);
 	}
+	for (i = 0; i < 4; i++)	/* ... on the writer's thread, none of theirs */
+		ck_assert(!pthread_equal(q[0].call.ran_on, t[i]) &&
+		    !pthread_equal(q[0].call.ran_on, t0));
 	writer_stats(w, &ws);
 	ck_assert_uint_eq(ws.writes, 5);
 	ck_assert_uint_eq(ws.commits, 2);
@@ -266,15 +272,26 @@ START_TEST(writer_alone_commits_at_once)
 	struct store *st = open_db();
 	struct writer *w = writer_new(st, NULL);
 	struct writer_stats ws;
+	struct row_call call = { "{}", false, 0, 0 };
 
-	ck_assert_int_eq(write_through(w, "{}", false), 0);
+	/* The writer quiet, a write runs on its caller's thread (one that
+	 * queues behind a batch: writer_queued_writes_share_one_commit). */
+	ck_assert_int_eq(writer_run(w, row_job, &call), 0);
+	ck_assert(pthread_equal(call.ran_on, pthread_self()));
 	ck_assert_int_eq(committed_rows(), 1);
-	ck_assert_int_eq(write_through(w, "{}", true), MT_EINVAL);
-	ck_assert_int_eq(committed_rows(), 1);
-	ck_assert_int_eq(write_through(w, "{}", false), 0);
+	ck_assert_int_eq(writer_run(w, row_job, &call), 0);
 	ck_assert_int_eq(committed_rows(), 2);
+	nanosleep(&(struct timespec){ 0, 5000000 }, NULL);	/* quiet again */
+	ck_assert_int_eq(writer_run(w, row_job, &call), 0);
+	ck_assert(pthread_equal(call.ran_on, pthread_self()));
+	ck_assert_int_eq(committed_rows(), 3);
+	ck_assert_int_eq(write_through(w, "{}", true), MT_EINVAL);
+	ck_assert_int_eq(committed_rows(), 3);
+	ck_assert_int_eq(write_through(w, "{}", false), 0);
+	ck_assert_int_eq(committed_rows(), 4);
 	writer_stats(w, &ws);
-	ck_assert_uint_eq(ws.commits, 3);
+	ck_assert_uint_eq(ws.commits, 5);
+	ck_assert_uint_eq(ws.writes, 4);
 	writer_free(w);
 	store_close(st);
 }
