@@ -312,7 +312,8 @@ run_here(struct writer *w, struct job *me)
 		catch_up(w);
 	w->busy = false;
 	w->last_end = tm_now_us();
-	if (w->head != NULL)	/* queued meanwhile: the writer's turn */
+	/* Queued meanwhile, or stopping: the writer waited for us. */
+	if (w->head != NULL || w->stopping)
 		pthread_cond_signal(&w->work);
 }
 
