@@ -8,7 +8,7 @@
  * row is a third of the TTL old, reconciles the rest and closes WebSockets
  * silent for twice the TTL. Refreshing everybody at once every third of
  * the TTL stalled the event loop: ~24 ms every 20 s at 10,000 users, now
- * ~1.2 ms a second. store_presence_*() append presence.update only on
+ * a twentieth of that (~500 users) each second. store_presence_*() append presence.update only on
  * real transitions; the tail then delivers them like any other row.
  */
 #include <string.h>

@@ -42,6 +42,20 @@ store_presence_get(struct store *st, const char *user, bool *found,
 	    store_rc(st, rc, __func__);
 }
 
+/* Runs sql with a user (?1) and a time (?2). */
+static int
+exec_user_time(struct store *st, const char *sql, const char *user,
+    int64_t t)
+{
+	sqlite3_stmt *s = store_stmt(st, sql);
+
+	if (s == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, user);
+	sqlite3_bind_int64(s, 2, t);
+	return store_exec_stmt(st, s, __func__);
+}
+
 /*
  * A user's row refreshed, or made with its online event. The row of an
  * online user is refreshed in one statement; only a touch that changed
@@ -50,16 +64,11 @@ store_presence_get(struct store *st, const char *user, bool *found,
 static int
 touch_one(struct store *st, const char *user, int64_t now, int64_t *seq)
 {
-	sqlite3_stmt *s;
 	int64_t seen;
 	bool was;
 	int rc;
 
-	if ((s = store_stmt(st, SQL_REFRESH)) == NULL)
-		return MT_EIO;
-	store_bind_text(s, 1, user);
-	sqlite3_bind_int64(s, 2, now);
-	if ((rc = store_exec_stmt(st, s, __func__)) != 0)
+	if ((rc = exec_user_time(st, SQL_REFRESH, user, now)) != 0)
 		return rc;
 	if (sqlite3_changes(st->db) > 0)
 		return 0;
@@ -67,11 +76,7 @@ touch_one(struct store *st, const char *user, int64_t now, int64_t *seq)
 		return rc;
 	if (was)	/* already as recent */
 		return 0;
-	if ((s = store_stmt(st, SQL_ONLINE)) == NULL)
-		return MT_EIO;
-	store_bind_text(s, 1, user);
-	sqlite3_bind_int64(s, 2, now);
-	if ((rc = store_exec_stmt(st, s, __func__)) != 0)
+	if ((rc = exec_user_time(st, SQL_ONLINE, user, now)) != 0)
 		return rc;
 	return event_presence(st, user, true, seq);
 }

@@ -23,8 +23,10 @@ static const char digit_pairs[201] =
 	"34353637383940414243444546474849505152535455565758596061626364656667"
 	"6869707172737475767778798081828384858687888990919293949596979899";
 
-/* Writes v (below 10^width) as exactly width decimal digits at p; returns
- * the end. */
+/*
+ * Writes v (below 10^width) as exactly width decimal digits at p; returns
+ * the end.
+ */
 static char *
 put_digits(char *p, unsigned long v, int width)
 {
@@ -75,11 +77,6 @@ civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 }
 
 /*
- * Formats secs and frac nanoseconds (0 <= frac < 1e9) as RFC 3339 UTC;
- * only four-digit years are RFC 3339. By hand, not gmtime_r and snprintf:
- * list responses format two timestamps per item.
- */
-/*
  * "YYYY-MM-DDT" of a day count at p; returns the end, or NULL beyond four
  * digits of year. The timestamps of a list mostly share their day: the
  * last one is remembered, per thread.
@@ -108,6 +105,11 @@ put_date(char *p, int64_t days)
 	return p + sizeof(last);
 }
 
+/*
+ * Formats secs and frac nanoseconds (0 <= frac < 1e9) as RFC 3339 UTC;
+ * only four-digit years are RFC 3339. By hand, not gmtime_r and snprintf:
+ * list responses format two timestamps per item.
+ */
 static int
 format_frac(int64_t secs, int64_t frac, char *buf, size_t len)
 {

@@ -27,8 +27,9 @@ void		 writer_free(struct writer *w);
 
 /*
  * Runs fn(st, arg) in a batch with the writes of other threads, on the
- * writer's own thread, and returns once the batch is
- * committed: fn's own failure, else the commit's result (0: durable).
+ * writer's own thread (on the caller's, alone, when the writer has been
+ * quiet for a while), and returns once the batch is committed: fn's own
+ * failure, else the commit's result (0: durable).
  * fn must not wait for other threads, and everything it reaches through
  * arg must stay valid until writer_run() returns.
  */
