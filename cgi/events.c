@@ -30,7 +30,6 @@
 #define POLL_SCAN_MAX	(10 * POLL_BATCH)	/* rows examined per request */
 #define POLL_TICK_MS	100	/* how often a held poll checks for commits */
 #define PING_EVERY_US	1000000	/* presence refresh check while held */
-#define POLL_DEFAULT	25	/* timeout when absent, as the bridge */
 
 struct poll {
 	const char	*user;
@@ -199,45 +198,33 @@ reply_resync(struct req *r, int64_t head)
 	reply_events(r, events, head);
 }
 
-/* since and timeout: 0, or -1 when the request is already answered. */
+/* since and timeout (lib/reqargs.c): 0, or -1 when already answered. */
 static int
-poll_params(struct req *r, long *since, bool *has_since, long *timeout)
+poll_params(struct req *r, struct events_args *a)
 {
-	int rc;
+	struct refusal why;
+	int rc = reqargs_events(r->query, a, &why);
 
-	if ((rc = q_long(r, "since", since)) < 0)
-		return -1;
-	*has_since = rc == 0;
-	if ((rc = q_long(r, "timeout", timeout)) < 0)
-		return -1;
-	if (rc == 1)
-		*timeout = POLL_DEFAULT;
-	if (*has_since && *since < 0) {
-		reply_error(r, 400, "INVALID_INPUT",
-		    "since must not be negative");
-		return -1;
-	}
-	if (*timeout < 0) {
-		reply_error(r, 400, "INVALID_INPUT",
-		    "timeout must not be negative");
-		return -1;
-	}
-	return 0;
+	if (rc == MT_EINVAL)
+		reply_refusal(r, &why);
+	else if (rc != 0)
+		reply_failure(r, rc);
+	return rc == 0 ? 0 : -1;
 }
 
 static void
 events_get(struct req *r, struct app *app)
 {
 	struct poll p = { .user = r->user };
-	long since = 0, timeout = 0, hold;
-	bool has_since = false;
+	struct events_args a;
+	long hold;
 	int64_t head;
 	int rc;
 
-	if (poll_params(r, &since, &has_since, &timeout) != 0)
+	if (poll_params(r, &a) != 0)
 		return;
 	presence_ping(app, r->user);
-	if (!has_since) {
+	if (!a.has_since) {
 		if ((rc = changelog_head(app->store, &head)) != 0)
 			reply_failure(r, rc);
 		else if ((p.events = json_array()) == NULL)
@@ -246,9 +233,9 @@ events_get(struct req *r, struct app *app)
 			reply_events(r, p.events, head);
 		return;
 	}
-	hold = timeout < app->cfg->poll_max_wait ? timeout :
+	hold = a.timeout < app->cfg->poll_max_wait ? a.timeout :
 	    app->cfg->poll_max_wait;
-	p.cursor = since;
+	p.cursor = a.since;
 	if ((p.events = json_array()) == NULL) {
 		reply_failure(r, MT_ENOMEM);
 		return;

@@ -287,6 +287,10 @@ app_open(struct app *app, const struct cfg *c)
 	app->wake = wake_open(c->bridge_socket);
 	if (ratelimit_open_cfg(c, &app->rl, err, sizeof(err)) != 0)
 		fatalx("rate limiting: %s", err);
+	/* A courtesy limit: without its file, serve and say so. */
+	if (ratelimit_open_authfail(c, &app->authfail, err, sizeof(err)) != 0)
+		log_warnx("AUTH_FAILURES_PER_MINUTE: %s: failed token checks "
+		    "are not limited", err);
 	if (c->admin_token == NULL || *c->admin_token == '\0')
 		log_warnx("ADMIN_API_TOKEN is not set: the Management API is "
 		    "open to anyone who can reach it");
@@ -295,6 +299,7 @@ app_open(struct app *app, const struct cfg *c)
 static void
 app_close(struct app *app)
 {
+	ratelimit_close(app->authfail);
 	ratelimit_close(app->rl);
 	wake_close(app->wake);
 	auth_keys_free(app->keys);

@@ -2,9 +2,7 @@
  * params.c — query-string and JSON-body accessors with the reference's
  * framework errors (API.md §1.6), and the post-commit wake-up.
  */
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
@@ -45,22 +43,14 @@ q_str(struct req *r, const char *key, char **out)
 int
 q_long(struct req *r, const char *key, long *out)
 {
-	char *v, *end;
-	long n;
-	int rc;
+	struct refusal why;
+	int rc = reqargs_long(r->query, key, out, &why);
 
-	if ((rc = q_str(r, key, &v)) != 0)
-		return rc;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (*v == '\0' || *end != '\0' || errno != 0 || *v == ' ') {
-		mt_free(v);
-		reply_query(r, key, "invalid digit found in string");
-		return -1;
-	}
-	mt_free(v);
-	*out = n;
-	return 0;
+	if (rc == MT_EINVAL)
+		reply_refusal(r, &why);
+	else if (rc < 0)
+		reply_failure(r, rc);
+	return rc < 0 ? -1 : rc;
 }
 
 int

@@ -179,6 +179,15 @@ reply_plain(struct req *r, int status, const char *text)
 }
 
 void
+reply_refusal(struct req *r, const struct refusal *why)
+{
+	if (why->code == NULL)
+		reply_plain(r, why->status, why->msg);
+	else
+		reply_error(r, why->status, why->code, why->msg);
+}
+
+void
 reply_empty(struct req *r, int status)
 {
 	answer(r, status, NULL, NULL, 0);

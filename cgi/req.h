@@ -13,6 +13,7 @@
 
 #include "id.h"
 #include "json.h"
+#include "reqargs.h"
 #include "store.h"
 #include "writer.h"
 
@@ -32,6 +33,7 @@ struct app {
 	struct auth_keys	*keys;		/* NULL unless JWT mode */
 	struct wake		*wake;
 	struct ratelimit	*rl;		/* NULL unless rate limiting */
+	struct ratelimit	*authfail;	/* failed token checks, or NULL */
 	struct writer		*writer;	/* shared by the threads, or NULL */
 	struct store_opts	 store_opts;	/* how store was opened */
 };
@@ -103,6 +105,8 @@ void	reply_error(struct req *r, int status, const char *code,
 	    const char *message);
 /* Answers a plain-text body (framework-level failures, API.md §1.6). */
 void	reply_plain(struct req *r, int status, const char *text);
+/* Answers a refusal of lib/reqargs.c: plain text or the error envelope. */
+void	reply_refusal(struct req *r, const struct refusal *why);
 /* Answers with no body (201, 204). */
 void	reply_empty(struct req *r, int status);
 /* Answers an MT_E* failure of lib/: 503 for MT_EBUSY, else 500. */

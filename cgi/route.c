@@ -151,6 +151,30 @@ bearer(const char *header)
 	return header + 7;
 }
 
+/*
+ * Failed token checks are limited per client address, before the check:
+ * an address past AUTH_FAILURES_PER_MINUTE gets 429 without its token
+ * being looked at, so guessing costs a minute per few tries.
+ */
+static int
+auth_allowed(struct req *r, struct app *app)
+{
+	if (app->authfail == NULL || r->remote_addr == NULL ||
+	    ratelimit_has(app->authfail, r->remote_addr))
+		return 0;
+	reply_header(r, "Retry-After", "60");
+	reply_error(r, 429, "RATE_LIMIT_EXCEEDED",
+	    "Too many failed authentication attempts. Please slow down.");
+	return -1;
+}
+
+static void
+auth_failed(struct req *r, struct app *app)
+{
+	if (app->authfail != NULL && r->remote_addr != NULL)
+		(void)ratelimit_take(app->authfail, r->remote_addr);
+}
+
 static int
 check_admin(struct req *r, struct app *app)
 {
@@ -168,7 +192,10 @@ check_admin(struct req *r, struct app *app)
 		    "Invalid authorization format. Use: Bearer <token>");
 		return -1;
 	}
+	if (auth_allowed(r, app) != 0)
+		return -1;
 	if (auth_admin_token_ok(configured, tok, strlen(tok)) != 0) {
+		auth_failed(r, app);
 		reply_error(r, 403, "FORBIDDEN", "Invalid admin token");
 		return -1;
 	}
@@ -188,6 +215,8 @@ check_jwt(struct req *r, struct app *app, const struct route *rt,
 		reply_plain(r, 401, "Authorization header required");
 		return -1;
 	}
+	if (auth_allowed(r, app) != 0)
+		return -1;
 	rc = auth_jwt_verify(app->keys, tok, strlen(tok),
 	    app->cfg->jwt_user_claim, app->cfg->jwt_scope_claim, &user,
 	    scope_claim);
@@ -196,6 +225,7 @@ check_jwt(struct req *r, struct app *app, const struct route *rt,
 		return -1;
 	}
 	if (rc != 0) {
+		auth_failed(r, app);
 		reply_plain(r, 401, "Invalid token");
 		return -1;
 	}
@@ -210,39 +240,19 @@ check_jwt(struct req *r, struct app *app, const struct route *rt,
 static int
 extract_user(struct req *r, struct app *app)
 {
-	char *given = NULL;
-	int rc = url_query_user(r->query, &given);
+	struct refusal why;
+	char *user = NULL;
+	int rc;
 
-	if (rc == MT_ENOMEM) {
+	if (app->cfg->jwt_enabled)
+		rc = reqargs_user_matches(r->query, r->user, &why);
+	else if ((rc = reqargs_user(r->query, &user, &why)) == 0)
+		r->user = user;
+	if (rc == MT_EINVAL || rc == MT_EFORBIDDEN)
+		reply_refusal(r, &why);
+	else if (rc != 0)
 		reply_failure(r, rc);
-		return -1;
-	}
-	if (rc == MT_EINVAL) {	/* raw bytes that are not UTF-8 */
-		reply_error(r, 400, "BAD_REQUEST", "user_id is not valid UTF-8");
-		return -1;
-	}
-	if (app->cfg->jwt_enabled) {
-		if (rc == 0 && strcmp(given, r->user) != 0) {
-			mt_free(given);
-			reply_error(r, 403, "FORBIDDEN",
-			    "user_id does not match token");
-			return -1;
-		}
-		mt_free(given);
-		return 0;
-	}
-	if (rc != 0) {
-		reply_error(r, 400, "BAD_REQUEST",
-		    "user_id query parameter required");
-		return -1;
-	}
-	if (*given == '\0') {
-		mt_free(given);
-		reply_error(r, 400, "BAD_REQUEST", "user_id cannot be empty");
-		return -1;
-	}
-	r->user = given;
-	return 0;
+	return rc == 0 ? 0 : -1;
 }
 
 static int

@@ -38,6 +38,8 @@ struct cfg {
 	long	 rate_rps;		/* RATE_LIMIT_RPS */
 	long	 rate_burst;		/* RATE_LIMIT_BURST */
 	char	*rate_file;		/* RATE_LIMIT_FILE */
+	long	 auth_fail_limit;	/* AUTH_FAILURES_PER_MINUTE */
+	char	*trusted_proxies;	/* TRUSTED_PROXIES */
 	long	 poll_max_wait;		/* POLL_MAX_WAIT_SECS (mtchat.fcgi) */
 	/* presence, jobs, retention */
 	long	 presence_ttl;		/* PRESENCE_TTL_SECS */
@@ -47,6 +49,7 @@ struct cfg {
 	long	 bridge_port;		/* BRIDGE_PORT */
 	char	*bridge_unix_listen;	/* BRIDGE_UNIX_LISTEN */
 	long	 bridge_max_conns;	/* BRIDGE_MAX_CONNECTIONS */
+	long	 bridge_max_per_user;	/* BRIDGE_MAX_CONNECTIONS_PER_USER */
 	long	 bridge_max_frame;	/* BRIDGE_MAX_FRAME */
 	long	 bridge_queue_limit;	/* BRIDGE_QUEUE_LIMIT */
 	long	 bridge_poll_max;	/* BRIDGE_POLL_MAX_SECS */

@@ -60,9 +60,37 @@ hash_key(const char *key)
 	return h ? h : 1;
 }
 
+/*
+ * Opens the bucket file, creating it with the mode and owner of the file
+ * like (the database) when there is one: every program that may use the
+ * database (a web server's user, cron's) may use its buckets too.
+ */
+static int
+open_like(const char *path, const char *like)
+{
+	struct stat sb;
+	int fd, e;
+
+	if ((fd = open(path, O_RDWR | O_CLOEXEC)) != -1 || errno != ENOENT)
+		return fd;
+	if (like == NULL || stat(like, &sb) == -1)
+		sb.st_mode = 0600, sb.st_uid = (uid_t)-1, sb.st_gid = (gid_t)-1;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, sb.st_mode & 0666);
+	if (fd == -1)
+		return -1;
+	/* exactly the database's mode, whatever the umask; its owner if we
+	 * may give it (root) — else ours, which is fine */
+	e = errno;
+	(void)fchmod(fd, sb.st_mode & 0666);
+	if (geteuid() == 0 && sb.st_uid != (uid_t)-1)
+		(void)fchown(fd, sb.st_uid, sb.st_gid);
+	errno = e;
+	return fd;
+}
+
 struct ratelimit *
-ratelimit_open(const char *path, long rps, long burst, char *err,
-    size_t errlen)
+ratelimit_open(const char *path, double rps, double burst, const char *like,
+    char *err, size_t errlen)
 {
 	struct ratelimit *rl;
 	struct stat sb;
@@ -72,9 +100,9 @@ ratelimit_open(const char *path, long rps, long burst, char *err,
 		return NULL;
 	}
 	pthread_mutex_init(&rl->mu, NULL);
-	rl->rps = (double)rps;
-	rl->burst = (double)burst;
-	rl->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	rl->rps = rps;
+	rl->burst = burst;
+	rl->fd = open_like(path, like);
 	if (rl->fd == -1 || fstat(rl->fd, &sb) == -1)
 		goto fail;
 	if ((size_t)sb.st_size != sizeof(struct rl_file) &&
@@ -138,8 +166,9 @@ slot_for(struct rl_file *f, uint64_t h, double burst, int64_t now)
 	return stalest;
 }
 
-bool
-ratelimit_take(struct ratelimit *rl, const char *key)
+/* Refills key's bucket; with take, takes a token if there is one. */
+static bool
+bucket(struct ratelimit *rl, const char *key, bool take)
 {
 	struct rl_slot *s;
 	int64_t now = tm_now_us();
@@ -157,10 +186,22 @@ ratelimit_take(struct ratelimit *rl, const char *key)
 		tokens = rl->burst;
 	s->last_us = now;
 	ok = tokens >= 1.0;
-	s->tokens = ok ? tokens - 1.0 : tokens;
+	s->tokens = ok && take ? tokens - 1.0 : tokens;
 	flock(rl->fd, LOCK_UN);
 	pthread_mutex_unlock(&rl->mu);
 	return ok;
+}
+
+bool
+ratelimit_take(struct ratelimit *rl, const char *key)
+{
+	return bucket(rl, key, true);
+}
+
+bool
+ratelimit_has(struct ratelimit *rl, const char *key)
+{
+	return bucket(rl, key, false);
 }
 
 int
@@ -178,7 +219,27 @@ ratelimit_open_cfg(const struct cfg *c, struct ratelimit **rl, char *err,
 		snprintf(err, errlen, "rate limit file path too long");
 		return MT_EIO;
 	}
-	*rl = ratelimit_open(path, c->rate_rps, c->rate_burst, err, errlen);
+	*rl = ratelimit_open(path, (double)c->rate_rps, (double)c->rate_burst,
+	    c->db_path, err, errlen);
+	return *rl ? 0 : MT_EIO;
+}
+
+int
+ratelimit_open_authfail(const struct cfg *c, struct ratelimit **rl,
+    char *err, size_t errlen)
+{
+	char path[4096];
+
+	*rl = NULL;
+	if (c->auth_fail_limit == 0)
+		return 0;
+	if ((size_t)snprintf(path, sizeof(path), "%s-authfail", c->db_path) >=
+	    sizeof(path)) {
+		snprintf(err, errlen, "auth failure file path too long");
+		return MT_EIO;
+	}
+	*rl = ratelimit_open(path, (double)c->auth_fail_limit / 60.0,
+	    (double)c->auth_fail_limit, c->db_path, err, errlen);
 	return *rl ? 0 : MT_EIO;
 }
 

@@ -11,14 +11,17 @@
 struct ratelimit;
 
 /*
- * Opens (creating if needed) the shared bucket file at path for a refill of
- * rps tokens per second and a capacity of burst. NULL with err on failure.
+ * Opens (creating if needed, with the mode and owner of the file like when
+ * like is not NULL) the shared bucket file at path for a refill of rps
+ * tokens per second and a capacity of burst. NULL with err on failure.
  */
-struct ratelimit *ratelimit_open(const char *path, long rps, long burst,
-		    char *err, size_t errlen);
+struct ratelimit *ratelimit_open(const char *path, double rps, double burst,
+		    const char *like, char *err, size_t errlen);
 void		 ratelimit_close(struct ratelimit *rl);
 /* Takes one token from key's bucket: true if allowed, false if empty. */
 bool		 ratelimit_take(struct ratelimit *rl, const char *key);
+/* Whether key's bucket holds a whole token now; none is taken. */
+bool		 ratelimit_has(struct ratelimit *rl, const char *key);
 
 struct cfg;
 
@@ -35,5 +38,15 @@ int		 ratelimit_open_cfg(const struct cfg *c, struct ratelimit **rl,
  */
 bool		 ratelimit_take_user(struct ratelimit *rl, const char *user,
 		    const char *addr);
+
+/*
+ * The buckets of failed token checks, one per client address (the file
+ * AUTH_FAILURES_PER_MINUTE configures, next to the database): 0 with *rl
+ * NULL when the limit is off; MT_EIO with err when the file cannot be used.
+ * A request presenting a token first asks ratelimit_has(); a token that
+ * fails the check then takes one with ratelimit_take().
+ */
+int		 ratelimit_open_authfail(const struct cfg *c,
+		    struct ratelimit **rl, char *err, size_t errlen);
 
 #endif
