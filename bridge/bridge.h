@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "audience.h"
+#include "reqargs.h"
 
 struct cfg;
 struct store;
@@ -48,6 +49,7 @@ struct user {
 	size_t		  ndialogs, cdialogs;
 	struct conn	 *conns;	/* WebSockets and held polls */
 	int		  nws;		/* open WebSockets */
+	int		  nconns;	/* WebSockets and held polls */
 	int64_t		  poll_seen;	/* last long-poll, microseconds */
 	int64_t		  refreshed;	/* when we last wrote them online */
 	unsigned	  mark;		/* each_peer de-duplication */
@@ -123,6 +125,8 @@ struct hold_list {
 	struct conn	*head, *tail;
 };
 
+struct pre;
+
 struct bridge {
 	const struct cfg	*cfg;
 	struct store		*st;
@@ -143,6 +147,15 @@ struct bridge {
 	lws_sorted_usec_list_t	 sul_tail, sul_tick, sul_presence;
 	lws_sorted_usec_list_t	 sul_stop;
 	struct ratelimit	*rl;		/* NULL unless RATE_LIMIT_ENABLED */
+	struct ratelimit	*authfail;	/* failed token checks, or NULL */
+	/* connections whose request header is being read (accept.c) */
+	struct pre		*pre_head, *pre_tail;
+	long			 npre;
+	lws_sorted_usec_list_t	 sul_pre;
+	int			 lfd[2], nlfd;	/* listening (accept.c) */
+	int			 spare_fd;	/* for EMFILE (accept.c) */
+	int			 lock_fd;	/* one bridge per wake socket */
+	bool			 unix_bound;	/* BRIDGE_UNIX_LISTEN is ours */
 	struct hold_list	*holds;		/* [0 .. bridge_poll_max] */
 	long			 nheld;
 	lws_sorted_usec_list_t	 sul_holds;	/* expiry tick while nheld */
@@ -187,6 +200,8 @@ struct ev	*ev_json(int64_t seq, const json_t *obj);
 void		 conn_attach(struct bridge *b, struct conn *c, struct user *u,
 		    enum conn_kind kind, struct lws *wsi);
 void		 conn_release(struct bridge *b, struct conn *c);
+/* Whether user name holds BRIDGE_MAX_CONNECTIONS_PER_USER already. */
+bool		 conn_user_full(struct bridge *b, const char *name);
 /* Queues a reference to e (or culls c when past its limit). */
 void		 conn_push(struct bridge *b, struct conn *c, struct ev *e);
 /* Writes e on c now if nothing is queued before it, else queues it. */
@@ -218,23 +233,44 @@ json_t		*tail_event_obj(const struct changelog_row *r);
 int		 tail_collect(struct bridge *b, struct conn *c, int64_t since,
 		    int64_t *cursor);
 
+/* accept.c: the listening sockets and the request headers. */
+/*
+ * Opens the listening sockets (before daemon(3) and the event loop).
+ * -1 when one cannot be opened; *in_use then says whether another server
+ * holds its address.
+ */
+int		 accept_open(struct bridge *b, bool *in_use);
+/* Hands the listening sockets to the event loop. */
+int		 accept_watch(struct bridge *b);
+void		 accept_fini(struct bridge *b);
+int		 accept_listen_callback(struct lws *wsi,
+		    enum lws_callback_reasons reason, void *user, void *in,
+		    size_t len);
+int		 accept_pre_callback(struct lws *wsi,
+		    enum lws_callback_reasons reason, void *user, void *in,
+		    size_t len);
+
 /* ident.c: who is asking (API.md §3.1, §3.2, §10.1) */
 enum ident_kind { IDENT_WS, IDENT_POLL };
 struct ident {
 	char		*user;
-	int		 status;	/* 0 ok, else the HTTP status */
-	const char	*message;	/* the refusal's text */
-	bool		 json;		/* message goes in an error envelope */
-	const char	*code;		/* the envelope's code */
+	struct refusal	 why;		/* why.status 0: accepted */
 };
-int		 ident_get(struct bridge *b, struct lws *wsi,
+/*
+ * The raw query string of wsi's request, as accept.c saw it (mt_free), or
+ * NULL if it had none.
+ */
+char		*ident_query(struct lws *wsi);
+/*
+ * Who sends the request with the raw query string query (may be NULL):
+ * id->user, or a refusal in id->why. 0, or MT_ENOMEM (then a 503 refusal).
+ */
+int		 ident_get(struct bridge *b, struct lws *wsi, const char *query,
 		    enum ident_kind kind, struct ident *id);
-/* The decoded value of query argument name (first one wins), or NULL. */
-char		*ident_arg(struct lws *wsi, const char *name);
 /* Answers a plain-text or JSON-error HTTP status right away. */
 int		 http_reply(struct lws *wsi, int status, const char *ctype,
 		    const char *body, size_t len);
-int		 http_refuse(struct lws *wsi, const struct ident *id);
+int		 http_refuse(struct lws *wsi, const struct refusal *why);
 /*
  * S10 on the bridge: one token of user's bucket, shared with mtchat.fcgi.
  * 0 to go on, else the request is answered 429 (1) or failed (-1).

@@ -14,6 +14,8 @@
 #include "log.h"
 #include "mem.h"
 
+#define CULL_GRACE_SECS	5	/* for the close frame of a culled client */
+
 struct ev *
 ev_new(int64_t seq, const char *text, size_t len)
 {
@@ -67,8 +69,17 @@ conn_attach(struct bridge *b, struct conn *c, struct user *u,
 		b->conns->aprev = c;
 	b->conns = c;
 	b->nconns++;
+	u->nconns++;
 	if (kind == CONN_WS)
 		u->nws++;
+}
+
+bool
+conn_user_full(struct bridge *b, const char *name)
+{
+	struct user *u = members_user(b, name, false);
+
+	return u != NULL && u->nconns >= b->cfg->bridge_max_per_user;
 }
 
 static void
@@ -102,6 +113,7 @@ conn_release(struct bridge *b, struct conn *c)
 	if (c->anext != NULL)
 		c->anext->aprev = c->aprev;
 	b->nconns--;
+	u->nconns--;
 	if (c->kind == CONN_WS)
 		u->nws--;
 	queue_clear(c);
@@ -153,6 +165,11 @@ queue_grow(struct conn *c)
 	return 0;
 }
 
+/*
+ * The close frame goes out from the next writable callback (ws_writable()
+ * returns -1 there, after lws_close_reason()); a client that reads nothing
+ * any more never makes the socket writable, so a timeout ends it too.
+ */
 void
 conn_cull(struct conn *c, const char *why)
 {
@@ -164,7 +181,8 @@ conn_cull(struct conn *c, const char *why)
 	queue_clear(c);
 	lws_close_reason(c->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
 	    (unsigned char *)"too far behind", 14);
-	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+	lws_callback_on_writable(c->wsi);
+	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, CULL_GRACE_SECS);
 }
 
 void

@@ -1,11 +1,14 @@
 /*
- * ident.c — who is asking, with the same token check as mtchat.fcgi
- * (lib/auth.c). The WebSocket takes ?user_id= (legacy) or ?token= (JWT) and
- * is refused before the upgrade in plain text (API.md §10.1); the long-poll
- * follows the REST rules of §3.1 and §3.2 (Authorization: Bearer in JWT
- * mode). libwebsockets hands over the query already form-decoded ('+' is a
- * space, %XX decoded) and split on '&', which is §10.1's decoding.
+ * ident.c — who is asking, with the same rules as mtchat.fcgi: the raw
+ * query string that accept.c kept, read by lib/url.c and
+ * lib/reqargs.c (a user id is %XX-decoded with '+' kept, F18), and the
+ * token check of lib/auth.c. The WebSocket takes ?user_id= (legacy) or
+ * ?token= (JWT) and is refused before the upgrade in plain text (API.md
+ * §10.1); the long-poll follows the REST rules of §3.1 and §3.2
+ * (Authorization: Bearer in JWT mode). Failed token checks count against
+ * the client address's AUTH_FAILURES_PER_MINUTE, as in mtchat.fcgi.
  */
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "auth.h"
@@ -15,69 +18,109 @@
 #include "json.h"
 #include "mem.h"
 #include "ratelimit.h"
-
-char *
-ident_arg(struct lws *wsi, const char *name)
-{
-	size_t nlen = strlen(name);
-	int total = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS), i, n;
-	char *buf, *val = NULL;
-
-	if (total <= 0 || (buf = mt_malloc((size_t)total + 1)) == NULL)
-		return NULL;
-	for (i = 0; val == NULL; i++) {
-		n = lws_hdr_copy_fragment(wsi, buf, total + 1,
-		    WSI_TOKEN_HTTP_URI_ARGS, i);
-		if (n < 0)
-			break;
-		if ((size_t)n >= nlen && strncmp(buf, name, nlen) == 0 &&
-		    (buf[nlen] == '=' || buf[nlen] == '\0'))
-			val = mt_strdup(buf[nlen] == '=' ? buf + nlen + 1 : "");
-	}
-	mt_free(buf);
-	return val;
-}
+#include "url.h"
 
 static int
 refuse(struct ident *id, int status, const char *code, const char *msg)
 {
-	id->status = status;
-	id->code = code;
-	id->json = code != NULL;
-	id->message = msg;
+	id->why.status = status;
+	id->why.code = code;
+	snprintf(id->why.msg, sizeof(id->why.msg), "%s", msg);
 	return 0;
 }
 
-/* Verifies a token; sets id->user or a 401. */
-static int
-verify(struct bridge *b, const char *tok, struct ident *id)
+/* Whether addr (text) is one of the comma-separated TRUSTED_PROXIES. */
+static bool
+trusted(const struct cfg *c, const char *addr)
 {
-	int rc = auth_jwt_verify(b->keys, tok, strlen(tok),
-	    b->cfg->jwt_user_claim, NULL, &id->user, NULL);
+	const char *p = c->trusted_proxies, *e;
+	size_t n = strlen(addr);
 
+	for (; p != NULL && *p != '\0'; p = *e ? e + 1 : e) {
+		while (*p == ' ')
+			p++;
+		if ((e = strchr(p, ',')) == NULL)
+			e = p + strlen(p);
+		if ((size_t)(e - p) == n && memcmp(p, addr, n) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The client's address: the peer, or, when the peer is a trusted proxy,
+ * the last address of its X-Forwarded-For (the one that proxy added).
+ */
+static void
+client_addr(struct bridge *b, struct lws *wsi, char *out, size_t len)
+{
+	char xff[256], *last;
+	unsigned char bin[16];
+
+	lws_get_peer_simple(wsi, out, len);
+	if (!trusted(b->cfg, out) || lws_hdr_copy(wsi, xff, sizeof(xff),
+	    WSI_TOKEN_X_FORWARDED_FOR) <= 0)
+		return;
+	last = strrchr(xff, ',');
+	last = last != NULL ? last + 1 : xff;
+	while (*last == ' ')
+		last++;
+	if (strlen(last) < len && (inet_pton(AF_INET, last, bin) == 1 ||
+	    inet_pton(AF_INET6, last, bin) == 1))
+		memcpy(out, last, strlen(last) + 1);
+}
+
+/* Verifies a token; sets id->user, or a refusal (401, or 429). */
+static int
+verify(struct bridge *b, struct lws *wsi, const char *tok, size_t len,
+    struct ident *id)
+{
+	char addr[64];
+	int rc;
+
+	client_addr(b, wsi, addr, sizeof(addr));
+	if (b->authfail != NULL && !ratelimit_has(b->authfail, addr))
+		return refuse(id, 429, "RATE_LIMIT_EXCEEDED", "Too many failed "
+		    "authentication attempts. Please slow down.");
+	rc = auth_jwt_verify(b->keys, tok, len, b->cfg->jwt_user_claim, NULL,
+	    &id->user, NULL);
 	if (rc == MT_ENOMEM)
 		return rc;
-	if (rc != 0)
+	if (rc != 0) {
+		if (b->authfail != NULL)
+			(void)ratelimit_take(b->authfail, addr);
 		return refuse(id, 401, NULL, "Invalid token");
+	}
 	return 0;
 }
 
 static int
-ident_ws(struct bridge *b, struct lws *wsi, struct ident *id)
+ident_ws(struct bridge *b, struct lws *wsi, const char *query,
+    struct ident *id)
 {
 	char *v;
 	int rc;
 
 	if (b->cfg->jwt_enabled) {
-		if ((v = ident_arg(wsi, "token")) == NULL)
+		rc = url_query_get(query, "token", &v);
+		if (rc == MT_ENOTFOUND)
 			return refuse(id, 401, NULL,
 			    "token query parameter required");
-		rc = verify(b, v, id);
+		if (rc == MT_EINVAL)
+			return refuse(id, 401, NULL, "Invalid token");
+		if (rc != 0)
+			return rc;
+		rc = verify(b, wsi, v, strlen(v), id);
 		mt_free(v);
 		return rc;
 	}
-	if ((v = ident_arg(wsi, "user_id")) == NULL)
+	rc = url_query_user(query, &v);
+	if (rc == MT_ENOTFOUND)
 		return refuse(id, 400, NULL, "Missing user_id query parameter");
+	if (rc == MT_EINVAL)
+		return refuse(id, 400, NULL, "user_id is not valid UTF-8");
+	if (rc != 0)
+		return rc;
 	if (*v == '\0') {
 		mt_free(v);
 		return refuse(id, 400, NULL, "user_id cannot be empty");
@@ -86,56 +129,37 @@ ident_ws(struct bridge *b, struct lws *wsi, struct ident *id)
 	return 0;
 }
 
-/* The REST user_id (or its alias sender_id), first one present. */
-static char *
-rest_user(struct lws *wsi)
-{
-	char *v = ident_arg(wsi, "user_id");
-
-	return v != NULL ? v : ident_arg(wsi, "sender_id");
-}
-
 static int
-ident_poll(struct bridge *b, struct lws *wsi, struct ident *id)
+ident_poll(struct bridge *b, struct lws *wsi, const char *query,
+    struct ident *id)
 {
-	char hdr[AUTH_JWT_MAX / 8], *v;
+	char hdr[AUTH_JWT_MAX / 8];
 	int n, rc;
 
-	if (b->cfg->jwt_enabled) {
-		n = lws_hdr_copy(wsi, hdr, sizeof(hdr),
-		    WSI_TOKEN_HTTP_AUTHORIZATION);
-		if (n < 7 || strncmp(hdr, "Bearer ", 7) != 0)
-			return refuse(id, 401, NULL,
-			    "Authorization header required");
-		if ((rc = verify(b, hdr + 7, id)) != 0 || id->status != 0)
-			return rc;
-		if ((v = rest_user(wsi)) != NULL && strcmp(v, id->user) != 0)
-			refuse(id, 403, "FORBIDDEN",
-			    "user_id does not match token");
-		mt_free(v);
-		return 0;
+	if (!b->cfg->jwt_enabled) {
+		rc = reqargs_user(query, &id->user, &id->why);
+		return rc == MT_EINVAL ? 0 : rc;
 	}
-	if ((v = rest_user(wsi)) == NULL)
-		return refuse(id, 400, "BAD_REQUEST",
-		    "user_id query parameter required");
-	if (*v == '\0') {
-		mt_free(v);
-		return refuse(id, 400, "BAD_REQUEST",
-		    "user_id cannot be empty");
-	}
-	id->user = v;
-	return 0;
+	n = lws_hdr_copy(wsi, hdr, sizeof(hdr), WSI_TOKEN_HTTP_AUTHORIZATION);
+	if (n < 7 || strncmp(hdr, "Bearer ", 7) != 0)
+		return refuse(id, 401, NULL, "Authorization header required");
+	if ((rc = verify(b, wsi, hdr + 7, (size_t)n - 7, id)) != 0 ||
+	    id->why.status != 0)
+		return rc;
+	rc = reqargs_user_matches(query, id->user, &id->why);
+	return rc == MT_EINVAL || rc == MT_EFORBIDDEN ? 0 : rc;
 }
 
 int
-ident_get(struct bridge *b, struct lws *wsi, enum ident_kind kind,
-    struct ident *id)
+ident_get(struct bridge *b, struct lws *wsi, const char *query,
+    enum ident_kind kind, struct ident *id)
 {
 	int rc;
 
 	memset(id, 0, sizeof(*id));
-	rc = kind == IDENT_WS ? ident_ws(b, wsi, id) : ident_poll(b, wsi, id);
-	if (rc != 0 || id->status != 0) {
+	rc = kind == IDENT_WS ? ident_ws(b, wsi, query, id) :
+	    ident_poll(b, wsi, query, id);
+	if (rc != 0 || id->why.status != 0) {
 		mt_free(id->user);
 		id->user = NULL;
 	}
@@ -159,6 +183,8 @@ http_headers(struct lws *wsi, int status, const char *ctype, size_t len,
 	    (lws_filepos_t)len, &p, end) ||
 	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
 	    (const unsigned char *)"no-store", 8, &p, end) ||
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION,
+	    (const unsigned char *)"close", 5, &p, end) ||
 	    (c != NULL && c->cors != NULL && (lws_add_http_header_by_name(wsi,
 	    (const unsigned char *)"access-control-allow-origin:",
 	    (const unsigned char *)c->cors, (int)strlen(c->cors), &p, end) ||
@@ -171,7 +197,8 @@ http_headers(struct lws *wsi, int status, const char *ctype, size_t len,
 }
 
 /*
- * The headers and the body go out in one write, as one segment: a second
+ * Every answer closes its connection (accept.c reads each request), and
+ * the headers and the body go out in one write, as one segment: a second
  * write per answer cost a system call and a wake-up of the client each,
  * which at thousands of long-polls answered at once was a third of it.
  */
@@ -199,22 +226,22 @@ http_reply(struct lws *wsi, int status, const char *ctype, const char *body,
 }
 
 int
-http_refuse(struct lws *wsi, const struct ident *id)
+http_refuse(struct lws *wsi, const struct refusal *why)
 {
 	json_t *o;
 	char *text;
 	int rc;
 
-	if (!id->json)
-		return http_reply(wsi, id->status, "text/plain; charset=utf-8",
-		    id->message, strlen(id->message));
-	o = json_pack("{s:{s:s,s:s}}", "error", "code", id->code, "message",
-	    id->message);
+	if (why->code == NULL)
+		return http_reply(wsi, why->status, "text/plain; charset=utf-8",
+		    why->msg, strlen(why->msg));
+	o = json_pack("{s:{s:s,s:s}}", "error", "code", why->code, "message",
+	    why->msg);
 	if (o == NULL || (text = json_encode(o)) == NULL) {
 		json_decref(o);
 		return -1;
 	}
-	rc = http_reply(wsi, id->status, "application/json", text,
+	rc = http_reply(wsi, why->status, "application/json", text,
 	    strlen(text));
 	mt_free(text);
 	json_decref(o);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -32,6 +33,7 @@
 #include "wake.h"
 
 #define STOP_GRACE_US	(2 * LWS_US_PER_SEC)	/* for close frames */
+#define HEADER_SLACK	512	/* header bytes accept.c may add */
 
 volatile sig_atomic_t bridge_signalled;
 
@@ -50,6 +52,8 @@ static int	wake_callback(struct lws *, enum lws_callback_reasons, void *,
 static struct lws_protocols protocols[] = {
 	{ "mtchat", ws_callback, sizeof(struct conn), 1024, 0, NULL, 1 << 20 },
 	{ "mtchat-wake", wake_callback, 0, 0, 0, NULL, 0 },
+	{ "mtchat-listen", accept_listen_callback, 0, 0, 0, NULL, 0 },
+	{ "mtchat-pre", accept_pre_callback, 0, 0, 0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 
@@ -202,6 +206,9 @@ open_store(struct bridge *b, const struct cfg *c)
 		log_warnx("rate limiting: %s", err);
 		return -1;
 	}
+	if (ratelimit_open_authfail(c, &b->authfail, err, sizeof(err)) != 0)
+		log_warnx("AUTH_FAILURES_PER_MINUTE: %s: failed token checks "
+		    "are not limited", err);
 	return 0;
 }
 
@@ -222,26 +229,24 @@ wake_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	return 0;
 }
 
+/*
+ * The one vhost: it listens on nothing itself, accept.c hands it every
+ * connection once the request header is read.
+ */
 static struct lws_vhost *
-make_vhost(struct bridge *b, const char *name, const char *iface, int port,
-    bool unix_sock)
+make_vhost(struct bridge *b)
 {
 	struct lws_context_creation_info i;
 	struct lws_vhost *vh;
 
 	memset(&i, 0, sizeof(i));
-	i.vhost_name = name;
+	i.vhost_name = "mtchat";
 	i.protocols = protocols;
-	i.iface = iface;
-	i.port = port;
+	i.port = CONTEXT_PORT_NO_LISTEN_SERVER;
 	i.retry_and_idle_policy = &no_validity;
 	i.timeout_secs = (unsigned int)b->cfg->bridge_handshake;
-	i.options = LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
-	if (unix_sock)
-		i.options |= LWS_SERVER_OPTION_UNIX_SOCK;
 	if ((vh = lws_create_vhost(b->ctx, &i)) == NULL)
-		log_warnx("cannot listen on %s%s%d", iface,
-		    unix_sock ? "" : ":", unix_sock ? 0 : port);
+		log_warnx("cannot create the libwebsockets vhost");
 	return vh;
 }
 
@@ -278,13 +283,14 @@ make_context(struct bridge *b)
 {
 	struct lws_context_creation_info i;
 	const struct cfg *c = b->cfg;
-	struct lws_vhost *vh;
+	long hdr = c->bridge_max_header + HEADER_SLACK;
 
 	memset(&i, 0, sizeof(i));
 	i.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
 	    LWS_SERVER_OPTION_DISABLE_IPV6;
 	i.user = b;
-	i.max_http_header_data = (unsigned short)c->bridge_max_header;
+	/* accept.c bounds the header; libwebsockets must take what it took */
+	i.max_http_header_data = (unsigned short)(hdr > 65535 ? 65535 : hdr);
 	/* Held polls give their header table back; this only bounds requests
 	 * being parsed at once (tables are allocated on demand). */
 	i.max_http_header_pool = (unsigned short)(c->bridge_max_conns > 65535 ?
@@ -297,17 +303,8 @@ make_context(struct bridge *b)
 		log_warnx("cannot create the libwebsockets context");
 		return -1;
 	}
-	if (c->bridge_listen != NULL && *c->bridge_listen != '\0' &&
-	    (b->vh = make_vhost(b, "tcp", c->bridge_listen,
-	    (int)c->bridge_port, false)) == NULL)
+	if ((b->vh = make_vhost(b)) == NULL || accept_watch(b) != 0)
 		return -1;
-	if (c->bridge_unix_listen != NULL && *c->bridge_unix_listen != '\0') {
-		if ((vh = make_vhost(b, "unix", c->bridge_unix_listen, 0,
-		    true)) == NULL)
-			return -1;
-		if (b->vh == NULL)
-			b->vh = vh;
-	}
 	return 0;
 }
 
@@ -394,6 +391,54 @@ run(struct bridge *b)
 	}
 }
 
+/*
+ * libwebsockets' lines, through our log. Its adoption of a socket with
+ * bytes already read (every connection, accept.c) logs at error level;
+ * those lines are dropped.
+ */
+static void
+lws_log(int level, const char *line)
+{
+	size_t n = strlen(line);
+
+	if (strstr(line, "adopt_socket_readbuf") != NULL)
+		return;
+	while (n > 0 && line[n - 1] == '\n')
+		n--;
+	if (level & LLL_ERR)
+		log_warnx("libwebsockets: %.*s", (int)n, line);
+	else
+		log_info("libwebsockets: %.*s", (int)n, line);
+}
+
+/*
+ * One bridge per wake-up socket (a lock file beside it) and per listening
+ * address: 0 when this one may run, 1 when another already does (an
+ * idempotent `--daemon` from cron then exits 0), -1 on a failure.
+ */
+static int
+claim(struct bridge *b)
+{
+	const char *sock = b->cfg->bridge_socket;
+	char path[4096];
+	bool in_use;
+
+	if (sock != NULL && *sock != '\0' &&
+	    (size_t)snprintf(path, sizeof(path), "%s.lock", sock) <
+	    sizeof(path) && (b->lock_fd = open(path, O_RDWR | O_CREAT |
+	    O_CLOEXEC, 0600)) != -1 && flock(b->lock_fd, LOCK_EX | LOCK_NB)) {
+		log_info("another mtchat-bridge holds %s", path);
+		return 1;
+	}
+	if (accept_open(b, &in_use) != 0) {
+		if (in_use)
+			log_info("another server listens on the bridge's "
+			    "address");
+		return in_use ? 1 : -1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -412,7 +457,7 @@ main(int argc, char **argv)
 	}
 	memset(&b, 0, sizeof(b));
 	b.cfg = &c;
-	b.wake_fd = -1;
+	b.wake_fd = b.lock_fd = b.spare_fd = -1;
 	check_cfg(&c, &b.keys);
 	if (o.check) {
 		printf("configuration OK\n");
@@ -422,10 +467,21 @@ main(int argc, char **argv)
 	}
 	log_init("mtchat-bridge", c.log_syslog || o.daemon,
 	    o.verbose > c.log_verbose ? o.verbose : (int)c.log_verbose);
+	switch (claim(&b)) {
+	case 0:
+		break;
+	case 1:		/* already running: what a cron --daemon wants */
+		if (!o.daemon)
+			log_warnx("another mtchat-bridge is running");
+		status = o.daemon ? 0 : 1;
+		goto out;
+	default:
+		goto out;
+	}
 	/* Keeps the working directory: relative paths in the config hold. */
 	if (o.daemon && daemon(1, 0) == -1)
 		fatal("daemon");
-	lws_set_log_level(LLL_ERR | (o.verbose > 1 ? LLL_WARN : 0), NULL);
+	lws_set_log_level(LLL_ERR | (o.verbose > 1 ? LLL_WARN : 0), lws_log);
 	raise_nofile();
 	signals();
 	if (open_store(&b, &c) == 0 && make_context(&b) == 0) {
@@ -434,10 +490,15 @@ main(int argc, char **argv)
 		run(&b);
 		status = 0;
 	}
+out:
 	if (b.ctx != NULL)
 		lws_context_destroy(b.ctx);
 	evloop_free(b.loop);
 	poll_fini(&b);
+	accept_fini(&b);
+	if (b.lock_fd != -1)
+		close(b.lock_fd);
+	ratelimit_close(b.authfail);
 	ratelimit_close(b.rl);
 	members_free(&b);
 	auth_keys_free(b.keys);

@@ -4,7 +4,8 @@
  * one arrives or S seconds pass (default 25, at most BRIDGE_POLL_MAX_SECS).
  * Everything needed is copied out of the request and its header table is
  * given back, so thousands of held polls cost no more than idle sockets.
- * A poll counts as a presence ping.
+ * A poll counts as a presence ping. The arguments follow lib/reqargs.c,
+ * as in mtchat.fcgi; every answer closes its connection.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,37 +15,13 @@
 #include "cfg.h"
 #include "changelog.h"
 #include "cors.h"
+#include "err.h"
 #include "json.h"
 #include "log.h"
 #include "mem.h"
 #include "tm.h"
 
 #define EVENTS_PATH	"/api/v1/events"
-#define POLL_DEFAULT	25	/* seconds held when timeout is absent */
-
-/* A query number as REST parses it; 1 absent, 0 ok, -1 refused. */
-static int
-q_num(struct lws *wsi, const char *key, long *out)
-{
-	char *v = ident_arg(wsi, key), *end, msg[160];
-	long n;
-
-	if (v == NULL)
-		return 1;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (*v == '\0' || *end != '\0' || errno != 0 || *v == ' ' ||
-	    *v == '+' || n < 0) {
-		mt_free(v);
-		snprintf(msg, sizeof(msg), "Failed to deserialize query string:"
-		    " %s: invalid digit found in string", key);
-		return http_reply(wsi, 400, "text/plain; charset=utf-8", msg,
-		    strlen(msg)) ? -2 : -1;
-	}
-	mt_free(v);
-	*out = n;
-	return 0;
-}
 
 #define HOLD_TICK_US	(100 * 1000)	/* expiry granularity */
 
@@ -193,7 +170,7 @@ poll_answer(struct conn *c, int64_t cursor)
 
 /* Decides: resync, events waiting, or hold. */
 static void
-poll_decide(struct bridge *b, struct conn *c, bool has_since, long since,
+poll_decide(struct bridge *b, struct conn *c, bool has_since, int64_t since,
     long timeout)
 {
 	int64_t head = 0, pruned = 0, cursor = b->cursor;
@@ -282,7 +259,9 @@ poll_preflight(struct bridge *b, struct conn *c, struct lws *wsi)
 	method = header_copy(wsi, 0, "access-control-request-method:");
 	headers = header_copy(wsi, WSI_TOKEN_HTTP_AC_REQUEST_HEADERS, NULL);
 	snprintf(age, sizeof(age), "%ld", cf->cors_max_age);
-	if (lws_add_http_common_headers(wsi, 200, "text/plain", 0, &p, end))
+	if (lws_add_http_common_headers(wsi, 200, "text/plain", 0, &p, end) ||
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION,
+	    (const unsigned char *)"close", 5, &p, end))
 		rc = -1;
 	if (rc == 0 && c->cors != NULL && cors_allow_method(cf, method)) {
 		const char *m = cors_any(cf->cors_methods) ? method :
@@ -334,32 +313,60 @@ poll_route(struct bridge *b, struct conn *c, struct lws *wsi,
 	return 1;
 }
 
-/* Parses since and timeout; 0, or the result of answering a refusal. */
-static int
-poll_args(struct bridge *b, struct lws *wsi, bool *has_since, long *since,
-    long *timeout)
+static const char err_full[] = "{\"error\":{\"code\":"
+    "\"SERVICE_UNAVAILABLE\",\"message\":\"Too many connections\"}}";
+static const char err_user_full[] = "{\"error\":{\"code\":"
+    "\"TOO_MANY_CONNECTIONS\",\"message\":\"Too many connections for "
+    "this user\"}}";
+
+/*
+ * Who asks and for what (the rules of lib/reqargs.c, as mtchat.fcgi):
+ * the user, or NULL once a refusal is answered.
+ */
+static struct user *
+poll_who(struct bridge *b, struct lws *wsi, const char *query,
+    struct events_args *a)
 {
+	struct user *u = NULL;
+	struct ident id;
 	int rc;
 
-	if ((rc = q_num(wsi, "since", since)) < 0)
-		return rc;
-	*has_since = rc == 0;
-	if ((rc = q_num(wsi, "timeout", timeout)) < 0)
-		return rc;
-	if (*timeout > b->cfg->bridge_poll_max)
-		*timeout = b->cfg->bridge_poll_max;
-	return 0;
+	if (b->stopping || b->nconns >= b->cfg->bridge_max_conns) {
+		http_reply(wsi, 503, "application/json", err_full,
+		    sizeof(err_full) - 1);
+		return NULL;
+	}
+	if (ident_get(b, wsi, query, IDENT_POLL, &id) != 0 ||
+	    id.why.status != 0) {
+		http_refuse(wsi, &id.why);
+		return NULL;
+	}
+	if ((rc = reqargs_events(query, a, &id.why)) != 0) {
+		if (rc == MT_ENOMEM)
+			http_reply(wsi, 503, "text/plain", "Out of memory", 13);
+		else
+			http_refuse(wsi, &id.why);
+	} else if (conn_user_full(b, id.user))
+		http_reply(wsi, 429, "application/json", err_user_full,
+		    sizeof(err_user_full) - 1);
+	else if (http_rate_limited(b, wsi, id.user) == 0 &&
+	    (u = members_user(b, id.user, true)) == NULL)
+		http_reply(wsi, 503, "text/plain", "Out of memory", 13);
+	mt_free(id.user);
+	return u;
 }
 
+/*
+ * LWS_CALLBACK_HTTP. Every answer closes the connection (accept.c reads
+ * each request), so a refusal returns -1 once it is written.
+ */
 int
 poll_start(struct bridge *b, struct conn *c, struct lws *wsi,
     const char *path)
 {
-	struct ident id;
+	struct events_args a;
 	struct user *u;
-	long since = 0, timeout = POLL_DEFAULT;
-	bool has_since;
-	int rc;
+	char *query;
 
 	if (c->u != NULL)
 		conn_release(b, c);
@@ -367,71 +374,38 @@ poll_start(struct bridge *b, struct conn *c, struct lws *wsi,
 	memset(c, 0, sizeof(*c));
 	c->hold_secs = -1;
 	cors_capture(b, c, wsi);
-	if ((rc = poll_route(b, c, wsi, path)) != 1)
-		goto done;
-	ident_get(b, wsi, IDENT_POLL, &id);
-	if (id.status != 0) {
-		rc = http_refuse(wsi, &id);
-		goto done;
-	}
-	if ((rc = http_rate_limited(b, wsi, id.user)) != 0) {
-		mt_free(id.user);
-		rc = rc < 0 ? -1 : 0;
-		goto done;
-	}
-	rc = poll_args(b, wsi, &has_since, &since, &timeout);
-	u = rc == 0 ? members_user(b, id.user, true) : NULL;
-	mt_free(id.user);
-	if (rc != 0 || u == NULL) {
-		if (rc == 0)	/* no user: out of memory */
-			rc = http_reply(wsi, 503, "text/plain",
-			    "Out of memory", 13);
-		else		/* refused by q_num(): -1 answered, -2 not */
-			rc = rc == -1 ? 0 : -1;
-		goto done;
-	}
+	if (poll_route(b, c, wsi, path) != 1)
+		return -1;
+	query = ident_query(wsi);
+	u = poll_who(b, wsi, query, &a);
+	mt_free(query);
+	if (u == NULL)
+		return -1;
+	if (a.timeout > b->cfg->bridge_poll_max)
+		a.timeout = b->cfg->bridge_poll_max;
 	conn_attach(b, c, u, CONN_POLL, wsi);
 	u->poll_seen = tm_now_us();
 	presence_changed(b, u);
-	poll_decide(b, c, has_since, since, timeout);
-	return 0;
-done:
-	if (rc < 0 || lws_http_transaction_completed(wsi))
-		return -1;
+	poll_decide(b, c, a.has_since, a.since, a.timeout);
 	return 0;
 }
 
-/* Writes c's answer; nonzero when the connection must be closed. */
-static int
+/* Writes c's answer; the connection is closed after it either way. */
+static void
 poll_send(struct bridge *b, struct conn *c)
 {
 	struct lws *wsi = c->wsi;
-	int rc;
 
 	if (c->reply == NULL && c->status == 0 &&
 	    poll_encode(c, b->cursor) != 0)
 		c->status = 503;
 	if (c->status != 0)
-		rc = http_reply(wsi, 503, "text/plain", "Service Unavailable",
-		    19);
+		http_reply(wsi, 503, "text/plain", "Service Unavailable", 19);
 	else
-		rc = http_reply(wsi, 200, "application/json", c->reply,
+		http_reply(wsi, 200, "application/json", c->reply,
 		    c->replylen);
 	hold_remove(b, c);
-	if (c->held)
-		lws_rx_flow_control(wsi, 1);
 	conn_release(b, c);
-	if (rc != 0 || lws_http_transaction_completed(wsi))
-		return -1;
-	/*
-	 * libwebsockets now arms a keep-alive timeout: a sorted-list insert,
-	 * O(connections waiting). When a broadcast answers thousands of held
-	 * polls at once those inserts are quadratic, so take it off again —
-	 * the client sends its next poll at once, and an idle keep-alive
-	 * connection costs no more than an idle WebSocket.
-	 */
-	lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
-	return 0;
 }
 
 int
@@ -439,10 +413,17 @@ poll_writable(struct bridge *b, struct conn *c)
 {
 	if (c->u == NULL || !c->answer)
 		return 0;
-	return poll_send(b, c);
+	poll_send(b, c);
+	return -1;
 }
 
-/* Answers the woken polls; one that cannot go on is closed later. */
+/*
+ * Answers the woken polls and closes them (libwebsockets flushes what is
+ * left to write first). A synchronous close: no poll() round trip per
+ * answer as a writable callback would cost, and no sorted-list insert
+ * each as an asynchronous kill would — thousands of polls are answered
+ * at once by a broadcast. Not called from the callback of any of them.
+ */
 void
 poll_flush(struct bridge *b)
 {
@@ -451,9 +432,11 @@ poll_flush(struct bridge *b)
 	while ((c = b->answers) != NULL) {
 		b->answers = c->wnext;
 		c->wnext = NULL;
-		if (c->u != NULL && poll_send(b, c) != 0)
-			lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK,
-			    LWS_TO_KILL_ASYNC);
+		if (c->u == NULL)
+			continue;
+		poll_send(b, c);
+		lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK,
+		    LWS_TO_KILL_SYNC);
 	}
 }
 

@@ -4,60 +4,47 @@
  * before the upgrade), held long-polls on /api/v1/events (poll.c).
  * Frames are written only from the WRITEABLE callback, one per call.
  */
-#include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "bridge.h"
 #include "cfg.h"
 #include "changelog.h"
+#include "err.h"
 #include "id.h"
 #include "json.h"
 #include "log.h"
 #include "mem.h"
 #include "tm.h"
+#include "url.h"
 
 #define WS_PATH		"/api/v1/ws"
 #define TYPE_SHOWN	64	/* bytes of an unknown type echoed back */
 
-/* Parses a non-negative decimal seq; -1 if it is not one. */
-static int
-parse_seq(const char *s, int64_t *out)
-{
-	char *end;
-	long long v;
-
-	if (s == NULL || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < 0)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* The resume and filter arguments; a refusal message or NULL. */
 static const char *
-ws_args(struct lws *wsi, int64_t *since, bool *has_since, bool *filter)
+ws_args(const char *query, int64_t *since, bool *has_since, bool *filter)
 {
-	char *v;
+	struct refusal why;
 	const char *bad = NULL;
+	char *v;
+	long n;
+	int rc;
 
 	*has_since = *filter = false;
-	if ((v = ident_arg(wsi, "since")) != NULL) {
+	if ((rc = reqargs_long(query, "since", &n, &why)) == 0) {
 		*has_since = true;
-		if (parse_seq(v, since) != 0)
-			bad = "Invalid since parameter";
-		mt_free(v);
+		*since = n;
 	}
-	if ((v = ident_arg(wsi, "filter")) != NULL) {
+	if (rc < 0 || (rc == 0 && n < 0))
+		bad = "Invalid since parameter";
+	if ((rc = url_query_get(query, "filter", &v)) == 0) {
 		if (strcmp(v, "subscribed") == 0)
 			*filter = true;
 		else if (strcmp(v, "all") != 0)
 			bad = "Invalid filter parameter";
 		mt_free(v);
-	}
+	} else if (rc != MT_ENOTFOUND)
+		bad = "Invalid filter parameter";
 	return bad;
 }
 
@@ -70,14 +57,42 @@ path_is(struct lws *wsi, const char *want)
 	    strcmp(path, want) == 0;
 }
 
-/* Before the upgrade: refuse with a status and a body, or let it go on. */
+/* The identity and arguments of the upgrade: a refusal, or 0. */
 static int
-ws_confirm(struct bridge *b, struct lws *wsi)
+ws_refusal(struct bridge *b, struct lws *wsi, const char *query)
 {
+	static const char full[] = "{\"error\":{\"code\":"
+	    "\"TOO_MANY_CONNECTIONS\",\"message\":\"Too many connections "
+	    "for this user\"}}";
 	struct ident id;
 	int64_t since;
 	bool has_since, filter;
 	const char *bad;
+	int rc;
+
+	ident_get(b, wsi, query, IDENT_WS, &id);
+	if (id.why.status != 0)
+		return http_refuse(wsi, &id.why) ? -1 : 1;
+	if (conn_user_full(b, id.user)) {
+		mt_free(id.user);
+		return http_reply(wsi, 429, "application/json", full,
+		    sizeof(full) - 1) ? -1 : 1;
+	}
+	rc = http_rate_limited(b, wsi, id.user);
+	mt_free(id.user);
+	if (rc != 0)
+		return rc < 0 ? -1 : 1;
+	if ((bad = ws_args(query, &since, &has_since, &filter)) != NULL)
+		return http_reply(wsi, 400, "text/plain", bad, strlen(bad)) ?
+		    -1 : 1;
+	return 0;
+}
+
+/* Before the upgrade: refuse with a status and a body, or let it go on. */
+static int
+ws_confirm(struct bridge *b, struct lws *wsi)
+{
+	char *query;
 	int rc;
 
 	if (!path_is(wsi, WS_PATH))
@@ -86,17 +101,10 @@ ws_confirm(struct bridge *b, struct lws *wsi)
 	if (b->stopping || b->nconns >= b->cfg->bridge_max_conns)
 		return http_reply(wsi, 503, "text/plain",
 		    "Too many connections", 20) ? -1 : 1;
-	ident_get(b, wsi, IDENT_WS, &id);
-	if (id.status != 0)
-		return http_refuse(wsi, &id) ? -1 : 1;
-	rc = http_rate_limited(b, wsi, id.user);
-	mt_free(id.user);
-	if (rc != 0)
-		return rc < 0 ? -1 : 1;
-	if ((bad = ws_args(wsi, &since, &has_since, &filter)) != NULL)
-		return http_reply(wsi, 400, "text/plain", bad, strlen(bad)) ?
-		    -1 : 1;
-	return 0;
+	query = ident_query(wsi);
+	rc = ws_refusal(b, wsi, query);
+	mt_free(query);
+	return rc;
 }
 
 /* Starts a resume: a resync when since is outside the log, else replay. */
@@ -121,13 +129,22 @@ ws_established(struct bridge *b, struct conn *c, struct lws *wsi)
 {
 	struct ident id;
 	struct user *u;
-	char peer[64];
+	char peer[64], *query;
+	int rc;
 
+	if (c == NULL)
+		return -1;
 	mt_free(c->cors);	/* from a poll before the upgrade */
 	memset(c, 0, sizeof(*c));
-	if (ident_get(b, wsi, IDENT_WS, &id) != 0 || id.status != 0 ||
-	    ws_args(wsi, &c->since, &c->has_since, &c->filter) != NULL)
+	query = ident_query(wsi);
+	rc = ident_get(b, wsi, query, IDENT_WS, &id) != 0 ||
+	    id.why.status != 0 ||
+	    ws_args(query, &c->since, &c->has_since, &c->filter) != NULL;
+	mt_free(query);
+	if (rc) {
+		mt_free(id.user);
 		return -1;
+	}
 	u = members_user(b, id.user, true);
 	mt_free(id.user);
 	if (u == NULL)
@@ -255,7 +272,7 @@ ws_writable(struct bridge *b, struct conn *c, struct lws *wsi)
 	size_t len;
 	int n;
 
-	if (c->u == NULL || c->culled)
+	if (c->u == NULL || c->culled)	/* the close frame: conn_cull() */
 		return -1;
 	if (c->closing) {
 		lws_close_reason(wsi, LWS_CLOSE_STATUS_GOINGAWAY,
@@ -287,6 +304,11 @@ ws_closed(struct bridge *b, struct conn *c)
 	conn_release(b, c);
 }
 
+/*
+ * libwebsockets may call back for a connection whose per-session data it
+ * never allocated (a request it refused while parsing, a handshake that
+ * timed out): every reason that uses c checks it first.
+ */
 int
 ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     void *in, size_t len)
@@ -300,18 +322,20 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_ESTABLISHED:
 		return ws_established(b, c, wsi);
 	case LWS_CALLBACK_RECEIVE:
-		return ws_receive(b, c, wsi, in, len);
+		return c == NULL ? -1 : ws_receive(b, c, wsi, in, len);
 	case LWS_CALLBACK_SERVER_WRITEABLE:
-		return ws_writable(b, c, wsi);
+		return c == NULL ? -1 : ws_writable(b, c, wsi);
 	case LWS_CALLBACK_CLOSED:
-		ws_closed(b, c);
+		if (c != NULL)
+			ws_closed(b, c);
 		return 0;
 	case LWS_CALLBACK_HTTP:
-		return poll_start(b, c, wsi, in);
+		return c == NULL ? -1 : poll_start(b, c, wsi, in);
 	case LWS_CALLBACK_HTTP_WRITEABLE:
-		return poll_writable(b, c);
+		return c == NULL ? -1 : poll_writable(b, c);
 	case LWS_CALLBACK_CLOSED_HTTP:
-		poll_closed(b, c);
+		if (c != NULL)
+			poll_closed(b, c);
 		return 0;
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:	/* c is freed after this */
 		if (c != NULL) {

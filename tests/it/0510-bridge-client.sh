@@ -40,10 +40,10 @@ D2=$(jqr .data.id)
 mgmt POST $M "{\"object_id\":\"o3\",\"object_type\":\"t\",\"participants\":[$(p carol)]}"
 D3=$(jqr .data.id)
 
-# A user id decoded with form rules (API.md §10.1): + is a space.
-ws_open sp 'user_id=a+b%2Bc'
+# A user id is decoded as REST decodes it (API.md F18): + stays +.
+ws_open sp 'user_id=a+b%2Bc%20d'
 ws_wait sp '.type == "connected"' 1 10
-check "user_id form-decoded" "$(ws_count sp '.employee_id == "a b+c"')" 1
+check "user_id decoded as REST does" "$(ws_count sp '.employee_id == "a+b+c d"')" 1
 
 ws_open c 'user_id=alice'
 ws_wait c '.type == "connected"' 1 10

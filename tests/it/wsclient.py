@@ -2,7 +2,7 @@
 # wsclient.py — a real WebSocket client for the bridge integration tests
 # (Debian's python3-websockets; run it with /usr/bin/python3).
 #
-#   wsclient.py URL OUT [--stall] [--rcvbuf N]
+#   wsclient.py URL OUT [--stall | --stall-until FILE] [--rcvbuf N]
 #
 # Connects to URL and appends every text frame received to OUT, one per
 # line. Lines appended to OUT.in are sent as text frames; a line "!close"
@@ -10,7 +10,8 @@
 # When the connection ends, a last line "#closed CODE REASON" is written
 # (CODE 0 when no close frame came). A refused handshake writes
 # "#status CODE". --stall never reads from the socket (a small receive
-# buffer with --rcvbuf makes the server's writes back up quickly).
+# buffer with --rcvbuf makes the server's writes back up quickly);
+# --stall-until reads nothing until FILE exists, then reads on.
 import asyncio
 import os
 import socket
@@ -63,12 +64,15 @@ def make_sock(url, rcvbuf):
 async def main():
     url, path = sys.argv[1], sys.argv[2]
     stall = "--stall" in sys.argv
+    until = None
+    if "--stall-until" in sys.argv:
+        until = sys.argv[sys.argv.index("--stall-until") + 1]
     rcvbuf = 0
     if "--rcvbuf" in sys.argv:
         rcvbuf = int(sys.argv[sys.argv.index("--rcvbuf") + 1])
     kw = dict(ping_interval=None, max_size=None, close_timeout=2,
               compression=None)
-    if stall:
+    if stall or until:
         kw.update(max_queue=1, read_limit=1024, write_limit=1024)
     try:
         ws = await websockets.connect(url, sock=make_sock(url, rcvbuf), **kw)
@@ -80,6 +84,8 @@ async def main():
         return
     task = asyncio.ensure_future(sender(ws, path + ".in"))
     try:
+        while until and not os.path.exists(until):
+            await asyncio.sleep(0.05)
         if stall:
             await ws.wait_closed()
         else:
