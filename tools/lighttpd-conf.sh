@@ -16,14 +16,34 @@ printf 'server.document-root = "%s"\n' "$data"
 printf 'server.errorlog = "%s/lighttpd-error.log"\n' "$data"
 printf 'server.pid-file = "%s/lighttpd.pid"\n' "$data"
 printf 'server.max-request-size = 4096\n'	# KiB; mtchat.fcgi caps bodies itself
-printf 'server.max-connections = 4096\nserver.max-fds = 8192\n'
 printf 'server.stream-request-body = 0\n'
+# Idle connections are cheap for lighttpd: room for many, so that a few
+# thousand slow clients (slowloris) do not fill the table, and a client
+# that stops sending its request is dropped after REQUEST_IDLE seconds.
+conns=${LIGHTTPD_MAX_CONNECTIONS:-16384}
+hard=$(ulimit -Hn)
+if [ "$hard" != unlimited ] && [ $(( conns * 2 + 64 )) -gt "$hard" ]; then
+	conns=$(( (hard - 64) / 2 ))	# a proxied request holds two
+fi
+printf 'server.max-connections = %s\nserver.max-fds = %s\n' \
+	"$conns" $(( conns * 2 + 64 ))
+printf 'server.max-read-idle = %s\n' "${LIGHTTPD_REQUEST_IDLE:-30}"
+printf 'server.max-keep-alive-idle = 15\n'
 if [ -n "$bridge" ]; then
+	# A quiet WebSocket is valid until the bridge's own limit (twice the
+	# presence TTL without a ping), and a poll is held up to
+	# BRIDGE_POLL_MAX_SECS: lighttpd's idle limit on these must be longer.
+	ttl=$(sed -n 's/^PRESENCE_TTL_SECS=//p' "$envfile" | tail -1)
+	hold=$(sed -n 's/^BRIDGE_POLL_MAX_SECS=//p' "$envfile" | tail -1)
+	idle=$(( 2 * ${ttl:-60} + 30 ))
+	[ "$idle" -lt $(( ${hold:-60} + 30 )) ] && idle=$(( ${hold:-60} + 30 ))
 	cat <<CONF
 \$HTTP["url"] =~ "^/api/v1/(ws|events)(\\?|\$)" {
 	proxy.server = ( "" => ( ( "host" => "127.0.0.1", "port" => $bridge,
 	                           "connect-timeout" => 5 ) ) )
 	proxy.header = ( "upgrade" => "enable" )
+	server.max-read-idle = $idle
+	server.max-write-idle = $idle
 }
 else \$HTTP["url"] =~ "^/" {
 CONF

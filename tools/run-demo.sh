@@ -4,8 +4,9 @@
 # mtchat.fcgi, with the database at $MTCHAT_DATA_DIR/mtchat.db (default:
 # data/ in the checkout). When mtchat-bridge is built it runs too, on
 # $BRIDGE_PORT (default 8081), and lighttpd proxies /api/v1/ws and
-# /api/v1/events to it, so one origin serves everything. Ctrl-C or SIGTERM
-# stops everything this script started.
+# /api/v1/events to it, so one origin serves everything; a bridge that
+# dies is started again (with back-off). Ctrl-C or SIGTERM stops
+# everything this script started.
 set -eu
 BUILD=${1:-build}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,17 +17,21 @@ BRIDGE_PORT=${BRIDGE_PORT:-8081}
 mkdir -p "$DATA"
 DATA=$(cd "$DATA" && pwd)
 
+# Every configuration key set in this environment goes to every program,
+# so mtchat.fcgi and the bridge agree (PRESENCE_TTL_SECS, ...).
 {
 	echo "MTCHAT_DB=$DATA/mtchat.db"
 	echo "MTCHAT_BRIDGE_SOCKET=$DATA/bridge.sock"
 	echo "MTCHAT_FCGI_THREADS=${MTCHAT_FCGI_THREADS:-16}"
-	[ -n "${ADMIN_API_TOKEN:-}" ] && echo "ADMIN_API_TOKEN=$ADMIN_API_TOKEN"
-	[ -n "${MTCHAT_CONFIG:-}" ] && echo "MTCHAT_CONFIG=$MTCHAT_CONFIG"
-	for v in JWT_AUTH_ENABLED JWT_SECRET JWT_SECRETS CORS_ALLOWED_ORIGINS \
-	    MTCHAT_SYNCHRONOUS LOG_VERBOSE; do
+	for v in $("$BUILD/mtchat-admin" config --keys | cut -f1); do
+		case $v in
+		MTCHAT_DB|MTCHAT_BRIDGE_SOCKET|MTCHAT_FCGI_THREADS|BRIDGE_PORT)
+			continue ;;
+		esac
 		eval "val=\${$v:-}"
-		[ -n "$val" ] && echo "$v=$val"
+		[ -n "$val" ] && printf '%s=%s\n' "$v" "$val"
 	done
+	[ -n "${MTCHAT_CONFIG:-}" ] && echo "MTCHAT_CONFIG=$MTCHAT_CONFIG"
 	true
 } > "$DATA/env"
 
@@ -42,10 +47,34 @@ stop() {
 trap 'stop; exit 0' INT TERM
 trap stop EXIT
 
+# Runs a daemon and starts it again when it dies, after 1, 2, 4 ... 30 s
+# (back to 1 s once it has run for a minute); its pid is in $DATA/NAME.pid.
+supervise() {	# name command...
+	name=$1; shift
+	child=""
+	set +e		# a dying child is what this loop is for
+	trap - EXIT
+	trap '[ -n "$child" ] && kill "$child" 2>/dev/null; exit 0' INT TERM
+	delay=1
+	while :; do
+		started=$(date +%s)
+		"$@" &
+		child=$!
+		echo "$child" > "$DATA/$name.pid"
+		wait "$child"
+		rc=$?
+		[ $(( $(date +%s) - started )) -ge 60 ] && delay=1
+		echo "mtchat: $name exited with status $rc; restarting in ${delay}s" >&2
+		sleep "$delay"
+		delay=$((delay * 2))
+		[ "$delay" -gt 30 ] && delay=30
+	done
+}
+
 bridge=""
 if [ -x "$BUILD/mtchat-bridge" ]; then
-	(set -a; . "$DATA/env"; BRIDGE_PORT=$BRIDGE_PORT; export BRIDGE_PORT
-	 exec "$BUILD/mtchat-bridge") &
+	supervise mtchat-bridge sh -c 'set -a; . "$1"; BRIDGE_PORT=$2; exec "$3"' \
+		sh "$DATA/env" "$BRIDGE_PORT" "$BUILD/mtchat-bridge" &
 	pids="$pids $!"
 	bridge=$BRIDGE_PORT
 fi
