@@ -199,10 +199,14 @@ take_message(struct take_ctx *c, const struct changelog_row *r)
 	bool found;
 	int rc;
 
+	/*
+	 * Bodies are json_encode()'s: one that does not parse is a failed
+	 * allocation, and the batch is taken again later.
+	 */
 	if ((body = json_parse(r->body, strlen(r->body), err,
 	    sizeof(err))) == NULL) {
 		log_warnx("%s: seq %lld: %s", __func__, (long long)r->seq, err);
-		return 0;
+		return MT_ENOMEM;
 	}
 	m = (struct hook_message){
 		.id = json_get_str(body, "id"),
@@ -312,10 +316,14 @@ store_hooks_take(struct store *st, const struct hooks_take *o, int *rows,
     int *queued)
 {
 	struct take_ctx c = { .st = st, .o = o };
-	int64_t after = 0, last = 0;
+	int64_t after = 0, last = 0, head = 0;
 	int rc;
 
 	*rows = *queued = 0;
+	/* Nothing new: no write lock taken (mtchat-hooks looks every second). */
+	if (cursor_get(st, o->cursor, &after) == 0 &&
+	    changelog_head(st, &head) == 0 && head <= after)
+		return 0;
 	if ((rc = store_begin(st)) != 0)
 		return rc;
 	if ((rc = cursor_get(st, o->cursor, &after)) == MT_ENOTFOUND) {
@@ -423,9 +431,13 @@ store_hooks_notify(struct store *st, int64_t now_us, int *checks,
 {
 	char ids[HOOKS_NOTIFY_BATCH][ID_BUF];
 	sqlite3_stmt *s;
+	int64_t due;
 	int i, n = 0, q = 0, rc;
 
 	*checks = *queued = 0;
+	if ((rc = store_hooks_notify_next(st, &due)) == MT_ENOTFOUND ||
+	    (rc == 0 && due > now_us))
+		return 0;
 	if ((rc = store_begin(st)) != 0)
 		return rc;
 	rc = checks_due(st, now_us, ids, &n);
