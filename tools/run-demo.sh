@@ -4,8 +4,9 @@
 # mtchat.fcgi, with the database at $MTCHAT_DATA_DIR/mtchat.db (default:
 # data/ in the checkout). When mtchat-bridge is built it runs too, on
 # $BRIDGE_PORT (default 8081), and lighttpd proxies /api/v1/ws and
-# /api/v1/events to it, so one origin serves everything. Ctrl-C or SIGTERM
-# stops everything this script started.
+# /api/v1/events to it, so one origin serves everything. With WEBHOOK_URL
+# (and WEBHOOK_SECRET) set, mtchat-hooks --follow sends the webhooks. Ctrl-C
+# or SIGTERM stops everything this script started.
 set -eu
 BUILD=${1:-build}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,11 +20,12 @@ DATA=$(cd "$DATA" && pwd)
 {
 	echo "MTCHAT_DB=$DATA/mtchat.db"
 	echo "MTCHAT_BRIDGE_SOCKET=$DATA/bridge.sock"
+	echo "MTCHAT_HOOKS_SOCKET=$DATA/hooks.sock"
 	echo "MTCHAT_FCGI_THREADS=${MTCHAT_FCGI_THREADS:-16}"
 	[ -n "${ADMIN_API_TOKEN:-}" ] && echo "ADMIN_API_TOKEN=$ADMIN_API_TOKEN"
 	[ -n "${MTCHAT_CONFIG:-}" ] && echo "MTCHAT_CONFIG=$MTCHAT_CONFIG"
 	for v in JWT_AUTH_ENABLED JWT_SECRET JWT_SECRETS CORS_ALLOWED_ORIGINS \
-	    MTCHAT_SYNCHRONOUS LOG_VERBOSE; do
+	    MTCHAT_SYNCHRONOUS LOG_VERBOSE WEBHOOK_URL WEBHOOK_SECRET; do
 		eval "val=\${$v:-}"
 		[ -n "$val" ] && echo "$v=$val"
 	done
@@ -48,6 +50,11 @@ if [ -x "$BUILD/mtchat-bridge" ]; then
 	 exec "$BUILD/mtchat-bridge") &
 	pids="$pids $!"
 	bridge=$BRIDGE_PORT
+fi
+if [ -x "$BUILD/mtchat-hooks" ] && [ -n "${WEBHOOK_URL:-}" ]; then
+	(set -a; . "$DATA/env"; exec "$BUILD/mtchat-hooks" --follow) &
+	pids="$pids $!"
+	echo "mtchat: webhooks to WEBHOOK_URL"
 fi
 sh "$TOP/tools/lighttpd-conf.sh" "$PORT" "$BUILD/mtchat.fcgi" "$DATA" \
 	"$DATA/env" 1 $bridge > "$DATA/lighttpd.conf"
