@@ -405,7 +405,8 @@ fill(struct hooks *h)
 		if (queued > 0)
 			log_debug("queued %d webhook%s from %d change-log "
 			    "rows", queued, queued == 1 ? "" : "s", rows);
-	} while (rows == TAKE_BATCH && !stop);
+	} while (rows == TAKE_BATCH && !stop &&
+	    (h->o->follow || tm_now_us() < h->deadline_us));
 	do {
 		if ((rc = store_hooks_notify(h->st, tm_now_us(), &checks,
 		    &queued)) != 0)
@@ -515,7 +516,7 @@ hooks_open(struct hooks *h)
 		log_warnx("cannot set up libcurl");
 		return -1;
 	}
-	if (h->o->follow &&
+	if (h->o->follow && *h->c->hooks_socket != '\0' &&
 	    (h->wakefd = wake_listen(h->c->hooks_socket)) == -1)
 		log_warn("wake-up socket %s (looking every second)",
 		    h->c->hooks_socket);

@@ -494,8 +494,9 @@ delivery_copy(sqlite3_stmt *s, struct hook_delivery *d)
 	const char *event = store_col_text(s, 2);
 	int oom = 0;
 
-	if (event_id == NULL || strlen(event_id) != ID_LEN || event == NULL ||
-	    strlen(event) >= sizeof(d->event))
+	/* Both go into request headers: ours, or nothing. */
+	if (event_id == NULL || !id_is_canonical(event_id) ||
+	    hook_body_type(event) == NULL || strlen(event) >= sizeof(d->event))
 		return MT_EIO;
 	d->id = sqlite3_column_int64(s, 0);
 	memcpy(d->event_id, event_id, ID_BUF);
