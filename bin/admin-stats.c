@@ -7,32 +7,43 @@
 #include "json.h"
 #include "mem.h"
 #include "store.h"
+#include "store_hooks.h"
+
+struct all_stats {
+	struct store_stats	s;
+	struct hooks_counts	h;
+};
 
 struct stat_field {
 	const char	*name;
 	size_t		 off;
 };
 
+#define F(m)	offsetof(struct all_stats, m)
 static const struct stat_field fields[] = {
-	{ "dialogs", offsetof(struct store_stats, dialogs) },
-	{ "messages", offsetof(struct store_stats, messages) },
-	{ "participants", offsetof(struct store_stats, participants) },
-	{ "changelog_rows", offsetof(struct store_stats, changelog) },
-	{ "changelog_first_seq", offsetof(struct store_stats, changelog_first) },
-	{ "changelog_last_seq", offsetof(struct store_stats, changelog_last) },
-	{ "presence_rows", offsetof(struct store_stats, presence) },
-	{ "database_bytes", offsetof(struct store_stats, db_bytes) },
+	{ "dialogs", F(s.dialogs) },
+	{ "messages", F(s.messages) },
+	{ "participants", F(s.participants) },
+	{ "changelog_rows", F(s.changelog) },
+	{ "changelog_first_seq", F(s.changelog_first) },
+	{ "changelog_last_seq", F(s.changelog_last) },
+	{ "presence_rows", F(s.presence) },
+	{ "database_bytes", F(s.db_bytes) },
+	{ "hooks_queued", F(h.queued) },
+	{ "hooks_checks", F(h.checks) },
+	{ "hooks_dead_letters", F(h.dead) },
 };
+#undef F
 
 static int64_t
-field(const struct store_stats *s, size_t i)
+field(const struct all_stats *s, size_t i)
 {
 	return *(const int64_t *)(const void *)((const char *)s +
 	    fields[i].off);
 }
 
 static int
-print_json(const struct store_stats *s)
+print_json(const struct all_stats *s)
 {
 	json_t *o = json_object();
 	char *text;
@@ -61,7 +72,7 @@ admin_stats(struct admin_ctx *ctx, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct store_stats s;
+	struct all_stats s;
 	struct store *st;
 	int ch, as_json = 0, rc;
 	size_t i;
@@ -75,7 +86,8 @@ admin_stats(struct admin_ctx *ctx, int argc, char **argv)
 		return admin_usage(argv[0]);
 	if (admin_open(ctx, &st, false, false) != 0)
 		return 1;
-	rc = store_stats(st, &s);
+	if ((rc = store_stats(st, &s.s)) == 0)
+		rc = store_hooks_counts(st, &s.h);
 	store_close(st);
 	if (rc != 0) {
 		fprintf(stderr, "mtchat-admin: stats failed\n");

@@ -34,7 +34,9 @@ const struct admin_cmd admin_cmds[] = {
 	  admin_version },
 	{ "stats", "[--json]",
 	  "Prints counts of dialogs, messages, participants, change-log rows\n"
-	  "and presence rows, the change-log seq range and the database size.\n"
+	  "and presence rows, the change-log seq range, the database size, and\n"
+	  "mtchat-hooks' queue: webhooks waiting, notification checks not run\n"
+	  "yet and dead letters.\n"
 	  "  --json   one JSON object instead of `name value` lines\n",
 	  admin_stats },
 	{ "check", "",
@@ -68,6 +70,14 @@ const struct admin_cmd admin_cmds[] = {
 	  "  --limit N   at most N dialogs per run (default 1000)\n"
 	  "  --dry-run   list what would be archived; change nothing\n",
 	  admin_archive_inactive },
+	{ "hooks", "dead | replay (EVENT_ID ... | --all)",
+	  "dead    lists the webhooks mtchat-hooks gave up on (refused with a\n"
+	  "        4xx, or failed after the last retry): id, event, attempts,\n"
+	  "        when, last error, tab-separated.\n"
+	  "replay  puts those dead letters (--all: every one) back at the end\n"
+	  "        of the queue, with the same body and X-Webhook-Id, and wakes\n"
+	  "        mtchat-hooks.\n",
+	  admin_hooks },
 	{ NULL, NULL, NULL, NULL }
 };
 

@@ -20,6 +20,7 @@
 #include "auth.h"
 #include "cfg.h"
 #include "err.h"
+#include "hook.h"
 #include "json.h"
 #include "log.h"
 #include "mem.h"
@@ -284,7 +285,9 @@ app_open(struct app *app, const struct cfg *c)
 		fatalx("%s", err);
 	if (c->jwt_enabled && auth_keys_new(c, &app->keys) != 0)
 		fatalx("JWT_AUTH_ENABLED needs a non-empty JWT secret");
-	app->wake = wake_open(c->bridge_socket);
+	/* Commits wake the bridge, and mtchat-hooks when webhooks are on. */
+	app->wake = wake_open_all((const char *const []){ c->bridge_socket,
+	    hook_enabled(c) ? c->hooks_socket : NULL }, 2);
 	if (ratelimit_open_cfg(c, &app->rl, err, sizeof(err)) != 0)
 		fatalx("rate limiting: %s", err);
 	/* A courtesy limit: without its file, serve and say so. */

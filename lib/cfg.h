@@ -58,6 +58,12 @@ struct cfg {
 	/* webhooks and files */
 	char	*webhook_url;		/* WEBHOOK_URL */
 	char	*webhook_secret;	/* WEBHOOK_SECRET */
+	long	 webhook_timeout_ms;	/* WEBHOOK_TIMEOUT_MS */
+	long	 webhook_retries;	/* WEBHOOK_RETRIES */
+	long	 webhook_retry_ms;	/* WEBHOOK_RETRY_DELAY_MS */
+	bool	 webhook_notify;	/* WEBHOOK_NOTIFICATIONS */
+	long	 notify_delay_ms;	/* NOTIFICATION_DELAY_MS */
+	char	*hooks_socket;		/* MTCHAT_HOOKS_SOCKET */
 	char	*files_dir;		/* MTCHAT_FILES_DIR */
 	char	*files_secret;		/* MTCHAT_FILES_SECRET */
 };

@@ -16,10 +16,10 @@
 
 static const char SQL_APPEND[] =
 	"INSERT INTO changelog (type, dialog_id, subject_user, audience, body,"
-	" created_at) VALUES (?, ?, ?, ?, ?, ?)";
+	" created_at, webhook) VALUES (?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_READ[] =
-	"SELECT seq, type, dialog_id, subject_user, audience, body, created_at"
-	" FROM changelog WHERE seq > ? ORDER BY seq LIMIT ?";
+	"SELECT seq, type, dialog_id, subject_user, audience, body, created_at,"
+	" webhook FROM changelog WHERE seq > ? ORDER BY seq LIMIT ?";
 static const char SQL_HEAD[] =
 	"SELECT coalesce((SELECT seq FROM sqlite_sequence"
 	" WHERE name = 'changelog'), 0)";
@@ -64,6 +64,7 @@ changelog_append(struct store *st, const struct changelog_row *r,
 	store_bind_text(s, 4, r->audience);
 	store_bind_text(s, 5, r->body);
 	sqlite3_bind_int64(s, 6, tm_now_us());
+	sqlite3_bind_int(s, 7, r->webhook);
 	if ((rc = store_exec_stmt(st, s, __func__)) != 0)
 		return rc;
 	if (seq != NULL)
@@ -92,6 +93,7 @@ changelog_read_after(struct store *st, int64_t after, int limit,
 		r.audience = (const char *)sqlite3_column_text(s, 4);
 		r.body = (const char *)sqlite3_column_text(s, 5);
 		r.created_at = sqlite3_column_int64(s, 6);
+		r.webhook = sqlite3_column_int(s, 7) != 0;
 		if ((cbrc = cb(&r, arg)) != 0)
 			break;
 		*last = r.seq;

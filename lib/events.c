@@ -12,14 +12,14 @@
 #include "json.h"
 #include "mem.h"
 
-/* Encodes body (stolen) and the optional audience, and appends the row. */
+/*
+ * Encodes body (stolen) and the optional audience into r and appends the
+ * row.
+ */
 static int
-append(struct store *st, const char *type, const char *dialog_id,
-    const char *subject, const json_t *audience, json_t *body, int64_t *seq)
+append(struct store *st, struct changelog_row *r, const json_t *audience,
+    json_t *body, int64_t *seq)
 {
-	struct changelog_row r = {
-		.type = type, .dialog_id = dialog_id, .subject_user = subject,
-	};
 	char *btext = NULL, *atext = NULL;
 	int rc = MT_ENOMEM;
 
@@ -28,9 +28,9 @@ append(struct store *st, const char *type, const char *dialog_id,
 	if ((btext = json_encode(body)) == NULL ||
 	    (audience != NULL && (atext = json_encode(audience)) == NULL))
 		goto out;
-	r.body = btext;
-	r.audience = atext;
-	rc = changelog_append(st, &r, seq);
+	r->body = btext;
+	r->audience = atext;
+	rc = changelog_append(st, r, seq);
 out:
 	mt_free(btext);
 	mt_free(atext);
@@ -69,8 +69,10 @@ event_message_new(struct store *st, const struct msg_event *m, int64_t *seq)
 		json_decref(o);
 		return MT_ENOMEM;
 	}
-	return append(st, "message.new", m->dialog_id, m->sender_id, NULL, o,
-	    seq);
+	/* API.md §12.4: user messages (C15) fire message.new, system ones not. */
+	return append(st, &(struct changelog_row){ .type = "message.new",
+	    .dialog_id = m->dialog_id, .subject_user = m->sender_id,
+	    .webhook = m->sender_id != NULL }, NULL, o, seq);
 }
 
 int
@@ -87,7 +89,8 @@ event_message_edited(struct store *st, const char *id, const char *dialog_id,
 		json_decref(o);
 		return MT_ENOMEM;
 	}
-	return append(st, "message.edited", dialog_id, NULL, NULL, o, seq);
+	return append(st, &(struct changelog_row){ .type = "message.edited",
+	    .dialog_id = dialog_id }, NULL, o, seq);
 }
 
 int
@@ -102,7 +105,8 @@ event_message_deleted(struct store *st, const char *id,
 		json_decref(o);
 		return MT_ENOMEM;
 	}
-	return append(st, "message.deleted", dialog_id, NULL, NULL, o, seq);
+	return append(st, &(struct changelog_row){ .type = "message.deleted",
+	    .dialog_id = dialog_id }, NULL, o, seq);
 }
 
 int
@@ -119,43 +123,47 @@ event_message_read(struct store *st, const char *dialog_id,
 		json_decref(o);
 		return MT_ENOMEM;
 	}
-	return append(st, "message.read", dialog_id, user_id, NULL, o, seq);
+	return append(st, &(struct changelog_row){ .type = "message.read",
+	    .dialog_id = dialog_id, .subject_user = user_id }, NULL, o, seq);
 }
 
+/* r has type, dialog and subject user set. */
 static int
-membership(struct store *st, const char *type, const char *dialog_id,
-    const char *user_id, const json_t *extra, int64_t *seq)
+membership(struct store *st, struct changelog_row *r, const json_t *extra,
+    int64_t *seq)
 {
-	json_t *o = typed(type);
+	json_t *o = typed(r->type);
 
 	if (o == NULL ||
-	    json_add_str(o, "dialog_id", dialog_id) != 0 ||
-	    json_add_str(o, "user_id", user_id) != 0) {
+	    json_add_str(o, "dialog_id", r->dialog_id) != 0 ||
+	    json_add_str(o, "user_id", r->subject_user) != 0) {
 		json_decref(o);
 		return MT_ENOMEM;
 	}
-	return append(st, type, dialog_id, user_id, extra, o, seq);
+	return append(st, r, extra, o, seq);
 }
 
 int
 event_participant_joined(struct store *st, const char *dialog_id,
-    const char *user_id, int64_t *seq)
+    const char *user_id, bool webhook, int64_t *seq)
 {
-	return membership(st, "participant.joined", dialog_id, user_id, NULL,
-	    seq);
+	return membership(st, &(struct changelog_row){
+	    .type = "participant.joined", .dialog_id = dialog_id,
+	    .subject_user = user_id, .webhook = webhook }, NULL, seq);
 }
 
 int
 event_participant_left(struct store *st, const char *dialog_id,
-    const char *user_id, int64_t *seq)
+    const char *user_id, bool webhook, int64_t *seq)
 {
 	json_t *leaver = json_pack("[s]", user_id);
 	int rc;
 
 	if (leaver == NULL)
 		return MT_ENOMEM;
-	rc = membership(st, "participant.left", dialog_id, user_id, leaver,
-	    seq);
+	rc = membership(st, &(struct changelog_row){
+	    .type = "participant.left", .dialog_id = dialog_id,
+	    .subject_user = user_id, .webhook = webhook }, leaver, seq);
 	json_decref(leaver);
 	return rc;
 }
@@ -173,7 +181,8 @@ per_user(struct store *st, const char *type, const char *dialog_id,
 		json_decref(o);
 		return MT_ENOMEM;
 	}
-	return append(st, type, dialog_id, NULL, users, o, seq);
+	return append(st, &(struct changelog_row){ .type = type,
+	    .dialog_id = dialog_id }, users, o, seq);
 }
 
 int
@@ -209,5 +218,6 @@ event_presence(struct store *st, const char *user_id, bool is_online,
 		json_decref(o);
 		return MT_ENOMEM;
 	}
-	return append(st, "presence.update", NULL, user_id, NULL, o, seq);
+	return append(st, &(struct changelog_row){ .type = "presence.update",
+	    .subject_user = user_id }, NULL, o, seq);
 }

@@ -32,11 +32,16 @@ int	event_message_deleted(struct store *st, const char *id,
 	    const char *dialog_id, int64_t *seq);
 int	event_message_read(struct store *st, const char *dialog_id,
 	    const char *user_id, const char *last_read_message_id, int64_t *seq);
+/*
+ * webhook: the change fires the participant.* webhook, as a join (C5) or
+ * leave (C6) of the Chat API does and the Management API's do not (API.md
+ * §12.4). message.new fires one for user messages.
+ */
 int	event_participant_joined(struct store *st, const char *dialog_id,
-	    const char *user_id, int64_t *seq);
+	    const char *user_id, bool webhook, int64_t *seq);
 /* Reaches the dialog's participants and the user who left. */
 int	event_participant_left(struct store *st, const char *dialog_id,
-	    const char *user_id, int64_t *seq);
+	    const char *user_id, bool webhook, int64_t *seq);
 /*
  * Per-user events: only the users in the JSON array `users` receive them
  * (F14: dialog.unarchived goes to those who had archived the dialog; F19:

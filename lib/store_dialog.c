@@ -1248,8 +1248,8 @@ join_write(struct store *st, struct dialog_join *j, enum dialog_result *res)
 	 * order (the bridge) then count the joiner in for the system
 	 * message that announces them, as the database does.
 	 */
-	if ((rc = event_participant_joined(st, j->dialog_id, j->user, NULL))
-	    == 0)
+	if ((rc = event_participant_joined(st, j->dialog_id, j->user, true,
+	    NULL)) == 0)
 		rc = store_system_message(st, j->dialog_id, content, true,
 		    &row, &j->seq);
 	json_decref(content);
@@ -1338,7 +1338,7 @@ leave_write(struct store *st, const char *dialog_id, const char *user,
 	store_bind_text(s, 2, user);
 	if ((rc = store_exec_stmt(st, s, __func__)) != 0)
 		return rc;
-	return event_participant_left(st, dialog_id, user, seq);
+	return event_participant_left(st, dialog_id, user, true, seq);
 }
 
 int

@@ -271,7 +271,7 @@ create_rows(struct store *st, const struct dialog_in *in, const char *id,
 	}
 	for (i = 0; i < in->nparticipants; i++)
 		if ((rc = event_participant_joined(st, id,
-		    in->participants[i].user_id, seq)) != 0)
+		    in->participants[i].user_id, false, seq)) != 0)
 			return rc;
 	return 0;
 }
@@ -475,8 +475,8 @@ store_manage_add(struct store *st, const char *dialog_id,
 		return 0;
 	}
 	if ((rc = insert_participant(st, dialog_id, p, tm_now_us())) != 0 ||
-	    (rc = event_participant_joined(st, dialog_id, p->user_id, seq))
-	    != 0) {
+	    (rc = event_participant_joined(st, dialog_id, p->user_id, false,
+	    seq)) != 0) {
 		store_rollback(st);
 		return rc;
 	}
@@ -508,7 +508,8 @@ store_manage_remove(struct store *st, const char *dialog_id,
 		rc = store_exec_stmt(st, s, __func__);
 	}
 	if (rc == 0)
-		rc = event_participant_left(st, dialog_id, user_id, seq);
+		rc = event_participant_left(st, dialog_id, user_id, false,
+		    seq);
 	if (rc != 0) {
 		store_rollback(st);
 		return rc;

@@ -19,7 +19,8 @@
 
 struct wake {
 	int			 fd;
-	struct sockaddr_un	 addr;
+	int			 naddr;
+	struct sockaddr_un	 addr[WAKE_MAX];
 };
 
 static int
@@ -38,11 +39,22 @@ fill_addr(struct sockaddr_un *sun, const char *path)
 struct wake *
 wake_open(const char *path)
 {
-	struct wake *w;
+	return wake_open_all(&path, 1);
+}
 
-	if (path == NULL || (w = mt_calloc(1, sizeof(*w))) == NULL)
+struct wake *
+wake_open_all(const char *const *paths, int n)
+{
+	struct wake *w;
+	int i;
+
+	if ((w = mt_calloc(1, sizeof(*w))) == NULL)
 		return NULL;
-	if (fill_addr(&w->addr, path) != 0) {
+	for (i = 0; i < n && w->naddr < WAKE_MAX; i++)
+		if (paths[i] != NULL &&
+		    fill_addr(&w->addr[w->naddr], paths[i]) == 0)
+			w->naddr++;
+	if (w->naddr == 0) {
 		mt_free(w);
 		return NULL;
 	}
@@ -59,16 +71,18 @@ void
 wake_send(struct wake *w, int64_t seq)
 {
 	char buf[32];
-	int len;
+	int i, len;
 
 	if (w == NULL)
 		return;
 	len = snprintf(buf, sizeof(buf), "%lld", (long long)seq);
-	if (sendto(w->fd, buf, (size_t)len, MSG_DONTWAIT | MSG_NOSIGNAL,
-	    (struct sockaddr *)&w->addr, sizeof(w->addr)) == -1 &&
-	    errno != ENOENT && errno != ECONNREFUSED && errno != EAGAIN &&
-	    errno != ENOTCONN)
-		log_debug("%s: %s", __func__, strerror(errno));
+	for (i = 0; i < w->naddr; i++)
+		if (sendto(w->fd, buf, (size_t)len,
+		    MSG_DONTWAIT | MSG_NOSIGNAL,
+		    (struct sockaddr *)&w->addr[i], sizeof(w->addr[i])) == -1 &&
+		    errno != ENOENT && errno != ECONNREFUSED &&
+		    errno != EAGAIN && errno != ENOTCONN)
+			log_debug("%s: %s", __func__, strerror(errno));
 }
 
 void

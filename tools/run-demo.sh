@@ -4,9 +4,10 @@
 # mtchat.fcgi, with the database at $MTCHAT_DATA_DIR/mtchat.db (default:
 # data/ in the checkout). When mtchat-bridge is built it runs too, on
 # $BRIDGE_PORT (default 8081), and lighttpd proxies /api/v1/ws and
-# /api/v1/events to it, so one origin serves everything; a bridge that
-# dies is started again (with back-off). Ctrl-C or SIGTERM stops
-# everything this script started.
+# /api/v1/events to it, so one origin serves everything. With WEBHOOK_URL
+# (and WEBHOOK_SECRET) set, mtchat-hooks --follow sends the webhooks. A
+# daemon that dies is started again (with back-off). Ctrl-C or SIGTERM
+# stops everything this script started.
 set -eu
 BUILD=${1:-build}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,10 +23,12 @@ DATA=$(cd "$DATA" && pwd)
 {
 	echo "MTCHAT_DB=$DATA/mtchat.db"
 	echo "MTCHAT_BRIDGE_SOCKET=$DATA/bridge.sock"
+	echo "MTCHAT_HOOKS_SOCKET=$DATA/hooks.sock"
 	echo "MTCHAT_FCGI_THREADS=${MTCHAT_FCGI_THREADS:-16}"
 	for v in $("$BUILD/mtchat-admin" config --keys | cut -f1); do
 		case $v in
-		MTCHAT_DB|MTCHAT_BRIDGE_SOCKET|MTCHAT_FCGI_THREADS|BRIDGE_PORT)
+		MTCHAT_DB|MTCHAT_BRIDGE_SOCKET|MTCHAT_HOOKS_SOCKET|MTCHAT_FCGI_THREADS|\
+		BRIDGE_PORT)
 			continue ;;
 		esac
 		eval "val=\${$v:-}"
@@ -77,6 +80,12 @@ if [ -x "$BUILD/mtchat-bridge" ]; then
 		sh "$DATA/env" "$BRIDGE_PORT" "$BUILD/mtchat-bridge" &
 	pids="$pids $!"
 	bridge=$BRIDGE_PORT
+fi
+if [ -x "$BUILD/mtchat-hooks" ] && [ -n "${WEBHOOK_URL:-}" ]; then
+	supervise mtchat-hooks sh -c 'set -a; . "$1"; exec "$2" --follow' \
+		sh "$DATA/env" "$BUILD/mtchat-hooks" &
+	pids="$pids $!"
+	echo "mtchat: webhooks to WEBHOOK_URL"
 fi
 sh "$TOP/tools/lighttpd-conf.sh" "$PORT" "$BUILD/mtchat.fcgi" "$DATA" \
 	"$DATA/env" 1 $bridge > "$DATA/lighttpd.conf"

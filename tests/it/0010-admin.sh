@@ -16,7 +16,7 @@ run() {	# expected-exit command... ; output in $OUT
 
 run 0 "$A" --help
 check "help lists commands" "$(printf '%s' "$OUT" | grep -c '^  events ')" "1"
-for c in init migrate version stats check backup events config; do
+for c in init migrate version stats check backup events config hooks; do
 	run 0 "$A" "$c" --help
 	check "$c --help synopsis" "$(printf '%s\n' "$OUT" | head -1 | cut -d' ' -f1-3)" "usage: mtchat-admin $c"
 done
@@ -26,6 +26,9 @@ run 2 "$A" stats extra-arg
 run 2 "$A" events tail --since abc
 run 2 "$A" events prune
 run 2 "$A" events prune --keep 5x
+run 2 "$A" hooks
+run 2 "$A" hooks frobnicate
+run 2 "$A" hooks replay
 
 run 1 "$A" stats
 check "missing database: one line" "$(printf '%s\n' "$OUT" | wc -l | tr -d ' ')" "1"

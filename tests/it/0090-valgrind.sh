@@ -1,8 +1,9 @@
 #!/bin/sh
 # 0090-valgrind.sh — the tools are valgrind-clean: mtchat-admin commands and
 # mtchat.fcgi (as plain CGI, one request per process, the same handlers as
-# under FastCGI) run under memcheck on the plain (non-sanitized) build, any
-# error or leak failing the test.
+# under FastCGI) and mtchat-hooks (deliveries, retries, a dead letter) run
+# under memcheck on the plain (non-sanitized) build, any error or leak
+# failing the test.
 set -u
 PLAIN=${MTCHAT_PLAIN_BUILD:-$MTCHAT_TOP/build}
 if ! command -v valgrind >/dev/null || [ ! -x "$PLAIN/mtchat.fcgi" ]; then
@@ -39,7 +40,18 @@ cgi() {	# description method uri [body]
 }
 
 A=$PLAIN/mtchat-admin
+HK=$PLAIN/mtchat-hooks
+RECV=""
+if [ -x "$HK" ]; then
+	mkdir "$T/recv"
+	python3 "$MTCHAT_TOP/tests/it/hookrecv.py" "$T/recv" 2>/dev/null &
+	RECV=$!
+	n=0; while [ ! -s "$T/recv/port" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
+	export WEBHOOK_URL=http://127.0.0.1:$(cat "$T/recv/port")/ WEBHOOK_SECRET=s
+	export NOTIFICATION_DELAY_MS=0 WEBHOOK_RETRY_DELAY_MS=10 MTCHAT_HOOKS_SOCKET=$T/h.sock
+fi
 vg "admin init" "$A" init
+[ -x "$HK" ] && vg "hooks, first run" "$HK" --once
 vg "admin stats" "$A" stats --json
 vg "admin config" "$A" config
 vg "admin bad config" env MTCHAT_SYNCHRONOUS=bad "$A" stats
@@ -56,6 +68,17 @@ cgi "list messages" GET "/api/v1/dialogs/$D/messages?user_id=b&limit=10"
 cgi "participants" GET "/api/v1/dialogs/$D/participants?user_id=b"
 cgi "poll" GET "/api/v1/events?user_id=b&since=0"
 cgi "leave" POST "/api/v1/dialogs/$D/leave?user_id=z"
+if [ -x "$HK" ]; then
+	vg "hooks" "$HK" --once
+	cgi "send" POST "/api/v1/dialogs/$D/messages?user_id=b" '{"content":"x"}'
+	vg "hooks, dead letter" env WEBHOOK_URL=http://127.0.0.1:9/ \
+	    WEBHOOK_RETRIES=1 "$HK" --once
+	vg "admin hooks dead" "$A" hooks dead
+	vg "admin hooks replay" "$A" hooks replay --all
+	vg "hooks, replayed" "$HK" --once -v
+	grep -q 'delivered' "$T/err" || { fail=$((fail + 1)); echo "FAIL hooks delivered nothing"; }
+	kill "$RECV"
+fi
 cgi "manage get" GET "/api/v1/management/dialogs/$D"
 cgi "manage delete" DELETE "/api/v1/management/dialogs/$D"
 vg "admin events tail" "$A" events tail

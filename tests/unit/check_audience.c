@@ -310,7 +310,8 @@ ev_joined(const char *dialog, const char *user)
 	int64_t seq = 0;
 
 	ck_assert_int_eq(store_begin(st), 0);
-	ck_assert_int_eq(event_participant_joined(st, dialog, user, &seq), 0);
+	ck_assert_int_eq(event_participant_joined(st, dialog, user, false,
+	    &seq), 0);
 	ck_assert_int_eq(store_commit(st), 0);
 	return seq;
 }
@@ -334,7 +335,8 @@ ev_left(const char *dialog, const char *user)
 	int64_t seq = 0;
 
 	ck_assert_int_eq(store_begin(st), 0);
-	ck_assert_int_eq(event_participant_left(st, dialog, user, &seq), 0);
+	ck_assert_int_eq(event_participant_left(st, dialog, user, false,
+	    &seq), 0);
 	ck_assert_int_eq(store_commit(st), 0);
 	return seq;
 }

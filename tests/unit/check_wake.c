@@ -1,7 +1,7 @@
 /*
  * check_wake.c — unit tests of lib/wake.c: the best-effort wake-up datagram
- * from writers to the bridge, both ends, on real Unix sockets in a scratch
- * directory.
+ * from writers to the bridge (and mtchat-hooks), both ends, on real Unix
+ * sockets in a scratch directory.
  * SPDX-License-Identifier: MIT
  */
 #include <check.h>
@@ -78,6 +78,42 @@ START_TEST(wake_send_drain_count_and_max_seq)
 	ck_assert_int_eq(seq, INT64_C(9000000000));
 	wake_close(w);
 	close(fd);
+}
+END_TEST
+
+/* One handle for the bridge and mtchat-hooks: each socket gets each seq. */
+START_TEST(wake_open_all_reaches_every_socket)
+{
+	char hooks[PATH_MAX];
+	const char *paths[] = { sock, NULL, "", hooks };
+	int a, b;
+	struct wake *w;
+	int64_t sa = 0, sb = 0;
+
+	tu_path(hooks, tu_dir, "hooks.sock");
+	a = wake_listen(sock);
+	b = wake_listen(hooks);
+	ck_assert_int_ge(a, 0);
+	ck_assert_int_ge(b, 0);
+	ck_assert_ptr_nonnull(w = wake_open_all(paths, 4));
+	wake_send(w, 41);
+	wake_send(w, 42);
+	ck_assert_int_eq(wake_drain(a, &sa), 2);
+	ck_assert_int_eq(wake_drain(b, &sb), 2);
+	ck_assert_int_eq(sa, 42);
+	ck_assert_int_eq(sb, 42);
+	wake_close(w);
+	/* One of them gone: the other still hears. */
+	close(b);
+	unlink(hooks);
+	ck_assert_ptr_nonnull(w = wake_open_all(paths, 4));
+	wake_send(w, 43);
+	ck_assert_int_eq(wake_drain(a, &sa), 1);
+	ck_assert_int_eq(sa, 43);
+	wake_close(w);
+	/* None usable: no handle. */
+	ck_assert_ptr_null(wake_open_all(paths + 1, 2));
+	close(a);
 }
 END_TEST
 
@@ -284,6 +320,7 @@ wake_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, tu_teardown);
 	tcase_add_test(tc, wake_send_drain_count_and_max_seq);
+	tcase_add_test(tc, wake_open_all_reaches_every_socket);
 	tcase_add_test(tc, wake_drain_keeps_higher_seq);
 	tcase_add_test(tc, wake_drain_ignores_garbage);
 	tcase_add_test(tc, wake_send_to_missing_socket_is_silent);
