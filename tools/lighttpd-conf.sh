@@ -18,6 +18,10 @@ printf 'server.pid-file = "%s/lighttpd.pid"\n' "$data"
 printf 'server.max-request-size = 4096\n'	# KiB; mtchat.fcgi caps bodies itself
 printf 'server.max-connections = 4096\nserver.max-fds = 8192\n'
 printf 'server.stream-request-body = 0\n'
+# Attachments (MTCHAT_FILES_MAX_SIZE, at most 100 MiB) on the upload route
+# only; mtchat.fcgi streams them to disk and enforces its own limit.
+printf '$HTTP["url"] =~ "^/api/v1/upload/" {\n'
+printf '\tserver.max-request-size = 102400\n}\n'
 if [ -n "$bridge" ]; then
 	cat <<CONF
 \$HTTP["url"] =~ "^/api/v1/(ws|events)(\\?|\$)" {
