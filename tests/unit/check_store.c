@@ -238,7 +238,7 @@ START_TEST(store_migrate_twice_applies_nothing)
 	ck_assert_int_eq(applied, 0);
 	store_close(st);
 	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM schema_version"),
-	    store_code_version());
+	    migrations_count);
 }
 END_TEST
 
@@ -282,10 +282,10 @@ START_TEST(store_migrate_concurrently)
 		    "child %d: status %d", i, status);
 		total += WEXITSTATUS(status) - 10;
 	}
-	/* Each migration ran exactly once among them. */
-	ck_assert_int_eq(total, store_code_version());
+	/* Each migration ran exactly once among them (numbers may skip). */
+	ck_assert_int_eq(total, migrations_count);
 	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM schema_version"),
-	    store_code_version());
+	    migrations_count);
 }
 END_TEST
 
@@ -346,7 +346,7 @@ START_TEST(store_open_older_schema_refused)
 	o.allow_old = true;
 	ck_assert_msg(store_open(&st, &o, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_int_eq(store_schema_version(st, &version), 0);
-	ck_assert_int_eq(version, store_code_version() - 1);
+	ck_assert_int_eq(version, migrations[migrations_count - 2].version);
 	store_close(st);
 }
 END_TEST
