@@ -208,7 +208,7 @@ files_upload_url(const struct files_cfg *f, const struct upload_grant *g,
 	out = NULL;
 out:
 	json_decref(o);
-	free(payload);		/* json_dumps() allocates with malloc() */
+	mt_free(payload);	/* Jansson allocates with mt_malloc() */
 	mt_free(out);
 	return rc;
 }
