@@ -107,26 +107,33 @@ files_gc(struct admin_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "limit", required_argument, NULL, 'l' },
+		{ "grace", required_argument, NULL, 'g' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct gc_run g = { 0 };
 	struct files_gc q = { .limit = GC_LIMIT };
 	struct store *st;
-	int64_t now = tm_now_us();
+	int64_t now = tm_now_us(), grace = ctx->cfg.files_grace;
 	long limit;
 	int ch, count, rc;
 
-	while ((ch = getopt_long(argc, argv, "l:n", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "l:g:n", longopts, NULL)) != -1) {
 		if (ch == 'n')
 			q.dry_run = g.dry_run = true;
 		else if (ch == 'l' && valid_number(optarg, 1, GC_LIMIT_MAX,
 		    &limit, NULL) == 0)
 			q.limit = (int)limit;
+		else if (ch == 'g' && tm_parse_duration(optarg, &grace) == 0)
+			continue;
 		else {
 			if (ch == 'l')
 				fprintf(stderr, "mtchat-admin: --limit: not a "
 				    "count from 1 to %d: %s\n", GC_LIMIT_MAX,
+				    optarg);
+			if (ch == 'g')
+				fprintf(stderr, "mtchat-admin: --grace: not a "
+				    "duration (e.g. 3600, 30m, 24h, 7d): %s\n",
 				    optarg);
 			return admin_usage("files");
 		}
@@ -139,7 +146,7 @@ files_gc(struct admin_ctx *ctx, int argc, char **argv)
 		return 0;
 	}
 	/* Released keys wait until no upload URL for them can be valid. */
-	q.pending_before = now - (int64_t)ctx->cfg.files_grace * 1000000;
+	q.pending_before = now - grace * 1000000;
 	q.released_before = now - (int64_t)ctx->cfg.upload_expiry * 1000000;
 	if (admin_open(ctx, &st, false, false) != 0)
 		return 1;

@@ -68,13 +68,14 @@ const struct admin_cmd admin_cmds[] = {
 	  "  --limit N   at most N dialogs per run (default 1000)\n"
 	  "  --dry-run   list what would be archived; change nothing\n",
 	  admin_archive_inactive },
-	{ "files", "gc [--limit N] [--dry-run]",
+	{ "files", "gc [--limit N] [--grace DURATION] [--dry-run]",
 	  "gc   removes attachment files nobody can reach any more: uploads\n"
 	  "     never attached to a message within MTCHAT_FILES_GRACE_SECS, the\n"
 	  "     files of deleted messages and dialogs, and temporary files of\n"
 	  "     uploads that never finished. Run it from cron; prints nothing.\n"
-	  "  --limit N   at most N uploads per run (default 10000)\n"
-	  "  --dry-run   list what would be removed; change nothing\n",
+	  "  --limit N          at most N uploads per run (default 10000)\n"
+	  "  --grace DURATION   instead of MTCHAT_FILES_GRACE_SECS (e.g. 2h)\n"
+	  "  --dry-run          list what would be removed; change nothing\n",
 	  admin_files },
 	{ NULL, NULL, NULL, NULL }
 };
