@@ -22,6 +22,11 @@ DATA=$(cd "$DATA" && pwd)
 	echo "MTCHAT_FCGI_THREADS=${MTCHAT_FCGI_THREADS:-16}"
 	[ -n "${ADMIN_API_TOKEN:-}" ] && echo "ADMIN_API_TOKEN=$ADMIN_API_TOKEN"
 	[ -n "${MTCHAT_CONFIG:-}" ] && echo "MTCHAT_CONFIG=$MTCHAT_CONFIG"
+	# attachments next to the database, under a secret made once
+	[ -s "$DATA/files.secret" ] || (umask 077
+	    od -An -tx1 -N16 /dev/urandom | tr -d ' \n' > "$DATA/files.secret")
+	echo "MTCHAT_FILES_DIR=$DATA/files"
+	echo "MTCHAT_FILES_SECRET=$(cat "$DATA/files.secret")"
 	for v in JWT_AUTH_ENABLED JWT_SECRET JWT_SECRETS CORS_ALLOWED_ORIGINS \
 	    MTCHAT_SYNCHRONOUS LOG_VERBOSE; do
 		eval "val=\${$v:-}"
