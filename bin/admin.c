@@ -78,6 +78,15 @@ const struct admin_cmd admin_cmds[] = {
 	  "        of the queue, with the same body and X-Webhook-Id, and wakes\n"
 	  "        mtchat-hooks.\n",
 	  admin_hooks },
+	{ "files", "gc [--limit N] [--grace DURATION] [--dry-run]",
+	  "gc   removes attachment files nobody can reach any more: uploads\n"
+	  "     never attached to a message within MTCHAT_FILES_GRACE_SECS, the\n"
+	  "     files of deleted messages and dialogs, and temporary files of\n"
+	  "     uploads that never finished. Run it from cron; prints nothing.\n"
+	  "  --limit N          at most N uploads per run (default 10000)\n"
+	  "  --grace DURATION   instead of MTCHAT_FILES_GRACE_SECS (e.g. 2h)\n"
+	  "  --dry-run          list what would be removed; change nothing\n",
+	  admin_files },
 	{ NULL, NULL, NULL, NULL }
 };
 

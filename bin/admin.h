@@ -46,6 +46,7 @@ int	admin_events(struct admin_ctx *, int, char **);
 int	admin_config(struct admin_ctx *, int, char **);
 int	admin_archive_inactive(struct admin_ctx *, int, char **);
 int	admin_hooks(struct admin_ctx *, int, char **);
+int	admin_files(struct admin_ctx *, int, char **);
 
 extern const struct admin_cmd admin_cmds[];
 

@@ -21,6 +21,7 @@
 #include "cfg.h"
 #include "err.h"
 #include "hook.h"
+#include "files.h"
 #include "json.h"
 #include "log.h"
 #include "mem.h"
@@ -271,15 +272,18 @@ serve_fastcgi(struct app *app)
 
 /* Opens what lives for the whole process; exits with one line on failure. */
 static void
-app_open(struct app *app, const struct cfg *c)
+app_open(struct app *app, const struct cfg *c, struct files_cfg *files)
 {
 	char err[STORE_ERR_LEN];
 
 	app->cfg = c;
+	files_cfg_init(files, c);
+	app->files = files;
 	app->store_opts = (struct store_opts) {
 		.path = c->db_path,
 		.sync_normal = strcmp(c->synchronous, "NORMAL") == 0,
 		.busy_timeout_ms = c->busy_timeout_ms,
+		.files = files,
 	};
 	if (store_open(&app->store, &app->store_opts, err, sizeof(err)) != 0)
 		fatalx("%s", err);
@@ -322,6 +326,7 @@ main(int argc, char *argv[])
 	};
 	struct transport cgi = { cgi_getenv, cgi_read, cgi_write, NULL };
 	struct app app = { 0 };
+	struct files_cfg files;
 	struct cfg c;
 	const char *cfgfile = NULL;
 	char err[CFG_ERR_LEN];
@@ -358,7 +363,7 @@ main(int argc, char *argv[])
 	json_init();
 	store_threads_init();
 	signal(SIGPIPE, SIG_IGN);
-	app_open(&app, &c);
+	app_open(&app, &c, &files);
 	if (FCGX_IsCGI())
 		serve(&app, &cgi);
 	else

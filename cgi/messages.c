@@ -14,6 +14,7 @@
 
 #include "attach.h"
 #include "err.h"
+#include "files.h"
 #include "json.h"
 #include "mem.h"
 #include "params.h"
@@ -352,11 +353,27 @@ send_prepare(struct req *r, struct app *app, const struct msg_send *m,
 	return clean_content(r, content, len, clean);
 }
 
+/* N5: an attachment that is no upload of the sender's to this dialog. */
+static bool
+not_uploaded(struct req *r, int rc, enum msg_result res,
+    const struct msg_send *m, size_t bad)
+{
+	char msg[ATTACH_MSG_LEN + ATTACH_KEY_MAX];
+
+	if (rc != 0 || res != MSG_NOT_UPLOADED || bad >= m->natt)
+		return false;
+	snprintf(msg, sizeof(msg), "File not found in storage: %.*s",
+	    (int)m->att[bad].s3_key_len, m->att[bad].s3_key);
+	reply_error(r, 400, "BAD_REQUEST", msg);
+	return true;
+}
+
 static void
 send_message(struct req *r, struct app *app)
 {
 	struct msg_send m = { .dialog_id = DIALOG_ID(r), .user_id = r->user };
 	struct attach_in *att = NULL;
+	size_t bad = 0;
 	const char *content;
 	char *clean = NULL, reply_to[ID_BUF];
 	enum msg_result res;
@@ -373,12 +390,15 @@ send_message(struct req *r, struct app *app)
 		goto out;
 	m.att = att;
 	m.reply_to_id = has_reply ? reply_to : NULL;
+	m.uploads = files_enabled(app->files);
+	m.bad = &bad;
 	if (send_prepare(r, app, &m, content, len, &clean) != 0)
 		goto out;
 	m.content = clean;
 	rc = app_run(app, send_job, &(struct msg_call){
 	    .send = &m, .res = &res, .msg = &msg, .seq = &seq });
-	if (answered(r, rc, res, send_outcomes)) {
+	if (not_uploaded(r, rc, res, &m, bad) ||
+	    answered(r, rc, res, send_outcomes)) {
 		json_decref(msg);
 		goto out;
 	}

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "json.h"
@@ -15,6 +16,9 @@
 #include "req.h"
 #include "scope.h"
 #include "transport.h"
+
+#define FILE_CHUNK	65536	/* bytes of a file body written at once */
+#define UPLOAD_PREFIX	"/api/v1/upload/"
 
 /* What a request gets when even building its error fails. */
 static const char ERR_INTERNAL[] =
@@ -61,17 +65,21 @@ req_status_text(int status)
 	case 200: return "200 OK";
 	case 201: return "201 Created";
 	case 204: return "204 No Content";
+	case 206: return "206 Partial Content";
 	case 400: return "400 Bad Request";
 	case 401: return "401 Unauthorized";
 	case 403: return "403 Forbidden";
 	case 404: return "404 Not Found";
 	case 405: return "405 Method Not Allowed";
 	case 409: return "409 Conflict";
+	case 411: return "411 Length Required";
 	case 413: return "413 Payload Too Large";
 	case 415: return "415 Unsupported Media Type";
+	case 416: return "416 Range Not Satisfiable";
 	case 422: return "422 Unprocessable Entity";
 	case 429: return "429 Too Many Requests";
 	case 503: return "503 Service Unavailable";
+	case 507: return "507 Insufficient Storage";
 	default:  return "500 Internal Server Error";
 	}
 }
@@ -194,6 +202,28 @@ reply_empty(struct req *r, int status)
 }
 
 void
+reply_file(struct req *r, int status, int fd, int64_t off, int64_t len)
+{
+	if (r->answered || r->has_file) {
+		close(fd);
+		return;
+	}
+	answer(r, status, NULL, NULL, 0);
+	r->has_file = true;
+	r->file_fd = fd;
+	r->file_off = off;
+	r->file_len = len;
+}
+
+long
+req_read(struct req *r, char *buf, size_t len)
+{
+	if (!r->body_pending || r->io == NULL)
+		return -1;
+	return r->io->read(r->io->ctx, buf, len);
+}
+
+void
 reply_failure(struct req *r, int code)
 {
 	if (code == MT_EBUSY) {
@@ -219,6 +249,8 @@ req_reset(struct req *r)
 	json_decref(r->json);
 	buf_reset(&r->headers);
 	buf_reset(&r->out);
+	if (r->has_file)
+		close(r->file_fd);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -323,6 +355,8 @@ req_fill(struct req *r, const struct transport *t, long max_body)
 	r->remote_addr = env(t, "REMOTE_ADDR");
 	r->acr_method = env(t, "HTTP_ACCESS_CONTROL_REQUEST_METHOD");
 	r->acr_headers = env(t, "HTTP_ACCESS_CONTROL_REQUEST_HEADERS");
+	r->range = env(t, "HTTP_RANGE");
+	r->io = t;
 	if (r->method == NULL)
 		r->method = "GET";
 	if (r->query == NULL)
@@ -332,6 +366,12 @@ req_fill(struct req *r, const struct transport *t, long max_body)
 	r->content_length = parse_length(env(t, "CONTENT_LENGTH"));
 	if (r->content_length == -2) {
 		reply_plain(r, 400, "Invalid Content-Length");
+		return 0;
+	}
+	/* An upload streams to disk: its handler reads it, with its limit. */
+	if (strcmp(r->method, "PUT") == 0 &&
+	    strncmp(r->path, UPLOAD_PREFIX, sizeof(UPLOAD_PREFIX) - 1) == 0) {
+		r->body_pending = true;
 		return 0;
 	}
 	if (r->content_length > max_body) {
@@ -344,11 +384,44 @@ req_fill(struct req *r, const struct transport *t, long max_body)
 	return 0;
 }
 
+/* Writes the file body of r, in pieces of FILE_CHUNK bytes. */
+static int
+write_file(struct req *r, const struct transport *t)
+{
+	int64_t off = r->file_off, left = r->file_len;
+	char *chunk = mt_malloc(FILE_CHUNK);
+	ssize_t n;
+	int rc = 0;
+
+	if (chunk == NULL)
+		return MT_ENOMEM;
+	while (left > 0) {
+		n = pread(r->file_fd, chunk, left < FILE_CHUNK ? (size_t)left :
+		    FILE_CHUNK, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {		/* the file shrank or failed: cut short */
+			log_warn("%s: read", __func__);
+			rc = MT_EIO;
+			break;
+		}
+		if (t->write(t->ctx, chunk, (size_t)n) != 0) {
+			rc = MT_EIO;
+			break;
+		}
+		off += n;
+		left -= n;
+	}
+	mt_free(chunk);
+	return rc;
+}
+
 int
 req_write(struct req *r, const struct transport *t)
 {
 	struct buf head = { 0 };
 	char line[64];
+	bool body = strcmp(r->method ? r->method : "", "HEAD") != 0;
 	int rc = 0;
 
 	snprintf(line, sizeof(line), "Status: %s\r\n",
@@ -359,11 +432,16 @@ req_write(struct req *r, const struct transport *t)
 		buf_reset(&head);
 		return MT_ENOMEM;
 	}
-	snprintf(line, sizeof(line), "Content-Length: %zu\r\n\r\n", r->out.len);
+	snprintf(line, sizeof(line), "Content-Length: %lld\r\n\r\n",
+	    r->has_file ? (long long)r->file_len : (long long)r->out.len);
 	if (buf_addstr(&head, line) != 0)
 		rc = MT_ENOMEM;
-	else if (t->write(t->ctx, head.data, head.len) != 0 ||
-	    (r->out.len > 0 && t->write(t->ctx, r->out.data, r->out.len) != 0))
+	else if (t->write(t->ctx, head.data, head.len) != 0)
+		rc = MT_EIO;
+	else if (body && r->has_file)
+		rc = write_file(r, t);
+	else if (body && r->out.len > 0 &&
+	    t->write(t->ctx, r->out.data, r->out.len) != 0)
 		rc = MT_EIO;
 	buf_reset(&head);
 	return rc;

@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "id.h"
 #include "json.h"
@@ -19,6 +20,7 @@
 
 struct auth_keys;
 struct cfg;
+struct files_cfg;
 struct ratelimit;
 struct scope_set;
 struct store;
@@ -36,6 +38,7 @@ struct app {
 	struct ratelimit	*authfail;	/* failed token checks, or NULL */
 	struct writer		*writer;	/* shared by the threads, or NULL */
 	struct store_opts	 store_opts;	/* how store was opened */
+	const struct files_cfg	*files;		/* local attachment storage */
 };
 
 struct buf {
@@ -54,10 +57,14 @@ struct req {
 	const char	*remote_addr;
 	const char	*acr_method;	/* Access-Control-Request-Method */
 	const char	*acr_headers;	/* Access-Control-Request-Headers */
+	const char	*range;		/* Range */
 	long		 content_length;	/* -1 when absent */
 	char		*path;		/* decoded route path, owned */
 	char		*body;		/* owned, NUL-terminated */
 	size_t		 body_len;
+	/* an upload's body is left unread for its handler (req_read()) */
+	bool		 body_pending;
+	const struct transport *io;	/* where the request came from */
 
 	/* filled by the router before the handler runs (owned) */
 	char		*params[REQ_MAX_PARAMS];	/* raw path segments */
@@ -72,6 +79,10 @@ struct req {
 	struct buf	 headers;	/* "Name: value\r\n" lines */
 	struct buf	 out;		/* body */
 	bool		 answered;
+	/* or the body is file_len bytes at file_off of file_fd (owned) */
+	bool		 has_file;
+	int		 file_fd;
+	int64_t		 file_off, file_len;
 };
 
 /* Handler of one route; answers through the reply_*() functions. */
@@ -109,6 +120,18 @@ void	reply_plain(struct req *r, int status, const char *text);
 void	reply_refusal(struct req *r, const struct refusal *why);
 /* Answers with no body (201, 204). */
 void	reply_empty(struct req *r, int status);
+/*
+ * Answers status with len bytes at off of the open file fd as the body,
+ * sent in pieces by req_write(); fd is the request's now (closed by
+ * req_reset(), also when an earlier answer wins).
+ */
+void	reply_file(struct req *r, int status, int fd, int64_t off,
+	    int64_t len);
+/*
+ * Reads up to len bytes of a body left pending (body_pending): the count,
+ * 0 at its end, -1 on an error.
+ */
+long	req_read(struct req *r, char *buf, size_t len);
 /* Answers an MT_E* failure of lib/: 503 for MT_EBUSY, else 500. */
 void	reply_failure(struct req *r, int code);
 

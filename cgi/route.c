@@ -25,7 +25,7 @@
 
 static const struct route *const tables[] = {
 	health_routes, dialog_routes, message_routes, manage_routes,
-	event_routes,
+	event_routes, file_routes,
 };
 
 struct segs {

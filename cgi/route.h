@@ -40,6 +40,7 @@ extern const struct route dialog_routes[];
 extern const struct route message_routes[];
 extern const struct route manage_routes[];
 extern const struct route event_routes[];
+extern const struct route file_routes[];
 
 /* Runs CORS, routing, identity and extraction, then the handler. */
 void	route_dispatch(struct req *r, struct app *app);

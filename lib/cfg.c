@@ -139,6 +139,19 @@ static const struct cfg_row rows[] = {
 	  "local attachment storage directory" },
 	{ "MTCHAT_FILES_SECRET", S(files_secret), NULL, 0, 0, NULL, 1,
 	  "HMAC key of upload/download URLs" },
+	{ "MTCHAT_FILES_MAX_SIZE", I(files_max_size), "104857600", 1, 104857600,
+	  NULL, 0, "largest attachment accepted, bytes" },
+	{ "MTCHAT_FILES_GRACE_SECS", I(files_grace), "86400", 60, 31536000, NULL,
+	  0, "files gc removes uploads not attached for this long" },
+	{ "MTCHAT_FILES_SENDFILE", E(files_sendfile), "off", 0, 0,
+	  "off|X-Sendfile|X-LIGHTTPD-send-file|X-Accel-Redirect", 0,
+	  "header that hands downloads to the web server (off: mtchat.fcgi)" },
+	{ "MTCHAT_PUBLIC_URL", S(public_url), NULL, 0, 0, NULL, 0,
+	  "base of upload/download URLs (unset: paths on the API's origin)" },
+	{ "S3_PRESIGN_UPLOAD_EXPIRY", I(upload_expiry), "300", 1, 604800, NULL,
+	  0, "lifetime of upload URLs, seconds" },
+	{ "S3_PRESIGN_DOWNLOAD_EXPIRY", I(download_expiry), "3600", 1, 604800,
+	  NULL, 0, "lifetime of download URLs, seconds" },
 };
 
 #undef S
@@ -372,6 +385,37 @@ load_defaults(struct cfg *c, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Local storage: an absolute directory needs a secret to sign its URLs;
+ * a public URL is an http(s) origin, with an optional path prefix.
+ */
+static int
+check_files(const struct cfg *c, char *err, size_t errlen)
+{
+	const char *u = c->public_url;
+
+	if (c->files_dir != NULL && *c->files_dir != '\0') {
+		if (*c->files_dir != '/') {
+			snprintf(err, errlen, "MTCHAT_FILES_DIR: must be an "
+			    "absolute path");
+			return MT_EINVAL;
+		}
+		if (c->files_secret == NULL || strlen(c->files_secret) < 16) {
+			snprintf(err, errlen, "MTCHAT_FILES_DIR needs "
+			    "MTCHAT_FILES_SECRET of at least 16 characters");
+			return MT_EINVAL;
+		}
+	}
+	if (u != NULL && *u != '\0' && ((strncmp(u, "http://", 7) != 0 &&
+	    strncmp(u, "https://", 8) != 0) || strpbrk(u, "?#\"' <>\\") !=
+	    NULL || strlen(u) > 200)) {
+		snprintf(err, errlen, "MTCHAT_PUBLIC_URL: not an http:// or "
+		    "https:// URL without query");
+		return MT_EINVAL;
+	}
+	return 0;
+}
+
 /* Rules that involve more than one key. */
 static int
 check_combined(const struct cfg *c, char *err, size_t errlen)
@@ -401,7 +445,7 @@ check_combined(const struct cfg *c, char *err, size_t errlen)
 		snprintf(err, errlen, "MTCHAT_DB: must not be empty");
 		return MT_EINVAL;
 	}
-	return 0;
+	return check_files(c, err, errlen);
 }
 
 int

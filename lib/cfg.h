@@ -66,6 +66,12 @@ struct cfg {
 	char	*hooks_socket;		/* MTCHAT_HOOKS_SOCKET */
 	char	*files_dir;		/* MTCHAT_FILES_DIR */
 	char	*files_secret;		/* MTCHAT_FILES_SECRET */
+	long	 files_max_size;	/* MTCHAT_FILES_MAX_SIZE */
+	long	 files_grace;		/* MTCHAT_FILES_GRACE_SECS */
+	char	*files_sendfile;	/* MTCHAT_FILES_SENDFILE */
+	char	*public_url;		/* MTCHAT_PUBLIC_URL */
+	long	 upload_expiry;		/* S3_PRESIGN_UPLOAD_EXPIRY */
+	long	 download_expiry;	/* S3_PRESIGN_DOWNLOAD_EXPIRY */
 };
 
 /*

@@ -492,6 +492,7 @@ store_open(struct store **sp, const struct store_opts *o, char *err,
 	}
 	sqlite3_extended_result_codes(st->db, 1);
 	st->busy_timeout_ms = o->busy_timeout_ms;
+	st->files = o->files;
 	sqlite3_busy_handler(st->db, busy_wait, st);
 	/*
 	 * Reading the schema proves the file is SQLite at all; the version

@@ -12,6 +12,7 @@
 
 #define STORE_ERR_LEN	256
 
+struct files_cfg;
 struct store;
 
 struct store_opts {
@@ -20,6 +21,8 @@ struct store_opts {
 	bool		 allow_old;	/* open an older schema (migrate) */
 	bool		 sync_normal;	/* synchronous=NORMAL instead of FULL */
 	long		 busy_timeout_ms;
+	/* local storage, for the download URLs of attachments; NULL: none */
+	const struct files_cfg *files;
 };
 
 /*

@@ -30,6 +30,7 @@ struct store {
 	int		 lockfd;	/* DB-wlock, or -1 (store.c) */
 	void		(*on_commit)(void *, int);	/* store_on_commit() */
 	void		*on_commit_arg;
+	const struct files_cfg *files;	/* store_opts.files (not owned) */
 };
 
 /*

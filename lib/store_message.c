@@ -14,6 +14,7 @@
 
 #include "err.h"
 #include "events.h"
+#include "files.h"
 #include "json.h"
 #include "mem.h"
 #include "store_common.h"
@@ -40,7 +41,15 @@ static const char SQL_KEY_USED[] =
 	"SELECT 1 FROM attachments WHERE s3_key = ?";
 static const char SQL_ATT_INSERT[] =
 	"INSERT INTO attachments (id, message_id, filename, content_type,"
-	" size, s3_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
+	" size, s3_key, created_at, width, height) VALUES (?1, ?2, ?3, ?4,"
+	" ?5, ?6, ?7, (SELECT width FROM uploads WHERE s3_key = ?6),"
+	" (SELECT height FROM uploads WHERE s3_key = ?6))";
+/* N5: the upload behind a key, and its use. */
+static const char SQL_UPLOAD_GET[] =
+	"SELECT dialog_id, user_id, content_type, size, state FROM uploads"
+	" WHERE s3_key = ?";
+static const char SQL_UPLOAD_ATTACH[] =
+	"UPDATE uploads SET state = 1 WHERE s3_key = ?";
 static const char SQL_ATT_OF_MSG[] =
 	"SELECT " ATT_COLS " FROM attachments a WHERE a.message_id = ?"
 	" ORDER BY a.created_at, a.id";
@@ -204,12 +213,22 @@ read_pos(struct store *st, const char *dialog_id, const char *user_id,
 	return oom ? MT_ENOMEM : 0;
 }
 
-/* An Attachment (§4.7) of a row selected with ATT_COLS from column 1. */
+/*
+ * An Attachment (§4.7) of a row selected with ATT_COLS from column 1; its
+ * url is a signed download URL with local storage (N5), else "".
+ */
 static void
-write_attachment(struct jw *w, sqlite3_stmt *s)
+write_attachment(struct store *st, struct jw *w, sqlite3_stmt *s)
 {
+	const char *id = store_col_text(s, 1);
+	char url[FILES_URL_MAX];
+
+	if (!files_enabled(st->files) || id == NULL ||
+	    files_download_url(st->files, id, tm_now_us() / 1000000, url,
+	    sizeof(url), NULL) != 0)
+		*url = '\0';
 	jw_open(w, NULL, '{');
-	jw_str(w, "id", store_col_text(s, 1));
+	jw_str(w, "id", id);
 	jw_str(w, "filename", store_col_text(s, 2));
 	jw_str(w, "content_type", store_col_text(s, 3));
 	jw_int(w, "size", sqlite3_column_int64(s, 4));
@@ -217,20 +236,10 @@ write_attachment(struct jw *w, sqlite3_stmt *s)
 		jw_int(w, "width", sqlite3_column_int64(s, 5));
 	if (sqlite3_column_type(s, 6) != SQLITE_NULL)
 		jw_int(w, "height", sqlite3_column_int64(s, 6));
-	/* no object storage yet: no download URL (N5 comes later) */
-	jw_str(w, "url", "");
+	jw_str(w, "url", url);
 	if (sqlite3_column_type(s, 7) != SQLITE_NULL)
 		jw_str(w, "thumbnail_url", "");
 	jw_close(w, '}');
-}
-
-static json_t *
-present_attachment(sqlite3_stmt *s)
-{
-	struct jw w = JW_INIT;
-
-	write_attachment(&w, s);
-	return present_written(&w);
 }
 
 /* The Message (§4.6, without attachments) of id in dialog_id, or NULL. */
@@ -283,10 +292,23 @@ static int
 message_attachments(struct store *st, const char *id, json_t **arr)
 {
 	sqlite3_stmt *s = store_stmt(st, SQL_ATT_OF_MSG);
+	struct jw w = JW_INIT;
+	int rc;
 
-	if (s != NULL)
-		store_bind_text(s, 1, id);
-	return store_collect(st, s, present_attachment, arr);
+	*arr = NULL;
+	if (s == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, id);
+	jw_open(&w, NULL, '[');
+	while ((rc = step_row(st, s, __func__)) == 1)
+		write_attachment(st, &w, s);
+	jw_close(&w, ']');
+	if (rc != 0) {
+		jw_free(&w);
+		return rc;
+	}
+	*arr = present_written(&w);
+	return *arr != NULL ? 0 : MT_ENOMEM;
 }
 
 /* ---- C15: send ------------------------------------------------------ */
@@ -309,13 +331,54 @@ store_message_can_post(struct store *st, const char *dialog_id,
 	return 0;
 }
 
-/* F5: every s3_key is new, also within the request. */
+/* Reports attachment i as the one that failed with res. */
+static void
+att_failed(const struct msg_send *m, size_t i, enum msg_result *res,
+    enum msg_result what)
+{
+	*res = what;
+	if (m->bad != NULL)
+		*m->bad = i;
+}
+
+/*
+ * N5: attachment a is a file that user uploaded to dialog, of its type
+ * and size, not attached before (state 0); *ok false otherwise, *used
+ * true when it was attached before.
+ */
+static int
+upload_matches(struct store *st, const struct msg_send *m,
+    const struct attach_in *a, bool *ok, bool *used)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_UPLOAD_GET);
+	const char *d, *u, *ct;
+	int rc;
+
+	*ok = *used = false;
+	if (s == NULL)
+		return MT_EIO;
+	sqlite3_bind_text(s, 1, a->s3_key, (int)a->s3_key_len, SQLITE_STATIC);
+	if ((rc = step_row(st, s, __func__)) <= 0)
+		return rc;
+	d = store_col_text(s, 0);
+	u = store_col_text(s, 1);
+	ct = store_col_text(s, 2);
+	*used = sqlite3_column_int(s, 4) != 0;
+	*ok = d != NULL && strcmp(d, m->dialog_id) == 0 && u != NULL &&
+	    strcmp(u, m->user_id) == 0 && ct != NULL &&
+	    strcmp(ct, a->content_type) == 0 &&
+	    sqlite3_column_int64(s, 3) == a->size;
+	sqlite3_reset(s);
+	return 0;
+}
+
+/* F5: every s3_key is new, also within the request; N5: and uploaded. */
 static int
 keys_unused(struct store *st, const struct msg_send *m,
     enum msg_result *res)
 {
 	size_t i, j;
-	bool used;
+	bool used, ok;
 	int rc;
 
 	for (i = 0; i < m->natt; i++) {
@@ -323,14 +386,23 @@ keys_unused(struct store *st, const struct msg_send *m,
 			if (m->att[j].s3_key_len == m->att[i].s3_key_len &&
 			    memcmp(m->att[j].s3_key, m->att[i].s3_key,
 			    m->att[i].s3_key_len) == 0) {
-				*res = MSG_KEY_USED;
+				att_failed(m, i, res, MSG_KEY_USED);
 				return 0;
 			}
 		if ((rc = any_row(st, SQL_KEY_USED, m->att[i].s3_key, NULL,
 		    &used)) != 0)
 			return rc;
 		if (used) {
-			*res = MSG_KEY_USED;
+			att_failed(m, i, res, MSG_KEY_USED);
+			return 0;
+		}
+		if (!m->uploads)
+			continue;
+		if ((rc = upload_matches(st, m, &m->att[i], &ok, &used)) != 0)
+			return rc;
+		if (used || !ok) {
+			att_failed(m, i, res, used ? MSG_KEY_USED :
+			    MSG_NOT_UPLOADED);
 			return 0;
 		}
 	}
@@ -383,6 +455,12 @@ insert_attachments(struct store *st, const struct msg_send *m,
 		sqlite3_bind_text(s, 6, m->att[i].s3_key,
 		    (int)m->att[i].s3_key_len, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 7, now);
+		if ((rc = store_exec_stmt(st, s, __func__)) != 0)
+			return rc;
+		if ((s = store_stmt(st, SQL_UPLOAD_ATTACH)) == NULL)
+			return MT_EIO;
+		sqlite3_bind_text(s, 1, m->att[i].s3_key,
+		    (int)m->att[i].s3_key_len, SQLITE_STATIC);
 		if ((rc = store_exec_stmt(st, s, __func__)) != 0)
 			return rc;
 	}
@@ -912,13 +990,14 @@ first_unread(const struct msg_page *q, const struct page *pg, const char *pos)
 
 /* Writes the attachment row for message m (rows come grouped by message). */
 static int
-page_add_attachment(struct page *pg, struct page_msg *m, sqlite3_stmt *s)
+page_add_attachment(struct store *st, struct page *pg, struct page_msg *m,
+    sqlite3_stmt *s)
 {
 	if (m->att_end == m->att_start) {	/* its first: a new list */
 		pg->att.more = 0;
 		m->att_start = pg->att.len;
 	}
-	write_attachment(&pg->att, s);
+	write_attachment(st, &pg->att, s);
 	m->att_end = pg->att.len;
 	return pg->att.oom ? MT_ENOMEM : 0;
 }
@@ -945,7 +1024,7 @@ page_attachments(struct store *st, const struct msg_page *q, struct page *pg)
 			i++;
 		if (i == pg->n)
 			continue;
-		if ((rc = page_add_attachment(pg, &pg->m[i], s)) != 0) {
+		if ((rc = page_add_attachment(st, pg, &pg->m[i], s)) != 0) {
 			sqlite3_reset(s);
 			return rc;
 		}

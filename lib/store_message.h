@@ -29,6 +29,7 @@ enum msg_result {
 	MSG_STALE,		/* C12: the read position would move back */
 	MSG_BAD_REPLY,		/* C15: reply_to is no message of the dialog */
 	MSG_KEY_USED,		/* C15: an s3_key is attached already */
+	MSG_NOT_UPLOADED,	/* C15, N5: no such upload by the sender */
 };
 
 /* C15 before validation: MSG_NO_DIALOG, MSG_NOT_PARTICIPANT or MSG_OK. */
@@ -42,12 +43,19 @@ struct msg_send {
 	const char		*reply_to_id;	/* canonical, or NULL */
 	const struct attach_in	*att;		/* validated already */
 	size_t			 natt;
+	bool			 uploads;	/* N5: keys must be uploads */
+	size_t			*bad;		/* out: the failing attachment */
 };
 
 /*
  * C15: in one transaction checks the dialog, the participation, reply_to
- * (F5) and that no s3_key is in use, then inserts the message and its
- * attachments, counts it unread for the other participants (F15),
+ * (F5) and that no s3_key is in use (MSG_KEY_USED); with m->uploads, also
+ * that each key is a file the sender uploaded to this dialog, never
+ * attached, of the same content type and size (MSG_NOT_UPLOADED; *m->bad,
+ * when not NULL, gets the index of the attachment that failed, also for
+ * MSG_KEY_USED). Then inserts the message and its
+ * attachments (with the image size found at upload), marks the uploads
+ * attached, counts it unread for the other participants (F15),
  * unarchives the dialog for those who had archived it and sends them
  * dialog.unarchived (F14), moves the sender's read position to it and
  * appends message.new with reply_to_id and attachments (F10). *msg gets

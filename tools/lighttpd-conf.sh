@@ -29,6 +29,10 @@ printf 'server.max-connections = %s\nserver.max-fds = %s\n' \
 	"$conns" $(( conns * 2 + 64 ))
 printf 'server.max-read-idle = %s\n' "${LIGHTTPD_REQUEST_IDLE:-30}"
 printf 'server.max-keep-alive-idle = 15\n'
+# Attachments (MTCHAT_FILES_MAX_SIZE, at most 100 MiB) on the upload route
+# only; mtchat.fcgi streams them to disk and enforces its own limit.
+printf '$HTTP["url"] =~ "^/api/v1/upload/" {\n'
+printf '\tserver.max-request-size = 102400\n}\n'
 if [ -n "$bridge" ]; then
 	# A quiet WebSocket is valid until the bridge's own limit (twice the
 	# presence TTL without a ping), and a poll is held up to

@@ -25,10 +25,15 @@ DATA=$(cd "$DATA" && pwd)
 	echo "MTCHAT_BRIDGE_SOCKET=$DATA/bridge.sock"
 	echo "MTCHAT_HOOKS_SOCKET=$DATA/hooks.sock"
 	echo "MTCHAT_FCGI_THREADS=${MTCHAT_FCGI_THREADS:-16}"
+	# attachments next to the database, under a secret made once
+	[ -s "$DATA/files.secret" ] || (umask 077
+	    od -An -tx1 -N16 /dev/urandom | tr -d ' \n' > "$DATA/files.secret")
+	echo "MTCHAT_FILES_DIR=${MTCHAT_FILES_DIR:-$DATA/files}"
+	echo "MTCHAT_FILES_SECRET=${MTCHAT_FILES_SECRET:-$(cat "$DATA/files.secret")}"
 	for v in $("$BUILD/mtchat-admin" config --keys | cut -f1); do
 		case $v in
 		MTCHAT_DB|MTCHAT_BRIDGE_SOCKET|MTCHAT_HOOKS_SOCKET|MTCHAT_FCGI_THREADS|\
-		BRIDGE_PORT)
+		MTCHAT_FILES_DIR|MTCHAT_FILES_SECRET|BRIDGE_PORT)
 			continue ;;
 		esac
 		eval "val=\${$v:-}"

@@ -81,6 +81,26 @@ if [ -x "$HK" ]; then
 fi
 cgi "manage get" GET "/api/v1/management/dialogs/$D"
 cgi "manage delete" DELETE "/api/v1/management/dialogs/$D"
+# Attachments: presign, the streamed upload, send, C20, download, gc.
+export MTCHAT_FILES_DIR=$T/files MTCHAT_FILES_SECRET=valgrind-files-secret
+cgi "create dialog 2" POST /api/v1/management/dialogs \
+	'{"object_id":"o","object_type":"t","participants":[{"user_id":"a","display_name":"A"}]}'
+D=$(sed -n 's/.*"id":"\([^"]*\)".*/\1/p' "$T/out" | head -1)
+cgi "presign" POST "/api/v1/upload/presign?user_id=a" \
+	"{\"dialog_id\":\"$D\",\"filename\":\"x.json\",\"content_type\":\"application/json\",\"size\":2}"
+UP=$(sed -n 's/.*"upload_url":"\([^"]*\)".*/\1/p' "$T/out")
+KEY=$(sed -n 's/.*"s3_key":"\([^"]*\)".*/\1/p' "$T/out")
+cgi "upload" PUT "$UP" '{}'
+cgi "upload again" PUT "$UP" '{}'
+cgi "send with the upload" POST "/api/v1/dialogs/$D/messages?user_id=a" \
+	"{\"content\":\"\",\"attachments\":[{\"s3_key\":\"$KEY\",\"filename\":\"x.json\",\"content_type\":\"application/json\",\"size\":2}]}"
+DL=$(sed -n 's/.*"url":"\([^"]*\)".*/\1/p' "$T/out")
+ATT=$(sed -n 's/.*"attachments":\[{"id":"\([^"]*\)".*/\1/p' "$T/out")
+cgi "attachment url" GET "/api/v1/attachments/$ATT/url?user_id=a"
+cgi "download" GET "$DL"
+cgi "forged download" GET "/api/v1/files/$ATT?expires=1&signature=x"
+vg "admin files gc" "$A" files gc --grace 0 --dry-run
+vg "admin files gc" "$A" files gc --grace 0
 vg "admin events tail" "$A" events tail
 vg "admin check" "$A" check
 vg "admin backup" "$A" backup "$T/backup.db"

@@ -456,6 +456,42 @@ START_TEST(cfg_cors_credentials_need_explicit_lists)
 }
 END_TEST
 
+START_TEST(cfg_files_rules)
+{
+	struct cfg c;
+	char err[CFG_ERR_LEN];
+
+	assert_error("MTCHAT_FILES_DIR = files\n",
+	    "MTCHAT_FILES_DIR: must be an absolute path");
+	assert_error("MTCHAT_FILES_DIR = /srv/files\n",
+	    "MTCHAT_FILES_DIR needs MTCHAT_FILES_SECRET of at least 16 "
+	    "characters");
+	assert_error("MTCHAT_FILES_DIR = /srv/files\n"
+	    "MTCHAT_FILES_SECRET = 0123456789abcde\n",
+	    "MTCHAT_FILES_DIR needs MTCHAT_FILES_SECRET of at least 16 "
+	    "characters");
+	assert_error("MTCHAT_PUBLIC_URL = chat.example\n",
+	    "MTCHAT_PUBLIC_URL: not an http:// or https:// URL without query");
+	assert_error("MTCHAT_PUBLIC_URL = https://c.example/?x=1\n",
+	    "MTCHAT_PUBLIC_URL: not an http:// or https:// URL without query");
+	assert_error("MTCHAT_FILES_SENDFILE = X-Accel\n",
+	    "mtchat.conf:1: MTCHAT_FILES_SENDFILE: must be one of "
+	    "off|X-Sendfile|X-LIGHTTPD-send-file|X-Accel-Redirect");
+	assert_error("MTCHAT_FILES_MAX_SIZE = 104857601\n",
+	    "mtchat.conf:1: MTCHAT_FILES_MAX_SIZE: out of range "
+	    "(1..104857600)");
+	/* a secret alone (or an empty directory) is no storage, and fine */
+	ck_assert_int_eq(load_text(&c, "MTCHAT_FILES_SECRET = x\n"
+	    "MTCHAT_FILES_DIR =\nMTCHAT_PUBLIC_URL = http://h:8080/chat/\n",
+	    err, sizeof(err)), 0);
+	ck_assert_int_eq(c.upload_expiry, 300);
+	ck_assert_int_eq(c.download_expiry, 3600);
+	ck_assert_int_eq(c.files_grace, 86400);
+	ck_assert_str_eq(c.files_sendfile, "off");
+	cfg_reset(&c);
+}
+END_TEST
+
 START_TEST(cfg_reset_frees_everything)
 {
 	struct cfg c;
@@ -469,7 +505,9 @@ START_TEST(cfg_reset_frees_everything)
 	setenv("MTCHAT_FILES_DIR", "/env/files", 1);
 	ck_assert_int_eq(load_text(&c, "ADMIN_API_TOKEN = t\n"
 	    "WEBHOOK_URL = http://x/\nWEBHOOK_SECRET = w\n"
-	    "MTCHAT_FILES_DIR = /f\nMTCHAT_FILES_SECRET = fs\n"
+	    "MTCHAT_FILES_DIR = /f\nMTCHAT_FILES_SECRET = 0123456789abcdef\n"
+	    "MTCHAT_PUBLIC_URL = https://c.example\n"
+	    "MTCHAT_FILES_SENDFILE = X-Sendfile\n"
 	    "JWT_SECRETS = a,b\nRATE_LIMIT_FILE = /r\n", err, sizeof(err)), 0);
 	cfg_reset(&c);
 	for (i = 0; cfg_key(i, &k) == 0; i++) {
@@ -623,6 +661,7 @@ cfg_suite(void)
 	tcase_add_test(errors, cfg_directory_as_file_is_error);
 	tcase_add_test(errors, cfg_jwt_enabled_needs_secret);
 	tcase_add_test(errors, cfg_cors_credentials_need_explicit_lists);
+	tcase_add_test(errors, cfg_files_rules);
 	suite_add_tcase(s, errors);
 
 	tcase_add_checked_fixture(table, setup, teardown);
