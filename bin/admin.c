@@ -68,6 +68,12 @@ const struct admin_cmd admin_cmds[] = {
 	  "  --limit N   at most N dialogs per run (default 1000)\n"
 	  "  --dry-run   list what would be archived; change nothing\n",
 	  admin_archive_inactive },
+	{ "demo-seed", "",
+	  "Creates the demo dialog \"Welcome to mtchat\" (object demo/welcome)\n"
+	  "with the users alice and bob, findable and joinable by any user of\n"
+	  "the scope \"demo\". Prints its id, then `created`, or `exists` if\n"
+	  "an earlier run made it (nothing is written then).\n",
+	  admin_demo_seed },
 	{ NULL, NULL, NULL, NULL }
 };
 
