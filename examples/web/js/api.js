@@ -37,15 +37,19 @@ async function failure(res) {
 		// the status alone will do
 	}
 	let code = '', message = '';
-	try {
-		const body = JSON.parse(text);
-		code = body?.error?.code || '';
-		message = body?.error?.message || '';
-	} catch {
-		message = text.trim().slice(0, 200);
-	}
+	const type = res.headers.get('Content-Type') || '';
+	if (type.includes('json')) {
+		try {
+			const body = JSON.parse(text);
+			code = body?.error?.code || '';
+			message = body?.error?.message || '';
+		} catch {
+			// not the §9 envelope after all
+		}
+	} else if (type.startsWith('text/plain'))
+		message = text.trim().slice(0, 200);	// §1.6 framework errors
 	if (!message)
-		message = res.status === 404 ? 'Not found' :
+		message = res.status === 404 ? 'Not Found' :
 		    res.statusText || `HTTP ${res.status}`;
 	return new ApiError(res.status, code, message);
 }

@@ -58,15 +58,18 @@ function learnNames(list) {
 				S.names.set(p.user_id, p.display_name);
 }
 
+let listsAsked = 0;	// the newest loadLists() call wins
+
 async function loadLists() {
+	const asked = ++listsAsked;
 	const search = S.search;
 	const mine = attempt('Loading your chats', () => S.api.dialogs({
 		type: 'participating', archived: S.archived, search }));
-	const avail = attempt('Loading available chats', () => S.api.dialogs({
-		type: 'available', search }));
+	const avail = S.me.scope.length ? attempt('Loading available chats',
+	    () => S.api.dialogs({ type: 'available', search })) : [];
 	const [m, a] = await Promise.all([mine, avail]);
-	if (search !== S.search)
-		return;	// a newer search is on its way
+	if (asked !== listsAsked)
+		return;	// a newer answer is on its way
 	if (m) {
 		S.lists.mine = sortDialogs(m, !S.archived);
 		learnNames(m);
@@ -122,7 +125,9 @@ function renderLists() {
 	const empty = $('#dialogs-empty');
 	empty.hidden = list.length > 0;
 	empty.textContent = S.search ? 'Nothing matches the search.' :
-	    S.tab === 'available' ? 'No dialog of your scope to join.' :
+	    S.tab === 'available' ? (S.me.scope.length ?
+		'No dialog of your scope to join.' :
+		'With no scope you may join nothing: Switch user to set one.') :
 	    S.archived ? 'No archived chats.' :
 	    'No chats yet: join one under “Available”, or create one with ' +
 	    'Admin (or run mtchat-admin demo-seed).';
@@ -209,10 +214,13 @@ function showLogin() {
 }
 
 function start(me) {
+	me.scope = Array.isArray(me.scope) ? me.scope : [];
 	S.me = me;
 	remember(me);
 	S.api = new Api({ base: apiBase, userId: me.id,
-	    scope: { scope_level0: me.scope } });
+	    // No scope, no header: a header would hide one's own dialogs
+	    // that have scopes (API.md §5), and "Available" needs one.
+	    scope: me.scope.length ? { scope_level0: me.scope } : null });
 	S.names.clear();
 	S.online.clear();
 	S.lists = { mine: [], available: [] };

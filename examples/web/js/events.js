@@ -27,6 +27,7 @@ export class EventStream {
 		this.on = on;
 		this.wsRetryMs = wsRetryMs;
 		this.cursor = null;	// last seq handled
+		this.synced = false;	// on.resync() called at least once
 		this.ws = null;
 		this.mode = 'offline';
 		this.stopped = false;
@@ -61,6 +62,11 @@ export class EventStream {
 		this.timers.add(t);
 	}
 
+	resync() {
+		this.synced = true;
+		this.on.resync();
+	}
+
 	setMode(m) {
 		if (this.mode !== m) {
 			this.mode = m;
@@ -86,7 +92,7 @@ export class EventStream {
 			return;
 		case 'resync':
 			this.cursor = ev.cursor;
-			this.on.resync();
+			this.resync();
 			return;
 		default:
 			this.on.event(ev);
@@ -137,7 +143,7 @@ export class EventStream {
 						ws.send('{"type":"ping"}');
 				}, PING_MS);
 				if (!resume)
-					this.on.resync();
+					this.resync();
 			}
 			this.deliver(ev);
 		};
@@ -207,7 +213,7 @@ export class EventStream {
 				    (this.cursor === null || d.cursor > this.cursor))
 					this.cursor = d.cursor;
 				if (fresh)
-					this.on.resync();
+					this.resync();
 				// A server that does not hold polls (mtchat.fcgi
 				// with POLL_MAX_WAIT_SECS=0) answers at once.
 				if (!fresh && !(d.events || []).length &&
@@ -220,6 +226,8 @@ export class EventStream {
 				this.setMode('offline');
 				if (failures === 1)
 					this.on.error(e);
+				if (!this.synced)
+					this.resync();	// no live updates, but the state
 				wait = Math.min(30000, 1000 * 2 ** failures);
 			}
 			if (wait)
