@@ -14,7 +14,7 @@ import { join } from 'node:path';
 const BASE = process.env.MTCHAT_BASE;
 const WORK = process.env.MTCHAT_WORK;
 const TOKEN = process.env.MTCHAT_ADMIN_TOKEN;
-const T = 5000;		// how long any one outcome may take to show
+const T = 10000;	// how long any one outcome may take to show
 let passed = 0;
 
 const deadline = setTimeout(() => {

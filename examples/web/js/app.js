@@ -14,6 +14,8 @@ const apiBase = document.querySelector('meta[name="mtchat-api-base"]')
 const STORE = 'mtchat-demo';
 
 function setConn(mode) {
+	S.live = mode === 'ws' || mode === 'poll';
+	S.chat.renderMembers();
 	const el = $('#conn');
 	el.dataset.mode = mode;
 	el.textContent = { ws: 'live', poll: 'live (polling)',
@@ -139,6 +141,7 @@ function onEvent(ev) {
 	switch (ev.type) {
 	case 'presence.update':
 		S.online.set(ev.user_id, !!ev.is_online);
+		S.onlineAt.set(ev.user_id, performance.now());
 		S.chat.renderMembers();
 		return;
 	case 'message.new':
@@ -223,6 +226,7 @@ function start(me) {
 	    scope: me.scope.length ? { scope_level0: me.scope } : null });
 	S.names.clear();
 	S.online.clear();
+	S.onlineAt.clear();
 	S.lists = { mine: [], available: [] };
 	S.chat.reset();
 	$('#login').hidden = true;

@@ -158,6 +158,7 @@ export class Chat {
 
 	async loadParticipants() {
 		const d = this.d;
+		const asked = performance.now();
 		const list = await attempt('Loading participants',
 		    () => S.api.participants(d.id));
 		if (this.d !== d || !list)
@@ -166,7 +167,9 @@ export class Chat {
 		for (const p of list) {
 			if (p.display_name)
 				S.names.set(p.user_id, p.display_name);
-			S.online.set(p.user_id, !!p.is_online);
+			// An event newer than the request knows better.
+			if (!(S.onlineAt.get(p.user_id) > asked))
+				S.online.set(p.user_id, !!p.is_online);
 			if (p.user_id === S.me.id)
 				d.myRead = p.last_read_message_id;
 		}
@@ -599,7 +602,9 @@ export class Chat {
 		const list = d.participants.length ? d.participants :
 		    (d.item?.participants || []);
 		clear($('#members')).append(...list.map((p) => {
-			const online = !!S.online.get(p.user_id);
+			// Nobody hears of their own presence (§10.4).
+			const online = p.user_id === S.me.id ? S.live :
+			    !!S.online.get(p.user_id);
 			return h('li', { class: 'member', dataset: {
 			    user: p.user_id, online: String(online) } },
 			    h('span', { class: 'dot', title: online ? 'online' :

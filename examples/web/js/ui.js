@@ -13,6 +13,8 @@ export const S = {
 	lists: { mine: [], available: [] },
 	names: new Map(),	// user_id -> display name
 	online: new Map(),	// user_id -> bool
+	onlineAt: new Map(),	// user_id -> when a presence event said so
+	live: false,		// receiving live events: online oneself
 	chat: null,		// the Chat (chat.js)
 	refreshLists: null,	// reloads the lists soon (app.js)
 	renderLists: null,	// redraws them (app.js)
