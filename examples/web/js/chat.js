@@ -98,7 +98,8 @@ export class Chat {
 			return;
 		}
 		await this.loadFirstPage();
-		this.probeAttachments();
+		if (this.d === d)
+			this.probeAttachments(d);
 	}
 
 	close() {
@@ -485,8 +486,7 @@ export class Chat {
 
 	// ---- attachments (C19 presign, PUT, then C15 with the keys) ----
 
-	async probeAttachments() {
-		const d = this.d;
+	async probeAttachments(d) {
 		if (attach.state === 'unknown') {
 			attach.state = 'probing';
 			try {
