@@ -2,7 +2,8 @@
 #
 #   make                 build everything into build/
 #   make check           build with ASan+UBSan into build/asan and run every test
-#   make run             install missing packages, build, start the local demo
+#   make run             install missing packages, build, start the local stack
+#                        with the demo web client at / (examples/web)
 #   make deps            apt-get install the Debian packages that are missing
 #   make install         honours PREFIX and DESTDIR
 #   make WERROR=1        warnings are errors (CI)
@@ -14,6 +15,7 @@ BINDIR     ?= $(PREFIX)/bin
 SBINDIR    ?= $(PREFIX)/sbin
 LIBEXECDIR ?= $(PREFIX)/lib/mtchat
 MANDIR     ?= $(PREFIX)/share/man
+WEBDIR     ?= $(PREFIX)/share/mtchat/web
 SYSCONFDIR ?= /etc
 DESTDIR    ?=
 
@@ -189,6 +191,9 @@ install: all
 	if [ -f $(BUILD)/mtchat.fcgi ]; then install -m 755 $(BUILD)/mtchat.fcgi $(DESTDIR)$(LIBEXECDIR)/mtchat.fcgi; fi
 	for m in man/*.8; do [ -f "$$m" ] && install -m 644 $$m $(DESTDIR)$(MANDIR)/man8/; done; true
 	for m in man/*.5; do [ -f "$$m" ] && install -m 644 $$m $(DESTDIR)$(MANDIR)/man5/; done; true
+	install -d $(DESTDIR)$(WEBDIR)/js
+	install -m 644 examples/web/index.html examples/web/style.css $(DESTDIR)$(WEBDIR)/
+	install -m 644 examples/web/js/*.js $(DESTDIR)$(WEBDIR)/js/
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/mtchat-admin $(DESTDIR)$(SBINDIR)/mtchat-reaper \
@@ -197,6 +202,10 @@ uninstall:
 	-rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null
 	for m in man/*.8; do rm -f $(DESTDIR)$(MANDIR)/man8/$${m#man/}; done
 	for m in man/*.5; do rm -f $(DESTDIR)$(MANDIR)/man5/$${m#man/}; done
+	rm -f $(DESTDIR)$(WEBDIR)/index.html $(DESTDIR)$(WEBDIR)/style.css \
+	    $(DESTDIR)$(WEBDIR)/js/*.js
+	-rmdir $(DESTDIR)$(WEBDIR)/js $(DESTDIR)$(WEBDIR) \
+	    $(DESTDIR)$(PREFIX)/share/mtchat 2>/dev/null
 
 clean:
 	rm -rf build

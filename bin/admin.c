@@ -87,6 +87,12 @@ const struct admin_cmd admin_cmds[] = {
 	  "  --grace DURATION   instead of MTCHAT_FILES_GRACE_SECS (e.g. 2h)\n"
 	  "  --dry-run          list what would be removed; change nothing\n",
 	  admin_files },
+	{ "demo-seed", "",
+	  "Creates the demo dialog \"Welcome to mtchat\" (object demo/welcome)\n"
+	  "with the users alice and bob, findable and joinable by any user of\n"
+	  "the scope \"demo\". Prints its id, then `created`, or `exists` if\n"
+	  "an earlier run made it (nothing is written then).\n",
+	  admin_demo_seed },
 	{ NULL, NULL, NULL, NULL }
 };
 

@@ -6,7 +6,13 @@ PKGS="build-essential pkg-config libsqlite3-dev sqlite3 libjansson-dev libssl-de
 libfcgi-dev libwebsockets-dev libwebsockets-evlib-ev libev-dev libgumbo-dev
 libcurl4-openssl-dev
 lighttpd check libsubunit-dev curl jq python3 python3-websockets man-db
-nginx-light spawn-fcgi apache2 libapache2-mod-fcgid wrk valgrind procps"
+nginx-light spawn-fcgi apache2 libapache2-mod-fcgid wrk valgrind procps
+chromium"
+# Node.js and npm run the browser test (tests/browser, playwright-core from
+# the npm registry); one installed otherwise (NodeSource's nodejs brings
+# its own npm) is used as it is.
+command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"
+command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

@@ -4,10 +4,11 @@
 # mtchat.fcgi, with the database at $MTCHAT_DATA_DIR/mtchat.db (default:
 # data/ in the checkout). When mtchat-bridge is built it runs too, on
 # $BRIDGE_PORT (default 8081), and lighttpd proxies /api/v1/ws and
-# /api/v1/events to it, so one origin serves everything. With WEBHOOK_URL
-# (and WEBHOOK_SECRET) set, mtchat-hooks --follow sends the webhooks. A
-# daemon that dies is started again (with back-off). Ctrl-C or SIGTERM
-# stops everything this script started.
+# /api/v1/events to it, so one origin serves everything, and the demo web
+# client (examples/web) is served at / (MTCHAT_DEMO=0: not). With
+# WEBHOOK_URL (and WEBHOOK_SECRET) set, mtchat-hooks --follow sends the
+# webhooks. A daemon that dies is started again (with back-off). Ctrl-C or
+# SIGTERM stops everything this script started.
 set -eu
 BUILD=${1:-build}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,6 +16,8 @@ case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
 DATA=${MTCHAT_DATA_DIR:-$TOP/data}
 PORT=${PORT:-8080}
 BRIDGE_PORT=${BRIDGE_PORT:-8081}
+MTCHAT_DEMO=${MTCHAT_DEMO:-1}
+export MTCHAT_DEMO
 mkdir -p "$DATA"
 DATA=$(cd "$DATA" && pwd)
 
@@ -110,5 +113,11 @@ echo "mtchat: serving http://127.0.0.1:$PORT (database $DATA/mtchat.db)"
 [ -n "$bridge" ] && echo "mtchat: WebSocket ws://127.0.0.1:$PORT/api/v1/ws"
 [ -z "${ADMIN_API_TOKEN:-}" ] &&
 	echo "mtchat: ADMIN_API_TOKEN is not set: the Management API is open"
+if [ "$MTCHAT_DEMO" = 1 ]; then
+	echo "mtchat: open http://127.0.0.1:$PORT/ in a browser for the demo chat"
+	echo "mtchat: a first dialog (alice and bob), from another terminal:"
+	echo "          $BUILD/mtchat-admin -d $DATA/mtchat.db demo-seed"
+	echo "        then open the page as alice, and in a second window as bob"
+fi
 echo "mtchat: Ctrl-C to stop"
 wait

@@ -1,6 +1,7 @@
 #!/bin/sh
 # 0002-install.sh — `make install` honours PREFIX and DESTDIR and puts every
-# program and man page where INSTALL says; `make uninstall` removes them.
+# program, man page and the demo web client where INSTALL says; `make
+# uninstall` removes them.
 set -u
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
@@ -8,7 +9,8 @@ cd "$MTCHAT_TOP"
 make -s BUILD="$MTCHAT_BUILD" DESTDIR="$T" PREFIX=/opt/mtchat install >/dev/null || exit 1
 fail=0
 for f in sbin/mtchat-admin lib/mtchat/mtchat.fcgi share/man/man8/mtchat-admin.8 \
-    share/man/man8/mtchat.fcgi.8 share/man/man5/mtchat.conf.5; do
+    share/man/man8/mtchat.fcgi.8 share/man/man5/mtchat.conf.5 \
+    share/mtchat/web/index.html share/mtchat/web/js/app.js; do
 	if [ ! -f "$T/opt/mtchat/$f" ]; then echo "missing: $f"; fail=1; fi
 done
 for f in sbin/mtchat-admin lib/mtchat/mtchat.fcgi; do
