@@ -226,13 +226,11 @@ req_read(struct req *r, char *buf, size_t len)
 void
 reply_failure(struct req *r, int code)
 {
-	if (code == MT_EBUSY) {
-		reply_header(r, "Retry-After", "1");
-		reply_error(r, 503, "SERVICE_UNAVAILABLE",
-		    "Database busy, retry shortly");
-		return;
-	}
-	reply_error(r, 500, "INTERNAL_ERROR", "Internal server error");
+	const struct mt_http_error *e = mt_http_error(code);
+
+	if (e->retry_after != NULL)
+		reply_header(r, "Retry-After", e->retry_after);
+	reply_error(r, e->status, e->code, e->message);
 }
 
 void
@@ -356,6 +354,7 @@ req_fill(struct req *r, const struct transport *t, long max_body)
 	r->acr_method = env(t, "HTTP_ACCESS_CONTROL_REQUEST_METHOD");
 	r->acr_headers = env(t, "HTTP_ACCESS_CONTROL_REQUEST_HEADERS");
 	r->range = env(t, "HTTP_RANGE");
+	r->idempotency_key = env(t, "HTTP_IDEMPOTENCY_KEY");
 	r->io = t;
 	if (r->method == NULL)
 		r->method = "GET";

@@ -58,6 +58,7 @@ struct req {
 	const char	*acr_method;	/* Access-Control-Request-Method */
 	const char	*acr_headers;	/* Access-Control-Request-Headers */
 	const char	*range;		/* Range */
+	const char	*idempotency_key;	/* Idempotency-Key */
 	long		 content_length;	/* -1 when absent */
 	char		*path;		/* decoded route path, owned */
 	char		*body;		/* owned, NUL-terminated */
@@ -132,7 +133,7 @@ void	reply_file(struct req *r, int status, int fd, int64_t off,
  * 0 at its end, -1 on an error.
  */
 long	req_read(struct req *r, char *buf, size_t len);
-/* Answers an MT_E* failure of lib/: 503 for MT_EBUSY, else 500. */
+/* Answers an MT_E* failure of lib/ as lib/err.c's table says. */
 void	reply_failure(struct req *r, int code);
 
 /* Status line text for status, e.g. "404 Not Found". */
