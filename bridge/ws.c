@@ -124,12 +124,14 @@ ws_resume(struct bridge *b, struct conn *c)
 	c->replay_pos = c->since;
 }
 
+static void	subscribe_ids(struct bridge *, struct conn *, const char *);
+
 static int
 ws_established(struct bridge *b, struct conn *c, struct lws *wsi)
 {
 	struct ident id;
-	struct user *u;
-	char peer[64], *query;
+	struct user *u = NULL;
+	char peer[64], *query, *subs = NULL;
 	int rc;
 
 	if (c == NULL)
@@ -139,21 +141,24 @@ ws_established(struct bridge *b, struct conn *c, struct lws *wsi)
 	query = ident_query(wsi);
 	rc = ident_get(b, wsi, query, IDENT_WS, &id) != 0 ||
 	    id.why.status != 0 ||
-	    ws_args(query, &c->since, &c->has_since, &c->filter) != NULL;
+	    ws_args(query, &c->since, &c->has_since, &c->filter) != NULL ||
+	    url_query_get(query, "subscribe", &subs) == MT_ENOMEM;
 	mt_free(query);
-	if (rc) {
-		mt_free(id.user);
+	if (!rc)
+		u = members_user(b, id.user, true);
+	mt_free(id.user);
+	if (u == NULL) {
+		mt_free(subs);
 		return -1;
 	}
-	u = members_user(b, id.user, true);
-	mt_free(id.user);
-	if (u == NULL)
-		return -1;
 	conn_attach(b, c, u, CONN_WS, wsi);
 	c->last_rx = tm_now_us();
 	lws_get_peer_simple(wsi, peer, sizeof(peer));
 	log_info("connect %s user %s (%d open)", peer, u->h.key, b->nconns);
 	conn_say(b, c, "connected", "employee_id", json_string(u->h.key));
+	/* before the replay: it passes the filter with these */
+	subscribe_ids(b, c, subs);
+	mt_free(subs);
 	if (c->has_since)
 		ws_resume(b, c);
 	presence_changed(b, u);
@@ -164,6 +169,43 @@ static void
 say_error(struct bridge *b, struct conn *c, const char *msg)
 {
 	conn_say(b, c, "error", "message", json_string(msg));
+}
+
+#define SUBSCRIBE_MAX	100	/* dialogs named in ?subscribe= */
+
+/* Subscribes c to one dialog (id: len bytes), or says why not. */
+static void
+subscribe_one(struct bridge *b, struct conn *c, const char *text, size_t len)
+{
+	char id[ID_BUF];
+
+	if (id_parse(text, len, id) != 0)
+		say_error(b, c, "Invalid dialog_id");
+	else if (!members_has_dialog(b, id, c->u->h.key))
+		say_error(b, c, "Not a participant of this dialog");
+	else if (conn_subscribe(c, id) != 0)
+		conn_cull(c, "out of memory");
+}
+
+/*
+ * ?subscribe=ID,ID,...: subscriptions made at connect, before a replay
+ * (a filter=subscribed connection resuming with since would otherwise
+ * replay before its first subscribe message could arrive).
+ */
+static void
+subscribe_ids(struct bridge *b, struct conn *c, const char *list)
+{
+	const char *p = list, *e;
+	int n = 0;
+
+	while (p != NULL && *p != '\0' && n++ < SUBSCRIBE_MAX) {
+		if ((e = strchr(p, ',')) == NULL)
+			e = p + strlen(p);
+		subscribe_one(b, c, p, (size_t)(e - p));
+		p = *e != '\0' ? e + 1 : e;
+	}
+	if (p != NULL && *p != '\0')
+		say_error(b, c, "Too many dialogs in subscribe");
 }
 
 /* subscribe / unsubscribe (DESIGN.md, API.md N4). */
@@ -177,19 +219,19 @@ ws_subscription(struct bridge *b, struct conn *c, const json_t *m, bool sub)
 		say_error(b, c, "dialog_id required");
 		return;
 	}
-	if (!json_is_string(v) || id_parse(json_string_value(v),
-	    json_string_length(v), id) != 0) {
+	if (!json_is_string(v)) {
 		say_error(b, c, "Invalid dialog_id");
 		return;
 	}
-	if (!sub) {
-		conn_unsubscribe(c, id);
+	if (sub) {
+		subscribe_one(b, c, json_string_value(v),
+		    json_string_length(v));
 		return;
 	}
-	if (!members_has_dialog(b, id, c->u->h.key))
-		say_error(b, c, "Not a participant of this dialog");
-	else if (conn_subscribe(c, id) != 0)
-		conn_cull(c, "out of memory");
+	if (id_parse(json_string_value(v), json_string_length(v), id) != 0)
+		say_error(b, c, "Invalid dialog_id");
+	else
+		conn_unsubscribe(c, id);
 }
 
 static void
