@@ -495,6 +495,7 @@ out:
 		lws_context_destroy(b.ctx);
 	evloop_free(b.loop);
 	poll_fini(&b);
+	presq_fini(&b);
 	accept_fini(&b);
 	if (b.lock_fd != -1)
 		close(b.lock_fd);

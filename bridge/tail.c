@@ -5,7 +5,9 @@
  * change the row carries (so a joiner receives their own
  * participant.joined), then hands the row to its audience (lib/audience.c)
  * over the in-memory membership: one encoding per row, one reference per
- * receiving connection, in seq order on each.
+ * receiving connection, in seq order on each. Presence goes to WebSockets
+ * through the presence lane (presq.c) instead: after their chat events,
+ * the latest state of each user only.
  *
  * Resuming connections replay their events from the database up to the
  * cursor (tail_replay()); live rows are not queued on them meanwhile, so
@@ -33,6 +35,7 @@ struct delivery {
 	struct bridge			*b;
 	const struct changelog_row	*r;
 	struct ev			*ev;
+	int64_t				 pidx;	/* presence lane entry, or 0 */
 	bool				 failed;
 };
 
@@ -108,7 +111,9 @@ deliver(const char *name, void *arg)
 		    (c->kind == CONN_POLL && !c->held) ||
 		    !tail_wants(d->b, c, d->r) || !encode(d))
 			continue;
-		if (c->kind == CONN_WS)
+		if (d->pidx != 0 && c->kind == CONN_WS)
+			presq_mark(d->b, c, d->pidx);
+		else if (c->kind == CONN_WS)
 			conn_send(d->b, c, d->ev);
 		else
 			deliver_poll(d, c);
@@ -123,8 +128,13 @@ on_row(const struct changelog_row *r, void *arg)
 
 	b->tail_rows++;
 	members_apply(b, r);
-	if (b->nconns > 0)
+	if (b->nconns > 0) {
+		if (presq_is(r) && encode(&d))
+			d.pidx = presq_add(b, r, d.ev);
 		audience_each(r, &b->ops, deliver, &d);
+		if (d.pidx != 0)
+			presq_subscribers(b, d.pidx);
+	}
 	ev_unref(d.ev);
 	b->cursor = r->seq;
 	return 0;

@@ -183,12 +183,12 @@ ws_subscription(struct bridge *b, struct conn *c, const json_t *m, bool sub)
 		return;
 	}
 	if (!sub) {
-		conn_unsubscribe(c, id);
+		conn_unsubscribe(b, c, id);
 		return;
 	}
 	if (!members_has_dialog(b, id, c->u->h.key))
 		say_error(b, c, "Not a participant of this dialog");
-	else if (conn_subscribe(c, id) != 0)
+	else if (conn_subscribe(b, c, id) != 0)
 		conn_cull(c, "out of memory");
 }
 
@@ -292,6 +292,8 @@ ws_writable(struct bridge *b, struct conn *c, struct lws *wsi)
 		lws_callback_on_writable(wsi);
 	else if (c->replaying)
 		tail_replay(b, c);
+	else
+		presq_kick(b, c);	/* presence waited for this */
 	return 0;
 }
 
