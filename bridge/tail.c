@@ -107,13 +107,17 @@ deliver(const char *name, void *arg)
 	if (u == NULL || u->conns == NULL)
 		return;
 	for (c = u->conns; c != NULL; c = c->unext) {
+		if (d->pidx != 0 && c->kind == CONN_WS) {
+			/* the presence lane; a storm makes this hot */
+			if (!c->pres_pending && !c->replaying)
+				presq_mark(d->b, c, d->pidx);
+			continue;
+		}
 		if (c->replaying || c->culled || c->last_seq >= d->r->seq ||
 		    (c->kind == CONN_POLL && !c->held) ||
 		    !tail_wants(d->b, c, d->r) || !encode(d))
 			continue;
-		if (d->pidx != 0 && c->kind == CONN_WS)
-			presq_mark(d->b, c, d->pidx);
-		else if (c->kind == CONN_WS)
+		if (c->kind == CONN_WS)
 			conn_send(d->b, c, d->ev);
 		else
 			deliver_poll(d, c);
