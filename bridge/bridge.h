@@ -189,6 +189,10 @@ struct bridge {
 	int64_t			 pump_rest;	/* no pumping before (pacing) */
 	int64_t			 pump_at;	/* when it runs next, 0: idle */
 	int64_t			 pump_backoff;	/* us, while nothing moves */
+	struct pump_stats {	/* of the current storm, for the log */
+		int64_t		 start, busy;	/* us */
+		long		 runs, frames, sends, held;
+	}			 pst;
 	bool			 stopping, stopped;
 	int			 stop_rounds;
 };

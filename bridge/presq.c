@@ -372,6 +372,7 @@ batch(struct bridge *b, struct conn *c, struct ev **big)
 		if (len + FRAME_HDR + f->len > BATCH_BYTES)
 			break;
 		len += frame(b->pbuf + len, f);
+		b->pst.frames++;
 		if (f == e->ev)
 			c->last_seq = f->seq;
 		c->pres_pos++;
@@ -401,6 +402,7 @@ visit(struct bridge *b, struct conn *c)
 	if (c->replay_pos > c->pres_floor)	/* what its replay carried */
 		c->pres_floor = c->replay_pos;
 	if (held_back(c)) {
+		b->pst.held++;
 		if (b->pq_end - c->pres_pos > LAG_MIN + 2 * (int64_t)b->users.n) {
 			conn_cull(c, "presence backlog");
 			list_del(b, c);
@@ -409,6 +411,8 @@ visit(struct bridge *b, struct conn *c)
 		return 0;
 	}
 	len = batch(b, c, &big);
+	if (len > 0 || big != NULL)
+		b->pst.sends++;
 	if (big != NULL)
 		n = lws_write(c->wsi, big->buf + LWS_PRE, big->len,
 		    LWS_WRITE_TEXT) < (int)big->len;
@@ -476,9 +480,19 @@ pump_timer(lws_sorted_usec_list_t *sul)
 	bool moved;
 
 	b->pump_at = 0;
+	if (b->pst.start == 0)
+		b->pst.start = t0;
 	moved = pump_run(b, t0 + SLICE_US);
+	b->pst.runs++;
+	b->pst.busy += lws_now_usecs() - t0;
 	trim(b, lowest(b));
 	if (b->pump_head == NULL) {
+		log_info("presence: %ld frames in %ld sends over %.3f s, "
+		    "pumping %.3f s in %ld runs, %ld turns held back",
+		    b->pst.frames, b->pst.sends,
+		    (double)(lws_now_usecs() - b->pst.start) / 1e6,
+		    (double)b->pst.busy / 1e6, b->pst.runs, b->pst.held);
+		memset(&b->pst, 0, sizeof(b->pst));
 		b->pump_backoff = 0;
 		return;
 	}
