@@ -4,7 +4,8 @@
 # load clients, and a few helpers. Loopback only.
 #
 #   bench_setup BUILD_DIR    sets T, PORT (lighttpd), BPORT (bridge), LPID;
-#                            extra env lines in BENCH_ENV
+#                            extra env lines in BENCH_ENV; BENCH_KEEP=1
+#                            keeps T (logs) at the end
 #   bridge_start [NAME=VALUE ...] / bridge_stop
 #   cpu_ticks PID..., secs TICKS
 #   dialog N                 a dialog of u0 .. u(N-1); prints its id
@@ -48,7 +49,7 @@ ENV
 bench_cleanup() {
 	for p in $BPID $LPID $EXTRA_PIDS; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
-	rm -rf "$T"
+	if [ -n "${BENCH_KEEP:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi
 }
 
 free_port() {
