@@ -81,6 +81,8 @@ http {
 		location = /api/v1/ws {
 			nchan_subscriber websocket;
 			nchan_channel_id bench;
+			# not the previous run's messages
+			nchan_subscriber_first_message newest;
 		}
 		location ~ ^/api/v1/dialogs/[^/]+/messages\$ {
 			nchan_publisher http;
