@@ -118,16 +118,16 @@ bare_of(const struct changelog_row *r)
 int64_t
 presq_add(struct bridge *b, const struct changelog_row *r, struct ev *e)
 {
-	struct user *u = members_user(b, r->subject_user, false);
 	struct pentry *p;
+	struct user *u;
 	struct ev *bare;
 
-	if (u == NULL)		/* in no dialog the bridge knows: no peers */
-		return 0;
 	if (b->pq_base == 0)
 		b->pq_base = b->pq_end = 1;
-	if (b->pump_head == NULL)
-		trim(b, b->pq_end);	/* nobody needs any of them */
+	if (b->pump_head == NULL)	/* nobody needs any of them; first, */
+		trim(b, b->pq_end);	/* as it may free the subject */
+	if ((u = members_user(b, r->subject_user, false)) == NULL)
+		return 0;	/* in no dialog the bridge knows: no peers */
 	if ((b->pbuf == NULL &&
 	    (b->pbuf = mt_malloc(BATCH_BYTES)) == NULL) ||
 	    ((size_t)(b->pq_end - b->pq_base) == b->pq_cap && grow(b) != 0) ||

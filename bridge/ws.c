@@ -280,7 +280,8 @@ ws_writable(struct bridge *b, struct conn *c, struct lws *wsi)
 		return -1;
 	}
 	if ((e = conn_pop(c)) == NULL) {
-		tail_replay(b, c);
+		if (!tail_replay(b, c))
+			presq_kick(b, c);
 		return 0;
 	}
 	len = e->len;
