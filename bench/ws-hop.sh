@@ -18,12 +18,12 @@
 # runs, the median of the runs' p99 ratios to direct, the server's CPU
 # seconds per run, and losses. Presence rows are made beforehand, so there
 # is no storm. Needs a build without sanitizers.
-# usage: ws-hop.sh BUILD_DIR    (RUNS=3, LOADS="1000:10 1000:50 5000:10",
+# usage: ws-hop.sh BUILD_DIR    (RUNS=3, LOADS="1000:10 1000:25 1000:50 5000:10",
 #                                PATHS="direct lighttpd nginx apache")
 set -eu
 . "$(dirname "$0")/lib.sh"
 RUNS=${RUNS:-3}
-LOADS=${LOADS:-1000:10 1000:50 5000:10}
+LOADS=${LOADS:-1000:10 1000:25 1000:50 5000:10}
 PATHS=${PATHS:-direct lighttpd nginx apache}
 COUNT_SECS=${COUNT_SECS:-4}	# seconds of sending per run
 bench_setup "${1:-build}"
