@@ -41,6 +41,19 @@ struct htab {
 
 struct dialog;
 struct conn;
+struct bridge;
+struct evloop_timer;
+
+/*
+ * A one-shot timer (timer.c): libev's own when the bridge runs on libev,
+ * else a libwebsockets sul.
+ */
+struct btimer {
+	lws_sorted_usec_list_t	 sul;
+	struct evloop_timer	*et;
+	struct bridge		*b;	/* NULL: not set up, or finished */
+	void			(*cb)(struct bridge *);
+};
 
 /* A user the bridge knows: a participant of some dialog, or connected. */
 struct user {
@@ -161,7 +174,8 @@ struct bridge {
 	int			 nconns;
 	struct user		*pchanges;	/* presence to write */
 	int			 wake_fd;
-	lws_sorted_usec_list_t	 sul_tail, sul_tick, sul_presence;
+	lws_sorted_usec_list_t	 sul_tail, sul_tick;
+	struct btimer		 t_flush;	/* presence to write */
 	lws_sorted_usec_list_t	 sul_stop;
 	struct ratelimit	*rl;		/* NULL unless RATE_LIMIT_ENABLED */
 	struct ratelimit	*authfail;	/* failed token checks, or NULL */
@@ -185,7 +199,7 @@ struct bridge {
 	long			 npump;
 	uint64_t		 dmark;
 	unsigned char		*pbuf;		/* frames of one batch */
-	lws_sorted_usec_list_t	 sul_pump;
+	struct btimer		 t_pump;
 	int64_t			 pump_rest;	/* no pumping before (pacing) */
 	int64_t			 pump_at;	/* when it runs next, 0: idle */
 	int64_t			 pump_backoff;	/* us, while nothing moves */
@@ -196,6 +210,15 @@ struct bridge {
 	bool			 stopping, stopped;
 	int			 stop_rounds;
 };
+
+/* timer.c */
+/* Sets t up to call cb(b) when due; -1 out of memory. */
+int		 btimer_init(struct bridge *b, struct btimer *t,
+		    void (*cb)(struct bridge *));
+/* (Re)arms t: cb runs once, us microseconds from now. */
+void		 btimer_schedule(struct btimer *t, int64_t us);
+/* Stops t for good; scheduling it afterwards does nothing. */
+void		 btimer_fini(struct btimer *t);
 
 /* The bridge of the context wsi belongs to. */
 struct bridge	*bridge_of(struct lws *wsi);
@@ -353,6 +376,8 @@ void		 presq_subscribers(struct bridge *b, int64_t idx);
 void		 presq_kick(struct bridge *b, struct conn *c);
 /* Takes c out of the lane (conn_release()). */
 void		 presq_forget(struct bridge *b, struct conn *c);
+/* One run of the pump (the callback of b->t_pump). */
+void		 presq_pump(struct bridge *b);
 void		 presq_fini(struct bridge *b);
 
 /* presence.c */

@@ -51,8 +51,6 @@
 #define FRAME_HDR	10	/* largest WebSocket frame header */
 #define LAG_MIN		65536	/* entries a blocked connection may lag */
 
-static void	pump_timer(lws_sorted_usec_list_t *);
-
 bool
 presq_is(const struct changelog_row *r)
 {
@@ -153,7 +151,7 @@ schedule(struct bridge *b, int64_t us)
 {
 	if (us < 1)
 		us = 1;
-	lws_sul_schedule(b->ctx, 0, &b->sul_pump, pump_timer, (lws_usec_t)us);
+	btimer_schedule(&b->t_pump, us);
 	b->pump_at = lws_now_usecs() + us;
 }
 
@@ -471,10 +469,9 @@ pump_run(struct bridge *b, int64_t end)
 	return moved;
 }
 
-static void
-pump_timer(lws_sorted_usec_list_t *sul)
+void
+presq_pump(struct bridge *b)
 {
-	struct bridge *b = lws_container_of(sul, struct bridge, sul_pump);
 	int64_t t0 = lws_now_usecs(), used;
 	long share = b->cfg->presence_share;
 	bool moved;
