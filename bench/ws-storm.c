@@ -3,7 +3,8 @@
  * storm and a reconnect storm against mtchat-bridge, from one epoll loop,
  * with a REST sender through lighttpd + mtchat.fcgi.
  *
- *   ws-storm storm HOST WSPORT N RPORT DIALOG RATE COUNT FLAPPERS SUBS [MS]
+ *   ws-storm storm HOST WSPORT N RPORT DIALOG RATE COUNT FLAPPERS SUBS
+ *            [MS [LOAD]]
  *   ws-storm reconnect HOST WSPORT N RPORT
  *
  * storm: users u0 .. u(N-1), who share one dialog and are offline, connect
@@ -17,6 +18,10 @@
  * how long until every member had every other member's state, the last
  * frame) and one on the flappers (frames per recipient, wrong final
  * states). Every frame's seq is checked to increase on its connection.
+ * With LOAD=1 each client, after its `connected`, loads the dialog's
+ * participants (GET .../participants, as the SDK does when it opens a
+ * dialog) and knows the states that say is_online: what it was not pushed
+ * because it connected later, it reads there.
  *
  * reconnect: N users connect; "ready" is printed; when the bridge restarts
  * (their connections close) each connects again at once, retrying every
@@ -82,6 +87,7 @@ struct rc {			/* a REST connection (reconnect mode) */
 static const char *host;
 static bool reconnecting;	/* reconnect mode */
 static bool debug;		/* STORM_DEBUG: deliveries over 50 ms */
+static bool load;		/* storm: participants after `connected` */
 static int wsport, rport, nconn, rate, count, nflap, nsubs, delay_ms = 1000;
 static const char *dialog;
 static struct c *cs;
@@ -228,6 +234,19 @@ is_flapper(int user)
 	return user >= 1 && user <= nflap;
 }
 
+/* c knows that user who is online. */
+static void
+know(struct c *c, int who, int64_t t)
+{
+	if (who == c->user || (c->seen[who / 8] & (1 << (who % 8))))
+		return;
+	c->seen[who / 8] |= (unsigned char)(1 << (who % 8));
+	if (++c->nseen == nconn - 1 && !is_flapper(c->user)) {
+		complete++;
+		t_complete = t;
+	}
+}
+
 static void
 on_presence(struct c *c, const char *p, size_t n, int64_t t)
 {
@@ -247,12 +266,26 @@ on_presence(struct c *c, const char *p, size_t n, int64_t t)
 		c->fn[who]++;
 		c->flast[who] = online;
 	}
-	if (online && !(c->seen[who / 8] & (1 << (who % 8)))) {
-		c->seen[who / 8] |= (unsigned char)(1 << (who % 8));
-		if (++c->nseen == nconn - 1 && !is_flapper(c->user)) {
-			complete++;
-			t_complete = t;
-		}
+	if (online)
+		know(c, who, t);
+}
+
+/* A participants list: the states it says are online. */
+static void
+known_from_list(struct c *c, const char *p, size_t n, int64_t t)
+{
+	const char *end = p + n, *u, *o, *next;
+	int who;
+
+	while ((u = memmem(p, (size_t)(end - p), "\"user_id\":\"u", 12)) !=
+	    NULL) {
+		who = atoi(u + 12);
+		next = memmem(u + 12, (size_t)(end - u - 12), "\"user_id\":", 10);
+		o = memmem(u, (size_t)((next ? next : end) - u),
+		    "\"is_online\":true", 16);
+		if (o != NULL && who >= 0 && who < nconn)
+			know(c, who, t);
+		p = u + 12;
 	}
 }
 
@@ -279,6 +312,8 @@ on_frame(struct c *c, const char *p, size_t n, int64_t t)
 				    "\"dialog_id\":\"%s\"}", dialog);
 				ws_send_text(c->fd, sub);
 			}
+			if (load && !is_flapper(c->user))
+				listq[nlistq++] = c->user;
 		} else if (c->t_conn == 0 && t_firstclose != 0) {
 			c->t_conn = t;
 			nreconnected++;
@@ -418,7 +453,10 @@ timers(void)
 	}
 }
 
-/* --- REST (reconnect mode): dialog lists on keep-alive connections --- */
+/*
+ * --- REST on keep-alive connections: dialog lists (reconnect mode), the
+ * dialog's participants (storm mode with LOAD) ---
+ */
 
 static void
 rest_next(struct rc *r)
@@ -431,8 +469,13 @@ rest_next(struct rc *r)
 		return;
 	}
 	r->user = listq[listq_head++];
-	n = snprintf(req, sizeof(req), "GET /api/v1/dialogs?user_id=u%d "
-	    "HTTP/1.1\r\nHost: r\r\n\r\n", r->user);
+	if (reconnecting)
+		n = snprintf(req, sizeof(req), "GET /api/v1/dialogs?user_id=u%d "
+		    "HTTP/1.1\r\nHost: r\r\n\r\n", r->user);
+	else
+		n = snprintf(req, sizeof(req), "GET /api/v1/dialogs/%s/"
+		    "participants?user_id=u%d HTTP/1.1\r\nHost: r\r\n\r\n",
+		    dialog, r->user);
 	send_all(r->fd, req, (size_t)n);
 }
 
@@ -471,6 +514,9 @@ rest_read(struct rc *r)
 			cs[r->user].t_list = now_ns();
 			nlisted++;
 			listbytes += (long)bl;
+			if (!reconnecting)
+				known_from_list(&cs[r->user], r->buf + hl, bl,
+				    cs[r->user].t_list);
 		}
 		consume(r->buf, &r->len, hl + bl);
 		rest_next(r);
@@ -669,6 +715,9 @@ report_presence(void)
 
 	printf("presence: %ld frames; %ld of %d members had every other "
 	    "member's state", presframes, complete, nconn - nflap);
+	if (load)
+		printf(" pushed or in its participants list (%ld lists)",
+		    nlisted);
 	if (complete > 0)
 		printf(" (the last at %.2f s)", (t_complete - t_start) / 1e9);
 	printf("; last frame at %.2f s after the first connect; seq out of "
@@ -728,6 +777,9 @@ storm(void)
 	for (i = 0; i < 2; i++)
 		lat[i] = calloc((size_t)nconn * count + 1, sizeof(int64_t));
 	rest = calloc((size_t)count + 1, sizeof(*rest));
+	listq = calloc((size_t)nconn, sizeof(*listq));
+	if (load)
+		rest_open();
 	t_start = now_ns();
 	for (i = 0; i < nconn; i++)
 		ws_open(&cs[i]);
@@ -811,6 +863,7 @@ main(int argc, char **argv)
 		nsubs = atoi(argv[10]);
 		if (argc >= 12)
 			delay_ms = atoi(argv[11]);
+		load = argc >= 13 && atoi(argv[12]) == 1;
 		if (nflap >= nconn)
 			nflap = nconn - 1;
 		setup(nconn);
@@ -826,7 +879,7 @@ main(int argc, char **argv)
 		return reconnect();
 	}
 	fprintf(stderr, "usage: ws-storm storm HOST WSPORT N RPORT DIALOG RATE "
-	    "COUNT FLAPPERS SUBS [MS]\n       ws-storm reconnect HOST WSPORT N "
+	    "COUNT FLAPPERS SUBS [MS [LOAD]]\n       ws-storm reconnect HOST WSPORT N "
 	    "RPORT\n");
 	return 2;
 }

@@ -7,9 +7,13 @@
 #       times). u0 sends 200 messages at 50/s from 1 s after the last
 #       connect ("storm"), and again once presence has drained ("quiet",
 #       same connections, same run). Delivery p50/p99 of both, their p99
-#       ratio (the goal: at most 2), how long until every member had every
-#       other member's state, the presence frames, and what the flappers
-#       cost each recipient (the goal: one frame, the latest state).
+#       ratio (the goal: at most 2), when the last presence frame came, the
+#       frames, and what the flappers cost each recipient (the goal: one
+#       frame, the latest state). The same with messages from 0 s. Then
+#       with each client loading the dialog's participants after its
+#       `connected`, as the SDK does (a client is pushed only the changes
+#       after it connected): how long until every member had every other
+#       member's state, and what those 1,000 lists of 1,000 cost.
 #   (b) N = 5,000 at 10 msg/s: with the default PRESENCE_FANOUT_MAX_DIALOG
 #       (the dialog is above it: 100 members subscribed to it get presence,
 #       the others none), and with the threshold above 5,000 (everybody
@@ -33,15 +37,18 @@ bench_setup "${1:-build}"
 
 fcgi_pids() { pgrep -f "$BUILD/mtchat.fcgi" | tr '\n' ' '; }
 
-# storm N RATE COUNT FLAPPERS SUBS LABEL [MS]: one run, its lines prefixed.
+# storm N RATE COUNT FLAPPERS SUBS LABEL [MS [LOAD]]: one run, its lines
+# prefixed.
 storm() {
 	offline_drained
-	c0=$(cpu_ticks "$BPID")
+	pids=$(fcgi_pids)
+	c0=$(cpu_ticks "$BPID") f0=$(cpu_ticks $pids)
 	"$T/ws-storm" storm 127.0.0.1 "$BPORT" "$1" "$PORT" "$D" "$2" "$3" \
-	    "$4" "$5" "${7:-1000}" > "$T/storm.out" 2>>"$T/load.err" || true
-	c1=$(cpu_ticks "$BPID")
+	    "$4" "$5" "${7:-1000}" "${8:-0}" > "$T/storm.out" \
+	    2>>"$T/load.err" || true
+	c1=$(cpu_ticks "$BPID") f1=$(cpu_ticks $pids)
 	sed "s/^/  $6: /" "$T/storm.out"
-	echo "  $6: bridge CPU $(secs $((c1 - c0))) s for the whole run"
+	echo "  $6: CPU for the whole run: bridge $(secs $((c1 - c0))) s, mtchat.fcgi $(secs $((f1 - f0))) s"
 }
 
 # p99 of the line starting with $1 in $T/storm.out
@@ -51,7 +58,7 @@ field() {
 }
 
 # summary FILE: medians of the runs in FILE (storm p50 p99, quiet p50
-# p99, drained).
+# p99, every state, last frame).
 summary() {
 	printf '  %-30s %s\n' "storm p50 / p99, ms:" \
 	    "$(cut -d' ' -f1 "$1" | median) / $(cut -d' ' -f2 "$1" | median) (p99 range $(cut -d' ' -f2 "$1" | range))"
@@ -59,6 +66,9 @@ summary() {
 	    "$(cut -d' ' -f3 "$1" | median) / $(cut -d' ' -f4 "$1" | median) (p99 range $(cut -d' ' -f4 "$1" | range))"
 	printf '  %-30s %s\n' "storm p99 / quiet p99:" \
 	    "$(awk '$4 > 0 { printf "%.2f\n", $2 / $4 }' "$1" | median) (median of the runs' ratios, range $(awk '$4 > 0 { printf "%.2f\n", $2 / $4 }' "$1" | range); goal <= 2)"
+	printf '  %-30s %s\n' "last presence frame:" \
+	    "$(cut -d' ' -f6 "$1" | median) s after the first connect (range $(cut -d' ' -f6 "$1" | range))"
+	[ "$2" = 1 ] || return 0
 	printf '  %-30s %s\n' "every member had every state:" \
 	    "$(cut -d' ' -f5 "$1" | median) s after the first connect (range $(cut -d' ' -f5 "$1" | range))"
 }
@@ -66,17 +76,20 @@ summary() {
 case $PHASES in *a*)
 	bridge_start
 	D=$(dialog "$N_A")
-	for ms in 1000 0; do
-		echo "== (a) presence storm: $N_A members, 10 flapping; 200 messages at 50/s from $ms ms after the last connect; $RUNS runs"
+	for v in 1000:0 0:0 1000:1; do
+		ms=${v%%:*} ld=${v#*:}
+		printf '== (a) presence storm: %s members, 10 flapping; 200 messages at 50/s from %s ms after the last connect%s; %s runs\n' \
+		    "$N_A" "$ms" "$([ "$ld" = 1 ] && echo "; every client loads the participants after connecting")" "$RUNS"
 		: > "$T/a.res"
 		r=0
 		while [ $r -lt "$RUNS" ]; do
 			r=$((r + 1))
-			storm "$N_A" 50 200 10 0 "run $r" $ms
-			drained=$(sed -n 's/.*(the last at \([0-9.]*\) s).*/\1/p' "$T/storm.out")
-			echo "$(field storm p50) $(field storm p99) $(field quiet p50) $(field quiet p99) ${drained:-0}" >> "$T/a.res"
+			storm "$N_A" 50 200 10 0 "run $r" "$ms" "$ld"
+			every=$(sed -n 's/.*(the last at \([0-9.]*\) s).*/\1/p' "$T/storm.out")
+			last=$(sed -n 's/.*last frame at \([0-9.]*\) s.*/\1/p' "$T/storm.out")
+			echo "$(field storm p50) $(field storm p99) $(field quiet p50) $(field quiet p99) ${every:-0} ${last:-0}" >> "$T/a.res"
 		done
-		summary "$T/a.res"
+		summary "$T/a.res" "$ld"
 	done
 	dialog_delete "$D"
 	bridge_stop
