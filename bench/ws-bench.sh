@@ -8,6 +8,10 @@
 #       10 msg/s, every delivery counted; first 10 participants at 50 msg/s,
 #       the part of the latency that does not grow with the audience;
 #   (c) 1,000 and 10,000 held long-polls: latency and bridge RSS.
+# Where nginx's nchan module is installed (libnginx-mod-nchan), each
+# fan-out run of (b) is followed by the same load against nginx + nchan (a
+# WebSocket subscriber location and an HTTP publisher location on one
+# channel), the same client, and the ratio of the two p99s is printed.
 # WebSockets and polls connect to the bridge port directly (lighttpd would
 # need as many descriptors again). Presence rows of the benchmark users are
 # made beforehand so connecting causes no presence.update storm (every user
@@ -43,12 +47,54 @@ LPID=$!
 BPID=""
 cleanup() {
 	[ -n "$BPID" ] && kill "$BPID" 2>/dev/null
+	[ -n "$NCPID" ] && kill "$NCPID" 2>/dev/null
 	kill "$LPID" 2>/dev/null
 	wait 2>/dev/null
 	rm -rf "$T"
 }
 trap cleanup EXIT INT TERM
 until curl -s -o /dev/null "http://127.0.0.1:$PORT/health"; do sleep 0.1; done
+
+# nginx + nchan on NCPORT, for the comparison of (b); NCPID empty if none.
+NCPORT=$(free_port) NCPID=""
+NCHAN=/usr/lib/nginx/modules/ngx_nchan_module.so
+nchan_start() {
+	[ -f "$NCHAN" ] && command -v nginx >/dev/null || return 0
+	mkdir -p "$T/nchan"
+	cat > "$T/nchan.conf" <<NCONF
+load_module $NCHAN;
+worker_processes 1;
+worker_rlimit_nofile 40000;
+user root;
+pid $T/nchan/nginx.pid;
+error_log $T/nchan-error.log;
+events { worker_connections 20000; }
+http {
+	access_log off;
+	client_body_temp_path $T/nchan/body;
+	proxy_temp_path $T/nchan/proxy;
+	fastcgi_temp_path $T/nchan/fastcgi;
+	uwsgi_temp_path $T/nchan/uwsgi;
+	scgi_temp_path $T/nchan/scgi;
+	server {
+		listen 127.0.0.1:$NCPORT;
+		location = /api/v1/ws {
+			nchan_subscriber websocket;
+			nchan_channel_id bench;
+			# not the previous run's messages
+			nchan_subscriber_first_message newest;
+		}
+		location ~ ^/api/v1/dialogs/[^/]+/messages\$ {
+			nchan_publisher http;
+			nchan_channel_id bench;
+		}
+	}
+}
+NCONF
+	nginx -c "$T/nchan.conf" -g 'daemon off;' 2>>"$T/nchan-error.log" &
+	NCPID=$!
+	until curl -s -o /dev/null "http://127.0.0.1:$NCPORT/"; do sleep 0.1; done
+}
 
 bridge_start() {
 	(set -a; . "$T/env"; BRIDGE_PORT=$BPORT; exec "$BUILD/mtchat-bridge" ${BRIDGE_ARGS:-}) \
@@ -147,13 +193,24 @@ fanout() {	# n rate count
 		printf '%5d recipients, %2d msg/s, run %d: ' "$1" "$2" "$r"
 		c0=$(cpu_ticks)
 		"$T/ws-load" fanout 127.0.0.1 "$BPORT" "$1" "$PORT" "$D" "$2" "$3" |
-			tail -1 | tr -d '\n'
+			tail -1 | tee "$T/mt.out" | tr -d '\n'
 		printf '; bridge CPU %s s\n' "$(cpu_secs "$c0")"
+		[ -n "$NCPID" ] || continue
+		sleep 1
+		printf '%5d recipients, %2d msg/s, run %d, nginx + nchan: ' "$1" \
+		    "$2" "$r"
+		WS_LOAD_PLAIN=1 "$T/ws-load" fanout 127.0.0.1 "$NCPORT" "$1" \
+		    "$NCPORT" "$D" "$2" "$3" | tail -1 | tee "$T/nc.out" |
+		    tr -d '\n'
+		printf '; mtchat p99 / nchan p99 %s\n' "$(cat "$T/mt.out" "$T/nc.out" |
+		    awk '{ for (i = 1; i <= NF; i++) if ($i == "p99") v = $(i + 1)
+		    p[NR] = v } END { if (p[2] > 0) printf "%.2f", p[1] / p[2] }')"
 	done
 	bridge_stop
 }
 echo "== (b) fan-out latency, REST send to WebSocket receipt"
 case $PHASES in *b*)
+	nchan_start
 	# 10 recipients: the floor, what a delivery costs before fan-out
 	# (lighttpd, mtchat.fcgi's commit, the wake-up, the bridge's read).
 	for n in $FANOUT_SIZES; do

@@ -10,6 +10,9 @@
  *   ws-load poll   HOST BPORT N RPORT DIALOG RATE COUNT
  *
  * Users are u0 .. u(N-1); u0 sends. Prints one result line.
+ * With WS_LOAD_PLAIN=1 (a plain pub/sub server such as nginx + nchan, for
+ * comparison) a connection counts once upgraded and every frame is a
+ * message; any 2xx answers a send.
  * Not part of make check.
  */
 #define _GNU_SOURCE
@@ -53,6 +56,7 @@ static volatile long nlat, connected;
 static long expected;
 static volatile int sending_done;
 static int64_t *rest;
+static int plain;		/* WS_LOAD_PLAIN: not mtchat */
 
 static int64_t
 now_ns(void)
@@ -175,7 +179,9 @@ on_ws(struct c *c, int64_t t)
 		}
 		if (c->len < hl + pl)
 			return;
-		if (memmem(b + hl, pl, "\"connected\"", 11) != NULL)
+		if (plain)
+			c->got += scan_times((char *)b + hl, pl, t);
+		else if (memmem(b + hl, pl, "\"connected\"", 11) != NULL)
 			__atomic_fetch_add(&connected, 1, __ATOMIC_RELAXED);
 		else if (memmem(b + hl, pl, "\"message.new\"", 13) != NULL)
 			c->got += scan_times((char *)b + hl, pl, t);
@@ -199,6 +205,8 @@ on_http(struct c *c, int64_t t)
 			exit(1);
 		}
 		c->st = OPEN;
+		if (plain)
+			__atomic_fetch_add(&connected, 1, __ATOMIC_RELAXED);
 		consume(c, hlen);
 		on_ws(c, t);
 		return;
@@ -303,7 +311,8 @@ sender(void *arg)
 			resp[got] = '\0';
 			if ((eoh = strstr(resp, "\r\n\r\n")) == NULL)
 				continue;
-			if (strncmp(resp, "HTTP/1.1 200", 12) != 0) {
+			if (strncmp(resp, plain ? "HTTP/1.1 2" : "HTTP/1.1 200",
+			    plain ? 10 : 12) != 0) {
 				fprintf(stderr, "send: %.60s\n", resp);
 				exit(1);
 			}
@@ -429,6 +438,7 @@ main(int argc, char **argv)
 		rate = atoi(argv[7]);
 		count = atoi(argv[8]);
 	}
+	plain = getenv("WS_LOAD_PLAIN") != NULL;
 	getrlimit(RLIMIT_NOFILE, &rl);
 	rl.rlim_cur = rl.rlim_max;
 	setrlimit(RLIMIT_NOFILE, &rl);

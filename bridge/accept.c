@@ -524,6 +524,7 @@ listen_tcp(const char *host, long port, int defer)
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer,
 	    sizeof(defer)) ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) ||
 	    bind(fd, res->ai_addr, res->ai_addrlen) ||
 	    listen(fd, SOMAXCONN) == -1) {
 		rc = errno;

@@ -41,6 +41,19 @@ struct htab {
 
 struct dialog;
 struct conn;
+struct bridge;
+struct evloop_timer;
+
+/*
+ * A one-shot timer (timer.c): libev's own when the bridge runs on libev,
+ * else a libwebsockets sul.
+ */
+struct btimer {
+	lws_sorted_usec_list_t	 sul;
+	struct evloop_timer	*et;
+	struct bridge		*b;	/* NULL: not set up, or finished */
+	void			(*cb)(struct bridge *);
+};
 
 /* A user the bridge knows: a participant of some dialog, or connected. */
 struct user {
@@ -56,12 +69,17 @@ struct user {
 	bool		  online;	/* the store has them online (by us) */
 	bool		  queued;	/* on the presence change list */
 	struct user	 *pnext;	/* presence change list */
+	int64_t		  pres_last;	/* their latest presence lane entry */
+	unsigned	  pres_refs;	/* lane entries naming them */
 };
 
 struct dialog {
 	struct hnode	  h;		/* key: the dialog id */
 	struct user	**members;
 	size_t		  n, cap;
+	struct conn	**subs;		/* connections subscribed (N4) */
+	size_t		  nsubs, csubs;
+	uint64_t	  mark;		/* presq.c: a dialog of the visited user */
 };
 
 /* One encoded event: refcounted, LWS_PRE bytes of headroom before data. */
@@ -97,6 +115,11 @@ struct conn {
 	/* dialogs subscribed to (API.md N4) */
 	char		**subs;
 	size_t		 nsubs;
+	/* presence lane (presq.c): changes waiting, after the chat events */
+	int64_t		 pres_pos;	/* next lane entry to look at */
+	int64_t		 pres_floor;	/* presence up to this seq replayed */
+	struct conn	*pqnext, *pqprev;	/* the pump's list */
+	bool		 pres_pending;	/* on that list */
 	/* incoming message being assembled from fragments */
 	char		*rx;
 	size_t		 rxlen;
@@ -127,6 +150,13 @@ struct hold_list {
 
 struct pre;
 
+/* One presence change in the lane (presq.c), oldest first. */
+struct pentry {
+	struct user	*subject;
+	struct ev	*ev;		/* the event with its seq */
+	struct ev	*bare;		/* without: sent behind later events */
+};
+
 struct bridge {
 	const struct cfg	*cfg;
 	struct store		*st;
@@ -144,7 +174,8 @@ struct bridge {
 	int			 nconns;
 	struct user		*pchanges;	/* presence to write */
 	int			 wake_fd;
-	lws_sorted_usec_list_t	 sul_tail, sul_tick, sul_presence;
+	lws_sorted_usec_list_t	 sul_tail, sul_tick;
+	struct btimer		 t_flush;	/* presence to write */
 	lws_sorted_usec_list_t	 sul_stop;
 	struct ratelimit	*rl;		/* NULL unless RATE_LIMIT_ENABLED */
 	struct ratelimit	*authfail;	/* failed token checks, or NULL */
@@ -160,9 +191,34 @@ struct bridge {
 	long			 nheld;
 	lws_sorted_usec_list_t	 sul_holds;	/* expiry tick while nheld */
 	struct conn		*answers;	/* polls to answer after the tail */
+	/* presence lane (presq.c): entries [pq_base, pq_end), ring of pq_cap */
+	struct pentry		*pq;
+	size_t			 pq_cap;
+	int64_t			 pq_base, pq_end;	/* from 1 */
+	struct conn		*pump_head, *pump_tail;
+	long			 npump;
+	uint64_t		 dmark;
+	unsigned char		*pbuf;		/* frames of one batch */
+	struct btimer		 t_pump;
+	int64_t			 pump_rest;	/* no pumping before (pacing) */
+	int64_t			 pump_at;	/* when it runs next, 0: idle */
+	int64_t			 pump_backoff;	/* us, while nothing moves */
+	struct pump_stats {	/* of the current storm, for the log */
+		int64_t		 start, busy;	/* us */
+		long		 runs, frames, sends, held;
+	}			 pst;
 	bool			 stopping, stopped;
 	int			 stop_rounds;
 };
+
+/* timer.c */
+/* Sets t up to call cb(b) when due; -1 out of memory. */
+int		 btimer_init(struct bridge *b, struct btimer *t,
+		    void (*cb)(struct bridge *));
+/* (Re)arms t: cb runs once, us microseconds from now. */
+void		 btimer_schedule(struct btimer *t, int64_t us);
+/* Stops t for good; scheduling it afterwards does nothing. */
+void		 btimer_fini(struct btimer *t);
 
 /* The bridge of the context wsi belongs to. */
 struct bridge	*bridge_of(struct lws *wsi);
@@ -191,6 +247,10 @@ void		 members_gc(struct bridge *b, struct user *u);
 void		 members_apply(struct bridge *b, const struct changelog_row *r);
 bool		 members_has_dialog(struct bridge *b, const char *dialog_id,
 		    const char *user);
+struct dialog	*members_dialog(struct bridge *b, const char *dialog_id);
+/* Whether d is above PRESENCE_FANOUT_MAX_DIALOG (presence to subscribers). */
+bool		 members_large(const struct bridge *b, const struct dialog *d);
+bool		 members_in(const struct user *u, const struct dialog *d);
 
 /* conn.c */
 struct ev	*ev_new(int64_t seq, const char *text, size_t len);
@@ -213,8 +273,11 @@ struct ev	*conn_pop(struct conn *c);
 /* Closes c asynchronously (it resumes with since). */
 void		 conn_cull(struct conn *c, const char *why);
 bool		 conn_subscribed(const struct conn *c, const char *dialog_id);
-int		 conn_subscribe(struct conn *c, const char *dialog_id);
-void		 conn_unsubscribe(struct conn *c, const char *dialog_id);
+/* Records the subscription, in the dialog's list too; -1 out of memory. */
+int		 conn_subscribe(struct bridge *b, struct conn *c,
+		    const char *dialog_id);
+void		 conn_unsubscribe(struct bridge *b, struct conn *c,
+		    const char *dialog_id);
 
 /* tail.c */
 void		 tail_run(struct bridge *b);
@@ -300,6 +363,29 @@ void		 poll_flush(struct bridge *b);
 int		 poll_add(struct conn *c, struct ev *e);
 /* Frees the hold lists (at exit). */
 void		 poll_fini(struct bridge *b);
+
+/*
+ * presq.c: the presence lane. Presence changes wait in one bridge-wide
+ * list; a connection keeps only its place in it and receives them when it
+ * has no chat event waiting, the latest state of each user only, paced to
+ * PRESENCE_FANOUT_SHARE of the bridge's time.
+ */
+/* Whether r goes through the lane (presence.update with a subject). */
+bool		 presq_is(const struct changelog_row *r);
+/* Adds r (encoded as e, seq included) to the lane: its index, 0 if not. */
+int64_t		 presq_add(struct bridge *b, const struct changelog_row *r,
+		    struct ev *e);
+/* WebSocket c is in the audience of lane entry idx. */
+void		 presq_mark(struct bridge *b, struct conn *c, int64_t idx);
+/* Marks the subscribers of the subject's large dialogs (API.md N4). */
+void		 presq_subscribers(struct bridge *b, int64_t idx);
+/* c has no chat event waiting any more: its presence may go on. */
+void		 presq_kick(struct bridge *b, struct conn *c);
+/* Takes c out of the lane (conn_release()). */
+void		 presq_forget(struct bridge *b, struct conn *c);
+/* One run of the pump (the callback of b->t_pump). */
+void		 presq_pump(struct bridge *b);
+void		 presq_fini(struct bridge *b);
 
 /* presence.c */
 void		 presence_changed(struct bridge *b, struct user *u);

@@ -5,6 +5,10 @@
  * the library closes it asynchronously, never from inside the code that is
  * delivering to it (the client resumes with since). Only the CLOSED
  * callbacks call conn_release().
+ *
+ * This queue holds chat events and per-connection messages; presence
+ * waits in the presence lane (presq.c), which writes only when this queue
+ * is empty, so a chat event never waits behind presence.
  */
 #include <string.h>
 
@@ -15,6 +19,8 @@
 #include "mem.h"
 
 #define CULL_GRACE_SECS	5	/* for the close frame of a culled client */
+
+static void	dialog_unlist(struct bridge *, struct conn *, const char *);
 
 struct ev *
 ev_new(int64_t seq, const char *text, size_t len)
@@ -117,8 +123,11 @@ conn_release(struct bridge *b, struct conn *c)
 	if (c->kind == CONN_WS)
 		u->nws--;
 	queue_clear(c);
-	for (i = 0; i < c->nsubs; i++)
+	presq_forget(b, c);
+	for (i = 0; i < c->nsubs; i++) {
+		dialog_unlist(b, c, c->subs[i]);
 		mt_free(c->subs[i]);
+	}
 	mt_free(c->subs);
 	mt_free(c->rx);
 	for (i = 0; i < c->nevs; i++)
@@ -256,6 +265,48 @@ conn_say(struct bridge *b, struct conn *c, const char *type, const char *key,
 	ev_unref(e);
 }
 
+/* Takes c off the subscriber list of the dialog dialog_id, if it is on. */
+static void
+dialog_unlist(struct bridge *b, struct conn *c, const char *dialog_id)
+{
+	struct dialog *d = members_dialog(b, dialog_id);
+	size_t i;
+
+	for (i = 0; d != NULL && i < d->nsubs; i++)
+		if (d->subs[i] == c) {
+			d->subs[i] = d->subs[--d->nsubs];
+			return;
+		}
+}
+
+/*
+ * Puts c on the subscriber list of the dialog (presq.c reaches the
+ * subscribers of a large dialog through it); once only.
+ */
+static int
+dialog_list(struct bridge *b, struct conn *c, const char *dialog_id)
+{
+	struct dialog *d = members_dialog(b, dialog_id);
+	struct conn **s;
+	size_t i;
+
+	if (d == NULL)
+		return 0;
+	for (i = 0; i < d->nsubs; i++)
+		if (d->subs[i] == c)
+			return 0;
+	if (d->nsubs == d->csubs) {
+		size_t cap = d->csubs ? d->csubs * 2 : 4;
+
+		if ((s = mt_realloc(d->subs, cap * sizeof(*s))) == NULL)
+			return -1;
+		d->subs = s;
+		d->csubs = cap;
+	}
+	d->subs[d->nsubs++] = c;
+	return 0;
+}
+
 bool
 conn_subscribed(const struct conn *c, const char *dialog_id)
 {
@@ -268,16 +319,21 @@ conn_subscribed(const struct conn *c, const char *dialog_id)
 }
 
 int
-conn_subscribe(struct conn *c, const char *dialog_id)
+conn_subscribe(struct bridge *b, struct conn *c, const char *dialog_id)
 {
 	char **s, *copy;
 
+	if (dialog_list(b, c, dialog_id) != 0)
+		return -1;
 	if (conn_subscribed(c, dialog_id))
 		return 0;
-	if ((copy = mt_strdup(dialog_id)) == NULL)
+	if ((copy = mt_strdup(dialog_id)) == NULL) {
+		dialog_unlist(b, c, dialog_id);
 		return -1;
+	}
 	if ((s = mt_realloc(c->subs, (c->nsubs + 1) * sizeof(*s))) == NULL) {
 		mt_free(copy);
+		dialog_unlist(b, c, dialog_id);
 		return -1;
 	}
 	c->subs = s;
@@ -286,10 +342,11 @@ conn_subscribe(struct conn *c, const char *dialog_id)
 }
 
 void
-conn_unsubscribe(struct conn *c, const char *dialog_id)
+conn_unsubscribe(struct bridge *b, struct conn *c, const char *dialog_id)
 {
 	size_t i;
 
+	dialog_unlist(b, c, dialog_id);
 	for (i = 0; i < c->nsubs; i++)
 		if (strcmp(c->subs[i], dialog_id) == 0) {
 			mt_free(c->subs[i]);

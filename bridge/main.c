@@ -484,17 +484,22 @@ main(int argc, char **argv)
 	lws_set_log_level(LLL_ERR | (o.verbose > 1 ? LLL_WARN : 0), lws_log);
 	raise_nofile();
 	signals();
-	if (open_store(&b, &c) == 0 && make_context(&b) == 0) {
+	if (open_store(&b, &c) == 0 && make_context(&b) == 0 &&
+	    btimer_init(&b, &b.t_flush, presence_flush) == 0 &&
+	    btimer_init(&b, &b.t_pump, presq_pump) == 0) {
 		adopt_wake(&b);
 		log_info("listening (cursor %lld)", (long long)b.cursor);
 		run(&b);
 		status = 0;
 	}
 out:
+	btimer_fini(&b.t_flush);
+	btimer_fini(&b.t_pump);
 	if (b.ctx != NULL)
 		lws_context_destroy(b.ctx);
 	evloop_free(b.loop);
 	poll_fini(&b);
+	presq_fini(&b);
 	accept_fini(&b);
 	if (b.lock_fd != -1)
 		close(b.lock_fd);

@@ -5,10 +5,17 @@
  * participant.left and dialog.deleted rows of the log as they are tailed,
  * in seq order. It answers the audience rules (lib/audience.c) without a
  * database query per event.
+ *
+ * Presence (each_peer, shares_dialog) counts only the dialogs of at most
+ * PRESENCE_FANOUT_MAX_DIALOG members: N members of a larger one coming
+ * online would cost N x N frames. Its presence goes only to the WebSockets
+ * subscribed to it (presq.c), and is otherwise read from the participants
+ * endpoint's is_online.
  */
 #include <string.h>
 
 #include "bridge.h"
+#include "cfg.h"
 #include "changelog.h"
 #include "err.h"
 #include "log.h"
@@ -67,7 +74,7 @@ void
 members_gc(struct bridge *b, struct user *u)
 {
 	if (u == NULL || u->ndialogs > 0 || u->conns != NULL || u->online ||
-	    u->queued || u->poll_seen != 0)
+	    u->queued || u->poll_seen != 0 || u->pres_refs > 0)
 		return;
 	htab_del(&b->users, &u->h);
 	mt_free(u->dialogs);
@@ -105,6 +112,12 @@ ptr_drop(void **arr, size_t *n, const void *p)
 			return true;
 		}
 	return false;
+}
+
+bool
+members_large(const struct bridge *b, const struct dialog *d)
+{
+	return d->n > (size_t)b->cfg->presence_max_dialog;
 }
 
 static bool
@@ -151,10 +164,15 @@ join(struct bridge *b, const char *dialog_id, const char *name)
 	return 0;
 }
 
+/*
+ * The connections subscribed to d stay subscribed by id (conn.c); the
+ * list goes with d.
+ */
 static void
 dialog_free(struct bridge *b, struct dialog *d)
 {
 	htab_del(&b->dialogs, &d->h);
+	mt_free(d->subs);
 	mt_free(d->members);
 	mt_free(d->h.key);
 	mt_free(d);
@@ -214,6 +232,18 @@ members_has_dialog(struct bridge *b, const char *dialog_id, const char *user)
 	return op_is_member(b, dialog_id, user, 0);
 }
 
+struct dialog *
+members_dialog(struct bridge *b, const char *dialog_id)
+{
+	return dialog_find(b, dialog_id);
+}
+
+bool
+members_in(const struct user *u, const struct dialog *d)
+{
+	return user_in(u, d);
+}
+
 static int
 load_one(const char *dialog_id, const char *user, void *arg)
 {
@@ -243,6 +273,7 @@ members_free(struct bridge *b)
 		for (n = b->dialogs.b[i]; n != NULL; n = next) {
 			next = n->next;
 			mt_free(((struct dialog *)n)->members);
+			mt_free(((struct dialog *)n)->subs);
 			mt_free(n->key);
 			mt_free(n);
 		}
@@ -292,7 +323,8 @@ op_shares(void *ctx, const char *a, const char *bname)
 		ub = t;
 	}
 	for (i = 0; i < ua->ndialogs; i++)
-		if (user_in(ub, ua->dialogs[i]))
+		if (!members_large(b, ua->dialogs[i]) &&
+		    user_in(ub, ua->dialogs[i]))
 			return true;
 	return false;
 }
@@ -324,7 +356,8 @@ op_each_peer(void *ctx, const char *name, void (*cb)(const char *, void *),
 		return;
 	u->mark = ++b->mark;
 	for (i = 0; i < u->ndialogs; i++)
-		for (j = 0; j < u->dialogs[i]->n; j++) {
+		for (j = 0; !members_large(b, u->dialogs[i]) &&
+		    j < u->dialogs[i]->n; j++) {
 			m = u->dialogs[i]->members[j];
 			if (m->mark == b->mark)
 				continue;

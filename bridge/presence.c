@@ -155,12 +155,6 @@ presence_flush(struct bridge *b)
 		tail_run(b);
 }
 
-static void
-flush_timer(lws_sorted_usec_list_t *sul)
-{
-	presence_flush(lws_container_of(sul, struct bridge, sul_presence));
-}
-
 void
 presence_changed(struct bridge *b, struct user *u)
 {
@@ -169,8 +163,7 @@ presence_changed(struct bridge *b, struct user *u)
 	u->queued = true;
 	u->pnext = b->pchanges;
 	b->pchanges = u;
-	lws_sul_schedule(b->ctx, 0, &b->sul_presence, flush_timer,
-	    FLUSH_DELAY_US);
+	btimer_schedule(&b->t_flush, FLUSH_DELAY_US);
 }
 
 /* Closes WebSockets that sent nothing for twice the TTL. */

@@ -5,7 +5,9 @@
  * change the row carries (so a joiner receives their own
  * participant.joined), then hands the row to its audience (lib/audience.c)
  * over the in-memory membership: one encoding per row, one reference per
- * receiving connection, in seq order on each.
+ * receiving connection, in seq order on each. Presence goes to WebSockets
+ * through the presence lane (presq.c) instead: after their chat events,
+ * the latest state of each user only.
  *
  * Resuming connections replay their events from the database up to the
  * cursor (tail_replay()); live rows are not queued on them meanwhile, so
@@ -37,6 +39,7 @@ struct delivery {
 	struct bridge			*b;
 	const struct changelog_row	*r;
 	struct ev			*ev;
+	int64_t				 pidx;	/* presence lane entry, or 0 */
 	bool				 failed;
 };
 
@@ -108,6 +111,12 @@ deliver(const char *name, void *arg)
 	if (u == NULL || u->conns == NULL)
 		return;
 	for (c = u->conns; c != NULL; c = c->unext) {
+		if (d->pidx != 0 && c->kind == CONN_WS) {
+			/* the presence lane; a storm makes this hot */
+			if (!c->pres_pending && !c->replaying)
+				presq_mark(d->b, c, d->pidx);
+			continue;
+		}
 		if (c->replaying || c->culled || c->last_seq >= d->r->seq ||
 		    (c->kind == CONN_POLL && !c->held) ||
 		    !tail_wants(d->b, c, d->r) || !encode(d))
@@ -127,8 +136,13 @@ on_row(const struct changelog_row *r, void *arg)
 
 	b->tail_rows++;
 	members_apply(b, r);
-	if (b->nconns > 0)
+	if (b->nconns > 0) {
+		if (presq_is(r) && encode(&d))
+			d.pidx = presq_add(b, r, d.ev);
 		audience_each(r, &b->ops, deliver, &d);
+		if (d.pidx != 0)
+			presq_subscribers(b, d.pidx);
+	}
 	ev_unref(d.ev);
 	b->cursor = r->seq;
 	return 0;

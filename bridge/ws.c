@@ -183,7 +183,7 @@ subscribe_one(struct bridge *b, struct conn *c, const char *text, size_t len)
 		say_error(b, c, "Invalid dialog_id");
 	else if (!members_has_dialog(b, id, c->u->h.key))
 		say_error(b, c, "Not a participant of this dialog");
-	else if (conn_subscribe(c, id) != 0)
+	else if (conn_subscribe(b, c, id) != 0)
 		conn_cull(c, "out of memory");
 }
 
@@ -231,7 +231,7 @@ ws_subscription(struct bridge *b, struct conn *c, const json_t *m, bool sub)
 	if (id_parse(json_string_value(v), json_string_length(v), id) != 0)
 		say_error(b, c, "Invalid dialog_id");
 	else
-		conn_unsubscribe(c, id);
+		conn_unsubscribe(b, c, id);
 }
 
 static void
@@ -322,7 +322,8 @@ ws_writable(struct bridge *b, struct conn *c, struct lws *wsi)
 		return -1;
 	}
 	if ((e = conn_pop(c)) == NULL) {
-		tail_replay(b, c);
+		if (!tail_replay(b, c))
+			presq_kick(b, c);
 		return 0;
 	}
 	len = e->len;
@@ -334,6 +335,8 @@ ws_writable(struct bridge *b, struct conn *c, struct lws *wsi)
 		lws_callback_on_writable(wsi);
 	else if (c->replaying)
 		tail_replay(b, c);
+	else
+		presq_kick(b, c);	/* presence waited for this */
 	return 0;
 }
 

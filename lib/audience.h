@@ -23,7 +23,10 @@ struct audience_ops {
 	 */
 	bool	(*is_member)(void *ctx, const char *dialog_id,
 		    const char *user, int64_t seq);
-	/* Whether a and b are participants of at least one common dialog. */
+	/* Whether a and b are participants of at least one common dialog
+	 * (the bridge counts only dialogs of at most
+	 * PRESENCE_FANOUT_MAX_DIALOG members here and in each_peer: presence
+	 * of larger ones goes to their subscribers, bridge/presq.c). */
 	bool	(*shares_dialog)(void *ctx, const char *a, const char *b);
 	/* Calls cb for every participant of dialog_id (may be NULL when only
 	 * audience_includes() is used). */

@@ -95,6 +95,11 @@ static const struct cfg_row rows[] = {
 	  "longest a poll is held by mtchat.fcgi (0: answer at once)" },
 	{ "PRESENCE_TTL_SECS", I(presence_ttl), "60", 2, 86400, NULL, 0,
 	  "a user without a ping for this long goes offline" },
+	{ "PRESENCE_FANOUT_MAX_DIALOG", I(presence_max_dialog), "1000", 2,
+	  1000000, NULL, 0, "dialogs with more members push presence only to "
+	  "connections subscribed to them (bridge)" },
+	{ "PRESENCE_FANOUT_SHARE", I(presence_share), "25", 1, 100, NULL, 0,
+	  "most of the bridge's time, in percent, a presence storm may take" },
 	{ "ARCHIVE_AFTER_SECS", I(archive_after), "259200", 1, 315360000, NULL,
 	  0, "inactivity after which a dialog is archived" },
 	{ "BRIDGE_LISTEN", S(bridge_listen), "127.0.0.1", 0, 0, NULL, 0,

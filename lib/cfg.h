@@ -43,6 +43,8 @@ struct cfg {
 	long	 poll_max_wait;		/* POLL_MAX_WAIT_SECS (mtchat.fcgi) */
 	/* presence, jobs, retention */
 	long	 presence_ttl;		/* PRESENCE_TTL_SECS */
+	long	 presence_max_dialog;	/* PRESENCE_FANOUT_MAX_DIALOG */
+	long	 presence_share;	/* PRESENCE_FANOUT_SHARE */
 	long	 archive_after;		/* ARCHIVE_AFTER_SECS */
 	/* bridge */
 	char	*bridge_listen;		/* BRIDGE_LISTEN */

@@ -53,6 +53,10 @@ if [ -n "$bridge" ]; then
 	ttl=$(sed -n 's/^PRESENCE_TTL_SECS=//p' "$envfile" | tail -1)
 	hold=$(sed -n 's/^BRIDGE_POLL_MAX_SECS=//p' "$envfile" | tail -1)
 	idle=$(( 2 * ${ttl:-60} + 30 ))
+	# The WebSocket hop costs lighttpd an event, a read and a write per
+	# frame in its one thread (bench/ws-hop.sh): fine for `make run` and
+	# the tests; past a few thousand recipients of one message INSTALL
+	# has clients reach the bridge's own port.
 	[ "$idle" -lt $(( ${hold:-60} + 30 )) ] && idle=$(( ${hold:-60} + 30 ))
 	cat <<CONF
 \$HTTP["url"] =~ "^/api/v1/(ws|events)(\\?|\$)" {

@@ -110,32 +110,47 @@ if [ -x "$PLAIN/mtchat-reaper" ]; then
 	vg "reaper" "$PLAIN/mtchat-reaper"
 fi
 # The bridge: a poll, a WebSocket with a ping and a bad frame, then SIGTERM.
+# Presence through the lane: a subscribes to D, above the threshold with
+# c and d; d (who never polled: no presence row) comes and goes, a hears
+# both.
 if [ -x "$PLAIN/mtchat-bridge" ] && [ -x /usr/bin/python3 ]; then
+	for u in c d; do
+		cgi "add $u" POST "/api/v1/management/dialogs/$D/participants" \
+		    "{\"user_id\":\"$u\",\"display_name\":\"$u\"}"
+	done
 	BP=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-	BRIDGE_PORT=$BP BRIDGE_LISTEN=127.0.0.1 $VG "$PLAIN/mtchat-bridge" \
-		>"$T/bridge.out" 2>"$T/bridge.err" &
+	BRIDGE_PORT=$BP BRIDGE_LISTEN=127.0.0.1 PRESENCE_FANOUT_MAX_DIALOG=2 \
+		$VG "$PLAIN/mtchat-bridge" >"$T/bridge.out" 2>"$T/bridge.err" &
 	vpid=$!
 	n=100
 	until curl -s -o /dev/null "http://127.0.0.1:$BP/api/v1/events"; do
 		n=$((n - 1)); [ $n -gt 0 ] || break; sleep 0.1
 	done
 	curl -s -o /dev/null "http://127.0.0.1:$BP/api/v1/events?user_id=a&since=0&timeout=1"
-	timeout 10 /usr/bin/python3 - "$BP" <<'PY' >/dev/null 2>&1
-import asyncio, sys, websockets
+	timeout 30 /usr/bin/python3 -u - "$BP" "$D" <<'PY' >"$T/bridge.py" 2>&1
+import asyncio, json, sys, websockets
+u = "ws://127.0.0.1:%s/api/v1/ws?user_id=" % sys.argv[1]
 async def main():
-    async with websockets.connect("ws://127.0.0.1:%s/api/v1/ws?user_id=a" % sys.argv[1]) as w:
+    async with websockets.connect(u + "a") as w:
         await w.recv()
+        await w.send(json.dumps({"type": "subscribe", "dialog_id": sys.argv[2]}))
         await w.send('{"type":"ping"}'); await w.recv()
+        async with websockets.connect(u + "d") as w2:
+            await w2.recv()
+            print(await w.recv())
+        print(await w.recv())
         await w.send("garbage"); await w.recv()
 asyncio.run(main())
 PY
 	kill -TERM "$vpid"
 	wait "$vpid"
 	rc=$?
-	if [ $rc -eq 0 ] && ! grep -q '==[0-9]*==' "$T/bridge.err"; then
+	if [ $rc -eq 0 ] && ! grep -q '==[0-9]*==' "$T/bridge.err" &&
+	    [ "$(grep -c '"presence.update","user_id":"d"' "$T/bridge.py")" = 2 ]; then
 		pass=$((pass + 1))
 	else
-		fail=$((fail + 1)); echo "FAIL bridge (exit $rc)"; head -40 "$T/bridge.err"
+		fail=$((fail + 1)); echo "FAIL bridge (exit $rc)"
+		head -40 "$T/bridge.err" "$T/bridge.py"
 	fi
 fi
 echo "$pass passed, $fail failed"

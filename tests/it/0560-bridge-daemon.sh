@@ -32,7 +32,8 @@ with_env env BRIDGE_PORT="$BP" BRIDGE_LISTEN=127.0.0.1 \
 check "in the foreground, another running bridge is an error" "$?" "1"
 check "said so" "$(grep -c 'another mtchat-bridge is running' "$T/fg.err")" "1"
 curl -s -o "$T/poll" "http://127.0.0.1:$BP/api/v1/events?user_id=u1"
-check "the first one still serves" "$(jq -r '.data.cursor' "$T/poll")" "0"
+# (u1's first poll took them online: the cursor may have moved past 0)
+check "the first one still serves" "$(jq -r '.data.cursor | type' "$T/poll")" "number"
 [ -n "$pid" ] && kill "$pid"
 n=50; while [ $n -gt 0 ] && kill -0 "$pid" 2>/dev/null; do sleep 0.1; n=$((n - 1)); done
 check "stopped on SIGTERM" "$(kill -0 "$pid" 2>/dev/null && echo running || echo gone)" "gone"
