@@ -95,7 +95,7 @@ while [ $round -lt $ROUNDS ]; do
 	backlog "${HISTORY_BACKLOG:-200}" || { echo "backlog failed"; break; }
 	rm -f "$T/go"
 	WS_BASE=ws://127.0.0.1:$BRIDGE_PORT ws_open "pat$round" \
-		"user_id=pat&since=$since" --stall-until "$T/go" --rcvbuf 4096
+		"user_id=pat&since=$since" --pause-until "$T/go" --rcvbuf 4096
 	# it reads nothing yet: the bridge's log says when it is in
 	n=100
 	while [ $n -gt 0 ] && [ "$(grep -c 'connect .* user pat ' "$T/bridge.log")" -lt $round ]; do

@@ -2,7 +2,8 @@
 # wsclient.py — a real WebSocket client for the bridge integration tests
 # (Debian's python3-websockets; run it with /usr/bin/python3).
 #
-#   wsclient.py URL OUT [--stall | --stall-until FILE] [--rcvbuf N]
+#   wsclient.py URL OUT [--stall | --stall-until FILE | --pause-until FILE]
+#               [--rcvbuf N]
 #
 # Connects to URL and appends every text frame received to OUT, one per
 # line. Lines appended to OUT.in are sent as text frames; a line "!close"
@@ -11,7 +12,9 @@
 # (CODE 0 when no close frame came). A refused handshake writes
 # "#status CODE". --stall never reads from the socket (a small receive
 # buffer with --rcvbuf makes the server's writes back up quickly);
-# --stall-until reads nothing until FILE exists, then reads on.
+# --stall-until reads nothing until FILE exists, then reads on, slowly
+# (with --stall's small buffers throughout); --pause-until holds a little
+# more while paused but then reads at full speed.
 import asyncio
 import os
 import socket
@@ -64,17 +67,20 @@ def make_sock(url, rcvbuf):
 async def main():
     url, path = sys.argv[1], sys.argv[2]
     stall = "--stall" in sys.argv
-    until = None
+    until, fast = None, False
     if "--stall-until" in sys.argv:
         until = sys.argv[sys.argv.index("--stall-until") + 1]
+    elif "--pause-until" in sys.argv:
+        until = sys.argv[sys.argv.index("--pause-until") + 1]
+        fast = True
     rcvbuf = 0
     if "--rcvbuf" in sys.argv:
         rcvbuf = int(sys.argv[sys.argv.index("--rcvbuf") + 1])
     kw = dict(ping_interval=None, max_size=None, close_timeout=2,
               compression=None)
-    if stall:
+    if stall or (until and not fast):
         kw.update(max_queue=1, read_limit=1024, write_limit=1024)
-    elif until:	# stalls as little as the library allows, then reads fast
+    elif until:
         kw.update(max_queue=1)
     try:
         ws = await websockets.connect(url, sock=make_sock(url, rcvbuf), **kw)
