@@ -1,5 +1,5 @@
 /*
- * check_changelog.c — unit tests of lib/changelog.c: appending inside write
+ * check_changelog.c — unit tests of lib/store_changelog.c (changelog.h): appending inside write
  * transactions only, reading after a seq, the head that never goes back,
  * pruning with consumer cursors, and several processes appending at once.
  * SPDX-License-Identifier: MIT

@@ -1,7 +1,8 @@
 /*
- * changelog.c — the change-log table: the only way events travel
- * (DESIGN.md). Writers append inside their own transaction, so an event
- * exists if and only if its change committed; readers follow seq.
+ * store_changelog.c — the change-log table (changelog.h): the only way
+ * events travel. Writers append inside their own transaction, so an event
+ * exists if and only if its change committed; readers follow seq. Its SQL
+ * lives here, with the rest of the store's.
  */
 #include <stdio.h>
 #include <string.h>
