@@ -3,7 +3,9 @@
  * §6.11): lists (C1, C3, C4), one dialog (C2), join and leave (C5, C6),
  * the per-user flags (C7–C11) and the participant list (C13). Each handler
  * decodes its query or body, calls lib/store_dialog.c and maps the outcome
- * to the statuses and messages of §9.
+ * to the statuses and messages of §9. Marking read (C12, POST
+ * /api/v1/dialogs/{id}/read) moves a read position among the messages:
+ * it is in messages.c, with the other message writes.
  */
 #include <string.h>
 
@@ -339,24 +341,28 @@ set_flag(struct req *r, struct app *app, enum dialog_flag flag, bool on,
 		reply_status(r, NULL, status);
 }
 
+/* C7 · POST /api/v1/dialogs/{dialog_id}/archive */
 static void
 dialog_archive(struct req *r, struct app *app)
 {
 	set_flag(r, app, DIALOG_FLAG_ARCHIVED, true, "archived");
 }
 
+/* C8 · POST /api/v1/dialogs/{dialog_id}/unarchive */
 static void
 dialog_unarchive(struct req *r, struct app *app)
 {
 	set_flag(r, app, DIALOG_FLAG_ARCHIVED, false, "unarchived");
 }
 
+/* C9 · POST /api/v1/dialogs/{dialog_id}/pin */
 static void
 dialog_pin(struct req *r, struct app *app)
 {
 	set_flag(r, app, DIALOG_FLAG_PINNED, true, "pinned");
 }
 
+/* C10 · POST /api/v1/dialogs/{dialog_id}/unpin */
 static void
 dialog_unpin(struct req *r, struct app *app)
 {

@@ -212,6 +212,7 @@ poll_params(struct req *r, struct events_args *a)
 	return rc == 0 ? 0 : -1;
 }
 
+/* GET /api/v1/events (docs/events.md, the long-poll) */
 static void
 events_get(struct req *r, struct app *app)
 {

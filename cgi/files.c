@@ -117,6 +117,7 @@ presign_checks(struct req *r, struct app *app, const char *dialog,
 	return res == MSG_OK ? 0 : -1;
 }
 
+/* C19 · POST /api/v1/upload/presign */
 static void
 presign(struct req *r, struct app *app)
 {
@@ -400,6 +401,7 @@ upload_receive(struct req *r, struct upload *u)
 	return 0;
 }
 
+/* PUT /api/v1/upload/{token} (the upload URL of C19) */
 static void
 upload(struct req *r, struct app *app)
 {
@@ -428,6 +430,7 @@ out:
 
 /* ---- C20 ------------------------------------------------------------ */
 
+/* C20 · GET /api/v1/attachments/{attachment_id}/url */
 static void
 attachment_url(struct req *r, struct app *app)
 {
@@ -553,6 +556,7 @@ download_body(struct req *r, int fd, int64_t size, const char *etag)
 	reply_file(r, k == RANGE_PART ? 206 : 200, fd, start, len);
 }
 
+/* GET and HEAD /api/v1/files/{id} (the download URLs of C20) */
 static void
 download(struct req *r, struct app *app)
 {

@@ -3,6 +3,7 @@
 #include "route.h"
 #include "store.h"
 
+/* GET /health */
 static void
 health(struct req *r, struct app *app)
 {
@@ -11,6 +12,7 @@ health(struct req *r, struct app *app)
 	    MTCHAT_VERSION));
 }
 
+/* GET /health/ready */
 static void
 health_ready(struct req *r, struct app *app)
 {

@@ -225,6 +225,7 @@ scopes_job(struct store *st, void *arg)
 	    c->res);
 }
 
+/* M1 · POST /api/v1/management/dialogs */
 static void
 dialog_create(struct req *r, struct app *app)
 {
@@ -249,6 +250,7 @@ dialog_create(struct req *r, struct app *app)
 	mt_free(parts);
 }
 
+/* M2 · POST /api/v1/management/dialogs/search */
 static void
 dialog_search(struct req *r, struct app *app)
 {
@@ -269,6 +271,7 @@ dialog_search(struct req *r, struct app *app)
 		reply_data(r, dialog ? dialog : json_null());
 }
 
+/* M3 · GET /api/v1/management/dialogs/{dialog_id} */
 static void
 dialog_get(struct req *r, struct app *app)
 {
@@ -285,6 +288,7 @@ dialog_get(struct req *r, struct app *app)
 		reply_data(r, dialog);
 }
 
+/* M4 · DELETE /api/v1/management/dialogs/{dialog_id} */
 static void
 dialog_delete(struct req *r, struct app *app)
 {
@@ -301,6 +305,9 @@ dialog_delete(struct req *r, struct app *app)
 	reply_empty(r, 204);
 }
 
+/*
+ * M5 · POST /api/v1/management/dialogs/{dialog_id}/participants
+ */
 static void
 participant_add(struct req *r, struct app *app)
 {
@@ -327,6 +334,9 @@ participant_add(struct req *r, struct app *app)
 	}
 }
 
+/*
+ * M6 · DELETE /api/v1/management/dialogs/{dialog_id}/participants/{user_id}
+ */
 static void
 participant_remove(struct req *r, struct app *app)
 {
@@ -350,6 +360,9 @@ participant_remove(struct req *r, struct app *app)
 	}
 }
 
+/*
+ * M7 · PUT /api/v1/management/dialogs/{dialog_id}/access-scopes
+ */
 static void
 scopes_replace(struct req *r, struct app *app)
 {

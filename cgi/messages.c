@@ -182,6 +182,7 @@ delete_job(struct store *st, void *arg)
 
 /* ---- C12 ------------------------------------------------------------ */
 
+/* C12 · POST /api/v1/dialogs/{dialog_id}/read */
 static void
 mark_read(struct req *r, struct app *app)
 {
@@ -237,6 +238,7 @@ page_query(struct req *r, struct msg_page *q, char anchor[ID_BUF])
 	return 0;
 }
 
+/* C14 · GET /api/v1/dialogs/{dialog_id}/messages */
 static void
 list_messages(struct req *r, struct app *app)
 {
@@ -400,6 +402,7 @@ send_key(struct req *r, const char **key)
 	return 0;
 }
 
+/* C15 · POST /api/v1/dialogs/{dialog_id}/messages */
 static void
 send_message(struct req *r, struct app *app)
 {
@@ -449,6 +452,7 @@ out:
 
 /* ---- C16 ------------------------------------------------------------ */
 
+/* C16 · GET /api/v1/dialogs/{dialog_id}/messages/{message_id} */
 static void
 get_message(struct req *r, struct app *app)
 {
@@ -465,6 +469,7 @@ get_message(struct req *r, struct app *app)
 
 /* ---- C17 ------------------------------------------------------------ */
 
+/* C17 · PUT /api/v1/dialogs/{dialog_id}/messages/{message_id} */
 static void
 edit_message(struct req *r, struct app *app)
 {
@@ -499,6 +504,7 @@ out:
 
 /* ---- C18 ------------------------------------------------------------ */
 
+/* C18 · DELETE /api/v1/dialogs/{dialog_id}/messages/{message_id} */
 static void
 delete_message(struct req *r, struct app *app)
 {
