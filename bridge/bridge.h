@@ -95,7 +95,8 @@ enum conn_kind { CONN_NONE, CONN_WS, CONN_POLL };
 /*
  * One WebSocket or held long-poll: libwebsockets' per-session data of the
  * mtchat protocol (zeroed by the library, freed by it after CLOSED). What
- * it points to is freed by conn_release() from the CLOSED callbacks only.
+ * it points to is freed by conn_release(), from the connection's own
+ * CLOSED callbacks or a long-poll's answer only.
  */
 struct conn {
 	struct lws	*wsi;
@@ -141,8 +142,8 @@ struct conn {
 /*
  * Held polls, one FIFO list per hold length: polls held for the same number
  * of seconds expire in the order they arrived, so adding is O(1) (an lws
- * timer per poll would be an O(N) sorted insert each: at 10,000 held polls
- * that was most of the bridge's time).
+ * timer per poll would be an O(N) sorted insert each, quadratic in the
+ * polls held).
  */
 struct hold_list {
 	struct conn	*head, *tail;

@@ -3,8 +3,9 @@
  * libwebsockets per-session data) holds references to encoded events; a
  * connection past BRIDGE_QUEUE_LIMIT is culled: its queue is dropped and
  * the library closes it asynchronously, never from inside the code that is
- * delivering to it (the client resumes with since). Only the CLOSED
- * callbacks call conn_release().
+ * delivering to it (the client resumes with since). conn_release() runs
+ * from the connection's own events only: its CLOSED callbacks, and a
+ * long-poll's answer (poll.c), which ends the connection anyway.
  *
  * This queue holds chat events and per-connection messages; presence
  * waits in the presence lane (presq.c), which writes only when this queue
@@ -218,9 +219,9 @@ conn_push(struct bridge *b, struct conn *c, struct ev *e)
 /*
  * The tail's fan-out: with nothing ahead of e on c (its queue empty, no
  * partial frame left in libwebsockets) the frame is written at once, else
- * it is queued behind the rest. A writable request per recipient cost a
- * poll() round trip and a callback each: at 5,000 recipients that was a
- * third of the bridge's time. A short write is kept and finished by the
+ * it is queued behind the rest: asking for a writable callback per
+ * recipient would cost a poll() round trip and a callback each, a cost
+ * that grows with the audience. A short write is kept and finished by the
  * library itself before anything else goes out on c.
  */
 void

@@ -202,8 +202,8 @@ http_headers(struct lws *wsi, int status, const char *ctype, size_t len,
 /*
  * Every answer closes its connection (accept.c reads each request), and
  * the headers and the body go out in one write, as one segment: a second
- * write per answer cost a system call and a wake-up of the client each,
- * which at thousands of long-polls answered at once was a third of it.
+ * write per answer would cost a system call and a wake-up of the client
+ * each, which counts when thousands of long-polls are answered at once.
  */
 int
 http_answer(struct lws *wsi, int status, const char *ctype, const char *body,

@@ -132,7 +132,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-/* Checks what the bridge needs beyond cfg_load(); 0 or exits 2. */
+/* Checks what the bridge needs beyond cfg_load(); exits 2 if it lacks it. */
 static void
 check_cfg(const struct cfg *c, struct auth_keys **keys)
 {

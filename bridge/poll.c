@@ -230,8 +230,8 @@ poll_decide(struct bridge *b, struct conn *c, bool has_since, int64_t since,
 	lws_http_headers_detach(c->wsi);
 	/*
 	 * Nothing is read while the request is held: a client closing it
-	 * made the socket readable for good and libwebsockets' loop spin on
-	 * it until the hold ended (all of a core, with 1,000 polls gone).
+	 * makes the socket readable for good, and libwebsockets' loop would
+	 * spin on it until the hold ended.
 	 */
 	lws_rx_flow_control(c->wsi, 0);
 }

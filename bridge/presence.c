@@ -7,9 +7,10 @@
  * third of the TTL if that is shorter) that refreshes the live users whose
  * row is a third of the TTL old, reconciles the rest and closes WebSockets
  * silent for twice the TTL. Refreshing everybody at once every third of
- * the TTL stalled the event loop: ~24 ms every 20 s at 10,000 users, now
- * a twentieth of that (~500 users) each second. store_presence_*() append presence.update only on
- * real transitions; the tail then delivers them like any other row.
+ * the TTL would stall the event loop for a time that grows with the
+ * users; the tick spreads the same writes over the seconds.
+ * store_presence_*() append presence.update only on real transitions;
+ * the tail then delivers them like any other row.
  */
 #include <string.h>
 
@@ -23,9 +24,9 @@
 
 #define FLUSH_DELAY_US	2000	/* batches a burst of connects */
 /*
- * Users per presence transaction: a tick refreshes every live user, and
- * one transaction of 10,000 held the write lock (every send waiting) for
- * tens of milliseconds.
+ * Users per presence transaction: one transaction for every live user
+ * would hold the write lock (every send waiting) for a time that grows
+ * with them.
  */
 #define WRITE_CHUNK	500
 

@@ -154,7 +154,7 @@ serve_fastcgi_loop(void *arg)
 		if (rc < 0)
 			break;
 		serve(app, &t);
-		if (unix_listener)	/* no lingering close: see below */
+		if (unix_listener)	/* no lingering close: see unix_listener */
 			FCGX_Detach(&fr);
 		FCGX_Finish_r(&fr);
 	}

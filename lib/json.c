@@ -241,7 +241,7 @@ jb_plain(struct jw *b, const char *s, size_t len)
 	b->p[b->len] = '\0';
 }
 
-/* v in decimal, by hand: snprintf() cost a tenth of encoding a dialog list. */
+/* v in decimal, by hand: snprintf() is slow for the many ids and counts. */
 static void
 jb_int(struct jw *b, int64_t v)
 {
