@@ -338,9 +338,16 @@ int		 ident_get(struct bridge *b, struct lws *wsi, const char *query,
 /* Answers a plain-text or JSON-error HTTP status right away. */
 int		 http_reply(struct lws *wsi, int status, const char *ctype,
 		    const char *body, size_t len);
-/* The same with a Retry-After (seconds, or NULL). */
-int		 http_answer(struct lws *wsi, int status, const char *ctype,
-		    const char *body, size_t len, const char *retry_after);
+/* An HTTP answer of the bridge's own. */
+struct http_answer {
+	int		 status;
+	const char	*ctype;
+	const char	*body;
+	size_t		 len;
+	const char	*retry_after;	/* seconds, or NULL */
+};
+/* Answers a (the connection closes after it); 0, or -1. */
+int		 http_send(struct lws *wsi, const struct http_answer *a);
 int		 http_refuse(struct lws *wsi, const struct refusal *why);
 /*
  * S10 on the bridge: one token of user's bucket, shared with mtchat.fcgi.

@@ -170,17 +170,18 @@ ident_get(struct bridge *b, struct lws *wsi, const char *query,
 
 #define HEADER_ROOM	512	/* bytes for the response headers */
 
-/* The headers of an answer (with CORS when asked for), finalized. */
+/* The headers of answer a (with CORS when asked for), finalized. */
 static int
-http_headers(struct lws *wsi, int status, const char *ctype, size_t len,
-    const char *retry_after, unsigned char **pp, unsigned char *end)
+http_headers(struct lws *wsi, const struct http_answer *a,
+    unsigned char **pp, unsigned char *end)
 {
 	const struct conn *c = lws_wsi_user(wsi);
+	const char *retry_after = a->retry_after;
 	unsigned char *p = *pp;
 	int rc;
 
-	rc = lws_add_http_common_headers(wsi, (unsigned int)status, ctype,
-	    (lws_filepos_t)len, &p, end) ||
+	rc = lws_add_http_common_headers(wsi, (unsigned int)a->status,
+	    a->ctype, (lws_filepos_t)a->len, &p, end) ||
 	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
 	    (const unsigned char *)"no-store", 8, &p, end) ||
 	    lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION,
@@ -206,23 +207,22 @@ http_headers(struct lws *wsi, int status, const char *ctype, size_t len,
  * each, which counts when thousands of long-polls are answered at once.
  */
 int
-http_answer(struct lws *wsi, int status, const char *ctype, const char *body,
-    size_t len, const char *retry_after)
+http_send(struct lws *wsi, const struct http_answer *a)
 {
 	unsigned char *buf, *start, *p, *end;
 	int rc;
 
-	if ((buf = mt_malloc(LWS_PRE + HEADER_ROOM + len)) == NULL)
+	if ((buf = mt_malloc(LWS_PRE + HEADER_ROOM + a->len)) == NULL)
 		return -1;
 	start = p = buf + LWS_PRE;
 	end = start + HEADER_ROOM;
-	if (http_headers(wsi, status, ctype, len, retry_after, &p, end) != 0) {
+	if (http_headers(wsi, a, &p, end) != 0) {
 		mt_free(buf);
 		return -1;
 	}
-	if (len > 0)
-		memcpy(p, body, len);
-	p += len;
+	if (a->len > 0)
+		memcpy(p, a->body, a->len);
+	p += a->len;
 	rc = lws_write(wsi, start, (size_t)(p - start), LWS_WRITE_HTTP_HEADERS);
 	mt_free(buf);
 	return rc == (int)(p - start) ? 0 : -1;
@@ -232,7 +232,8 @@ int
 http_reply(struct lws *wsi, int status, const char *ctype, const char *body,
     size_t len)
 {
-	return http_answer(wsi, status, ctype, body, len, NULL);
+	return http_send(wsi, &(struct http_answer){ status, ctype, body, len,
+	    NULL });
 }
 
 int
@@ -244,17 +245,17 @@ http_refuse(struct lws *wsi, const struct refusal *why)
 	int rc;
 
 	if (why->code == NULL)
-		return http_answer(wsi, why->status,
+		return http_send(wsi, &(struct http_answer){ why->status,
 		    "text/plain; charset=utf-8", why->msg, strlen(why->msg),
-		    retry);
+		    retry });
 	o = json_pack("{s:{s:s,s:s}}", "error", "code", why->code, "message",
 	    why->msg);
 	if (o == NULL || (text = json_encode(o)) == NULL) {
 		json_decref(o);
 		return -1;
 	}
-	rc = http_answer(wsi, why->status, "application/json", text,
-	    strlen(text), retry);
+	rc = http_send(wsi, &(struct http_answer){ why->status,
+	    "application/json", text, strlen(text), retry });
 	mt_free(text);
 	json_decref(o);
 	return rc;
@@ -268,6 +269,6 @@ http_rate_limited(struct bridge *b, struct lws *wsi, const char *user)
 
 	if (b->rl == NULL || ratelimit_take_user(b->rl, user, NULL))
 		return 0;
-	return http_answer(wsi, 429, "application/json", body,
-	    sizeof(body) - 1, "1") ? -1 : 1;
+	return http_send(wsi, &(struct http_answer){ 429, "application/json",
+	    body, sizeof(body) - 1, "1" }) ? -1 : 1;
 }

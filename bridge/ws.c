@@ -75,8 +75,9 @@ ws_refusal(struct bridge *b, struct lws *wsi, const char *query)
 		return http_refuse(wsi, &id.why) ? -1 : 1;
 	if (conn_user_full(b, id.user)) {
 		mt_free(id.user);
-		return http_answer(wsi, 429, "application/json", full,
-		    sizeof(full) - 1, "5") ? -1 : 1;
+		return http_send(wsi, &(struct http_answer){ 429,
+		    "application/json", full, sizeof(full) - 1, "5" }) ?
+		    -1 : 1;
 	}
 	rc = http_rate_limited(b, wsi, id.user);
 	mt_free(id.user);

@@ -137,8 +137,7 @@ body_content(struct req *r, const char **content, size_t *len)
 
 /* The writes of C12, C15, C17 and C18, run by the writer (app_run). */
 struct msg_call {
-	const char		*dialog_id, *message_id, *user_id;
-	const char		*content;	/* C17 */
+	struct msg_ref		 ref;		/* C12, C17, C18 */
 	const struct msg_send	*send;		/* C15 */
 	enum msg_result		*res;
 	json_t			**msg;
@@ -150,8 +149,7 @@ read_job(struct store *st, void *arg)
 {
 	struct msg_call *c = arg;
 
-	return store_message_mark_read(st, c->dialog_id, c->user_id,
-	    c->message_id, c->res, c->seq);
+	return store_message_mark_read(st, &c->ref, c->res, c->seq);
 }
 
 static int
@@ -167,8 +165,7 @@ edit_job(struct store *st, void *arg)
 {
 	struct msg_call *c = arg;
 
-	return store_message_edit(st, c->dialog_id, c->message_id, c->user_id,
-	    c->content, c->res, c->msg, c->seq);
+	return store_message_edit(st, &c->ref, c->res, c->msg, c->seq);
 }
 
 static int
@@ -176,8 +173,7 @@ delete_job(struct store *st, void *arg)
 {
 	struct msg_call *c = arg;
 
-	return store_message_delete(st, c->dialog_id, c->message_id,
-	    c->user_id, c->res, c->seq);
+	return store_message_delete(st, &c->ref, c->res, c->seq);
 }
 
 /* ---- C12 ------------------------------------------------------------ */
@@ -197,7 +193,7 @@ mark_read(struct req *r, struct app *app)
 	    &present) != 0)
 		return;
 	rc = app_run(app, read_job, &(struct msg_call){
-	    .dialog_id = DIALOG_ID(r), .message_id = id, .user_id = r->user,
+	    .ref = { DIALOG_ID(r), id, r->user, NULL },
 	    .res = &res, .seq = &seq });
 	if (answered(r, rc, res, read_outcomes))
 		return;
@@ -460,8 +456,8 @@ get_message(struct req *r, struct app *app)
 	json_t *msg = NULL;
 	int rc;
 
-	rc = store_message_get(app->store, DIALOG_ID(r), MESSAGE_ID(r),
-	    r->user, &res, &msg);
+	rc = store_message_get(app->store, &(struct msg_ref){ DIALOG_ID(r),
+	    MESSAGE_ID(r), r->user, NULL }, &res, &msg);
 	if (answered(r, rc, res, get_outcomes))
 		return;
 	reply_data(r, msg);
@@ -483,15 +479,14 @@ edit_message(struct req *r, struct app *app)
 
 	if (body_content(r, &content, &len) != 0)
 		return;
-	rc = store_message_can_change(app->store, DIALOG_ID(r), MESSAGE_ID(r),
-	    r->user, &res);
+	rc = store_message_can_change(app->store, &(struct msg_ref){
+	    DIALOG_ID(r), MESSAGE_ID(r), r->user, NULL }, &res);
 	if (answered(r, rc, res, edit_outcomes) ||
 	    clean_content(r, content, len, &clean) != 0)
 		goto out;
 	rc = app_run(app, edit_job, &(struct msg_call){
-	    .dialog_id = DIALOG_ID(r), .message_id = MESSAGE_ID(r),
-	    .user_id = r->user, .content = clean, .res = &res, .msg = &msg,
-	    .seq = &seq });
+	    .ref = { DIALOG_ID(r), MESSAGE_ID(r), r->user, clean },
+	    .res = &res, .msg = &msg, .seq = &seq });
 	if (answered(r, rc, res, edit_outcomes)) {
 		json_decref(msg);
 		goto out;
@@ -513,8 +508,8 @@ delete_message(struct req *r, struct app *app)
 	int rc;
 
 	rc = app_run(app, delete_job, &(struct msg_call){
-	    .dialog_id = DIALOG_ID(r), .message_id = MESSAGE_ID(r),
-	    .user_id = r->user, .res = &res, .seq = &seq });
+	    .ref = { DIALOG_ID(r), MESSAGE_ID(r), r->user, NULL },
+	    .res = &res, .seq = &seq });
 	if (answered(r, rc, res, delete_outcomes))
 		return;
 	app_wake(app, seq);

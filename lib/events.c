@@ -121,20 +121,29 @@ event_message_new(struct store *st, const struct msg_event *m, int64_t *seq)
 	    .webhook = m->sender_id != NULL }, NULL, o, seq);
 }
 
+/* Copies member key of from into o; 0 or MT_ENOMEM (MT_EINVAL if none). */
+static int
+copy_member(json_t *o, const json_t *from, const char *key)
+{
+	json_t *v = json_object_get(from, key);
+
+	if (v == NULL)
+		return MT_EINVAL;
+	return json_object_set(o, key, v) == 0 ? 0 : MT_ENOMEM;
+}
+
 int
-event_message_edited(struct store *st, const char *id, const char *dialog_id,
-    const char *content, int64_t edited_at, const json_t *message,
-    int64_t *seq)
+event_message_edited(struct store *st, const json_t *message, int64_t *seq)
 {
 	json_t *o = typed("message.edited");
+	const char *dialog_id = json_get_str(message, "dialog_id");
 
-	if (o == NULL ||
-	    json_add_str(o, "id", id) != 0 ||
-	    json_add_str(o, "dialog_id", dialog_id) != 0 ||
-	    json_add_str(o, "content", content) != 0 ||
-	    json_add_time(o, "last_edited_at", edited_at) != 0 ||
-	    (message != NULL &&
-	    add_payload(o, json_deep_copy(message)) != 0)) {
+	if (o == NULL || dialog_id == NULL ||
+	    copy_member(o, message, "id") != 0 ||
+	    copy_member(o, message, "dialog_id") != 0 ||
+	    copy_member(o, message, "content") != 0 ||
+	    copy_member(o, message, "last_edited_at") != 0 ||
+	    add_payload(o, json_deep_copy(message)) != 0) {
 		json_decref(o);
 		return MT_ENOMEM;
 	}

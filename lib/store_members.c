@@ -34,42 +34,42 @@ static const char SQL_LOAD[] =
 	"SELECT dialog_id, from_seq, to_seq FROM memberships"
 	" WHERE user_id = ?1 ORDER BY dialog_id, from_seq";
 
+/* Runs sql with ?1 user, ?2 dialog, ?3 seq (user NULL: ?1 dialog, ?2 seq). */
 static int
-change(struct store *st, const char *sql, const char *a, const char *b,
-    int64_t seq, const char *what)
+change(struct store *st, const char *sql, const char *user,
+    const char *dialog_id, int64_t seq)
 {
 	sqlite3_stmt *s = store_stmt(st, sql);
+	int i = 1;
 
 	if (s == NULL)
 		return MT_EIO;
-	store_bind_text(s, 1, a);
-	if (b != NULL) {
-		store_bind_text(s, 2, b);
-		sqlite3_bind_int64(s, 3, seq);
-	} else
-		sqlite3_bind_int64(s, 2, seq);
-	return store_exec_stmt(st, s, what);
+	if (user != NULL)
+		store_bind_text(s, i++, user);
+	store_bind_text(s, i++, dialog_id);
+	sqlite3_bind_int64(s, i, seq);
+	return store_exec_stmt(st, s, "membership");
 }
 
 int
 store_membership_open(struct store *st, const char *dialog_id,
     const char *user_id, int64_t seq)
 {
-	return change(st, SQL_OPEN, user_id, dialog_id, seq, __func__);
+	return change(st, SQL_OPEN, user_id, dialog_id, seq);
 }
 
 int
 store_membership_close(struct store *st, const char *dialog_id,
     const char *user_id, int64_t seq)
 {
-	return change(st, SQL_CLOSE, user_id, dialog_id, seq, __func__);
+	return change(st, SQL_CLOSE, user_id, dialog_id, seq);
 }
 
 int
 store_membership_close_dialog(struct store *st, const char *dialog_id,
     int64_t seq)
 {
-	return change(st, SQL_CLOSE_DIALOG, dialog_id, NULL, seq, __func__);
+	return change(st, SQL_CLOSE_DIALOG, NULL, dialog_id, seq);
 }
 
 /* Deletes what sql names by one time or seq bound; *n the rows gone. */

@@ -691,21 +691,20 @@ store_message_send(struct store *st, const struct msg_send *m,
 /* ---- C16: get ------------------------------------------------------- */
 
 int
-store_message_get(struct store *st, const char *dialog_id,
-    const char *message_id, const char *user_id, enum msg_result *res,
-    json_t **msg)
+store_message_get(struct store *st, const struct msg_ref *m,
+    enum msg_result *res, json_t **msg)
 {
 	bool found;
 	int rc;
 
 	*res = MSG_OK;
-	if ((rc = message_json(st, dialog_id, message_id, msg)) != 0)
+	if ((rc = message_json(st, m->dialog_id, m->message_id, msg)) != 0)
 		return rc;
 	if (*msg == NULL) {
 		*res = MSG_NO_MESSAGE;
 		return 0;
 	}
-	rc = store_participant_exists(st, dialog_id, user_id, &found);
+	rc = store_participant_exists(st, m->dialog_id, m->user_id, &found);
 	if (rc != 0 || !found) {
 		*res = MSG_NOT_PARTICIPANT;
 		json_decref(*msg);
@@ -717,9 +716,10 @@ store_message_get(struct store *st, const char *dialog_id,
 /* ---- C17, C18: edit and delete -------------------------------------- */
 
 int
-store_message_can_change(struct store *st, const char *dialog_id,
-    const char *message_id, const char *user_id, enum msg_result *res)
+store_message_can_change(struct store *st, const struct msg_ref *m,
+    enum msg_result *res)
 {
+	const char *dialog_id = m->dialog_id, *user_id = m->user_id;
 	sqlite3_stmt *s = store_stmt(st, SQL_MSG_SENDER);
 	const char *sender;
 	bool own, found;
@@ -728,7 +728,7 @@ store_message_can_change(struct store *st, const char *dialog_id,
 	*res = MSG_OK;
 	if (s == NULL)
 		return MT_EIO;
-	store_bind_text(s, 1, message_id);
+	store_bind_text(s, 1, m->message_id);
 	store_bind_text(s, 2, dialog_id);
 	if ((rc = step_row(st, s, __func__)) < 0)
 		return rc;
@@ -753,9 +753,11 @@ store_message_can_change(struct store *st, const char *dialog_id,
 
 /* The rows, the answer *msg and the event of an edit. */
 static int
-edit_rows(struct store *st, const char *dialog_id, const char *message_id,
-    const char *content, json_t **msg, int64_t *seq)
+edit_rows(struct store *st, const struct msg_ref *m, json_t **msg,
+    int64_t *seq)
 {
+	const char *dialog_id = m->dialog_id, *message_id = m->message_id;
+	const char *content = m->content;
 	int64_t now = tm_now_us();
 	char id[ID_BUF];
 	sqlite3_stmt *s;
@@ -780,13 +782,11 @@ edit_rows(struct store *st, const char *dialog_id, const char *message_id,
 		return rc;
 	if (*msg == NULL)
 		return MT_EIO;
-	return event_message_edited(st, message_id, dialog_id, content, now,
-	    *msg, seq);
+	return event_message_edited(st, *msg, seq);
 }
 
 int
-store_message_edit(struct store *st, const char *dialog_id,
-    const char *message_id, const char *user_id, const char *content,
+store_message_edit(struct store *st, const struct msg_ref *m,
     enum msg_result *res, json_t **msg, int64_t *seq)
 {
 	int rc;
@@ -796,9 +796,9 @@ store_message_edit(struct store *st, const char *dialog_id,
 	*seq = 0;
 	if ((rc = store_begin(st)) != 0)
 		return rc;
-	if ((rc = store_message_can_change(st, dialog_id, message_id,
-	    user_id, res)) == 0 && *res == MSG_OK)
-		rc = edit_rows(st, dialog_id, message_id, content, msg, seq);
+	if ((rc = store_message_can_change(st, m, res)) == 0 &&
+	    *res == MSG_OK)
+		rc = edit_rows(st, m, msg, seq);
 	if ((rc = tx_end(st, rc, res)) != 0 || *res != MSG_OK) {
 		json_decref(*msg);
 		*msg = NULL;
@@ -836,9 +836,8 @@ delete_rows(struct store *st, const char *dialog_id, const char *message_id,
 }
 
 int
-store_message_delete(struct store *st, const char *dialog_id,
-    const char *message_id, const char *user_id, enum msg_result *res,
-    int64_t *seq)
+store_message_delete(struct store *st, const struct msg_ref *m,
+    enum msg_result *res, int64_t *seq)
 {
 	int rc;
 
@@ -846,9 +845,10 @@ store_message_delete(struct store *st, const char *dialog_id,
 	*seq = 0;
 	if ((rc = store_begin(st)) != 0)
 		return rc;
-	if ((rc = store_message_can_change(st, dialog_id, message_id,
-	    user_id, res)) == 0 && *res == MSG_OK)
-		rc = delete_rows(st, dialog_id, message_id, user_id, seq);
+	if ((rc = store_message_can_change(st, m, res)) == 0 &&
+	    *res == MSG_OK)
+		rc = delete_rows(st, m->dialog_id, m->message_id, m->user_id,
+		    seq);
 	return tx_end(st, rc, res);
 }
 
@@ -887,10 +887,11 @@ read_checks(struct store *st, const char *dialog_id, const char *user_id,
 }
 
 int
-store_message_mark_read(struct store *st, const char *dialog_id,
-    const char *user_id, const char *message_id, enum msg_result *res,
-    int64_t *seq)
+store_message_mark_read(struct store *st, const struct msg_ref *m,
+    enum msg_result *res, int64_t *seq)
 {
+	const char *dialog_id = m->dialog_id, *user_id = m->user_id;
+	const char *message_id = m->message_id;
 	sqlite3_stmt *s;
 	int rc;
 

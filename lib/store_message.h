@@ -36,6 +36,17 @@ enum msg_result {
 int	store_message_can_post(struct store *st, const char *dialog_id,
 	    const char *user_id, enum msg_result *res);
 
+/*
+ * The message a request names: its dialog, its id, the acting user, and
+ * for an edit (C17) the new content (sanitised already).
+ */
+struct msg_ref {
+	const char	*dialog_id;
+	const char	*message_id;
+	const char	*user_id;
+	const char	*content;
+};
+
 struct msg_send {
 	const char		*dialog_id;
 	const char		*user_id;	/* the sender */
@@ -73,24 +84,22 @@ int	store_message_send(struct store *st, const struct msg_send *m,
  * C16 with S3: the Message (no attachments key) if it is in the dialog
  * (else MSG_NO_MESSAGE) and user_id takes part (else MSG_NOT_PARTICIPANT).
  */
-int	store_message_get(struct store *st, const char *dialog_id,
-	    const char *message_id, const char *user_id, enum msg_result *res,
-	    json_t **msg);
+int	store_message_get(struct store *st, const struct msg_ref *m,
+	    enum msg_result *res, json_t **msg);
 
 /*
  * C17/C18 before validation: MSG_NO_MESSAGE, MSG_NOT_AUTHOR, then (S7)
  * MSG_NOT_PARTICIPANT, or MSG_OK.
  */
-int	store_message_can_change(struct store *st, const char *dialog_id,
-	    const char *message_id, const char *user_id, enum msg_result *res);
+int	store_message_can_change(struct store *st, const struct msg_ref *m,
+	    enum msg_result *res);
 /*
  * C17: with the checks of store_message_can_change() inside the
  * transaction, keeps the old content in the edit history, sets content
  * (sanitised already) and last_edited_at, appends message.edited. *msg
  * gets the Message without attachments.
  */
-int	store_message_edit(struct store *st, const char *dialog_id,
-	    const char *message_id, const char *user_id, const char *content,
+int	store_message_edit(struct store *st, const struct msg_ref *m,
 	    enum msg_result *res, json_t **msg, int64_t *seq);
 /*
  * C18: with the same checks, takes the message off the unread counts of
@@ -98,9 +107,8 @@ int	store_message_edit(struct store *st, const char *dialog_id,
  * replies' reply_to_id and read positions follow by cascade), recomputes
  * the dialog's last_message_at and appends message.deleted.
  */
-int	store_message_delete(struct store *st, const char *dialog_id,
-	    const char *message_id, const char *user_id, enum msg_result *res,
-	    int64_t *seq);
+int	store_message_delete(struct store *st, const struct msg_ref *m,
+	    enum msg_result *res, int64_t *seq);
 
 /*
  * C12 with S8 and F15: MSG_NO_DIALOG, MSG_NOT_PARTICIPANT, MSG_NO_MESSAGE
@@ -109,9 +117,8 @@ int	store_message_delete(struct store *st, const char *dialog_id,
  * message_id, unread_count becomes the number of other users' user
  * messages after it, and message.read is appended.
  */
-int	store_message_mark_read(struct store *st, const char *dialog_id,
-	    const char *user_id, const char *message_id, enum msg_result *res,
-	    int64_t *seq);
+int	store_message_mark_read(struct store *st, const struct msg_ref *m,
+	    enum msg_result *res, int64_t *seq);
 
 enum msg_page_mode {
 	PAGE_LATEST,		/* the newest messages */

@@ -255,8 +255,8 @@ START_TEST(list_order_follows_every_writer)
 	ck_assert_int_eq(item_int(D1, "participants_count"), 3);
 	/* deleting it moves the dialog back, and it is no longer unread; for
 	 * dave it stays 0 (derived_agree() checks every unread count >= 0) */
-	ck_assert_int_eq(store_message_delete(st, D1, mid, "bob", &mres,
-	    &seq), 0);
+	ck_assert_int_eq(store_message_delete(st, &(struct msg_ref){ D1, mid,
+	    "bob", NULL }, &mres, &seq), 0);
 	ck_assert_int_eq(mres, MSG_OK);
 	list_is(&f, "3 1");
 	ck_assert_int_eq(item_int(D1, "unread_count"), 0);

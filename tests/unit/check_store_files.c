@@ -297,8 +297,8 @@ START_TEST(gc_exactly_the_orphans)
 	upload(other, "alice", "text/plain", 5, 0, 0, in_dialog);
 	ck_assert_int_eq(send_one("alice", deleted, "text/plain", 5, NULL,
 	    &msg), MSG_OK);
-	ck_assert_int_eq(store_message_delete(st, dialog, json_get_str(msg,
-	    "id"), "alice", &res, &seq), 0);
+	ck_assert_int_eq(store_message_delete(st, &(struct msg_ref){ dialog,
+	    json_get_str(msg, "id"), "alice", NULL }, &res, &seq), 0);
 	ck_assert_int_eq(res, MSG_OK);
 	json_decref(msg);
 	ck_assert_int_eq(send_one("alice", live, "text/plain", 5, NULL, NULL),

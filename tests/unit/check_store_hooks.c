@@ -154,8 +154,8 @@ read_up_to(const char *user, const char *id)
 	enum msg_result res;
 	int64_t seq;
 
-	ck_assert_int_eq(store_message_mark_read(st, dialog, user, id, &res,
-	    &seq), 0);
+	ck_assert_int_eq(store_message_mark_read(st, &(struct msg_ref){ dialog,
+	    id, user, NULL }, &res, &seq), 0);
 	ck_assert_int_eq(res, MSG_OK);
 }
 
@@ -281,8 +281,8 @@ START_TEST(which_rows_fire_webhooks)
 	    0);
 	join("dave");			/* + its system message */
 	send_as("dave", "hi", NULL, id);
-	ck_assert_int_eq(store_message_edit(st, dialog, id, "dave", "hey",
-	    &res, &msg, &seq), 0);
+	ck_assert_int_eq(store_message_edit(st, &(struct msg_ref){ dialog, id,
+	    "dave", "hey" }, &res, &msg, &seq), 0);
 	ck_assert_int_eq(res, MSG_OK);
 	json_decref(msg);
 	read_up_to("bob", id);
@@ -411,8 +411,8 @@ START_TEST(notification_when_read_left_or_deleted)
 	ck_assert_int_eq(take(), 3);
 	drain();
 	leave("bob");
-	ck_assert_int_eq(store_message_delete(st, dialog, m3, "carol", &res,
-	    &seq), 0);
+	ck_assert_int_eq(store_message_delete(st, &(struct msg_ref){ dialog, m3,
+	    "carol", NULL }, &res, &seq), 0);
 	ck_assert_int_eq(res, MSG_OK);
 	ck_assert_int_eq(take(), 1);		/* participant.left */
 	drain();

@@ -135,7 +135,8 @@ START_TEST(prune_drops_what_only_pruned_rows_needed)
 	ck_assert_int_eq(changelog_prune(st, tm_now_us() + 1000000, true,
 	    &deleted, NULL), 0);
 	ck_assert_int_eq(store_periods_load(st, "a", &ps), 0);
-	ck_assert_uint_eq(ps.n, 1);	/* the closed one went, the open stays */
+	/* the closed period went, the open one stays */
+	ck_assert_uint_eq(ps.n, 1);
 	ck_assert_int_eq(ps.p[0].from_seq, j);
 	periods_free(&ps);
 }

@@ -235,15 +235,15 @@ START_TEST(edit_history_is_kept_and_cascades)
 	int64_t seq;
 
 	send_as("alice", "one", id);
-	ck_assert_int_eq(store_message_edit(st, dialog, id, "alice", "two",
-	    &res, &msg, &seq), 0);
+	ck_assert_int_eq(store_message_edit(st, &(struct msg_ref){ dialog, id,
+	    "alice", "two" }, &res, &msg, &seq), 0);
 	ck_assert_int_eq(res, MSG_OK);
 	ck_assert_str_eq(json_get_str(msg, "content"), "two");
 	ck_assert(!json_is_null(json_object_get(msg, "last_edited_at")));
 	ck_assert_ptr_null(json_object_get(msg, "attachments"));
 	json_decref(msg);
-	ck_assert_int_eq(store_message_edit(st, dialog, id, "alice", "three",
-	    &res, &msg, &seq), 0);
+	ck_assert_int_eq(store_message_edit(st, &(struct msg_ref){ dialog, id,
+	    "alice", "three" }, &res, &msg, &seq), 0);
 	json_decref(msg);
 	ck_assert_int_eq(store_message_history(st, id, &h), 0);
 	ck_assert_uint_eq(json_array_size(h), 2);
@@ -255,15 +255,15 @@ START_TEST(edit_history_is_kept_and_cascades)
 	    json_get_str(json_array_get(h, 1), "id")) < 0);
 	json_decref(h);
 	/* a refused edit adds nothing */
-	ck_assert_int_eq(store_message_edit(st, dialog, id, "bob", "x", &res,
-	    &msg, &seq), 0);
+	ck_assert_int_eq(store_message_edit(st, &(struct msg_ref){ dialog, id,
+	    "bob", "x" }, &res, &msg, &seq), 0);
 	ck_assert_int_eq(res, MSG_NOT_AUTHOR);
 	ck_assert_ptr_null(msg);
 	ck_assert_int_eq(store_message_history(st, id, &h), 0);
 	ck_assert_uint_eq(json_array_size(h), 2);
 	json_decref(h);
-	ck_assert_int_eq(store_message_delete(st, dialog, id, "alice", &res,
-	    &seq), 0);
+	ck_assert_int_eq(store_message_delete(st, &(struct msg_ref){ dialog, id,
+	    "alice", NULL }, &res, &seq), 0);
 	ck_assert_int_eq(res, MSG_OK);
 	ck_assert_int_eq(store_message_history(st, id, &h), 0);
 	ck_assert_uint_eq(json_array_size(h), 0);
@@ -277,17 +277,17 @@ START_TEST(change_results)
 	char id[ID_BUF];
 
 	send_as("alice", "a", id);
-	ck_assert_int_eq(store_message_can_change(st, dialog, NO_ID, "alice",
-	    &res), 0);
+	ck_assert_int_eq(store_message_can_change(st, &(struct msg_ref){ dialog,
+	    NO_ID, "alice", NULL }, &res), 0);
 	ck_assert_int_eq(res, MSG_NO_MESSAGE);
-	ck_assert_int_eq(store_message_can_change(st, NO_ID, id, "alice",
-	    &res), 0);
+	ck_assert_int_eq(store_message_can_change(st, &(struct msg_ref){ NO_ID,
+	    id, "alice", NULL }, &res), 0);
 	ck_assert_int_eq(res, MSG_NO_MESSAGE);
-	ck_assert_int_eq(store_message_can_change(st, dialog, id, "bob",
-	    &res), 0);
+	ck_assert_int_eq(store_message_can_change(st, &(struct msg_ref){ dialog,
+	    id, "bob", NULL }, &res), 0);
 	ck_assert_int_eq(res, MSG_NOT_AUTHOR);
-	ck_assert_int_eq(store_message_can_change(st, dialog, id, "alice",
-	    &res), 0);
+	ck_assert_int_eq(store_message_can_change(st, &(struct msg_ref){ dialog,
+	    id, "alice", NULL }, &res), 0);
 	ck_assert_int_eq(res, MSG_OK);
 }
 END_TEST
@@ -302,31 +302,31 @@ START_TEST(mark_read_results_and_counts)
 	send_as("alice", "2", a2);
 	send_as("alice", "3", a3);
 	ck_assert_int_eq(unread_of("bob"), 3);
-	ck_assert_int_eq(store_message_mark_read(st, NO_ID, "bob", a1, &res,
-	    &seq), 0);
+	ck_assert_int_eq(store_message_mark_read(st, &(struct msg_ref){ NO_ID,
+	    a1, "bob", NULL }, &res, &seq), 0);
 	ck_assert_int_eq(res, MSG_NO_DIALOG);
-	ck_assert_int_eq(store_message_mark_read(st, dialog, "eve", a1, &res,
-	    &seq), 0);
+	ck_assert_int_eq(store_message_mark_read(st, &(struct msg_ref){ dialog,
+	    a1, "eve", NULL }, &res, &seq), 0);
 	ck_assert_int_eq(res, MSG_NOT_PARTICIPANT);
-	ck_assert_int_eq(store_message_mark_read(st, dialog, "bob", NO_ID,
-	    &res, &seq), 0);
+	ck_assert_int_eq(store_message_mark_read(st, &(struct msg_ref){ dialog,
+	    NO_ID, "bob", NULL }, &res, &seq), 0);
 	ck_assert_int_eq(res, MSG_NO_MESSAGE);
-	ck_assert_int_eq(store_message_mark_read(st, dialog, "bob", a2, &res,
-	    &seq), 0);
+	ck_assert_int_eq(store_message_mark_read(st, &(struct msg_ref){ dialog,
+	    a2, "bob", NULL }, &res, &seq), 0);
 	ck_assert_int_eq(res, MSG_OK);
 	ck_assert_int_gt(seq, 0);
 	ck_assert_int_eq(unread_of("bob"), 1);
-	ck_assert_int_eq(store_message_mark_read(st, dialog, "bob", a1, &res,
-	    &seq), 0);
+	ck_assert_int_eq(store_message_mark_read(st, &(struct msg_ref){ dialog,
+	    a1, "bob", NULL }, &res, &seq), 0);
 	ck_assert_int_eq(res, MSG_STALE);
 	ck_assert_int_eq(seq, 0);
 	ck_assert_int_eq(unread_of("bob"), 1);
 	/* deleting a1 (read) keeps bob at 1; deleting a3 (unread) -> 0 */
-	ck_assert_int_eq(store_message_delete(st, dialog, a1, "alice", &res,
-	    &seq), 0);
+	ck_assert_int_eq(store_message_delete(st, &(struct msg_ref){ dialog, a1,
+	    "alice", NULL }, &res, &seq), 0);
 	ck_assert_int_eq(unread_of("bob"), 1);
-	ck_assert_int_eq(store_message_delete(st, dialog, a3, "alice", &res,
-	    &seq), 0);
+	ck_assert_int_eq(store_message_delete(st, &(struct msg_ref){ dialog, a3,
+	    "alice", NULL }, &res, &seq), 0);
 	ck_assert_int_eq(unread_of("bob"), 0);
 	ck_assert_int_eq(unread_of("alice"), 0);
 }
@@ -440,8 +440,8 @@ START_TEST(list_item_equals_get)
 
 	send_as("alice", "<p>\"quoted\" & \\ \n é</p>", id);
 	ck_assert_int_eq(list_json(&q, &res, &data), 0);
-	ck_assert_int_eq(store_message_get(st, dialog, id, "bob", &res, &one),
-	    0);
+	ck_assert_int_eq(store_message_get(st, &(struct msg_ref){ dialog, id,
+	    "bob", NULL }, &res, &one), 0);
 	ck_assert_int_eq(res, MSG_OK);
 	a = json_encode(json_array_get(json_object_get(data, "messages"),
 	    json_array_size(json_object_get(data, "messages")) - 1));
