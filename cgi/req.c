@@ -226,13 +226,11 @@ req_read(struct req *r, char *buf, size_t len)
 void
 reply_failure(struct req *r, int code)
 {
-	if (code == MT_EBUSY) {
-		reply_header(r, "Retry-After", "1");
-		reply_error(r, 503, "SERVICE_UNAVAILABLE",
-		    "Database busy, retry shortly");
-		return;
-	}
-	reply_error(r, 500, "INTERNAL_ERROR", "Internal server error");
+	const struct mt_http_error *e = mt_http_error(code);
+
+	if (e->retry_after != NULL)
+		reply_header(r, "Retry-After", e->retry_after);
+	reply_error(r, e->status, e->code, e->message);
 }
 
 void

@@ -132,7 +132,7 @@ void	reply_file(struct req *r, int status, int fd, int64_t off,
  * 0 at its end, -1 on an error.
  */
 long	req_read(struct req *r, char *buf, size_t len);
-/* Answers an MT_E* failure of lib/: 503 for MT_EBUSY, else 500. */
+/* Answers an MT_E* failure of lib/ as lib/err.c's table says. */
 void	reply_failure(struct req *r, int code);
 
 /* Status line text for status, e.g. "404 Not Found". */

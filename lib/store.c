@@ -108,6 +108,14 @@ store_rc(struct store *st, int rc, const char *what)
 		return MT_EBUSY;
 	case SQLITE_NOMEM:
 		return MT_ENOMEM;
+	case SQLITE_FULL:
+		log_warnx("%s: %s", what, sqlite3_errmsg(st->db));
+		return MT_EFULL;
+	case SQLITE_IOERR:
+		if (rc == SQLITE_IOERR_NOMEM)
+			return MT_ENOMEM;
+		log_warnx("%s: %s", what, sqlite3_errmsg(st->db));
+		return MT_ESTORAGE;
 	case SQLITE_CONSTRAINT:
 		log_debug("%s: %s", what, sqlite3_errmsg(st->db));
 		return MT_ECONFLICT;
