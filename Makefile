@@ -125,7 +125,7 @@ $(BUILD)/bridge/%.o: bridge/%.c
 
 $(BUILD)/tests/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(LIB_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -Icgi $(LIB_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libmtchat.a: $(LIB_OBJ)
 	@rm -f $@
@@ -147,6 +147,18 @@ $(BUILD)/mtchat-hooks: $(HOOKS_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libmtchat.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CURL_LIBS) $(LIB_LIBS)
 
 $(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(BUILD)/libmtchat.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIB_LIBS)
+
+# mtchat.fcgi's request path without its main(), for the programs that
+# serve requests in-process (tests/unit/resthost.h): check_rest_* and the
+# REST fuzz target.
+CGI_LIB := $(BUILD)/libmtchat-cgi.a
+$(CGI_LIB): $(filter-out $(BUILD)/cgi/main.o,$(FCGI_SRC:%.c=$(BUILD)/%.o))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/tests/check_rest_%: $(BUILD)/tests/check_rest_%.o $(CGI_LIB) \
+    $(BUILD)/libmtchat.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIB_LIBS)
 
 unit: $(UNIT_BIN)
