@@ -55,12 +55,22 @@ struct buf {
 	int	 err;		/* first failure; later writes do nothing */
 };
 
+/* An element written out whose end tag is not yet. */
+struct open {
+	const GumboNode	*n;
+	size_t		 block;	/* 1 + index of the nearest li, ul, ol,
+				   blockquote or pre at or below it; 0: none */
+};
+
 struct san {
 	GumboOptions	 opt;
 	jmp_buf		 oom;		/* where gumbo's failures land */
 	union gblock	*blocks;	/* every live gumbo allocation */
 	struct buf	 out;
 	bool		 pre_open;	/* nothing written since a <pre> tag */
+	struct open	*open;		/* the elements written and open */
+	size_t		 nopen, copen;
+	size_t		 open_a, open_p;	/* how many of them are a, p */
 };
 
 struct tag_rule {
@@ -126,6 +136,10 @@ static bool	 is_forbidden_host(int);
 static bool	 host_ok(struct url *);
 static bool	 http_ok(struct url *);
 static bool	 href_allowed(const char *);
+static bool	 is_block(GumboTag);
+static bool	 nests(const struct san *, const struct tag_rule *);
+static bool	 open_element(struct san *, const GumboNode *,
+		    const struct tag_rule *);
 static bool	 visit(struct san *, const GumboNode *);
 static void	 leave(struct san *, const GumboNode *);
 static GumboNode *first_child(const GumboNode *);
@@ -537,6 +551,63 @@ href_allowed(const char *v)
 	return http_ok(&u);
 }
 
+static bool
+is_block(GumboTag t)
+{
+	return t == GUMBO_TAG_LI || t == GUMBO_TAG_UL || t == GUMBO_TAG_OL ||
+	    t == GUMBO_TAG_BLOCKQUOTE || t == GUMBO_TAG_PRE;
+}
+
+/*
+ * Whether an element r written inside the open ones would stay inside
+ * them when the output is parsed again. A tree that came out of the
+ * parser can still nest what its start tag would close once unwrapped
+ * elements are gone, or through foreign content: an <a> inside an <a>
+ * (the adoption agency closes the outer one), a p, list or block inside a
+ * <p> (closes the p), an <li> whose nearest list or block is an <li>
+ * (closes it). Such an element is unwrapped like a disallowed one, or
+ * the output would not be a fixed point, the root of mutation XSS.
+ */
+static bool
+nests(const struct san *s, const struct tag_rule *r)
+{
+	const struct open *top = s->nopen ? &s->open[s->nopen - 1] : NULL;
+	size_t b = top == NULL ? 0 : top->block;
+
+	if (r->tag == GUMBO_TAG_A)
+		return s->open_a == 0;
+	if (is_block(r->tag) || r->tag == GUMBO_TAG_P) {
+		if (s->open_p > 0)
+			return false;
+		if (r->tag == GUMBO_TAG_LI && b > 0 &&
+		    s->open[b - 1].n->v.element.tag == GUMBO_TAG_LI)
+			return false;
+	}
+	return true;
+}
+
+/* Writes n's start tag and keeps it open; false when out of memory. */
+static bool
+open_element(struct san *s, const GumboNode *n, const struct tag_rule *r)
+{
+	struct open *o;
+
+	if (mt_reserve(&s->open, &s->copen, s->nopen + 1, sizeof(*o)) != 0) {
+		if (s->out.err == 0)
+			s->out.err = MT_ENOMEM;
+		return false;
+	}
+	o = &s->open[s->nopen];
+	o->n = n;
+	o->block = is_block(r->tag) ? s->nopen + 1 :
+	    s->nopen > 0 ? s->open[s->nopen - 1].block : 0;
+	s->nopen++;
+	s->open_a += r->tag == GUMBO_TAG_A;
+	s->open_p += r->tag == GUMBO_TAG_P;
+	put_start_tag(s, r, &n->v.element);
+	return true;
+}
+
 /* Writes what n itself contributes; returns true to go on to its children. */
 static bool
 visit(struct san *s, const GumboNode *n)
@@ -560,8 +631,12 @@ visit(struct san *s, const GumboNode *n)
 		 */
 		if (n->parse_flags & GUMBO_INSERTION_FROM_ISINDEX)
 			return false;
-		if ((r = rule_for(n)) != NULL)
+		if ((r = rule_for(n)) == NULL || !nests(s, r))
+			return true;	/* unwrapped: its children only */
+		if (r->tag == GUMBO_TAG_BR)
 			put_start_tag(s, r, &n->v.element);
+		else
+			(void)open_element(s, n, r);
 		return true;
 	default:
 		/*
@@ -579,8 +654,12 @@ leave(struct san *s, const GumboNode *n)
 {
 	const struct tag_rule *r;
 
-	if ((r = rule_for(n)) == NULL || r->tag == GUMBO_TAG_BR)
-		return;
+	if (s->nopen == 0 || s->open[s->nopen - 1].n != n ||
+	    (r = rule_for(n)) == NULL)
+		return;		/* not written, or unwrapped */
+	s->nopen--;
+	s->open_a -= r->tag == GUMBO_TAG_A;
+	s->open_p -= r->tag == GUMBO_TAG_P;
 	buf_add(&s->out, "</", 2);
 	buf_str(&s->out, r->name);
 	buf_add(&s->out, ">", 1);
@@ -656,6 +735,7 @@ sanitize_html(const char *in, size_t len, char **out)
 	else
 		s.out.err = MT_ENOMEM;
 	gb_free_all(&s);
+	mt_free(s.open);
 	buf_add(&s.out, "", 1);
 	if (s.out.err != 0) {
 		mt_free(s.out.s);
