@@ -2,6 +2,7 @@
 #
 #   make                 build everything into build/
 #   make check           build with ASan+UBSan into build/asan and run every test
+#   make fuzz            run every libFuzzer target for FUZZ_SECONDS (clang)
 #   make run             install missing packages, build, start the local stack
 #                        with the demo web client at / (examples/web)
 #   make deps            apt-get install the Debian packages that are missing
@@ -169,12 +170,44 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libmtchat.a
 	$(CC) $(ALL_CFLAGS) $(LIB_CFLAGS) $(FCGI_CFLAGS) $(LWS_CFLAGS) -o $@ $< \
 	    $(BUILD)/libmtchat.a $(FCGI_LIBS) $(LWS_LIBS) $(LIB_LIBS) -lm
 
+# Coverage-guided fuzz targets (tests/fuzz/fuzz_*.c): libFuzzer through
+# clang, with ASan and UBSan, in their own build directory. `make fuzz`
+# runs each for FUZZ_SECONDS on a corpus under build/fuzz/corpus grown
+# from the seeds in tests/fuzz/corpus; `make check` runs each briefly with
+# a fixed seed (tests/it/0901-libfuzzer.sh).
+FUZZ_CC      ?= clang
+FUZZ_BUILD   ?= build/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+
+$(BUILD)/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Icgi -Ibridge -Itests/unit $(LIB_CFLAGS) -c -o $@ $<
+
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/fuzz_%.o $(CGI_LIB) \
+    $(BUILD)/bridge/proto.o $(BUILD)/libmtchat.a
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIB_LIBS)
+
+.PHONY: fuzz fuzz-build fuzz-bins
+fuzz-bins: $(FUZZ_BIN)
+
+fuzz-build:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) \
+	    SANITIZER=address,undefined,fuzzer-no-link fuzz-bins
+
+fuzz: fuzz-build
+	sh tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
 # Every test — unit and integration — on binaries built with ASan and UBSan;
-# the plain build is made too, for the valgrind test of the tools.
+# the plain build is made too, for the valgrind test of the tools, and the
+# fuzz targets, which the suite runs briefly.
 check: deps
 	$(MAKE) all
 	$(MAKE) BUILD=build/asan SANITIZER=address,undefined all unit
-	MTCHAT_PLAIN_BUILD=$(abspath $(BUILD)) sh tests/run.sh build/asan
+	$(MAKE) fuzz-build
+	MTCHAT_PLAIN_BUILD=$(abspath $(BUILD)) \
+	    MTCHAT_FUZZ_BUILD=$(abspath $(FUZZ_BUILD)) sh tests/run.sh build/asan
 
 asan: check
 

@@ -19,6 +19,7 @@
 
 #include "auth.h"
 #include "cfg.h"
+#include "err.h"
 #include "files.h"
 #include "req.h"
 #include "route.h"
