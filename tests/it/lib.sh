@@ -11,6 +11,9 @@
 #   check DESC ACTUAL EXPECTED     one assertion
 #   check_status CODE [DESC]       STATUS equals CODE
 #   jqr FILTER                     jq -r FILTER on BODY
+#   clock_advance SECS             moves the programs' clock forward (with
+#                                  MTCHAT_TEST_CLOCK=$T/clock given to
+#                                  it_start), instead of sleeping
 #   it_done                        stops everything, checks logs, exits
 # shellcheck shell=sh
 
@@ -41,6 +44,14 @@ it_env() {
 		for kv in "$@"; do echo "$kv"; done
 	} > "$T/env"
 	: > "$T/mtchat.conf"
+	[ -f "$T/clock" ] || echo 0 > "$T/clock"
+}
+
+# The clock of every program started with MTCHAT_TEST_CLOCK=$T/clock
+# (lib/tm.h) jumps SECS forward at once: TTLs and inactivity periods pass
+# without a sleep. Written in place, as tm.c wants.
+clock_advance() {	# secs
+	echo $(( $(cat "$T/clock") + $1 )) > "$T/clock"
 }
 
 # Runs a command with the programs' environment.
