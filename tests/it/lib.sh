@@ -39,6 +39,9 @@ it_env() {
 		echo "MTCHAT_BRIDGE_SOCKET=$T/bridge.sock"
 		echo "MTCHAT_SYNCHRONOUS=NORMAL"
 		echo "ADMIN_API_TOKEN=$ADMIN_TOKEN"
+		# the suite runs as root (CI) and the daemons refuse root
+		# without this; 0595-privdrop tests the drop itself
+		echo "MTCHAT_ALLOW_ROOT=true"
 		echo "ASAN_OPTIONS=${ASAN_OPTIONS:-}"
 		echo "UBSAN_OPTIONS=${UBSAN_OPTIONS:-}"
 		for kv in "$@"; do echo "$kv"; done
