@@ -278,7 +278,7 @@ is_envelope(const char *body, size_t len)
 static void
 check_answer(const struct rh_call *c, const char *method, const char *uri)
 {
-	bool json = strstr(c->headers, "Content-Type: application/json") !=
+	bool json = strstr(c->headers, "\r\nContent-Type: application/json") !=
 	    NULL;
 	char err[64];
 	json_t *o;
