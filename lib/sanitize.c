@@ -136,6 +136,7 @@ static bool	 is_forbidden_host(int);
 static bool	 host_ok(struct url *);
 static bool	 http_ok(struct url *);
 static bool	 href_allowed(const char *);
+static bool	 href_written_allowed(const char *);
 static bool	 is_block(GumboTag);
 static bool	 nests(const struct san *, const struct tag_rule *);
 static bool	 open_element(struct san *, const GumboNode *,
@@ -329,6 +330,46 @@ put_escaped(struct buf *b, const char *s, bool is_attr)
 	buf_add(b, s + run, i - run);
 }
 
+/*
+ * Whether the href value v passes href_allowed() both as it is and as
+ * put_escaped() will write it (what the parser would replace already
+ * U+FFFD). Judging v alone let a control character pass as trailing
+ * space and come back as a U+FFFD the next pass refused: the output was
+ * not a fixed point. Judging only the written value would let
+ * "&#1;javascript:" pass as a relative reference. false also when out of
+ * memory (the attribute is dropped).
+ */
+static bool
+href_written_allowed(const char *v)
+{
+	const unsigned char *p = (const unsigned char *)v;
+	size_t len = strlen(v), i = 0, n;
+	struct buf w = { 0 };
+	bool ok;
+
+	while (i < len) {
+		if (p[i] < 0x80 ? is_replaced(p[i]) :
+		    is_replaced(utf8_decode(p + i, len - i, &n)))
+			break;
+		i += p[i] < 0x80 ? 1 : n;
+	}
+	if (i == len)
+		return href_allowed(v);		/* written as it is */
+	for (i = 0; i < len; i += n) {
+		uint32_t c = p[i] < 0x80 ? (n = 1, p[i]) :
+		    utf8_decode(p + i, len - i, &n);
+
+		if (is_replaced(c))
+			buf_str(&w, "\xEF\xBF\xBD");
+		else
+			buf_add(&w, v + i, n);
+	}
+	buf_add(&w, "", 1);
+	ok = w.err == 0 && href_allowed(v) && href_allowed(w.s);
+	mt_free(w.s);
+	return ok;
+}
+
 static void
 put_text(struct san *s, const char *text)
 {
@@ -357,7 +398,8 @@ put_start_tag(struct san *s, const struct tag_rule *r, const GumboElement *e)
 		a = e->attributes.data[i];
 		if (!attr_allowed(r, a))
 			continue;
-		if (strcmp(a->name, "href") == 0 && !href_allowed(a->value))
+		if (strcmp(a->name, "href") == 0 &&
+		    !href_written_allowed(a->value))
 			continue;
 		buf_add(&s->out, " ", 1);
 		buf_str(&s->out, a->name);

@@ -786,6 +786,8 @@ START_TEST(href_unparseable_dropped)
 		"http://a:b@", "https://e.com:8o/", "http://exa mple.com",
 		"http://[::1", "http://[xyz]/", "http://e<x.com", "http://%20/",
 		"http://%zz/", "http://e.com%5E/",
+		/* judged as written: the control becomes U+FFFD, no port */
+		"http://e.com:80&#1;", "HTTP:[::]&#x7f;",
 	};
 	char in[128], *out;
 	size_t i;
