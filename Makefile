@@ -253,6 +253,6 @@ uninstall:
 	    $(DESTDIR)$(PREFIX)/share/mtchat 2>/dev/null
 
 clean:
-	rm -rf build
+	rm -rf $(BUILD)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

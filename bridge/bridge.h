@@ -229,7 +229,11 @@ bool		 tail_wants(struct bridge *b, const struct conn *c,
 		    const struct changelog_row *r);
 /* Row r as the JSON object clients receive (its body plus "seq"). */
 json_t		*tail_event_obj(const struct changelog_row *r);
-/* Collects c's events after since up to the cursor (long-poll). */
+/*
+ * Collects c's events after since up to the cursor (long-poll). 0,
+ * MT_ENOTFOUND when rows after since were pruned (the client must
+ * resync), or another MT_E* code.
+ */
 int		 tail_collect(struct bridge *b, struct conn *c, int64_t since,
 		    int64_t *cursor);
 

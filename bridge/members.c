@@ -15,7 +15,7 @@
 #include "mem.h"
 #include "store_bridge.h"
 
-static bool	op_is_member(void *, const char *, const char *);
+static bool	op_is_member(void *, const char *, const char *, int64_t);
 static bool	op_shares(void *, const char *, const char *);
 static void	op_each_member(void *, const char *,
 		    void (*)(const char *, void *), void *);
@@ -211,7 +211,7 @@ members_apply(struct bridge *b, const struct changelog_row *r)
 bool
 members_has_dialog(struct bridge *b, const char *dialog_id, const char *user)
 {
-	return op_is_member(b, dialog_id, user);
+	return op_is_member(b, dialog_id, user, 0);
 }
 
 static int
@@ -257,14 +257,16 @@ members_free(struct bridge *b)
 	htab_free(&b->users);
 }
 
+/* Live: the membership is the one at the seq being delivered. */
 static bool
-op_is_member(void *ctx, const char *dialog_id, const char *name)
+op_is_member(void *ctx, const char *dialog_id, const char *name, int64_t seq)
 {
 	struct bridge *b = ctx;
 	struct dialog *d = dialog_find(b, dialog_id);
 	struct user *u;
 	size_t i;
 
+	(void)seq;
 	if (d == NULL || (u = user_find(b, name)) == NULL)
 		return false;
 	if (u->ndialogs <= d->n)

@@ -168,14 +168,33 @@ poll_answer(struct conn *c, int64_t cursor)
 	lws_callback_on_writable(c->wsi);
 }
 
+/* Answers {"type":"resync","cursor":N} alone (API.md N3). */
+static void
+poll_resync(struct conn *c, int64_t cursor)
+{
+	struct ev *e = NULL;
+	json_t *r;
+	size_t i;
+
+	for (i = 0; i < c->nevs; i++)	/* what came before a gap */
+		ev_unref(c->evs[i]);
+	c->nevs = 0;
+	r = json_pack("{s:s,s:I}", "type", "resync", "cursor",
+	    (json_int_t)cursor);
+	if (r == NULL || (e = ev_json(0, r)) == NULL || poll_add(c, e) != 0)
+		c->status = 503;
+	ev_unref(e);
+	json_decref(r);
+	poll_answer(c, cursor);
+}
+
 /* Decides: resync, events waiting, or hold. */
 static void
 poll_decide(struct bridge *b, struct conn *c, bool has_since, int64_t since,
     long timeout)
 {
 	int64_t head = 0, pruned = 0, cursor = b->cursor;
-	json_t *r;
-	struct ev *e = NULL;
+	int rc;
 
 	if (!has_since) {
 		poll_answer(c, cursor);
@@ -185,17 +204,15 @@ poll_decide(struct bridge *b, struct conn *c, bool has_since, int64_t since,
 	if ((since > cursor && changelog_head(b->st, &head) != 0) ||
 	    changelog_pruned_through(b->st, &pruned) != 0 ||
 	    since < pruned || (since > cursor && since > head)) {
-		r = json_pack("{s:s,s:I}", "type", "resync", "cursor",
-		    (json_int_t)cursor);
-		if (r == NULL || (e = ev_json(0, r)) == NULL ||
-		    poll_add(c, e) != 0)
-			c->status = 503;
-		ev_unref(e);
-		json_decref(r);
-		poll_answer(c, cursor);
+		poll_resync(c, cursor);
 		return;
 	}
-	if (tail_collect(b, c, since, &cursor) != 0)
+	/* pruned while collected: as above, checked after the read */
+	if ((rc = tail_collect(b, c, since, &cursor)) == MT_ENOTFOUND) {
+		poll_resync(c, b->cursor);
+		return;
+	}
+	if (rc != 0)
 		c->status = 503;
 	if (c->status != 0 || c->nevs > 0 ||
 	    cursor < b->cursor || timeout == 0) {

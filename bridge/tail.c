@@ -9,7 +9,10 @@
  *
  * Resuming connections replay their events from the database up to the
  * cursor (tail_replay()); live rows are not queued on them meanwhile, so
- * the seam has neither a gap nor a duplicate.
+ * the seam has neither a gap nor a duplicate. A replay (and a long-poll's
+ * collection) shows a dialog's events only for the seqs at which the user
+ * was in it, and checks after every read that nothing it needed was
+ * pruned meanwhile (else: resync).
  */
 #include <string.h>
 
@@ -20,6 +23,7 @@
 #include "json.h"
 #include "log.h"
 #include "mem.h"
+#include "store_members.h"
 #include "tm.h"
 
 #define TAIL_BATCH	512	/* rows per read */
@@ -164,10 +168,66 @@ tail_schedule(struct bridge *b, lws_usec_t us)
 	lws_sul_schedule(b->ctx, 0, &b->sul_tail, tail_timer, us);
 }
 
+/*
+ * What a user may see of the past: a dialog's events only for the seqs at
+ * which they were in it (their membership periods, read once per step of
+ * a replay or collection: a user who joins meanwhile is seen at the next);
+ * presence by the dialogs they share now, as live.
+ */
+struct history {
+	struct bridge		*b;
+	struct periods		 ps;
+	struct audience_ops	 ops;
+};
+
+static bool
+history_member(void *ctx, const char *dialog_id, const char *user,
+    int64_t seq)
+{
+	struct history *h = ctx;
+
+	(void)user;	/* audience_includes() asks about its user only */
+	return periods_include(&h->ps, dialog_id, seq);
+}
+
+static bool
+history_shares(void *ctx, const char *a, const char *b)
+{
+	struct history *h = ctx;
+
+	return h->b->ops.shares_dialog(h->b->ops.ctx, a, b);
+}
+
+static int
+history_load(struct bridge *b, const char *user, struct history *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->b = b;
+	h->ops.is_member = history_member;
+	h->ops.shares_dialog = history_shares;
+	h->ops.ctx = h;
+	return store_periods_load(b->st, user, &h->ps);
+}
+
+/*
+ * Whether rows after `after` were pruned: asked after each read, so that a
+ * prune racing the read is never a silent gap (it committed its
+ * pruned_through before the rows went).
+ */
+static bool
+pruned_after(struct bridge *b, int64_t after)
+{
+	int64_t pruned = 0;
+
+	return changelog_pruned_through(b->st, &pruned) != 0 ||
+	    pruned > after;
+}
+
 /* Replay of one connection: its rows after replay_pos, up to the cursor. */
 struct replay {
 	struct bridge	*b;
 	struct conn	*c;
+	struct history	 h;
 	int		 queued;
 	int64_t		 upto;
 };
@@ -183,7 +243,7 @@ replay_row(const struct changelog_row *r, void *arg)
 	if (r->seq > rp->upto)
 		return 1;
 	c->replay_pos = r->seq;
-	if (!audience_includes(r, c->u->h.key, &rp->b->ops) ||
+	if (!audience_includes(r, c->u->h.key, &rp->h.ops) ||
 	    !tail_wants(rp->b, c, r))
 		return 0;
 	if ((o = tail_event_obj(r)) == NULL)
@@ -199,28 +259,53 @@ replay_row(const struct changelog_row *r, void *arg)
 	return ++rp->queued >= REPLAY_QUEUE || c->culled ? 1 : 0;
 }
 
+/* The replay cannot be completed: the client reloads, then goes live. */
+static void
+replay_resync(struct bridge *b, struct conn *c)
+{
+	log_info("replay of user %s: log pruned under it, resync",
+	    c->u->h.key);
+	c->replaying = false;
+	conn_say(b, c, "resync", "cursor", json_integer(b->cursor));
+	c->last_seq = b->cursor;
+}
+
+/* One step of c's replay; 0, or -1 when c was culled. */
+static int
+replay_step(struct bridge *b, struct conn *c, struct replay *rp)
+{
+	int64_t last, start = c->replay_pos;
+	int rc;
+
+	if ((rc = history_load(b, c->u->h.key, &rp->h)) == 0)
+		rc = changelog_read_after(b->st, c->replay_pos, REPLAY_ROWS,
+		    replay_row, rp, &last);
+	periods_free(&rp->h.ps);
+	if (rc < 0) {
+		log_warnx("replay: %s", mt_strerror(rc));
+		conn_cull(c, "replay failed");
+		return -1;
+	}
+	if (pruned_after(b, start)) {
+		replay_resync(b, c);
+		return 0;
+	}
+	/* No row at all up to the cursor: nothing left to replay. */
+	if (c->replay_pos == start)
+		c->replay_pos = b->cursor;
+	return 0;
+}
+
 bool
 tail_replay(struct bridge *b, struct conn *c)
 {
 	struct replay rp = { .b = b, .c = c, .upto = b->cursor };
-	int64_t last, start = c->replay_pos;
-	int rc;
 
 	if (!c->replaying)
 		return false;
-	if (c->replay_pos < b->cursor) {
-		rc = changelog_read_after(b->st, c->replay_pos, REPLAY_ROWS,
-		    replay_row, &rp, &last);
-		if (rc < 0) {
-			log_warnx("replay: %s", mt_strerror(rc));
-			conn_cull(c, "replay failed");
-			return false;
-		}
-		/* No row at all up to the cursor: nothing left to replay. */
-		if (c->replay_pos == start)
-			c->replay_pos = b->cursor;
-	}
-	if (c->replay_pos >= b->cursor) {
+	if (c->replay_pos < b->cursor && replay_step(b, c, &rp) != 0)
+		return false;
+	if (c->replaying && c->replay_pos >= b->cursor) {
 		c->replaying = false;
 		if (c->replay_pos > c->last_seq)
 			c->last_seq = c->replay_pos;
@@ -234,6 +319,7 @@ tail_replay(struct bridge *b, struct conn *c)
 struct collect {
 	struct bridge	*b;
 	struct conn	*c;
+	struct history	 h;
 	int64_t		 upto, examined;
 	int		 rows;
 };
@@ -250,7 +336,7 @@ collect_row(const struct changelog_row *r, void *arg)
 		return 1;
 	cl->examined = r->seq;
 	cl->rows++;
-	if (audience_includes(r, cl->c->u->h.key, &cl->b->ops) &&
+	if (audience_includes(r, cl->c->u->h.key, &cl->h.ops) &&
 	    (o = tail_event_obj(r)) != NULL) {
 		e = ev_json(r->seq, o);
 		json_decref(o);
@@ -271,6 +357,8 @@ tail_collect(struct bridge *b, struct conn *c, int64_t since,
 	int64_t last;
 	int rc;
 
+	if ((rc = history_load(b, c->u->h.key, &cl.h)) != 0)
+		return rc;
 	while (cl.examined < cl.upto && cl.rows < COLLECT_ROWS &&
 	    c->nevs < COLLECT_EVENTS) {
 		int before = cl.rows;
@@ -278,12 +366,15 @@ tail_collect(struct bridge *b, struct conn *c, int64_t since,
 		rc = changelog_read_after(b->st, cl.examined, TAIL_BATCH,
 		    collect_row, &cl, &last);
 		if (rc < 0)
-			return rc;
+			break;
 		if (cl.rows == before) {	/* nothing left below upto */
 			cl.examined = cl.upto;
 			break;
 		}
 	}
+	periods_free(&cl.h.ps);
+	if (rc < 0)
+		return rc;
 	*cursor = cl.examined;
-	return 0;
+	return pruned_after(b, since) ? MT_ENOTFOUND : 0;
 }

@@ -368,10 +368,43 @@ not_uploaded(struct req *r, int rc, enum msg_result res,
 	return true;
 }
 
+#define SEND_KEY_MAX	255
+
+/*
+ * The send's idempotency key: the Idempotency-Key header, else the body's
+ * client_message_id; 1 to 255 visible ASCII characters. 0 (*key NULL when
+ * none), or -1 when answered.
+ */
+static int
+send_key(struct req *r, const char **key)
+{
+	const char *k = r->idempotency_key;
+	size_t i, n;
+
+	*key = NULL;
+	if (k == NULL && body_str(r, "client_message_id", FIELD_NULLABLE, &k)
+	    != 0)
+		return -1;
+	if (k == NULL)
+		return 0;
+	n = strlen(k);
+	for (i = 0; i < n && k[i] > 0x20 && k[i] < 0x7f; i++)
+		;
+	if (n == 0 || n > SEND_KEY_MAX || i != n) {
+		reply_error(r, 400, "INVALID_INPUT", "Idempotency-Key (or "
+		    "client_message_id) must be 1 to 255 visible ASCII "
+		    "characters");
+		return -1;
+	}
+	*key = k;
+	return 0;
+}
+
 static void
 send_message(struct req *r, struct app *app)
 {
 	struct msg_send m = { .dialog_id = DIALOG_ID(r), .user_id = r->user };
+	bool repeated = false;
 	struct attach_in *att = NULL;
 	size_t bad = 0;
 	const char *content;
@@ -386,8 +419,10 @@ send_message(struct req *r, struct app *app)
 	if (body_content(r, &content, &len) != 0 ||
 	    body_uuid(r, "reply_to", FIELD_NULLABLE, reply_to,
 	    &has_reply) != 0 ||
-	    body_attachments(r, &att, &m.natt) != 0)
+	    body_attachments(r, &att, &m.natt) != 0 ||
+	    send_key(r, &m.key) != 0)
 		goto out;
+	m.repeated = &repeated;
 	m.att = att;
 	m.reply_to_id = has_reply ? reply_to : NULL;
 	m.uploads = files_enabled(app->files);
@@ -402,7 +437,10 @@ send_message(struct req *r, struct app *app)
 		json_decref(msg);
 		goto out;
 	}
-	app_wake(app, seq);
+	if (repeated)	/* the first send's message; nothing was written */
+		reply_header(r, "Idempotent-Replayed", "true");
+	else
+		app_wake(app, seq);
 	reply_data(r, msg);
 out:
 	mt_free(clean);

@@ -354,6 +354,7 @@ req_fill(struct req *r, const struct transport *t, long max_body)
 	r->acr_method = env(t, "HTTP_ACCESS_CONTROL_REQUEST_METHOD");
 	r->acr_headers = env(t, "HTTP_ACCESS_CONTROL_REQUEST_HEADERS");
 	r->range = env(t, "HTTP_RANGE");
+	r->idempotency_key = env(t, "HTTP_IDEMPOTENCY_KEY");
 	r->io = t;
 	if (r->method == NULL)
 		r->method = "GET";

@@ -58,6 +58,7 @@ struct req {
 	const char	*acr_method;	/* Access-Control-Request-Method */
 	const char	*acr_headers;	/* Access-Control-Request-Headers */
 	const char	*range;		/* Range */
+	const char	*idempotency_key;	/* Idempotency-Key */
 	long		 content_length;	/* -1 when absent */
 	char		*path;		/* decoded route path, owned */
 	char		*body;		/* owned, NUL-terminated */

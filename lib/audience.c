@@ -1,8 +1,9 @@
 /*
  * audience.c — the audience rules of DESIGN.md, by event type:
  *
- *   message.*, participant.joined      current participants of the dialog
- *   participant.left                   participants and the user who left
+ *   message.*, participant.joined      participants of the dialog at the
+ *                                      event's seq
+ *   participant.left                   those and the user who left
  *   dialog.archived/unarchived/deleted the users listed in the row
  *   presence.update                    users sharing a dialog with the
  *                                      subject, not the subject
@@ -74,11 +75,11 @@ audience_includes(const struct changelog_row *r, const char *user,
 	switch (kind_of(r->type)) {
 	case K_DIALOG:
 		return r->dialog_id != NULL &&
-		    ops->is_member(ops->ctx, r->dialog_id, user);
+		    ops->is_member(ops->ctx, r->dialog_id, user, r->seq);
 	case K_DIALOG_PLUS:
 		return audience_list_has(r->audience, user) ||
 		    (r->dialog_id != NULL &&
-		    ops->is_member(ops->ctx, r->dialog_id, user));
+		    ops->is_member(ops->ctx, r->dialog_id, user, r->seq));
 	case K_LIST:
 		return audience_list_has(r->audience, user);
 	case K_PEERS:

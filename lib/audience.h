@@ -8,14 +8,21 @@
 #define MT_AUDIENCE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct changelog_row;
 
 /* Membership, as the caller knows it (in memory or in the database). */
 struct audience_ops {
-	/* Whether user is a current participant of dialog_id. */
+	/*
+	 * Whether user was a participant of dialog_id at change-log position
+	 * seq (API.md S2: a replay shows no event from before a user joined
+	 * or while they were out). The bridge's live membership is the one
+	 * at the seq it delivers; replays ask the membership periods
+	 * (store_members.h).
+	 */
 	bool	(*is_member)(void *ctx, const char *dialog_id,
-		    const char *user);
+		    const char *user, int64_t seq);
 	/* Whether a and b are participants of at least one common dialog. */
 	bool	(*shares_dialog)(void *ctx, const char *a, const char *b);
 	/* Calls cb for every participant of dialog_id (may be NULL when only

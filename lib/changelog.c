@@ -10,6 +10,7 @@
 #include "err.h"
 #include "log.h"
 #include "store_int.h"
+#include "store_members.h"
 #include "tm.h"
 
 #define PRUNE_BATCH	5000
@@ -213,7 +214,9 @@ changelog_prune(struct store *st, int64_t before_us, bool force,
 	} while (n == PRUNE_BATCH);
 	if (held != NULL)
 		*held = h;
-	return 0;
+	/* what only the pruned rows needed; send keys are kept a day */
+	return store_history_prune(st, before_us, tm_now_us() - SEND_KEY_US,
+	    &n);
 }
 
 static const char SQL_CURSOR_LIST[] =

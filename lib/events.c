@@ -11,6 +11,7 @@
 #include "events.h"
 #include "json.h"
 #include "mem.h"
+#include "store_members.h"
 
 /*
  * Encodes body (stolen) and the optional audience into r and appends the
@@ -50,6 +51,50 @@ typed(const char *type)
 	return o;
 }
 
+/*
+ * The Message (API.md §4.6) of m, for payload.message: the MTChat SDK
+ * prefers it to the flat fields, which lack the reply and attachments.
+ */
+static json_t *
+message_object(const struct msg_event *m)
+{
+	json_t *o = json_object();
+
+	if (o == NULL ||
+	    json_add_str(o, "id", m->id) != 0 ||
+	    json_add_str(o, "dialog_id", m->dialog_id) != 0 ||
+	    json_add_str(o, "sender_id", m->sender_id) != 0 ||
+	    json_add_str(o, "content", m->content) != 0 ||
+	    json_add_time(o, "sent_at", m->sent_at) != 0 ||
+	    json_add_new(o, "last_edited_at", json_null()) != 0 ||
+	    json_add_str(o, "reply_to_id", m->reply_to_id) != 0 ||
+	    json_add_str(o, "message_type", m->sender_id ? "user" : "system")
+	    != 0 ||
+	    (json_array_size(m->attachments) > 0 && json_add_new(o,
+	    "attachments", json_deep_copy(m->attachments)) != 0)) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* Adds {"message": message} (stolen) as o's payload; 0 or MT_ENOMEM. */
+static int
+add_payload(json_t *o, json_t *message)
+{
+	json_t *p;
+
+	if (message == NULL || (p = json_object()) == NULL) {
+		json_decref(message);
+		return MT_ENOMEM;
+	}
+	if (json_add_new(p, "message", message) != 0) {
+		json_decref(p);
+		return MT_ENOMEM;
+	}
+	return json_add_new(o, "payload", p) == 0 ? 0 : MT_ENOMEM;
+}
+
 int
 event_message_new(struct store *st, const struct msg_event *m, int64_t *seq)
 {
@@ -65,7 +110,8 @@ event_message_new(struct store *st, const struct msg_event *m, int64_t *seq)
 	    != 0 ||
 	    json_add_str(o, "reply_to_id", m->reply_to_id) != 0 ||
 	    json_add_new(o, "attachments", m->attachments ?
-	    json_deep_copy(m->attachments) : json_array()) != 0) {
+	    json_deep_copy(m->attachments) : json_array()) != 0 ||
+	    add_payload(o, message_object(m)) != 0) {
 		json_decref(o);
 		return MT_ENOMEM;
 	}
@@ -77,7 +123,8 @@ event_message_new(struct store *st, const struct msg_event *m, int64_t *seq)
 
 int
 event_message_edited(struct store *st, const char *id, const char *dialog_id,
-    const char *content, int64_t edited_at, int64_t *seq)
+    const char *content, int64_t edited_at, const json_t *message,
+    int64_t *seq)
 {
 	json_t *o = typed("message.edited");
 
@@ -85,7 +132,9 @@ event_message_edited(struct store *st, const char *id, const char *dialog_id,
 	    json_add_str(o, "id", id) != 0 ||
 	    json_add_str(o, "dialog_id", dialog_id) != 0 ||
 	    json_add_str(o, "content", content) != 0 ||
-	    json_add_time(o, "last_edited_at", edited_at) != 0) {
+	    json_add_time(o, "last_edited_at", edited_at) != 0 ||
+	    (message != NULL &&
+	    add_payload(o, json_deep_copy(message)) != 0)) {
 		json_decref(o);
 		return MT_ENOMEM;
 	}
@@ -143,13 +192,25 @@ membership(struct store *st, struct changelog_row *r, const json_t *extra,
 	return append(st, r, extra, o, seq);
 }
 
+/*
+ * A join opens the user's membership period at its own seq and a leave
+ * closes it at its own (store_members.h): the event and the period are
+ * written together, so replays always agree with what was live.
+ */
 int
 event_participant_joined(struct store *st, const char *dialog_id,
     const char *user_id, bool webhook, int64_t *seq)
 {
-	return membership(st, &(struct changelog_row){
+	int64_t s;
+	int rc = membership(st, &(struct changelog_row){
 	    .type = "participant.joined", .dialog_id = dialog_id,
-	    .subject_user = user_id, .webhook = webhook }, NULL, seq);
+	    .subject_user = user_id, .webhook = webhook }, NULL, &s);
+
+	if (rc == 0)
+		rc = store_membership_open(st, dialog_id, user_id, s);
+	if (rc == 0 && seq != NULL)
+		*seq = s;
+	return rc;
 }
 
 int
@@ -157,14 +218,19 @@ event_participant_left(struct store *st, const char *dialog_id,
     const char *user_id, bool webhook, int64_t *seq)
 {
 	json_t *leaver = json_pack("[s]", user_id);
+	int64_t s;
 	int rc;
 
 	if (leaver == NULL)
 		return MT_ENOMEM;
 	rc = membership(st, &(struct changelog_row){
 	    .type = "participant.left", .dialog_id = dialog_id,
-	    .subject_user = user_id, .webhook = webhook }, leaver, seq);
+	    .subject_user = user_id, .webhook = webhook }, leaver, &s);
 	json_decref(leaver);
+	if (rc == 0)
+		rc = store_membership_close(st, dialog_id, user_id, s);
+	if (rc == 0 && seq != NULL)
+		*seq = s;
 	return rc;
 }
 
@@ -203,7 +269,14 @@ int
 event_dialog_deleted(struct store *st, const char *dialog_id,
     const json_t *users, int64_t *seq)
 {
-	return per_user(st, "dialog.deleted", dialog_id, users, seq);
+	int64_t s = 0;
+	int rc = per_user(st, "dialog.deleted", dialog_id, users, &s);
+
+	if (rc == 0 && s != 0)
+		rc = store_membership_close_dialog(st, dialog_id, s);
+	if (rc == 0 && seq != NULL)
+		*seq = s;
+	return rc;
 }
 
 int

@@ -22,12 +22,17 @@ struct msg_event {
 	const json_t	*attachments;	/* §4.7 objects; NULL means [] */
 };
 
-/* Each returns 0 or an MT_E* code; seq (may be NULL) gets the row's seq. */
+/*
+ * Each returns 0 or an MT_E* code; seq (may be NULL) gets the row's seq.
+ * message.new and message.edited carry the whole Message (§4.6) as
+ * payload.message besides the flat fields (API.md §11.2): for an edit,
+ * message is that (not stolen; NULL: no payload).
+ */
 int	event_message_new(struct store *st, const struct msg_event *m,
 	    int64_t *seq);
 int	event_message_edited(struct store *st, const char *id,
 	    const char *dialog_id, const char *content, int64_t edited_at,
-	    int64_t *seq);
+	    const json_t *message, int64_t *seq);
 int	event_message_deleted(struct store *st, const char *id,
 	    const char *dialog_id, int64_t *seq);
 int	event_message_read(struct store *st, const char *dialog_id,

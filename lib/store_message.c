@@ -19,6 +19,7 @@
 #include "mem.h"
 #include "store_common.h"
 #include "store_int.h"
+#include "store_members.h"
 #include "store_message.h"
 #include "tm.h"
 
@@ -37,6 +38,11 @@ static const char SQL_MSG_SENDER[] =
 	"SELECT sender_id FROM messages WHERE id = ? AND dialog_id = ?";
 static const char SQL_MSG_IN_DIALOG[] =
 	"SELECT 1 FROM messages WHERE id = ? AND dialog_id = ?";
+static const char SQL_WAS_IN_DIALOG[] =
+	"SELECT 1 FROM deleted_messages WHERE id = ? AND dialog_id = ?";
+static const char SQL_TOMBSTONE[] =
+	"INSERT OR REPLACE INTO deleted_messages (id, dialog_id, deleted_at)"
+	" VALUES (?1, ?2, ?3)";
 static const char SQL_KEY_USED[] =
 	"SELECT 1 FROM attachments WHERE s3_key = ?";
 static const char SQL_ATT_INSERT[] =
@@ -64,6 +70,12 @@ static const char SQL_SENDER_READ[] =
 	"UPDATE participants SET last_read_message_id = ?1,"
 	" read_messages = " USER_MESSAGES(2)
 	" WHERE dialog_id = ?2 AND user_id = ?3";
+static const char SQL_KEY_FIND[] =
+	"SELECT message_id FROM send_keys WHERE user_id = ?1"
+	" AND dialog_id = ?2 AND key = ?3 AND created_at >= ?4";
+static const char SQL_KEY_ADD[] =
+	"INSERT OR REPLACE INTO send_keys (user_id, dialog_id, key,"
+	" message_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)";
 static const char SQL_HISTORY_ADD[] =
 	"INSERT INTO message_edits (id, message_id, old_content, edited_at)"
 	" SELECT ?, id, content, ? FROM messages WHERE id = ?";
@@ -574,6 +586,74 @@ out:
 	return rc;
 }
 
+/* The Message with its attachments, as a send answers it; NULL if none. */
+static int
+sent_message(struct store *st, const char *dialog_id, const char *id,
+    json_t **msg)
+{
+	json_t *atts = NULL;
+	int rc;
+
+	if ((rc = message_json(st, dialog_id, id, msg)) != 0 || *msg == NULL)
+		return rc;
+	if ((rc = message_attachments(st, id, &atts)) == 0 &&
+	    json_array_size(atts) > 0 &&
+	    json_add_new(*msg, "attachments", atts) != 0)
+		rc = MT_ENOMEM;
+	else if (json_array_size(atts) == 0)
+		json_decref(atts);
+	if (rc != 0) {
+		json_decref(*msg);
+		*msg = NULL;
+	}
+	return rc;
+}
+
+/*
+ * A send repeated with the key of an earlier one (by the same user, to the
+ * same dialog): *msg is that message, or NULL when the key is new.
+ */
+static int
+send_repeated(struct store *st, const struct msg_send *m, json_t **msg)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_KEY_FIND);
+	char id[ID_BUF];
+	const char *t;
+	int rc;
+
+	*msg = NULL;
+	if (s == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, m->user_id);
+	store_bind_text(s, 2, m->dialog_id);
+	store_bind_text(s, 3, m->key);
+	sqlite3_bind_int64(s, 4, tm_now_us() - SEND_KEY_US);
+	if ((rc = step_row(st, s, __func__)) <= 0)
+		return rc;
+	t = store_col_text(s, 0);
+	rc = t != NULL && strlen(t) < ID_BUF ? 0 : MT_EIO;
+	if (rc == 0)
+		memcpy(id, t, strlen(t) + 1);
+	sqlite3_reset(s);
+	/* a message deleted since: the key is spent, nothing comes back */
+	return rc != 0 ? rc : sent_message(st, m->dialog_id, id, msg);
+}
+
+static int
+key_remember(struct store *st, const struct msg_send *m, const char *id)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_KEY_ADD);
+
+	if (s == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, m->user_id);
+	store_bind_text(s, 2, m->dialog_id);
+	store_bind_text(s, 3, m->key);
+	store_bind_text(s, 4, id);
+	sqlite3_bind_int64(s, 5, tm_now_us());
+	return store_exec_stmt(st, s, __func__);
+}
+
 int
 store_message_send(struct store *st, const struct msg_send *m,
     enum msg_result *res, json_t **msg, int64_t *seq)
@@ -585,11 +665,21 @@ store_message_send(struct store *st, const struct msg_send *m,
 	*res = MSG_OK;
 	*msg = NULL;
 	*seq = 0;
+	if (m->repeated != NULL)
+		*m->repeated = false;
 	if ((rc = store_begin(st)) != 0)
 		return rc;
-	if ((rc = send_checks(st, m, res)) == 0 && *res == MSG_OK &&
-	    (rc = send_rows(st, m, &row, &unarchived)) == 0)
-		rc = send_events(st, &row, unarchived, msg, seq);
+	/* first: a retry's attachments are attached already, by itself */
+	if (m->key != NULL && (rc = send_repeated(st, m, msg)) == 0 &&
+	    *msg != NULL) {
+		if (m->repeated != NULL)
+			*m->repeated = true;
+	} else if (rc == 0 && (rc = send_checks(st, m, res)) == 0 &&
+	    *res == MSG_OK &&
+	    (rc = send_rows(st, m, &row, &unarchived)) == 0 &&
+	    (rc = send_events(st, &row, unarchived, msg, seq)) == 0 &&
+	    m->key != NULL)
+		rc = key_remember(st, m, row.id);
 	json_decref(unarchived);
 	if ((rc = tx_end(st, rc, res)) != 0 || *res != MSG_OK) {
 		json_decref(*msg);
@@ -661,10 +751,10 @@ store_message_can_change(struct store *st, const char *dialog_id,
 	return 0;
 }
 
-/* The rows and event of an edit. */
+/* The rows, the answer *msg and the event of an edit. */
 static int
 edit_rows(struct store *st, const char *dialog_id, const char *message_id,
-    const char *content, int64_t *seq)
+    const char *content, json_t **msg, int64_t *seq)
 {
 	int64_t now = tm_now_us();
 	char id[ID_BUF];
@@ -685,10 +775,13 @@ edit_rows(struct store *st, const char *dialog_id, const char *message_id,
 	store_bind_text(s, 1, content);
 	sqlite3_bind_int64(s, 2, now);
 	store_bind_text(s, 3, message_id);
-	if ((rc = store_exec_stmt(st, s, __func__)) != 0)
+	if ((rc = store_exec_stmt(st, s, __func__)) != 0 ||
+	    (rc = message_json(st, dialog_id, message_id, msg)) != 0)
 		return rc;
+	if (*msg == NULL)
+		return MT_EIO;
 	return event_message_edited(st, message_id, dialog_id, content, now,
-	    seq);
+	    *msg, seq);
 }
 
 int
@@ -704,11 +797,8 @@ store_message_edit(struct store *st, const char *dialog_id,
 	if ((rc = store_begin(st)) != 0)
 		return rc;
 	if ((rc = store_message_can_change(st, dialog_id, message_id,
-	    user_id, res)) == 0 && *res == MSG_OK &&
-	    (rc = edit_rows(st, dialog_id, message_id, content, seq)) == 0 &&
-	    (rc = message_json(st, dialog_id, message_id, msg)) == 0 &&
-	    *msg == NULL)
-		rc = MT_EIO;
+	    user_id, res)) == 0 && *res == MSG_OK)
+		rc = edit_rows(st, dialog_id, message_id, content, msg, seq);
 	if ((rc = tx_end(st, rc, res)) != 0 || *res != MSG_OK) {
 		json_decref(*msg);
 		*msg = NULL;
@@ -733,6 +823,14 @@ delete_rows(struct store *st, const char *dialog_id, const char *message_id,
 	    (rc = exec2(st, SQL_USER_MESSAGES_UNDO, dialog_id, NULL)) != 0 ||
 	    (rc = exec2(st, SQL_MSG_DELETE, message_id, NULL)) != 0 ||
 	    (rc = exec2(st, SQL_DIALOG_LAST, dialog_id, NULL)) != 0)
+		return rc;
+	/* a read mark racing the delete is then a no-op, not a 404 */
+	if ((s = store_stmt(st, SQL_TOMBSTONE)) == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, message_id);
+	store_bind_text(s, 2, dialog_id);
+	sqlite3_bind_int64(s, 3, tm_now_us());
+	if ((rc = store_exec_stmt(st, s, __func__)) != 0)
 		return rc;
 	return event_message_deleted(st, message_id, dialog_id, seq);
 }
@@ -777,9 +875,12 @@ read_checks(struct store *st, const char *dialog_id, const char *user_id,
 	if (!found)
 		*res = MSG_NOT_PARTICIPANT;
 	else if ((rc = any_row(st, SQL_MSG_IN_DIALOG, message_id, dialog_id,
-	    &found)) == 0 && !found)
-		*res = MSG_NO_MESSAGE;		/* S8 */
-	else if (rc == 0 && pos != NULL && strcmp(message_id, pos) <= 0)
+	    &found)) == 0 && !found) {
+		/* deleted a moment ago (the SDK marks what it showed): no-op */
+		if ((rc = any_row(st, SQL_WAS_IN_DIALOG, message_id,
+		    dialog_id, &found)) == 0)
+			*res = found ? MSG_STALE : MSG_NO_MESSAGE;	/* S8 */
+	} else if (rc == 0 && pos != NULL && strcmp(message_id, pos) <= 0)
 		*res = MSG_STALE;		/* S8: never backwards */
 	mt_free(pos);
 	return rc;

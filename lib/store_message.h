@@ -44,7 +44,9 @@ struct msg_send {
 	const struct attach_in	*att;		/* validated already */
 	size_t			 natt;
 	bool			 uploads;	/* N5: keys must be uploads */
+	const char		*key;		/* Idempotency-Key, or NULL */
 	size_t			*bad;		/* out: the failing attachment */
+	bool			*repeated;	/* out: key seen, nothing sent */
 };
 
 /*
@@ -60,6 +62,9 @@ struct msg_send {
  * dialog.unarchived (F14), moves the sender's read position to it and
  * appends message.new with reply_to_id and attachments (F10). *msg gets
  * the Message (§4.6, attachments when any), *seq the last event's seq.
+ * With m->key, a send the same user already made to the dialog with that
+ * key (within SEND_KEY_US) is not made again: *msg is the message it made
+ * and *m->repeated is set (*seq 0).
  */
 int	store_message_send(struct store *st, const struct msg_send *m,
 	    enum msg_result *res, json_t **msg, int64_t *seq);

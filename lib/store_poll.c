@@ -2,10 +2,10 @@
  * store_poll.c — the reads of the polling endpoint. A poll walks the
  * change-log after the client's cursor and keeps the rows whose audience
  * (lib/audience.c, the one place the rules live) includes the polling
- * user, asking the database who is a participant of what. Lookups are
- * remembered for the length of one read: a batch of 500 rows about a
- * handful of dialogs costs a handful of queries, and since the membership
- * queries run while the change-log statement is still stepping, rows and
+ * user: a dialog's events only for the seqs at which the user was in it
+ * (their membership periods, read once per batch), presence by whether
+ * they share a dialog now (remembered for the batch). The lookups run
+ * while the change-log statement is still stepping, so rows and
  * membership come from the same snapshot.
  */
 #include <string.h>
@@ -18,6 +18,7 @@
 #include "mem.h"
 #include "store_common.h"
 #include "store_int.h"
+#include "store_members.h"
 #include "store_poll.h"
 
 static const char SQL_SHARES[] =
@@ -38,7 +39,8 @@ struct poll_ctx {
 	struct store	*st;
 	const char	*user;		/* the polling user */
 	json_t		*events;	/* where kept rows go */
-	struct memo	 members;	/* dialog id → user participates */
+	struct periods	 periods;	/* the user's, once loaded */
+	bool		 loaded;
 	struct memo	 peers;		/* user id → shares a dialog with user */
 	int		 examined;	/* rows seen */
 	int		 err;		/* first failure of a lookup */
@@ -90,22 +92,27 @@ memo_free(struct memo *m)
 }
 
 static bool
-is_member(void *arg, const char *dialog_id, const char *user)
+is_member(void *arg, const char *dialog_id, const char *user, int64_t seq)
 {
 	struct poll_ctx *c = arg;
-	bool mine = strcmp(user, c->user) == 0, yes = false;
-	int i, rc;
+	bool yes = false;
+	int rc;
 
-	if (mine && (i = memo_find(&c->members, dialog_id)) >= 0)
-		return c->members.vals[i];
-	if ((rc = store_participant_exists(c->st, dialog_id, user, &yes))
-	    != 0) {
-		c->err = rc;
-		return false;
+	if (strcmp(user, c->user) != 0) {	/* not asked by audience.c */
+		if ((rc = store_participant_exists(c->st, dialog_id, user,
+		    &yes)) != 0)
+			c->err = rc;
+		return yes;
 	}
-	if (mine)
-		memo_put(&c->members, dialog_id, yes);
-	return yes;
+	if (!c->loaded) {
+		if ((rc = store_periods_load(c->st, c->user, &c->periods))
+		    != 0) {
+			c->err = rc;
+			return false;
+		}
+		c->loaded = true;
+	}
+	return periods_include(&c->periods, dialog_id, seq);
 }
 
 static int
@@ -233,7 +240,7 @@ store_poll_read(struct store *st, const char *user, int64_t after,
 		rc = changelog_pruned_through(st, &pruned);
 	if (rc == 0)
 		rc = changelog_head(st, &head);
-	memo_free(&c.members);
+	periods_free(&c.periods);
 	memo_free(&c.peers);
 	if (rc != 0)
 		return rc;

@@ -1,8 +1,8 @@
 /*
  * store_poll.h — what the polling endpoint of mtchat.fcgi (GET
  * /api/v1/events, API.md N3) reads: the change-log rows one user receives
- * (the audience rules of lib/audience.c against the database's current
- * membership), whether the database changed since a moment, and when the
+ * (the audience rules of lib/audience.c against the user's membership
+ * periods), whether the database changed since a moment, and when the
  * user was last seen.
  */
 #ifndef MT_STORE_POLL_H
@@ -27,8 +27,8 @@ struct poll_pos {
  * Appends to the JSON array events every change-log row after `after` that
  * user receives, as its stored body with "seq" added, in seq order,
  * examining at most max_rows rows. pos->cursor gets the seq of the last
- * row examined (after, if none). Membership is read at the moment of the
- * call (the bridge does the same with its in-memory membership).
+ * row examined (after, if none). A dialog's events are kept only for the
+ * seqs at which user was its participant (store_members.h).
  *
  * pos->resync is set, events emptied and pos->cursor set to the head of
  * the log when the client cannot resume from `after`: rows after it were

@@ -66,7 +66,10 @@ req GET "/api/v1/dialogs/$D/messages/$M1?user_id=alice"
 check "send: answer equals the stored message" "$(printf '%s' "$BODY" | jq -c .data)" "$SENT"
 ev=$(last_row message.new "$D")
 check "message.new body (F10)" "$(printf '%s' "$ev" | jq -c '.body | [keys_unsorted, .id, .sender_id, .content, .reply_to_id, .attachments]')" \
-	"[[\"type\",\"id\",\"dialog_id\",\"sender_id\",\"content\",\"sent_at\",\"message_type\",\"reply_to_id\",\"attachments\"],\"$M1\",\"alice\",\"<p>Hello <b>Bob</b></p>\",null,[]]"
+	"[[\"type\",\"id\",\"dialog_id\",\"sender_id\",\"content\",\"sent_at\",\"message_type\",\"reply_to_id\",\"attachments\",\"payload\"],\"$M1\",\"alice\",\"<p>Hello <b>Bob</b></p>\",null,[]]"
+# the whole Message as payload.message (API.md §11.2), as C15 answered it
+check "message.new payload.message is the sent message" \
+	"$(printf '%s' "$ev" | jq -c '.body.payload.message')" "$SENT"
 check "message.new subject is the sender" "$(printf '%s' "$ev" | jq -r .subject_user)" "alice"
 check "unread: bob +1" "$(pfield "$D" bob unread_count)" "1"
 check "unread: carol +1" "$(pfield "$D" carol unread_count)" "1"
@@ -275,8 +278,10 @@ check "edit: sanitised content" "$(jqr .data.content)" "<p>Edited</p>"
 EDITED_AT=$(jqr .data.last_edited_at)
 check "edit: last_edited_at set" "$(printf '%s' "$EDITED_AT" | grep -c 'Z$')" "1"
 ev=$(last_row message.edited "$D")
-check "message.edited body" "$(printf '%s' "$ev" | jq -c '.body')" \
+check "message.edited body" "$(printf '%s' "$ev" | jq -c '.body | del(.payload)')" \
 	"{\"type\":\"message.edited\",\"id\":\"$M1\",\"dialog_id\":\"$D\",\"content\":\"<p>Edited</p>\",\"last_edited_at\":\"$EDITED_AT\"}"
+check "message.edited payload.message is the edited message" \
+	"$(printf '%s' "$ev" | jq -c '.body.payload.message')" "$(printf '%s' "$BODY" | jq -c .data)"
 req GET "/api/v1/dialogs/$D/messages/$M1?user_id=bob"
 check "edit visible" "$(jqr '.data.content + "|" + .data.last_edited_at')" "<p>Edited</p>|$EDITED_AT"
 req PUT "/api/v1/dialogs/$D/messages/$M2?user_id=bob" '{"content":"new text"}'

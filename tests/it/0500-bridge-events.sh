@@ -49,7 +49,7 @@ for n in a1 a2 bob; do
 	check "$n got m1" "$(ws_count $n ".type == \"message.new\" and .id == \"$M1\"")" 1
 done
 check "message.new fields" "$(keys a1 message.new)" \
-	'["type","id","dialog_id","sender_id","content","sent_at","message_type","reply_to_id","attachments","seq"]'
+	'["type","id","dialog_id","sender_id","content","sent_at","message_type","reply_to_id","attachments","payload","seq"]'
 check "message.new values" "$(grep -v '^#' "$T/ws-a1.out" | jq -c "select(.id == \"$M1\") | [.dialog_id == \"$D1\", .sender_id, .content, .message_type, .reply_to_id, .attachments]")" \
 	'[true,"bob","<p>m1</p>","user",null,[]]'
 SEQ1=$(grep -v '^#' "$T/ws-a1.out" | jq -r "select(.id == \"$M1\") | .seq")
@@ -59,7 +59,10 @@ check "seq is the change-log position" "$(with_env "$MTCHAT_BUILD/mtchat-admin" 
 req PUT "/api/v1/dialogs/$D1/messages/$M1?user_id=bob" '{"content":"<p>m1 edited</p>"}'
 check_status 200 "edit m1"
 ws_wait a2 '.type == "message.edited"' 1 5
-check "message.edited fields" "$(keys a2 message.edited)" '["type","id","dialog_id","content","last_edited_at","seq"]'
+check "message.edited fields" "$(keys a2 message.edited)" '["type","id","dialog_id","content","last_edited_at","payload","seq"]'
+check "message.edited carries the whole message" \
+	"$(grep -v '^#' "$T/ws-a2.out" | jq -c 'select(.type == "message.edited") | .payload.message | [.content, .sender_id, .message_type, (.last_edited_at | type)]')" \
+	'["<p>m1 edited</p>","bob","user","string"]'
 req POST "/api/v1/dialogs/$D1/read?user_id=alice" "{\"last_read_message_id\":\"$M1\"}"
 check_status 200 "read m1"
 ws_wait bob '.type == "message.read"' 1 5

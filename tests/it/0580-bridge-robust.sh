@@ -146,21 +146,39 @@ check_status 200 "another user is not limited"
 for i in 1 2 3; do ws_send "cap$i" '!close'; done
 for i in 1 2 3; do ws_closed "cap$i" 5 >/dev/null; done
 
-# Held polls count against BRIDGE_MAX_CONNECTIONS (12 here).
-api GET "/api/v1/events?user_id=h0"
+# Held polls count against BRIDGE_MAX_CONNECTIONS (12 here). They are of
+# the members of one dialog, so that one message ends them all.
+hs=""
+for i in 1 2 3 4 5 6 7 8 9 10 11 12; do hs="$hs${hs:+,}$(p "h$i")"; done
+mgmt POST $M "{\"object_id\":\"h\",\"object_type\":\"t\",\"participants\":[$hs]}"
+DH=$(jqr .data.id)
+# online first (a poll is a ping), so that holding adds no presence event
+for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+	curl -s -o /dev/null "$B/api/v1/events?user_id=h$i&timeout=0"
+done
+n=100 C=0
+while [ $n -gt 0 ]; do
+	api GET "/api/v1/events?user_id=h1&since=0&timeout=0"
+	[ "$(jqr '[.data.events[] | select(.type == "presence.update")] | length')" -ge 11 ] && break
+	sleep 0.05
+	n=$((n - 1))
+done
 C=$(jqr .data.cursor)
 pids=""
 for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
-	curl -s -o "$T/held$i" "$B/api/v1/events?user_id=h$i&since=$C&timeout=4" &
+	curl -s -o "$T/held$i" "$B/api/v1/events?user_id=h$i&since=$C&timeout=30" &
 	pids="$pids $!"
 done
 full() { curl -s -o /dev/null -w '%{http_code}' "$B/api/v1/events?user_id=full&timeout=0"; }
-n=30
+n=100
 while [ $n -gt 0 ] && [ "$(full)" != 503 ]; do sleep 0.1; n=$((n - 1)); done
 check "a poll past the limit is refused" "$(full)" 503
 ws_open full 'user_id=full'
 check "a WebSocket past the limit too" "$(ws_closed full 5 | cut -c1-12)" "#status 503"
+req POST "/api/v1/dialogs/$DH/messages?user_id=h1" '{"content":"<p>wake</p>"}'
 wait $pids
+check "the message ended every held poll" \
+	"$(cat "$T"/held* | jq -r '.data.events[] | select(.type == "message.new") | .content' | grep -c wake)" 12
 n=50
 while [ $n -gt 0 ] && [ "$(full)" != 200 ]; do sleep 0.1; n=$((n - 1)); done
 check "room again once the polls ended" "$(full)" 200

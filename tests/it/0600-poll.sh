@@ -63,8 +63,9 @@ check "alice sees bob online" "$(ev_lines | tr '\n' ';')" "presence.update - bob
 check "is_online true" "$(jqr '.data.events[0].is_online')" "true"
 CA=$(jqr .data.cursor)
 poll carol "since=0"
-check "carol: D2 joins and bob online" "$(ev_lines | tr '\n' ';')" \
-	"participant.joined $D2 bob;participant.joined $D2 carol;presence.update - bob;"
+# bob joined D2 just before carol (one M1, seq apart): not hers to see (S2)
+check "carol: her join to D2 and bob online" "$(ev_lines | tr '\n' ';')" \
+	"participant.joined $D2 carol;presence.update - bob;"
 CC=$(jqr .data.cursor)
 poll dave "since=0"
 check "dave (no dialogs) receives nothing" "$(printf '%s' "$BODY" | jq -c .data.events)" "[]"

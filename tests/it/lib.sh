@@ -34,7 +34,7 @@ free_port() {
 # Writes the environment of the mtchat programs to $T/env.
 it_env() {
 	{
-		echo "MTCHAT_DB=$T/mtchat.db"
+		echo "MTCHAT_DB=${IT_DB:-$T/mtchat.db}"
 		echo "MTCHAT_CONFIG=$T/mtchat.conf"
 		echo "MTCHAT_BRIDGE_SOCKET=$T/bridge.sock"
 		echo "MTCHAT_SYNCHRONOUS=NORMAL"

@@ -72,8 +72,10 @@ async def main():
         rcvbuf = int(sys.argv[sys.argv.index("--rcvbuf") + 1])
     kw = dict(ping_interval=None, max_size=None, close_timeout=2,
               compression=None)
-    if stall or until:
+    if stall:
         kw.update(max_queue=1, read_limit=1024, write_limit=1024)
+    elif until:	# stalls as little as the library allows, then reads fast
+        kw.update(max_queue=1)
     try:
         ws = await websockets.connect(url, sock=make_sock(url, rcvbuf), **kw)
     except websockets.exceptions.InvalidStatusCode as e:

@@ -35,11 +35,13 @@ static const char *const members[][2] = {
 #define NMEMBERS	(sizeof(members) / sizeof(members[0]))
 
 static bool
-fake_is_member(void *ctx, const char *dialog_id, const char *user)
+fake_is_member(void *ctx, const char *dialog_id, const char *user,
+    int64_t seq)
 {
 	size_t i;
 
 	(void)ctx;
+	(void)seq;
 	for (i = 0; i < NMEMBERS; i++)
 		if (strcmp(members[i][0], dialog_id) == 0 &&
 		    strcmp(members[i][1], user) == 0)
@@ -54,7 +56,7 @@ fake_shares(void *ctx, const char *a, const char *b)
 
 	for (i = 0; i < NMEMBERS; i++)
 		if (strcmp(members[i][1], a) == 0 &&
-		    fake_is_member(ctx, members[i][0], b))
+		    fake_is_member(ctx, members[i][0], b, 0))
 			return true;
 	return false;
 }
@@ -300,6 +302,10 @@ add_dialog(const char *id, const char *users, int64_t created,
 		    " (dialog_id, user_id, joined_at, joined_as) VALUES ('%s',"
 		    " '%s', %lld, 'participant')", id, u, (long long)created);
 		sql_exec(sql);
+		/* in since before any event, as sql/0004 makes them */
+		snprintf(sql, sizeof(sql), "INSERT INTO memberships (user_id,"
+		    " dialog_id, from_seq) VALUES ('%s', '%s', 0)", u, id);
+		sql_exec(sql);
 	}
 }
 
@@ -472,26 +478,42 @@ START_TEST(poll_max_rows_bounds_and_the_cursor_resumes)
 }
 END_TEST
 
-START_TEST(poll_membership_is_read_at_the_call)
+/*
+ * Who may see a dialog's event is decided at the event's seq (API.md S2):
+ * nothing from while a user was out, or from before they joined.
+ */
+START_TEST(poll_membership_is_decided_at_the_event)
 {
 	struct poll_pos pos;
 	char buf[256];
 
 	add_dialog("D1", "alice,bob", 1, "NULL");
-	(void)ev_message("D1", "bob");
+	(void)ev_message("D1", "bob");			/* 1 */
+	(void)ev_left("D1", "alice");			/* 2 */
+	(void)ev_message("D1", "bob");			/* 3: alice is out */
+	(void)ev_joined("D1", "alice");			/* 4 */
+	(void)ev_message("D1", "bob");			/* 5 */
 	ck_assert_str_eq(poll_str("alice", 0, 10, &pos, buf, sizeof(buf)),
-	    "1:message.new,");
+	    "1:message.new,2:participant.left,4:participant.joined,"
+	    "5:message.new,");
+	ck_assert_int_eq(pos.cursor, 5);
+	/* a newcomer sees nothing from before the join */
+	(void)ev_joined("D1", "zoe");			/* 6 */
+	(void)ev_message("D1", "bob");			/* 7 */
+	ck_assert_str_eq(poll_str("zoe", 0, 10, &pos, buf, sizeof(buf)),
+	    "6:participant.joined,7:message.new,");
+	/* a user removed behind the store's back still has their period:
+	 * periods, not today's participants, decide */
 	sql_exec("DELETE FROM participants WHERE user_id = 'alice'");
-	ck_assert_str_eq(poll_str("alice", 0, 10, &pos, buf, sizeof(buf)),
-	    "");
-	ck_assert_int_eq(pos.cursor, 1);
+	ck_assert_str_eq(poll_str("alice", 5, 10, &pos, buf, sizeof(buf)),
+	    "6:participant.joined,7:message.new,");
 	/* presence goes to those sharing a dialog now */
-	(void)ev_presence("bob", false);
-	ck_assert_str_eq(poll_str("alice", 1, 10, &pos, buf, sizeof(buf)), "");
 	sql_exec("INSERT INTO participants (dialog_id, user_id, joined_at,"
-	    " joined_as) VALUES ('D1', 'alice', 1, 'joined')");
-	ck_assert_str_eq(poll_str("alice", 1, 10, &pos, buf, sizeof(buf)),
-	    "2:presence.update,");
+	    " joined_as) VALUES ('D1', 'zoe', 1, 'joined')");
+	(void)ev_presence("bob", false);		/* 8 */
+	ck_assert_str_eq(poll_str("alice", 7, 10, &pos, buf, sizeof(buf)), "");
+	ck_assert_str_eq(poll_str("zoe", 7, 10, &pos, buf, sizeof(buf)),
+	    "8:presence.update,");
 }
 END_TEST
 
@@ -837,7 +859,7 @@ audience_suite(void)
 	tcase_add_test(poll, poll_keeps_the_users_rows_in_seq_order);
 	tcase_add_test(poll, poll_event_is_the_stored_body_plus_seq);
 	tcase_add_test(poll, poll_max_rows_bounds_and_the_cursor_resumes);
-	tcase_add_test(poll, poll_membership_is_read_at_the_call);
+	tcase_add_test(poll, poll_membership_is_decided_at_the_event);
 	tcase_add_test(poll, poll_resync_after_prune_and_beyond_the_head);
 	tcase_add_test(poll, poll_skips_a_row_that_does_not_parse);
 	tcase_add_test(poll, poll_data_version_sees_other_writers_only);
