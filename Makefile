@@ -205,7 +205,10 @@ fuzz: fuzz-build
 check: deps
 	$(MAKE) all
 	$(MAKE) BUILD=build/asan SANITIZER=address,undefined all unit
-	$(MAKE) fuzz-build
+	@if printf 'int LLVMFuzzerTestOneInput() { return 0; }\n' | \
+	    $(FUZZ_CC) -fsanitize=fuzzer -x c -o /dev/null - 2>/dev/null; \
+	then $(MAKE) fuzz-build; else echo "check: no libFuzzer" \
+	    "($(FUZZ_CC), libclang-rt): the fuzz targets are skipped"; fi
 	MTCHAT_PLAIN_BUILD=$(abspath $(BUILD)) \
 	    MTCHAT_FUZZ_BUILD=$(abspath $(FUZZ_BUILD)) sh tests/run.sh build/asan
 
