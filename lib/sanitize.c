@@ -285,7 +285,8 @@ utf8_decode(const unsigned char *p, size_t left, size_t *n)
 
 /*
  * What HTML5 serialization writes for c: & and U+00A0 always, < and > in
- * text, " in attribute values (always double-quoted); NULL to copy c.
+ * text, " in attribute values (always double-quoted); a CR as the LF the
+ * parser would make of it; NULL to copy c.
  */
 static const char *
 escape_of(uint32_t c, bool is_attr)
@@ -301,6 +302,9 @@ escape_of(uint32_t c, bool is_attr)
 		return is_attr ? NULL : "&gt;";
 	case '"':
 		return is_attr ? "&quot;" : NULL;
+	case '\r':
+		/* only &#13; makes one; parsed again it would be a LF */
+		return "\n";
 	default:
 		return is_replaced(c) ? "\xEF\xBF\xBD" : NULL;
 	}

@@ -945,6 +945,10 @@ START_TEST(unwrapped_scope_boundary_nesting)
 		{ "<ul><li><button><ul><li>x</ul></button></ul>", 0,
 		  "<ul><li><ul><li>x</li></ul></li></ul>" },
 		{ "<p><button><ul><li>x</ul></button>", 0, "<p>x</p>" },
+		/* a CR only a reference makes is written as the LF it becomes */
+		{ "&#xd;m &amp;#", 0, "\nm &amp;#" },
+		{ "<b title=\"a&#13;b\">x&#13;&#10;y</b>", 0,
+		  "<b title=\"a\nb\">x\n\ny</b>" },
 	};
 	size_t i;
 	char *once, *twice;
