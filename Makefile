@@ -3,6 +3,8 @@
 #   make                 build everything into build/
 #   make check           build with ASan+UBSan into build/asan and run every test
 #   make fuzz            run every libFuzzer target for FUZZ_SECONDS (clang)
+#   make bench           benchmarks (bench/), never part of make check
+#   make soak            10,000 WebSockets for 10 minutes (bench/soak.sh)
 #   make run             install missing packages, build, start the local stack
 #                        with the demo web client at / (examples/web)
 #   make deps            apt-get install the Debian packages that are missing
@@ -97,7 +99,7 @@ ifneq ($(HOOKS_SRC),)
 PROGS += $(BUILD)/mtchat-hooks
 endif
 
-.PHONY: all check asan unit test-run deps run install uninstall clean lint bench
+.PHONY: all check asan unit test-run deps run install uninstall clean lint bench soak
 
 all: $(PROGS)
 
@@ -229,6 +231,10 @@ lint:
 
 bench: all $(BENCH_BIN)
 	@sh bench/run.sh $(BUILD)
+
+# The 10-minute soak of 10,000 WebSockets (bench/soak.sh; N, RATE, SECS).
+soak: all
+	@sh bench/soak.sh $(BUILD)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) \
