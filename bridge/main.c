@@ -441,6 +441,24 @@ claim(struct bridge *b)
 }
 
 /*
+ * Tests only: MTCHAT_TEST_STORE_FAULTS ("IOERR:every:3", store.h) makes
+ * the store calls fail from here on, start-up done, so that a test can
+ * see the tail retry its reads and skip nothing. Never set in production.
+ */
+static void
+test_faults(void)
+{
+	const char *spec = getenv("MTCHAT_TEST_STORE_FAULTS");
+
+	if (spec == NULL || *spec == '\0')
+		return;
+	if (store_fault_parse(spec) != 0)
+		log_warnx("MTCHAT_TEST_STORE_FAULTS: %s: not KIND:MODE:N", spec);
+	else
+		log_warnx("storage faults injected: %s (tests only)", spec);
+}
+
+/*
  * Started as root: root is dropped once the sockets are bound. The lock
  * file and a Unix listening socket made as root are given to the user
  * first, so that a later start as that user can take them.
@@ -522,6 +540,7 @@ main(int argc, char **argv)
 	signals();
 	if (open_store(&b, &c) == 0 && make_context(&b) == 0) {
 		adopt_wake(&b);
+		test_faults();
 		log_info("listening (cursor %lld)", (long long)b.cursor);
 		run(&b);
 		status = 0;
