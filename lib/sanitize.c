@@ -384,7 +384,7 @@ put_text(struct san *s, const char *text)
 	 * a text that starts with a newline intact when the output is parsed
 	 * again (the old HTML5 serialization rule, kept for round trips).
 	 */
-	if (s->pre_open && *text == '\n')
+	if (s->pre_open && (*text == '\n' || *text == '\r'))	/* CR: a LF */
 		buf_add(&s->out, "\n", 1);
 	s->pre_open = false;
 	put_escaped(&s->out, text, false);

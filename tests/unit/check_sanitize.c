@@ -947,6 +947,7 @@ START_TEST(unwrapped_scope_boundary_nesting)
 		{ "<p><button><ul><li>x</ul></button>", 0, "<p>x</p>" },
 		/* a CR only a reference makes is written as the LF it becomes */
 		{ "&#xd;m &amp;#", 0, "\nm &amp;#" },
+		{ "<pre>&#xd;x</pre>", 0, "<pre>\n\nx</pre>" },
 		{ "<b title=\"a&#13;b\">x&#13;&#10;y</b>", 0,
 		  "<b title=\"a\nb\">x\n\ny</b>" },
 	};
