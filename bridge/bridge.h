@@ -274,6 +274,9 @@ int		 ident_get(struct bridge *b, struct lws *wsi, const char *query,
 /* Answers a plain-text or JSON-error HTTP status right away. */
 int		 http_reply(struct lws *wsi, int status, const char *ctype,
 		    const char *body, size_t len);
+/* The same with a Retry-After (seconds, or NULL). */
+int		 http_answer(struct lws *wsi, int status, const char *ctype,
+		    const char *body, size_t len, const char *retry_after);
 int		 http_refuse(struct lws *wsi, const struct refusal *why);
 /*
  * S10 on the bridge: one token of user's bucket, shared with mtchat.fcgi.

@@ -173,7 +173,7 @@ ident_get(struct bridge *b, struct lws *wsi, const char *query,
 /* The headers of an answer (with CORS when asked for), finalized. */
 static int
 http_headers(struct lws *wsi, int status, const char *ctype, size_t len,
-    unsigned char **pp, unsigned char *end)
+    const char *retry_after, unsigned char **pp, unsigned char *end)
 {
 	const struct conn *c = lws_wsi_user(wsi);
 	unsigned char *p = *pp;
@@ -185,6 +185,9 @@ http_headers(struct lws *wsi, int status, const char *ctype, size_t len,
 	    (const unsigned char *)"no-store", 8, &p, end) ||
 	    lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION,
 	    (const unsigned char *)"close", 5, &p, end) ||
+	    (retry_after != NULL && lws_add_http_header_by_token(wsi,
+	    WSI_TOKEN_HTTP_RETRY_AFTER, (const unsigned char *)retry_after,
+	    (int)strlen(retry_after), &p, end)) ||
 	    (c != NULL && c->cors != NULL && (lws_add_http_header_by_name(wsi,
 	    (const unsigned char *)"access-control-allow-origin:",
 	    (const unsigned char *)c->cors, (int)strlen(c->cors), &p, end) ||
@@ -203,8 +206,8 @@ http_headers(struct lws *wsi, int status, const char *ctype, size_t len,
  * which at thousands of long-polls answered at once was a third of it.
  */
 int
-http_reply(struct lws *wsi, int status, const char *ctype, const char *body,
-    size_t len)
+http_answer(struct lws *wsi, int status, const char *ctype, const char *body,
+    size_t len, const char *retry_after)
 {
 	unsigned char *buf, *start, *p, *end;
 	int rc;
@@ -213,7 +216,7 @@ http_reply(struct lws *wsi, int status, const char *ctype, const char *body,
 		return -1;
 	start = p = buf + LWS_PRE;
 	end = start + HEADER_ROOM;
-	if (http_headers(wsi, status, ctype, len, &p, end) != 0) {
+	if (http_headers(wsi, status, ctype, len, retry_after, &p, end) != 0) {
 		mt_free(buf);
 		return -1;
 	}
@@ -226,23 +229,32 @@ http_reply(struct lws *wsi, int status, const char *ctype, const char *body,
 }
 
 int
+http_reply(struct lws *wsi, int status, const char *ctype, const char *body,
+    size_t len)
+{
+	return http_answer(wsi, status, ctype, body, len, NULL);
+}
+
+int
 http_refuse(struct lws *wsi, const struct refusal *why)
 {
+	const char *retry = why->status == 429 ? "60" : NULL;
 	json_t *o;
 	char *text;
 	int rc;
 
 	if (why->code == NULL)
-		return http_reply(wsi, why->status, "text/plain; charset=utf-8",
-		    why->msg, strlen(why->msg));
+		return http_answer(wsi, why->status,
+		    "text/plain; charset=utf-8", why->msg, strlen(why->msg),
+		    retry);
 	o = json_pack("{s:{s:s,s:s}}", "error", "code", why->code, "message",
 	    why->msg);
 	if (o == NULL || (text = json_encode(o)) == NULL) {
 		json_decref(o);
 		return -1;
 	}
-	rc = http_reply(wsi, why->status, "application/json", text,
-	    strlen(text));
+	rc = http_answer(wsi, why->status, "application/json", text,
+	    strlen(text), retry);
 	mt_free(text);
 	json_decref(o);
 	return rc;
@@ -256,6 +268,6 @@ http_rate_limited(struct bridge *b, struct lws *wsi, const char *user)
 
 	if (b->rl == NULL || ratelimit_take_user(b->rl, user, NULL))
 		return 0;
-	return http_reply(wsi, 429, "application/json", body,
-	    sizeof(body) - 1) ? -1 : 1;
+	return http_answer(wsi, 429, "application/json", body,
+	    sizeof(body) - 1, "1") ? -1 : 1;
 }

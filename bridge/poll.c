@@ -364,8 +364,8 @@ poll_who(struct bridge *b, struct lws *wsi, const char *query,
 		else
 			http_refuse(wsi, &id.why);
 	} else if (conn_user_full(b, id.user))
-		http_reply(wsi, 429, "application/json", err_user_full,
-		    sizeof(err_user_full) - 1);
+		http_answer(wsi, 429, "application/json", err_user_full,
+		    sizeof(err_user_full) - 1, "5");
 	else if (http_rate_limited(b, wsi, id.user) == 0 &&
 	    (u = members_user(b, id.user, true)) == NULL)
 		http_reply(wsi, 503, "text/plain", "Out of memory", 13);

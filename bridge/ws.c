@@ -10,11 +10,13 @@
 #include "cfg.h"
 #include "changelog.h"
 #include "err.h"
+#include "id.h"
 #include "json.h"
 #include "log.h"
 #include "mem.h"
 #include "proto.h"
 #include "tm.h"
+#include "url.h"
 
 #define WS_PATH		"/api/v1/ws"
 
@@ -45,8 +47,8 @@ ws_refusal(struct bridge *b, struct lws *wsi, const char *query)
 		return http_refuse(wsi, &id.why) ? -1 : 1;
 	if (conn_user_full(b, id.user)) {
 		mt_free(id.user);
-		return http_reply(wsi, 429, "application/json", full,
-		    sizeof(full) - 1) ? -1 : 1;
+		return http_answer(wsi, 429, "application/json", full,
+		    sizeof(full) - 1, "5") ? -1 : 1;
 	}
 	rc = http_rate_limited(b, wsi, id.user);
 	mt_free(id.user);
@@ -94,12 +96,14 @@ ws_resume(struct bridge *b, struct conn *c)
 	c->replay_pos = c->since;
 }
 
+static void	subscribe_ids(struct bridge *, struct conn *, const char *);
+
 static int
 ws_established(struct bridge *b, struct conn *c, struct lws *wsi)
 {
 	struct ident id;
-	struct user *u;
-	char peer[64], *query;
+	struct user *u = NULL;
+	char peer[64], *query, *subs = NULL;
 	int rc;
 
 	if (c == NULL)
@@ -110,21 +114,24 @@ ws_established(struct bridge *b, struct conn *c, struct lws *wsi)
 	rc = ident_get(b, wsi, query, IDENT_WS, &id) != 0 ||
 	    id.why.status != 0 ||
 	    proto_ws_args(query, &c->since, &c->has_since,
-	    &c->filter) != NULL;
+	    &c->filter) != NULL ||
+	    url_query_get(query, "subscribe", &subs) == MT_ENOMEM;
 	mt_free(query);
-	if (rc) {
-		mt_free(id.user);
+	if (!rc)
+		u = members_user(b, id.user, true);
+	mt_free(id.user);
+	if (u == NULL) {
+		mt_free(subs);
 		return -1;
 	}
-	u = members_user(b, id.user, true);
-	mt_free(id.user);
-	if (u == NULL)
-		return -1;
 	conn_attach(b, c, u, CONN_WS, wsi);
 	c->last_rx = tm_now_us();
 	lws_get_peer_simple(wsi, peer, sizeof(peer));
 	log_info("connect %s user %s (%d open)", peer, u->h.key, b->nconns);
 	conn_say(b, c, "connected", "employee_id", json_string(u->h.key));
+	/* before the replay: it passes the filter with these */
+	subscribe_ids(b, c, subs);
+	mt_free(subs);
 	if (c->has_since)
 		ws_resume(b, c);
 	presence_changed(b, u);
@@ -137,14 +144,41 @@ say_error(struct bridge *b, struct conn *c, const char *msg)
 	conn_say(b, c, "error", "message", json_string(msg));
 }
 
-/* subscribe (DESIGN.md, API.md N4): only to a dialog of the user's. */
+#define SUBSCRIBE_MAX	100	/* dialogs named in ?subscribe= */
+
+/* Subscribes c to one dialog (id: len bytes), or says why not. */
 static void
-ws_subscribe(struct bridge *b, struct conn *c, const char *dialog_id)
+subscribe_one(struct bridge *b, struct conn *c, const char *text, size_t len)
 {
-	if (!members_has_dialog(b, dialog_id, c->u->h.key))
+	char id[ID_BUF];
+
+	if (id_parse(text, len, id) != 0)
+		say_error(b, c, "Invalid dialog_id");
+	else if (!members_has_dialog(b, id, c->u->h.key))
 		say_error(b, c, "Not a participant of this dialog");
-	else if (conn_subscribe(c, dialog_id) != 0)
+	else if (conn_subscribe(c, id) != 0)
 		conn_cull(c, "out of memory");
+}
+
+/*
+ * ?subscribe=ID,ID,...: subscriptions made at connect, before a replay
+ * (a filter=subscribed connection resuming with since would otherwise
+ * replay before its first subscribe message could arrive).
+ */
+static void
+subscribe_ids(struct bridge *b, struct conn *c, const char *list)
+{
+	const char *p = list, *e;
+	int n = 0;
+
+	while (p != NULL && *p != '\0' && n++ < SUBSCRIBE_MAX) {
+		if ((e = strchr(p, ',')) == NULL)
+			e = p + strlen(p);
+		subscribe_one(b, c, p, (size_t)(e - p));
+		p = *e != '\0' ? e + 1 : e;
+	}
+	if (p != NULL && *p != '\0')
+		say_error(b, c, "Too many dialogs in subscribe");
 }
 
 /* One client message, as proto_wsmsg() reads it. */
@@ -161,7 +195,7 @@ ws_message(struct bridge *b, struct conn *c, const char *text, size_t len)
 		presence_changed(b, c->u);
 		break;
 	case WSMSG_SUBSCRIBE:
-		ws_subscribe(b, c, m.dialog_id);
+		subscribe_one(b, c, m.dialog_id, strlen(m.dialog_id));
 		break;
 	case WSMSG_UNSUBSCRIBE:
 		conn_unsubscribe(c, m.dialog_id);

@@ -138,6 +138,7 @@ ratelimit_check(struct req *r, struct app *app, const char *key)
 	if (app->rl == NULL ||
 	    ratelimit_take_user(app->rl, key, r->remote_addr))
 		return 0;
+	reply_header(r, "Retry-After", "1");
 	reply_error(r, 429, "RATE_LIMIT_EXCEEDED",
 	    "Too many requests. Please slow down.");
 	return -1;

@@ -95,6 +95,12 @@ changelog_read_after(struct store *st, int64_t after, int limit,
 		r.body = (const char *)sqlite3_column_text(s, 5);
 		r.created_at = sqlite3_column_int64(s, 6);
 		r.webhook = sqlite3_column_int(s, 7) != 0;
+		/* NOT NULL columns: NULL here is SQLite out of memory, and a
+		 * row is never passed over (the caller reads it again) */
+		if (r.type == NULL || r.body == NULL) {
+			cbrc = MT_ENOMEM;
+			break;
+		}
 		if ((cbrc = cb(&r, arg)) != 0)
 			break;
 		*last = r.seq;
@@ -145,9 +151,11 @@ prune_limit(struct store *st, int64_t before_us, bool force,
 			return MT_EIO;
 		sqlite3_bind_int64(s, 1, by_cursor);
 		sqlite3_bind_int64(s, 2, by_age);
-		if (sqlite3_step(s) == SQLITE_ROW)
+		if ((rc = sqlite3_step(s)) == SQLITE_ROW)
 			*held = sqlite3_column_int64(s, 0);
 		sqlite3_reset(s);
+		if (rc != SQLITE_ROW)
+			return store_rc(st, rc, __func__);
 	}
 	return 0;
 }
@@ -233,9 +241,16 @@ cursor_list(struct store *st,
 
 	if ((s = store_stmt(st, SQL_CURSOR_LIST)) == NULL)
 		return MT_EIO;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		cb((const char *)sqlite3_column_text(s, 0),
-		    sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2), arg);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(s, 0);
+
+		if (name == NULL) {	/* NOT NULL: out of memory */
+			sqlite3_reset(s);
+			return MT_ENOMEM;
+		}
+		cb(name, sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2),
+		    arg);
+	}
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, __func__);
 }

@@ -356,7 +356,8 @@ set_pragmas(struct store *st, const struct store_opts *o, char *err,
 		sqlite3_finalize(s);
 		return (rc & 0xff) == SQLITE_BUSY ? MT_EBUSY : MT_EIO;
 	}
-	if (strcmp((const char *)sqlite3_column_text(s, 0), "wal") != 0) {
+	if (sqlite3_column_text(s, 0) == NULL ||
+	    strcmp((const char *)sqlite3_column_text(s, 0), "wal") != 0) {
 		snprintf(err, errlen, "%s: cannot switch to WAL mode "
 		    "(is the directory writable?)", st->path);
 		sqlite3_finalize(s);

@@ -109,12 +109,13 @@ run_check(struct store *st, const char *sql, enum check_kind kind,
 		return store_rc(st, rc, __func__);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *a = (const char *)sqlite3_column_text(s, 0);
+		const char *c = (const char *)sqlite3_column_text(s, 2);
 
 		if (kind == CHECK_FK)
 			snprintf(line, sizeof(line), "foreign key: table %s "
 			    "row %lld refers to a missing row of %s",
 			    a ? a : "?", (long long)sqlite3_column_int64(s, 1),
-			    (const char *)sqlite3_column_text(s, 2));
+			    c ? c : "?");
 		else if (kind == CHECK_DERIVED)
 			snprintf(line, sizeof(line), "derived data: %s",
 			    a ? a : "?");

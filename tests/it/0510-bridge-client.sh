@@ -127,4 +127,12 @@ sync_ws f
 check "filtered: nothing after unsubscribe" "$(ws_count f ".id == \"$X3\"")" 0
 check "no error from the valid subscriptions" "$(ws_count f '.type == "error"')" 0
 
+# ?subscribe= subscribes at connect, before a replay: a filtered resume
+# gets the replayed events of its dialogs (and of no other).
+ws_open fr "user_id=alice&filter=subscribed&since=0&subscribe=$D1,not-an-id,$D3"
+ws_wait fr ".id == \"$X3\"" 1 10
+check "filtered replay: D1's messages" "$(ws_count fr ".type == \"message.new\" and .dialog_id == \"$D1\" and .message_type == \"user\"")" 2
+check "filtered replay: none of D2's" "$(ws_count fr ".type == \"message.new\" and .dialog_id == \"$D2\"")" 0
+check "a bad id in subscribe is an error event" "$(ws_count fr '.type == "error" and .message == "Invalid dialog_id"')" 1
+
 it_done
