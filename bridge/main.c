@@ -453,7 +453,8 @@ test_faults(void)
 	if (spec == NULL || *spec == '\0')
 		return;
 	if (store_fault_parse(spec) != 0)
-		log_warnx("MTCHAT_TEST_STORE_FAULTS: %s: not KIND:MODE:N", spec);
+		log_warnx("MTCHAT_TEST_STORE_FAULTS: %s: not KIND:MODE:N",
+		    spec);
 	else
 		log_warnx("storage faults injected: %s (tests only)", spec);
 }

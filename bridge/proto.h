@@ -19,7 +19,7 @@ size_t	 proto_header_end(const char *buf, size_t len);
 
 enum {
 	PROTO_BAD = 1,		/* 400: not a request line we take */
-	PROTO_TOO_MANY,		/* 431: more fields than libwebsockets keeps */
+	PROTO_TOO_MANY,		/* 431: more fields than lws keeps */
 };
 #define PROTO_MAX_FIELDS	80	/* query arguments and header lines */
 
@@ -39,15 +39,15 @@ int	 proto_reqline(const char *buf, size_t len, char **query);
 const char *proto_ws_args(const char *query, int64_t *since, bool *has_since,
 	    bool *filter);
 
-#define PROTO_TYPE_SHOWN	64	/* bytes of an unknown type echoed back */
+#define PROTO_TYPE_SHOWN	64	/* bytes of an unknown type shown */
 
 enum wsmsg_kind { WSMSG_PING, WSMSG_SUBSCRIBE, WSMSG_UNSUBSCRIBE, WSMSG_ERROR };
 
 /* One client message, as proto_wsmsg() read it. */
 struct wsmsg {
 	enum wsmsg_kind	 kind;
-	char		 dialog_id[ID_BUF];	/* (UN)SUBSCRIBE: canonical */
-	char		 error[PROTO_TYPE_SHOWN + 32];	/* ERROR: UTF-8 */
+	char		 dialog_id[ID_BUF];	/* (UN)SUBSCRIBE */
+	char		 error[PROTO_TYPE_SHOWN + 32];	/* ERROR */
 };
 
 /*

@@ -51,7 +51,7 @@ static const struct cfg_row rows[] = {
 	{ "MTCHAT_FCGI_THREADS", I(fcgi_threads), "8", 1, 256, NULL, 0,
 	  "requests one mtchat.fcgi process serves at once (group commit)" },
 	{ "MTCHAT_USER", S(run_user), NULL, 0, 0, NULL, 0,
-	  "user mtchat-bridge and mtchat-hooks switch to when started as root" },
+	  "user the daemons switch to when started as root" },
 	{ "MTCHAT_ALLOW_ROOT", B(allow_root), "false", 0, 0, NULL, 0,
 	  "let them keep root without MTCHAT_USER (tests, not production)" },
 	{ "LOG_SYSLOG", B(log_syslog), "false", 0, 0, NULL, 0,

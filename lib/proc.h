@@ -15,7 +15,7 @@ void	proc_std_fds(void);
 
 /* Who a daemon started as root becomes (proc_user_get()). */
 struct proc_user {
-	bool	 drop;		/* started as root, switching to uid/gid */
+	bool	 drop;		/* started as root: become uid/gid */
 	uid_t	 uid;
 	gid_t	 gid;
 	char	 name[64];

@@ -58,8 +58,9 @@ struct buf {
 /* An element written out whose end tag is not yet. */
 struct open {
 	const GumboNode	*n;
-	size_t		 block;	/* 1 + index of the nearest li, ul, ol,
-				   blockquote or pre at or below it; 0: none */
+	size_t		 block;	/* 1 + index of the nearest li, ul,
+				   ol, blockquote or pre at or below
+				   it; 0: none */
 };
 
 struct san {
@@ -68,9 +69,9 @@ struct san {
 	union gblock	*blocks;	/* every live gumbo allocation */
 	struct buf	 out;
 	bool		 pre_open;	/* nothing written since a <pre> tag */
-	struct open	*open;		/* the elements written and open */
+	struct open	*open;		/* written, still open */
 	size_t		 nopen, copen;
-	size_t		 open_a, open_p;	/* how many of them are a, p */
+	size_t		 open_a, open_p;	/* how many are a, p */
 };
 
 struct tag_rule {
@@ -384,7 +385,7 @@ put_text(struct san *s, const char *text)
 	 * a text that starts with a newline intact when the output is parsed
 	 * again (the old HTML5 serialization rule, kept for round trips).
 	 */
-	if (s->pre_open && (*text == '\n' || *text == '\r'))	/* CR: a LF */
+	if (s->pre_open && (*text == '\n' || *text == '\r'))	/* CR: LF */
 		buf_add(&s->out, "\n", 1);
 	s->pre_open = false;
 	put_escaped(&s->out, text, false);
