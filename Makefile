@@ -2,6 +2,9 @@
 #
 #   make                 build everything into build/
 #   make check           build with ASan+UBSan into build/asan and run every test
+#   make fuzz            run every libFuzzer target for FUZZ_SECONDS (clang)
+#   make bench           benchmarks (bench/), never part of make check
+#   make soak            10,000 WebSockets for 10 minutes (bench/soak.sh)
 #   make run             install missing packages, build, start the local stack
 #                        with the demo web client at / (examples/web)
 #   make deps            apt-get install the Debian packages that are missing
@@ -96,7 +99,7 @@ ifneq ($(HOOKS_SRC),)
 PROGS += $(BUILD)/mtchat-hooks
 endif
 
-.PHONY: all check asan unit test-run deps run install uninstall clean lint bench
+.PHONY: all check asan unit test-run deps run install uninstall clean lint bench soak
 
 all: $(PROGS)
 
@@ -125,7 +128,7 @@ $(BUILD)/bridge/%.o: bridge/%.c
 
 $(BUILD)/tests/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(LIB_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -Icgi $(LIB_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libmtchat.a: $(LIB_OBJ)
 	@rm -f $@
@@ -149,6 +152,18 @@ $(BUILD)/mtchat-hooks: $(HOOKS_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libmtchat.a
 $(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(BUILD)/libmtchat.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIB_LIBS)
 
+# mtchat.fcgi's request path without its main(), for the programs that
+# serve requests in-process (tests/unit/resthost.h): check_rest_* and the
+# REST fuzz target.
+CGI_LIB := $(BUILD)/libmtchat-cgi.a
+$(CGI_LIB): $(filter-out $(BUILD)/cgi/main.o,$(FCGI_SRC:%.c=$(BUILD)/%.o))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/tests/check_rest_%: $(BUILD)/tests/check_rest_%.o $(CGI_LIB) \
+    $(BUILD)/libmtchat.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIB_LIBS)
+
 unit: $(UNIT_BIN)
 
 # Benchmark tools (bench/*.c): built by `make bench` only.
@@ -157,12 +172,47 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libmtchat.a
 	$(CC) $(ALL_CFLAGS) $(LIB_CFLAGS) $(FCGI_CFLAGS) $(LWS_CFLAGS) -o $@ $< \
 	    $(BUILD)/libmtchat.a $(FCGI_LIBS) $(LWS_LIBS) $(LIB_LIBS) -lm
 
+# Coverage-guided fuzz targets (tests/fuzz/fuzz_*.c): libFuzzer through
+# clang, with ASan and UBSan, in their own build directory. `make fuzz`
+# runs each for FUZZ_SECONDS on a corpus under build/fuzz/corpus grown
+# from the seeds in tests/fuzz/corpus; `make check` runs each briefly with
+# a fixed seed (tests/it/0901-libfuzzer.sh).
+FUZZ_CC      ?= clang
+FUZZ_BUILD   ?= build/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+
+$(BUILD)/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Icgi -Ibridge -Itests/unit $(LIB_CFLAGS) -c -o $@ $<
+
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/fuzz_%.o $(CGI_LIB) \
+    $(BUILD)/bridge/proto.o $(BUILD)/libmtchat.a
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIB_LIBS)
+
+.PHONY: fuzz fuzz-build fuzz-bins
+fuzz-bins: $(FUZZ_BIN)
+
+fuzz-build:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) \
+	    SANITIZER=address,undefined,fuzzer-no-link fuzz-bins
+
+fuzz: fuzz-build
+	sh tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
 # Every test — unit and integration — on binaries built with ASan and UBSan;
-# the plain build is made too, for the valgrind test of the tools.
+# the plain build is made too, for the valgrind test of the tools, and the
+# fuzz targets, which the suite runs briefly.
 check: deps
 	$(MAKE) all
 	$(MAKE) BUILD=build/asan SANITIZER=address,undefined all unit
-	MTCHAT_PLAIN_BUILD=$(abspath $(BUILD)) sh tests/run.sh build/asan
+	@if printf 'int LLVMFuzzerTestOneInput() { return 0; }\n' | \
+	    $(FUZZ_CC) -fsanitize=fuzzer -x c -o /dev/null - 2>/dev/null; \
+	then $(MAKE) fuzz-build; else echo "check: no libFuzzer" \
+	    "($(FUZZ_CC), libclang-rt): the fuzz targets are skipped"; fi
+	MTCHAT_PLAIN_BUILD=$(abspath $(BUILD)) \
+	    MTCHAT_FUZZ_BUILD=$(abspath $(FUZZ_BUILD)) sh tests/run.sh build/asan
 
 asan: check
 
@@ -181,6 +231,10 @@ lint:
 
 bench: all $(BENCH_BIN)
 	@sh bench/run.sh $(BUILD)
+
+# The 10-minute soak of 10,000 WebSockets (bench/soak.sh; N, RATE, SECS).
+soak: all
+	@sh bench/soak.sh $(BUILD)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) \

@@ -31,6 +31,7 @@ PORT=$(free_port) BPORT=$(free_port)
 cat > "$T/env" <<ENV
 MTCHAT_DB=$T/mtchat.db
 MTCHAT_CONFIG=/dev/null
+MTCHAT_ALLOW_ROOT=true
 MTCHAT_BRIDGE_SOCKET=$T/bridge.sock
 MTCHAT_SYNCHRONOUS=NORMAL
 MTCHAT_MAX_BODY=2000000

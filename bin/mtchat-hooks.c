@@ -586,8 +586,9 @@ int
 main(int argc, char *argv[])
 {
 	struct opts o = { .limit = ONCE_LIMIT, .max_seconds = ONCE_SECONDS };
+	struct proc_user pu;
 	struct cfg c;
-	char err[CFG_ERR_LEN];
+	char err[CFG_ERR_LEN], perr[PROC_ERR_LEN];
 	int status;
 
 	proc_std_fds();
@@ -599,6 +600,18 @@ main(int argc, char *argv[])
 	}
 	log_init("mtchat-hooks", c.log_syslog, o.verbose ? o.verbose :
 	    (int)c.log_verbose);
+	/* Started as root: nothing is open yet, so root goes at once. */
+	if (proc_user_get(c.run_user, c.allow_root, &pu, perr,
+	    sizeof(perr)) != 0) {
+		fprintf(stderr, "mtchat-hooks: %s\n", perr);
+		cfg_reset(&c);
+		return 2;
+	}
+	if (proc_user_drop(&pu, perr, sizeof(perr)) != 0) {
+		log_warnx("%s", perr);
+		cfg_reset(&c);
+		return 1;
+	}
 	json_init();
 	status = run(&c, &o);
 	cfg_reset(&c);

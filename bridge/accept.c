@@ -44,6 +44,7 @@
 #include "err.h"
 #include "log.h"
 #include "mem.h"
+#include "proto.h"
 #include "tm.h"
 
 #define ACCEPT_BURST	256		/* accepts per readable listener */
@@ -58,7 +59,7 @@ struct pre {
 	struct pre	*prev, *next;	/* b->pre list, oldest first */
 };
 
-/* The answers given here (never 0: reqline_query() returns them). */
+/* The answers given here. */
 enum { CANNED_400 = 1, CANNED_408, CANNED_431, CANNED_503 };
 
 static const char *const canned[] = {
@@ -119,107 +120,6 @@ ident_query(struct lws *wsi)
 	if (fd < 0 || fd >= nraw || raw_query[fd] == NULL)
 		return NULL;
 	return mt_strdup(raw_query[fd]);
-}
-
-/* --- the request line --- */
-
-/* End of the header block in buf (after its blank line), or 0. */
-static size_t
-header_end(const char *buf, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i++)
-		if (buf[i] == '\n' && (buf[i + 1] == '\n' ||
-		    (buf[i + 1] == '\r' && i + 2 < len && buf[i + 2] == '\n')))
-			return i + (buf[i + 1] == '\n' ? 2 : 3);
-	return 0;
-}
-
-static bool
-is_target_byte(unsigned char c)
-{
-	return c > 0x20 && c < 0x7f;
-}
-
-#define MAX_FIELDS	80	/* query arguments and header lines */
-
-static bool
-is_hex(unsigned char c)
-{
-	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
-}
-
-/*
- * Whether libwebsockets' parser takes target: every '%' starts an escape
- * of two hex digits other than %00 (it drops the connection otherwise).
- */
-static bool
-escapes_ok(const char *t, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (t[i] == '%' && (i + 2 >= len || !is_hex((unsigned char)
-		    t[i + 1]) || !is_hex((unsigned char)t[i + 2]) ||
-		    (t[i + 1] == '0' && t[i + 2] == '0')))
-			return false;
-	return true;
-}
-
-/*
- * The fields libwebsockets would store: query arguments and header lines
- * (it has room for WSI_TOKEN_COUNT, a few are taken by itself).
- */
-static size_t
-fields(const char *query, size_t qlen, const char *hdr, size_t hlen)
-{
-	size_t n = 0, i;
-
-	for (i = 0; i < qlen; i++)
-		n += query[i] == '&' || query[i] == ';';
-	for (i = 0; i < hlen; i++)
-		n += hdr[i] == '\n';
-	return n + 1;
-}
-
-/*
- * Checks "METHOD SP TARGET SP HTTP/1.x" and copies the query of TARGET
- * (NULL when there is no '?'). 0, CANNED_400 when it is not such a line
- * or has an escape libwebsockets refuses, CANNED_431 for too many fields,
- * or MT_ENOMEM.
- */
-static int
-reqline_query(const char *buf, size_t len, char **query)
-{
-	const char *e = memchr(buf, '\n', len), *p = buf, *t, *q;
-
-	*query = NULL;
-	if (e == NULL)
-		return CANNED_400;
-	if (e > buf && e[-1] == '\r')
-		e--;
-	while (p < e && *p >= 'A' && *p <= 'Z')
-		p++;
-	if (p == buf || p - buf > 16 || p >= e || *p != ' ')
-		return CANNED_400;
-	for (t = ++p; p < e && is_target_byte((unsigned char)*p); p++)
-		;
-	if (p == t || *t != '/' || p >= e || *p != ' ' || e - p != 9 ||
-	    (memcmp(p + 1, "HTTP/1.1", 8) != 0 &&
-	    memcmp(p + 1, "HTTP/1.0", 8) != 0) ||
-	    !escapes_ok(t, (size_t)(p - t)))
-		return CANNED_400;
-	if ((q = memchr(t, '?', (size_t)(p - t))) == NULL)
-		q = p;
-	else
-		q++;
-	if (fields(q, (size_t)(p - q), e, len - (size_t)(e - buf)) >
-	    MAX_FIELDS)
-		return CANNED_431;
-	if (q == p && (p == t || p[-1] != '?'))
-		return 0;
-	return (*query = mt_strndup(q, (size_t)(p - q))) ? 0 : MT_ENOMEM;
 }
 
 /* --- connections being looked at, oldest first --- */
@@ -285,14 +185,15 @@ peek(struct bridge *b, int fd)
 		return PEEK_CLOSE;
 	if (n < 0)
 		return PEEK_WAIT;
-	if ((hend = header_end(buf, (size_t)n)) == 0) {
+	if ((hend = proto_header_end(buf, (size_t)n)) == 0) {
 		if ((size_t)n < max)
 			return peer_closed(fd) ? PEEK_CLOSE : PEEK_WAIT;
 		say_canned(fd, CANNED_431);
 		return PEEK_CLOSE;
 	}
-	if ((rc = reqline_query(buf, hend, &q)) != 0) {
-		say_canned(fd, rc == MT_ENOMEM ? CANNED_503 : rc);
+	if ((rc = proto_reqline(buf, hend, &q)) != 0) {
+		say_canned(fd, rc == MT_ENOMEM ? CANNED_503 :
+		    rc == PROTO_TOO_MANY ? CANNED_431 : CANNED_400);
 		return PEEK_CLOSE;
 	}
 	if (raw_set(fd, q) != 0) {

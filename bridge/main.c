@@ -1,8 +1,9 @@
 /*
  * main.c — mtchat-bridge: the WebSocket endpoint /api/v1/ws and the held
  * long-poll /api/v1/events, fed by the change-log (DESIGN.md). Reads top to
- * bottom: options, configuration, logging, descriptors, store, membership,
- * the libwebsockets context, signals, the loop, the tear-down.
+ * bottom: options, configuration, logging, the listening sockets, root
+ * dropped (MTCHAT_USER), descriptors, store, membership, the libwebsockets
+ * context, signals, the loop, the tear-down.
  *
  * Exit status: 0 after a clean stop, 1 on a failure, 2 on a usage or
  * configuration error.
@@ -439,10 +440,55 @@ claim(struct bridge *b)
 	return 0;
 }
 
+/*
+ * Tests only: MTCHAT_TEST_STORE_FAULTS ("IOERR:every:3", store.h) makes
+ * the store calls fail from here on, start-up done, so that a test can
+ * see the tail retry its reads and skip nothing. Never set in production.
+ */
+static void
+test_faults(void)
+{
+	const char *spec = getenv("MTCHAT_TEST_STORE_FAULTS");
+
+	if (spec == NULL || *spec == '\0')
+		return;
+	if (store_fault_parse(spec) != 0)
+		log_warnx("MTCHAT_TEST_STORE_FAULTS: %s: not KIND:MODE:N",
+		    spec);
+	else
+		log_warnx("storage faults injected: %s (tests only)", spec);
+}
+
+/*
+ * Started as root: root is dropped once the sockets are bound. The lock
+ * file and a Unix listening socket made as root are given to the user
+ * first, so that a later start as that user can take them.
+ */
+static int
+drop_root(struct bridge *b, const struct proc_user *pu)
+{
+	const char *ul = b->cfg->bridge_unix_listen;
+	char err[PROC_ERR_LEN];
+
+	if (!pu->drop)
+		return 0;
+	if (b->lock_fd != -1 && fchown(b->lock_fd, pu->uid, pu->gid) == -1)
+		log_warn("lock file");
+	if (b->unix_bound && chown(ul, pu->uid, pu->gid) == -1)
+		log_warn("%s", ul);
+	if (proc_user_drop(pu, err, sizeof(err)) != 0) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	log_info("running as %s", pu->name);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct opts o = { 0 };
+	struct proc_user pu;
 	struct cfg c;
 	struct bridge b;
 	char err[CFG_ERR_LEN];
@@ -459,6 +505,13 @@ main(int argc, char **argv)
 	b.cfg = &c;
 	b.wake_fd = b.lock_fd = b.spare_fd = -1;
 	check_cfg(&c, &b.keys);
+	if (proc_user_get(c.run_user, c.allow_root, &pu, err, sizeof(err)) !=
+	    0) {
+		fprintf(stderr, "mtchat-bridge: %s\n", err);
+		auth_keys_free(b.keys);
+		cfg_reset(&c);
+		return 2;
+	}
 	if (o.check) {
 		printf("configuration OK\n");
 		auth_keys_free(b.keys);
@@ -481,6 +534,8 @@ main(int argc, char **argv)
 	/* Keeps the working directory: relative paths in the config hold. */
 	if (o.daemon && daemon(1, 0) == -1)
 		fatal("daemon");
+	if (drop_root(&b, &pu) != 0)
+		goto out;
 	lws_set_log_level(LLL_ERR | (o.verbose > 1 ? LLL_WARN : 0), lws_log);
 	raise_nofile();
 	signals();
@@ -488,6 +543,7 @@ main(int argc, char **argv)
 	    btimer_init(&b, &b.t_flush, presence_flush) == 0 &&
 	    btimer_init(&b, &b.t_pump, presq_pump) == 0) {
 		adopt_wake(&b);
+		test_faults();
 		log_info("listening (cursor %lld)", (long long)b.cursor);
 		run(&b);
 		status = 0;

@@ -14,39 +14,11 @@
 #include "json.h"
 #include "log.h"
 #include "mem.h"
+#include "proto.h"
 #include "tm.h"
 #include "url.h"
 
 #define WS_PATH		"/api/v1/ws"
-#define TYPE_SHOWN	64	/* bytes of an unknown type echoed back */
-
-/* The resume and filter arguments; a refusal message or NULL. */
-static const char *
-ws_args(const char *query, int64_t *since, bool *has_since, bool *filter)
-{
-	struct refusal why;
-	const char *bad = NULL;
-	char *v;
-	long n;
-	int rc;
-
-	*has_since = *filter = false;
-	if ((rc = reqargs_long(query, "since", &n, &why)) == 0) {
-		*has_since = true;
-		*since = n;
-	}
-	if (rc < 0 || (rc == 0 && n < 0))
-		bad = "Invalid since parameter";
-	if ((rc = url_query_get(query, "filter", &v)) == 0) {
-		if (strcmp(v, "subscribed") == 0)
-			*filter = true;
-		else if (strcmp(v, "all") != 0)
-			bad = "Invalid filter parameter";
-		mt_free(v);
-	} else if (rc != MT_ENOTFOUND)
-		bad = "Invalid filter parameter";
-	return bad;
-}
 
 static bool
 path_is(struct lws *wsi, const char *want)
@@ -83,7 +55,7 @@ ws_refusal(struct bridge *b, struct lws *wsi, const char *query)
 	mt_free(id.user);
 	if (rc != 0)
 		return rc < 0 ? -1 : 1;
-	if ((bad = ws_args(query, &since, &has_since, &filter)) != NULL)
+	if ((bad = proto_ws_args(query, &since, &has_since, &filter)) != NULL)
 		return http_reply(wsi, 400, "text/plain", bad, strlen(bad)) ?
 		    -1 : 1;
 	return 0;
@@ -142,7 +114,8 @@ ws_established(struct bridge *b, struct conn *c, struct lws *wsi)
 	query = ident_query(wsi);
 	rc = ident_get(b, wsi, query, IDENT_WS, &id) != 0 ||
 	    id.why.status != 0 ||
-	    ws_args(query, &c->since, &c->has_since, &c->filter) != NULL ||
+	    proto_ws_args(query, &c->since, &c->has_since,
+	    &c->filter) != NULL ||
 	    url_query_get(query, "subscribe", &subs) == MT_ENOMEM;
 	mt_free(query);
 	if (!rc)
@@ -209,73 +182,29 @@ subscribe_ids(struct bridge *b, struct conn *c, const char *list)
 		say_error(b, c, "Too many dialogs in subscribe");
 }
 
-/* subscribe / unsubscribe (DESIGN.md, API.md N4). */
-static void
-ws_subscription(struct bridge *b, struct conn *c, const json_t *m, bool sub)
-{
-	const json_t *v = json_object_get(m, "dialog_id");
-	char id[ID_BUF];
-
-	if (v == NULL || json_is_null(v)) {
-		say_error(b, c, "dialog_id required");
-		return;
-	}
-	if (!json_is_string(v)) {
-		say_error(b, c, "Invalid dialog_id");
-		return;
-	}
-	if (sub) {
-		subscribe_one(b, c, json_string_value(v),
-		    json_string_length(v));
-		return;
-	}
-	if (id_parse(json_string_value(v), json_string_length(v), id) != 0)
-		say_error(b, c, "Invalid dialog_id");
-	else
-		conn_unsubscribe(b, c, id);
-}
-
-static void
-ws_unknown(struct bridge *b, struct conn *c, const char *type)
-{
-	char msg[TYPE_SHOWN + 32];
-	size_t n = strlen(type);
-
-	/* Cut at a character boundary; json_string() wants UTF-8. */
-	if (n > TYPE_SHOWN) {
-		n = TYPE_SHOWN;
-		while (n > 0 && ((unsigned char)type[n] & 0xc0) == 0x80)
-			n--;
-	}
-	snprintf(msg, sizeof(msg), "Unknown message type: %.*s", (int)n, type);
-	say_error(b, c, msg);
-}
-
+/* One client message, as proto_wsmsg() reads it. */
 static void
 ws_message(struct bridge *b, struct conn *c, const char *text, size_t len)
 {
-	char err[64];
-	json_t *m = json_parse(text, len, err, sizeof(err));
-	const char *type;
+	struct wsmsg m;
 
-	if (m == NULL) {
-		say_error(b, c, "Invalid message format: not valid JSON");
-		return;
-	}
-	if (!json_is_object(m) || (type = json_get_str(m, "type")) == NULL)
-		say_error(b, c, "Invalid message format: expected an object"
-		    " with a string \"type\"");
-	else if (strcmp(type, "ping") == 0) {
+	proto_wsmsg(text, len, &m);
+	switch (m.kind) {
+	case WSMSG_PING:
 		c->last_rx = tm_now_us();
 		conn_say(b, c, "pong", NULL, NULL);
 		presence_changed(b, c->u);
-	} else if (strcmp(type, "subscribe") == 0)
-		ws_subscription(b, c, m, true);
-	else if (strcmp(type, "unsubscribe") == 0)
-		ws_subscription(b, c, m, false);
-	else
-		ws_unknown(b, c, type);
-	json_decref(m);
+		break;
+	case WSMSG_SUBSCRIBE:
+		subscribe_one(b, c, m.dialog_id, strlen(m.dialog_id));
+		break;
+	case WSMSG_UNSUBSCRIBE:
+		conn_unsubscribe(b, c, m.dialog_id);
+		break;
+	case WSMSG_ERROR:
+		say_error(b, c, m.error);
+		break;
+	}
 }
 
 static int

@@ -226,7 +226,7 @@ req_read(struct req *r, char *buf, size_t len)
 void
 reply_failure(struct req *r, int code)
 {
-	const struct mt_http_error *e = mt_http_error(code);
+	const struct mt_http_error *e = mt_http_error(store_error(code));
 
 	if (e->retry_after != NULL)
 		reply_header(r, "Retry-After", e->retry_after);

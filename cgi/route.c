@@ -19,6 +19,7 @@
 #include "route.h"
 #include "sanitize.h"
 #include "scope.h"
+#include "store.h"
 #include "url.h"
 
 #define MAX_SEGS	12
@@ -388,6 +389,7 @@ route_dispatch(struct req *r, struct app *app)
 	char allow[128];
 	int status = 404;
 
+	store_error_clear();
 	cors_headers(r, app->cfg);
 	if (cors_preflight(r, app->cfg))
 		return;

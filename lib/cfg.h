@@ -17,6 +17,9 @@ struct cfg {
 	char	*synchronous;		/* MTCHAT_SYNCHRONOUS: FULL or NORMAL */
 	long	 busy_timeout_ms;	/* MTCHAT_BUSY_TIMEOUT_MS */
 	long	 fcgi_threads;		/* MTCHAT_FCGI_THREADS */
+	/* processes */
+	char	*run_user;		/* MTCHAT_USER */
+	bool	 allow_root;		/* MTCHAT_ALLOW_ROOT */
 	/* logging */
 	bool	 log_syslog;		/* LOG_SYSLOG */
 	long	 log_verbose;		/* LOG_VERBOSE */

@@ -60,6 +60,8 @@ log_warn(const char *fmt, ...)
 	va_list ap;
 	int saved = errno;
 
+	if (log_level < 0)
+		return;
 	va_start(ap, fmt);
 	vlog(LOG_WARNING, strerror(saved), fmt, ap);
 	va_end(ap);
@@ -71,6 +73,8 @@ log_warnx(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (log_level < 0)
+		return;
 	va_start(ap, fmt);
 	vlog(LOG_WARNING, NULL, fmt, ap);
 	va_end(ap);

@@ -4,7 +4,11 @@
 
 #include <stdarg.h>
 
-/* verbosity: 0 warnings only, 1 adds info (-v), 2 adds debug (-vv). */
+/*
+ * verbosity: 0 warnings only, 1 adds info (-v), 2 adds debug (-vv); -1
+ * not even warnings (fatal() still logs), for test programs whose inputs
+ * make warnings by the million.
+ */
 void	log_init(const char *progname, int use_syslog, int verbosity);
 int	log_verbosity(void);
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));

@@ -55,12 +55,23 @@ struct buf {
 	int	 err;		/* first failure; later writes do nothing */
 };
 
+/* An element written out whose end tag is not yet. */
+struct open {
+	const GumboNode	*n;
+	size_t		 block;	/* 1 + index of the nearest li, ul,
+				   ol, blockquote or pre at or below
+				   it; 0: none */
+};
+
 struct san {
 	GumboOptions	 opt;
 	jmp_buf		 oom;		/* where gumbo's failures land */
 	union gblock	*blocks;	/* every live gumbo allocation */
 	struct buf	 out;
 	bool		 pre_open;	/* nothing written since a <pre> tag */
+	struct open	*open;		/* written, still open */
+	size_t		 nopen, copen;
+	size_t		 open_a, open_p;	/* how many are a, p */
 };
 
 struct tag_rule {
@@ -126,6 +137,11 @@ static bool	 is_forbidden_host(int);
 static bool	 host_ok(struct url *);
 static bool	 http_ok(struct url *);
 static bool	 href_allowed(const char *);
+static bool	 href_written_allowed(const char *);
+static bool	 is_block(GumboTag);
+static bool	 nests(const struct san *, const struct tag_rule *);
+static bool	 open_element(struct san *, const GumboNode *,
+		    const struct tag_rule *);
 static bool	 visit(struct san *, const GumboNode *);
 static void	 leave(struct san *, const GumboNode *);
 static GumboNode *first_child(const GumboNode *);
@@ -270,7 +286,8 @@ utf8_decode(const unsigned char *p, size_t left, size_t *n)
 
 /*
  * What HTML5 serialization writes for c: & and U+00A0 always, < and > in
- * text, " in attribute values (always double-quoted); NULL to copy c.
+ * text, " in attribute values (always double-quoted); a CR as the LF the
+ * parser would make of it; NULL to copy c.
  */
 static const char *
 escape_of(uint32_t c, bool is_attr)
@@ -286,6 +303,9 @@ escape_of(uint32_t c, bool is_attr)
 		return is_attr ? NULL : "&gt;";
 	case '"':
 		return is_attr ? "&quot;" : NULL;
+	case '\r':
+		/* only &#13; makes one; parsed again it would be a LF */
+		return "\n";
 	default:
 		return is_replaced(c) ? "\xEF\xBF\xBD" : NULL;
 	}
@@ -315,6 +335,46 @@ put_escaped(struct buf *b, const char *s, bool is_attr)
 	buf_add(b, s + run, i - run);
 }
 
+/*
+ * Whether the href value v passes href_allowed() both as it is and as
+ * put_escaped() will write it (what the parser would replace already
+ * U+FFFD). Judging v alone let a control character pass as trailing
+ * space and come back as a U+FFFD the next pass refused: the output was
+ * not a fixed point. Judging only the written value would let
+ * "&#1;javascript:" pass as a relative reference. false also when out of
+ * memory (the attribute is dropped).
+ */
+static bool
+href_written_allowed(const char *v)
+{
+	const unsigned char *p = (const unsigned char *)v;
+	size_t len = strlen(v), i = 0, n;
+	struct buf w = { 0 };
+	bool ok;
+
+	while (i < len) {
+		if (p[i] < 0x80 ? is_replaced(p[i]) :
+		    is_replaced(utf8_decode(p + i, len - i, &n)))
+			break;
+		i += p[i] < 0x80 ? 1 : n;
+	}
+	if (i == len)
+		return href_allowed(v);		/* written as it is */
+	for (i = 0; i < len; i += n) {
+		uint32_t c = p[i] < 0x80 ? (n = 1, p[i]) :
+		    utf8_decode(p + i, len - i, &n);
+
+		if (is_replaced(c))
+			buf_str(&w, "\xEF\xBF\xBD");
+		else
+			buf_add(&w, v + i, n);
+	}
+	buf_add(&w, "", 1);
+	ok = w.err == 0 && href_allowed(v) && href_allowed(w.s);
+	mt_free(w.s);
+	return ok;
+}
+
 static void
 put_text(struct san *s, const char *text)
 {
@@ -325,7 +385,7 @@ put_text(struct san *s, const char *text)
 	 * a text that starts with a newline intact when the output is parsed
 	 * again (the old HTML5 serialization rule, kept for round trips).
 	 */
-	if (s->pre_open && *text == '\n')
+	if (s->pre_open && (*text == '\n' || *text == '\r'))	/* CR: LF */
 		buf_add(&s->out, "\n", 1);
 	s->pre_open = false;
 	put_escaped(&s->out, text, false);
@@ -343,7 +403,8 @@ put_start_tag(struct san *s, const struct tag_rule *r, const GumboElement *e)
 		a = e->attributes.data[i];
 		if (!attr_allowed(r, a))
 			continue;
-		if (strcmp(a->name, "href") == 0 && !href_allowed(a->value))
+		if (strcmp(a->name, "href") == 0 &&
+		    !href_written_allowed(a->value))
 			continue;
 		buf_add(&s->out, " ", 1);
 		buf_str(&s->out, a->name);
@@ -537,6 +598,63 @@ href_allowed(const char *v)
 	return http_ok(&u);
 }
 
+static bool
+is_block(GumboTag t)
+{
+	return t == GUMBO_TAG_LI || t == GUMBO_TAG_UL || t == GUMBO_TAG_OL ||
+	    t == GUMBO_TAG_BLOCKQUOTE || t == GUMBO_TAG_PRE;
+}
+
+/*
+ * Whether an element r written inside the open ones would stay inside
+ * them when the output is parsed again. A tree that came out of the
+ * parser can still nest what its start tag would close once unwrapped
+ * elements are gone, or through foreign content: an <a> inside an <a>
+ * (the adoption agency closes the outer one), a p, list or block inside a
+ * <p> (closes the p), an <li> whose nearest list or block is an <li>
+ * (closes it). Such an element is unwrapped like a disallowed one, or
+ * the output would not be a fixed point, the root of mutation XSS.
+ */
+static bool
+nests(const struct san *s, const struct tag_rule *r)
+{
+	const struct open *top = s->nopen ? &s->open[s->nopen - 1] : NULL;
+	size_t b = top == NULL ? 0 : top->block;
+
+	if (r->tag == GUMBO_TAG_A)
+		return s->open_a == 0;
+	if (is_block(r->tag) || r->tag == GUMBO_TAG_P) {
+		if (s->open_p > 0)
+			return false;
+		if (r->tag == GUMBO_TAG_LI && b > 0 &&
+		    s->open[b - 1].n->v.element.tag == GUMBO_TAG_LI)
+			return false;
+	}
+	return true;
+}
+
+/* Writes n's start tag and keeps it open; false when out of memory. */
+static bool
+open_element(struct san *s, const GumboNode *n, const struct tag_rule *r)
+{
+	struct open *o;
+
+	if (mt_reserve(&s->open, &s->copen, s->nopen + 1, sizeof(*o)) != 0) {
+		if (s->out.err == 0)
+			s->out.err = MT_ENOMEM;
+		return false;
+	}
+	o = &s->open[s->nopen];
+	o->n = n;
+	o->block = is_block(r->tag) ? s->nopen + 1 :
+	    s->nopen > 0 ? s->open[s->nopen - 1].block : 0;
+	s->nopen++;
+	s->open_a += r->tag == GUMBO_TAG_A;
+	s->open_p += r->tag == GUMBO_TAG_P;
+	put_start_tag(s, r, &n->v.element);
+	return true;
+}
+
 /* Writes what n itself contributes; returns true to go on to its children. */
 static bool
 visit(struct san *s, const GumboNode *n)
@@ -560,8 +678,12 @@ visit(struct san *s, const GumboNode *n)
 		 */
 		if (n->parse_flags & GUMBO_INSERTION_FROM_ISINDEX)
 			return false;
-		if ((r = rule_for(n)) != NULL)
+		if ((r = rule_for(n)) == NULL || !nests(s, r))
+			return true;	/* unwrapped: its children only */
+		if (r->tag == GUMBO_TAG_BR)
 			put_start_tag(s, r, &n->v.element);
+		else
+			(void)open_element(s, n, r);
 		return true;
 	default:
 		/*
@@ -579,8 +701,12 @@ leave(struct san *s, const GumboNode *n)
 {
 	const struct tag_rule *r;
 
-	if ((r = rule_for(n)) == NULL || r->tag == GUMBO_TAG_BR)
-		return;
+	if (s->nopen == 0 || s->open[s->nopen - 1].n != n ||
+	    (r = rule_for(n)) == NULL)
+		return;		/* not written, or unwrapped */
+	s->nopen--;
+	s->open_a -= r->tag == GUMBO_TAG_A;
+	s->open_p -= r->tag == GUMBO_TAG_P;
 	buf_add(&s->out, "</", 2);
 	buf_str(&s->out, r->name);
 	buf_add(&s->out, ">", 1);
@@ -656,6 +782,7 @@ sanitize_html(const char *in, size_t len, char **out)
 	else
 		s.out.err = MT_ENOMEM;
 	gb_free_all(&s);
+	mt_free(s.open);
 	buf_add(&s.out, "", 1);
 	if (s.out.err != 0) {
 		mt_free(s.out.s);

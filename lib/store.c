@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -32,6 +33,132 @@ static const char SQL_ROLLBACK[] = "ROLLBACK";
 static const char SQL_SAVEPOINT[] = "SAVEPOINT w";
 static const char SQL_RELEASE[] = "RELEASE w";
 static const char SQL_ROLLBACK_TO[] = "ROLLBACK TO w";
+
+/* --- fault injection (store.h): the calls of store_int.h's macros --- */
+
+static atomic_bool fault_armed;	/* read without the lock, per call */
+static pthread_mutex_t fault_mu = PTHREAD_MUTEX_INITIALIZER;
+static long fault_left;		/* calls until the next fault, 1: this */
+static long fault_period;	/* n of store_fault_set() */
+static long fault_hits;
+static int fault_rc;
+static enum store_fault_mode fault_mode;
+
+void
+store_fault_set(long n, enum store_fault_kind kind, enum store_fault_mode mode)
+{
+	static const int rcs[] = {
+		[STORE_FAULT_BUSY] = SQLITE_BUSY,
+		[STORE_FAULT_IOERR] = SQLITE_IOERR,
+		[STORE_FAULT_FULL] = SQLITE_FULL,
+	};
+
+	pthread_mutex_lock(&fault_mu);
+	fault_left = fault_period = n > 0 && kind >= STORE_FAULT_BUSY &&
+	    kind <= STORE_FAULT_FULL ? n : 0;
+	fault_rc = fault_left ? rcs[kind] : SQLITE_OK;
+	fault_mode = mode;
+	fault_hits = 0;
+	atomic_store(&fault_armed, fault_left > 0);
+	pthread_mutex_unlock(&fault_mu);
+}
+
+long
+store_fault_count(void)
+{
+	long n;
+
+	pthread_mutex_lock(&fault_mu);
+	n = fault_hits;
+	pthread_mutex_unlock(&fault_mu);
+	return n;
+}
+
+/* The result code this call fails with, or SQLITE_OK to make it. */
+static int
+fault_take(void)
+{
+	int rc = SQLITE_OK;
+
+	if (!atomic_load_explicit(&fault_armed, memory_order_relaxed))
+		return SQLITE_OK;
+	pthread_mutex_lock(&fault_mu);
+	if (fault_left > 1)
+		fault_left--;
+	else if (fault_left == 1) {
+		rc = fault_rc;
+		fault_hits++;
+		if (fault_mode == STORE_FAULT_EVERY)
+			fault_left = fault_period;
+		else if (fault_mode == STORE_FAULT_ONCE) {
+			fault_left = 0;
+			atomic_store(&fault_armed, false);
+		}
+	}
+	pthread_mutex_unlock(&fault_mu);
+	return rc;
+}
+
+int
+store_fault_parse(const char *spec)
+{
+	static const char *const kinds[] = { "", "BUSY", "IOERR", "FULL" };
+	static const char *const modes[] = { "once", "persist", "every" };
+	char kind[8], mode[8];
+	long n;
+	int k, m, used = 0;
+
+	if (spec == NULL || *spec == '\0')
+		return 0;
+	if (sscanf(spec, "%7[A-Z]:%7[a-z]:%ld%n", kind, mode, &n, &used) != 3 ||
+	    spec[used] != '\0' || n < 1)
+		return MT_EINVAL;
+	for (k = STORE_FAULT_BUSY; k <= STORE_FAULT_FULL; k++)
+		if (strcmp(kind, kinds[k]) == 0)
+			break;
+	for (m = 0; m < 3; m++)
+		if (strcmp(mode, modes[m]) == 0)
+			break;
+	if (k > STORE_FAULT_FULL || m == 3)
+		return MT_EINVAL;
+	store_fault_set(n, (enum store_fault_kind)k, (enum store_fault_mode)m);
+	return 0;
+}
+
+/* (name) calls the function itself, not the macro of store_int.h. */
+int
+store_fault_step(sqlite3_stmt *s)
+{
+	int rc = fault_take();
+
+	return rc != SQLITE_OK ? rc : (sqlite3_step)(s);
+}
+
+int
+store_fault_prepare_v2(sqlite3 *db, const char *sql, int n,
+    sqlite3_stmt **s, const char **tail)
+{
+	int rc = fault_take();
+
+	if (rc == SQLITE_OK)
+		return (sqlite3_prepare_v2)(db, sql, n, s, tail);
+	*s = NULL;
+	return rc;
+}
+
+int
+store_fault_prepare_v3(sqlite3 *db, const char *sql, int n,
+    unsigned int flags, sqlite3_stmt **s, const char **tail)
+{
+	int rc = fault_take();
+
+	if (rc == SQLITE_OK)
+		return (sqlite3_prepare_v3)(db, sql, n, flags, s, tail);
+	*s = NULL;
+	return rc;
+}
+
+/* --- the prepared-statement cache --- */
 
 static size_t
 slot_hash(const char *sql, size_t n)
@@ -65,11 +192,30 @@ slots_grow(struct store *st)
 	return 0;
 }
 
+/*
+ * What the thread's last statement that could not be prepared failed
+ * with: its caller returns MT_EIO, store_error() tells the reason.
+ */
+static _Thread_local int stmt_failure;
+
+int
+store_error(int rc)
+{
+	return rc == MT_EIO && stmt_failure != 0 ? stmt_failure : rc;
+}
+
+void
+store_error_clear(void)
+{
+	stmt_failure = 0;
+}
+
 sqlite3_stmt *
 store_stmt(struct store *st, const char *sql)
 {
 	size_t h;
 	sqlite3_stmt *s;
+	int rc;
 
 	if ((st->nused + 1) * 2 > st->nslots && slots_grow(st) != 0)
 		return NULL;
@@ -83,9 +229,10 @@ store_stmt(struct store *st, const char *sql)
 		}
 		h = (h + 1) & (st->nslots - 1);
 	}
-	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s,
-	    NULL) != SQLITE_OK) {
+	if ((rc = sqlite3_prepare_v3(st->db, sql, -1,
+	    SQLITE_PREPARE_PERSISTENT, &s, NULL)) != SQLITE_OK) {
 		log_warnx("%s: %s: %s", __func__, sqlite3_errmsg(st->db), sql);
+		stmt_failure = store_rc(st, rc, __func__);
 		return NULL;
 	}
 	st->slots[h].sql = sql;

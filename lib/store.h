@@ -70,6 +70,46 @@ int	 store_code_version(void);
 int	 store_migrate(struct store *st, int *applied, char *err, size_t errlen);
 
 /*
+ * Fault injection for tests, as SQLite tests itself: the store layer's
+ * calls to sqlite3_step() and sqlite3_prepare_*() (every connection of the
+ * process, counted together) can be made to fail with SQLITE_BUSY,
+ * SQLITE_IOERR or SQLITE_FULL instead of running. After
+ * store_fault_set(n, kind, mode) the n-th following call (1-based) fails;
+ * then, by mode, no other (ONCE), every later one (PERSIST) or every n-th
+ * (EVERY). store_fault_set(0, 0, 0) turns it off.
+ */
+enum store_fault_kind {
+	STORE_FAULT_BUSY = 1,
+	STORE_FAULT_IOERR,
+	STORE_FAULT_FULL,
+};
+enum store_fault_mode {
+	STORE_FAULT_ONCE,
+	STORE_FAULT_PERSIST,
+	STORE_FAULT_EVERY,
+};
+void	 store_fault_set(long n, enum store_fault_kind kind,
+	    enum store_fault_mode mode);
+/* How many calls failed since the last store_fault_set(). */
+long	 store_fault_count(void);
+/*
+ * Sets a fault from its text form "KIND:MODE:N" (e.g. "IOERR:every:7"),
+ * as tests hand it to a program in MTCHAT_TEST_STORE_FAULTS; NULL or ""
+ * sets nothing. 0, or MT_EINVAL for anything else.
+ */
+int	 store_fault_parse(const char *spec);
+
+/*
+ * The MT_E* code to report for rc, a store function's failure: MT_EIO of
+ * a statement that could not be prepared becomes what the preparation
+ * failed with (MT_EBUSY, MT_ESTORAGE, MT_EFULL, ...), as the calling
+ * thread's last such failure says; anything else stays. A server calls
+ * store_error_clear() as each request starts.
+ */
+int	 store_error(int rc);
+void	 store_error_clear(void);
+
+/*
  * Write transactions: BEGIN IMMEDIATE takes the write lock at once (waiting
  * up to busy_timeout), so a transaction never fails half-way on a lock.
  * store_begin() returns MT_EBUSY when the lock could not be had.

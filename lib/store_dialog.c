@@ -880,9 +880,11 @@ static int
 page_write(struct page *pg, struct jw *out, const char *key)
 {
 	struct item *it;
+	size_t i;
 
 	jw_open(out, key, '[');
-	for (it = pg->it; it < pg->it + pg->n; it++) {
+	for (i = 0; i < pg->n; i++) {	/* pg->it is NULL when n is 0 */
+		it = &pg->it[i];
 		if (it->w.len == 0)
 			continue;	/* its dialog was deleted meanwhile */
 		if (it->has_parts)

@@ -34,6 +34,23 @@ struct store {
 };
 
 /*
+ * Fault injection (store_fault_set(), store.h): every sqlite3_step() and
+ * sqlite3_prepare_v2/v3() of the files that include this header goes
+ * through these, which fail the chosen call with the chosen result code
+ * instead of making it. One branch per call when no fault is set.
+ */
+int		 store_fault_step(sqlite3_stmt *s);
+int		 store_fault_prepare_v2(sqlite3 *db, const char *sql, int n,
+		    sqlite3_stmt **s, const char **tail);
+int		 store_fault_prepare_v3(sqlite3 *db, const char *sql, int n,
+		    unsigned int flags, sqlite3_stmt **s, const char **tail);
+#define sqlite3_step(s)		store_fault_step(s)
+#define sqlite3_prepare_v2(db, sql, n, s, tail) \
+	store_fault_prepare_v2(db, sql, n, s, tail)
+#define sqlite3_prepare_v3(db, sql, n, flags, s, tail) \
+	store_fault_prepare_v3(db, sql, n, flags, s, tail)
+
+/*
  * Returns the cached prepared statement for sql (a string with static
  * storage), prepared on first use; reset and with bindings cleared. NULL
  * (and a log line) if it does not prepare. Do not finalize it.

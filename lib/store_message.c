@@ -1139,9 +1139,11 @@ static void
 write_page(struct jw *out, const struct page *pg)
 {
 	const struct page_msg *m;
+	size_t i;
 
 	jw_open(out, "messages", '[');
-	for (m = pg->m; m < pg->m + pg->n; m++) {
+	for (i = 0; i < pg->n; i++) {	/* pg->m is NULL when n is 0 */
+		m = &pg->m[i];
 		jw_raw(out, NULL, pg->arena.p + m->start, m->end - m->start);
 		if (m->att_end > m->att_start) {
 			jw_append(out, ",\"attachments\":[", 16);

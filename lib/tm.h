@@ -7,7 +7,14 @@
 
 #define TM_BUF	40
 
-/* Microseconds since the Unix epoch (UTC), from the real-time clock. */
+/*
+ * Microseconds since the Unix epoch (UTC), from the real-time clock.
+ * Tests move it forward without sleeping: with MTCHAT_TEST_CLOCK naming a
+ * file, every call adds the whole seconds the file holds (a decimal
+ * number >= 0, re-read on each call, so every process of a test sees a
+ * new value at once; rewrite it in place, `echo 3 > file`, never by
+ * rename). Never set in production.
+ */
 int64_t	tm_now_us(void);
 /*
  * Formats us as RFC 3339 UTC with a Z: no fraction when it is zero, else 3

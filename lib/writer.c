@@ -243,14 +243,20 @@ run_batch(struct writer *w, struct job *batch, unsigned long *writes)
 	struct job *j;
 	int rc;
 
-	if ((rc = store_batch_begin(w->st)) != 0) {
+	/* store_error(): the reason goes back with rc, not in this thread's
+	 * last failure (store.h) */
+	store_error_clear();
+	if ((rc = store_error(store_batch_begin(w->st))) != 0) {
 		for (j = batch; j != NULL; j = j->next)
 			j->rc = rc;
 		return;
 	}
-	for (j = batch; j != NULL; j = j->next)
-		j->rc = j->fn(w->st, j->arg);
-	rc = store_batch_commit(w->st);
+	for (j = batch; j != NULL; j = j->next) {
+		store_error_clear();
+		j->rc = store_error(j->fn(w->st, j->arg));
+	}
+	store_error_clear();
+	rc = store_error(store_batch_commit(w->st));
 	for (j = batch; j != NULL; j = j->next)
 		if (j->rc == 0) {
 			j->rc = rc;

@@ -15,7 +15,9 @@ libfcgi-dev libwebsockets-dev libwebsockets-evlib-ev libev-dev libgumbo-dev
 libcurl4-openssl-dev
 lighttpd check libsubunit-dev curl jq python3 python3-websockets man-db
 nginx-light spawn-fcgi apache2 libapache2-mod-fcgid wrk valgrind procps
-chromium"
+chromium clang libclang-rt-14-dev"
+# clang and its runtime libraries (libFuzzer, ASan, UBSan) build the fuzz
+# targets of tests/fuzz (make fuzz; make check runs them briefly).
 # Node.js and npm run the browser test (tests/browser, playwright-core from
 # the npm registry); one installed otherwise (NodeSource's nodejs brings
 # its own npm) is used as it is.

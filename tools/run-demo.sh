@@ -43,6 +43,10 @@ DATA=$(cd "$DATA" && pwd)
 		[ -n "$val" ] && printf '%s=%s\n' "$v" "$val"
 	done
 	[ -n "${MTCHAT_CONFIG:-}" ] && echo "MTCHAT_CONFIG=$MTCHAT_CONFIG"
+	# The local demo keeps the user it was started as, root included
+	# (a deployment sets MTCHAT_USER: INSTALL, "Users and permissions").
+	[ "$(id -u)" = 0 ] && [ -z "${MTCHAT_USER:-}" ] &&
+		echo "MTCHAT_ALLOW_ROOT=true"
 	true
 } > "$DATA/env"
 

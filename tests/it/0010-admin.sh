@@ -53,7 +53,9 @@ it_start
 	mgmt POST /api/v1/management/dialogs '{"object_id":"o","object_type":"t","participants":[{"user_id":"u","display_name":"U"}]}'
 	i=$((i + 1)); done ) &
 writer=$!
-sleep 0.3
+n=0	# the writer has started: a dialog is there
+while [ "$(MTCHAT_DB=$T/mtchat.db "$A" stats --json 2>/dev/null | jq -r '.dialogs // 0')" = 0 ] &&
+    [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
 MTCHAT_DB=$T/mtchat.db run 0 "$A" backup "$T/backup.db"
 wait $writer
 MTCHAT_DB=$T/backup.db run 0 "$A" check

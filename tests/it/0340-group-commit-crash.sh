@@ -84,7 +84,8 @@ seq 1 64 | xargs -P 16 -I{} curl -s -o /dev/null -w "%{http_code}\n" -X POST \
 	-H "Content-Type: application/json" --data-binary '{"content":"t"}' \
 	"$BASE/api/v1/dialogs/$D/messages?user_id=b" > "$T/term-codes" &
 LOAD=$!
-sleep 0.2
+n=0	# requests are being answered
+while [ ! -s "$T/term-codes" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
 pids=$(backends)
 check "backends running before SIGTERM" "$([ -n "$pids" ] && echo yes)" "yes"
 [ -n "$pids" ] && kill -TERM $pids

@@ -117,7 +117,16 @@ ws_wait a1 '.type == "dialog.deleted"' 1 5
 # Two tabs: alice stays online until both close.
 ws_send a1 '!close'
 ws_closed a1 >/dev/null
-sleep 0.5
+# A sentinel instead of a sleep: zed, who shares D3 with bob, comes online
+# and goes offline. An offline of alice's would have been written by the
+# same presence flush as zed's online or an earlier one, so before zed's
+# offline in the log, and bob receives the log in order.
+mgmt POST $M "{\"object_id\":\"o3\",\"object_type\":\"t\",\"participants\":[$(p bob),$(p zed)]}"
+ws_open zed 'user_id=zed'
+ws_wait bob '.type == "presence.update" and .user_id == "zed" and .is_online' 1 5
+ws_send zed '!close'
+ws_wait bob '.type == "presence.update" and .user_id == "zed" and .is_online == false' 1 5
+check "sentinel: bob saw zed come and go" "$(ws_count bob '.type == "presence.update" and .user_id == "zed"')" 2
 check "no offline while a tab is open" "$(ws_count bob '.type == "presence.update" and .user_id == "alice" and .is_online == false')" 0
 ws_send a2 '!close'
 ws_closed a2 >/dev/null

@@ -89,7 +89,16 @@ ws_open f 'user_id=alice&filter=subscribed'
 ws_wait f '.type == "connected"' 1 10
 ws_send f "{\"type\":\"subscribe\",\"dialog_id\":\"$D1\"}"
 ws_send c "{\"type\":\"subscribe\",\"dialog_id\":\"$D1\"}"
-sleep 0.3
+# a connection's messages are read in order: its pong says the
+# subscription before it is in place (no sleep)
+pongs() { ws_count "$1" '.type == "pong"'; }
+sync_ws() {	# name: waits until name's earlier messages were read
+	_n=$(( $(pongs "$1") + 1 ))
+	ws_send "$1" '{"type":"ping"}'
+	ws_wait "$1" '.type == "pong"' $_n 5
+}
+sync_ws f
+sync_ws c
 req POST "/api/v1/dialogs/$D1/messages?user_id=bob" '{"content":"<p>one</p>"}'
 X1=$(jqr .data.id)
 req POST "/api/v1/dialogs/$D2/messages?user_id=carol" '{"content":"<p>two</p>"}'
@@ -108,11 +117,13 @@ ws_open bob 'user_id=bob'
 ws_wait f '.type == "presence.update" and .user_id == "bob"' 1 5
 check "filtered: presence passes" "$(ws_count f '.type == "presence.update" and .user_id == "bob"')" 1
 ws_send f "{\"type\":\"unsubscribe\",\"dialog_id\":\"$D1\"}"
-sleep 0.3
+sync_ws f
 req POST "/api/v1/dialogs/$D1/messages?user_id=bob" '{"content":"<p>three</p>"}'
 X3=$(jqr .data.id)
 ws_wait c ".id == \"$X3\"" 1 5
-sleep 0.3
+# c has X3: the bridge has handed that row to every connection; a pong
+# queued on f after it comes after X3, had f been given X3
+sync_ws f
 check "filtered: nothing after unsubscribe" "$(ws_count f ".id == \"$X3\"")" 0
 check "no error from the valid subscriptions" "$(ws_count f '.type == "error"')" 0
 

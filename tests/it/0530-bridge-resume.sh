@@ -43,7 +43,12 @@ check "first connection ended" "$(ws_closed a1 10 | cut -c1-7)" "#closed"
 LAST=$(grep -v '^#' "$T/ws-a1.out" | jq -s '[.[] | .seq // 0] | max')
 N1=$(ws_count a1 '.type == "message.new"')
 check "the kill came mid-stream" "$([ "$N1" -ge 100 ] && [ "$N1" -lt 450 ] && echo yes)" yes
-sleep 0.3
+# messages go on being written while no bridge runs: wait for 20 of them
+logged() { with_env "$MTCHAT_BUILD/mtchat-admin" events tail | grep -c '"message.new"'; }
+L0=$(logged) n=100
+while [ "$(logged)" -lt $((L0 + 20)) ] && [ "$(logged)" -lt 500 ] && [ $n -gt 0 ]; do
+	sleep 0.05; n=$((n - 1))
+done
 it_start_bridge
 ws_open a2 "user_id=alice&since=$LAST"
 wait "$SENDER"
@@ -68,8 +73,10 @@ ws_wait a3 '.type == "message.new"' 1 10
 check "from the head: only the live message" "$(ws_count a3 '.type == "message.new"')" 1
 
 # Older than the retained log, or beyond it: resync with the cursor.
-sleep 1.1
-with_env "$MTCHAT_BUILD/mtchat-admin" events prune --keep 1s --force >/dev/null
+# the prune runs 2 s later on its own clock (lib/tm.h), no sleep
+echo 2 > "$T/later"
+with_env env MTCHAT_TEST_CLOCK="$T/later" "$MTCHAT_BUILD/mtchat-admin" \
+	events prune --keep 1s --force >/dev/null
 ws_open r1 'user_id=alice&since=3'
 ws_wait r1 '.type == "resync"' 1 10
 check "resync after connected" "$(grep -v '^#' "$T/ws-r1.out" | jq -r .type | head -2 | tr '\n' ' ')" "connected resync "

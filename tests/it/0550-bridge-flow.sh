@@ -19,7 +19,10 @@ ws_open h 'user_id=alice'
 ws_open b 'user_id=bob'
 ws_wait h '.type == "connected"' 1 10
 ws_wait b '.type == "connected"' 1 10
-sleep 0.3
+n=50	# the stalled one reads nothing: the bridge's log says it is there
+while [ $n -gt 0 ] && [ "$(grep -c 'connect .* user alice ' "$T/bridge.log")" -lt 2 ]; do
+	sleep 0.1; n=$((n - 1))
+done
 
 # Batches of 20 messages of 40 kB (keep-alive curl runs) until the stalled
 # connection is culled: how much the kernel buffers varies.
@@ -66,7 +69,6 @@ check "nobody left online" "$(with_env "$MTCHAT_BUILD/mtchat-admin" stats --json
 it_start_bridge PRESENCE_TTL_SECS=2
 ws_open b2 'user_id=bob'
 ws_wait b2 '.type == "connected"' 1 10
-sleep 0.2
 ws_open a2 'user_id=alice'
 ws_wait a2 '.type == "connected"' 1 10
 ws_wait b2 '.type == "presence.update" and .user_id == "alice" and .is_online == false' 1 10

@@ -188,7 +188,10 @@ mgmt POST $M "{\"object_id\":\"c\",\"object_type\":\"t\",\"participants\":[$(p s
 DC=$(jqr .data.id)
 WS_BASE=ws://127.0.0.1:$BRIDGE_PORT ws_open slow 'user_id=slow' \
 	--stall-until "$T/go" --rcvbuf 4096
-sleep 0.5
+n=50	# it reads nothing: the bridge's log says when it is connected
+while [ $n -gt 0 ] && ! grep -q 'connect .* user slow ' "$T/bridge.log"; do
+	sleep 0.1; n=$((n - 1))
+done
 bigmsg=$(head -c 30000 /dev/zero | tr '\0' 'x')
 printf '{"content":"<p>%s</p>"}' "$bigmsg" > "$T/big.json"
 sent=0

@@ -1,11 +1,13 @@
 #!/bin/sh
 # 0620-reaper.sh — mtchat-reaper with the bridge stopped
-# (PRESENCE_TTL_SECS=2): a poller goes offline through the reaper after the
+# (PRESENCE_TTL_SECS=60): a poller goes offline through the reaper after the
 # TTL, with the offline presence.update reaching peers' polls; silence on
 # success, --dry-run, -v, --limit, two reapers at once without double
-# events, the wake-up datagram, exit codes.
+# events, the wake-up datagram, exit codes. The TTL passes on the test
+# clock (clock_advance), not by sleeping.
 . "$MTCHAT_TOP/tests/it/lib.sh"
-it_start PRESENCE_TTL_SECS=2
+it_start PRESENCE_TTL_SECS=60 MTCHAT_TEST_CLOCK=$T/clock
+TTL_PASSES=61
 R=$MTCHAT_BUILD/mtchat-reaper
 
 reaper() {	# args... -> OUT, ERR, RC
@@ -43,7 +45,7 @@ check "fresh rows: no output" "$OUT$ERR" ""
 check "fresh rows: nothing expired" "$(presence_n)" "2"
 
 # --- after the TTL: dry-run lists, changes nothing
-sleep 2.5
+clock_advance $TTL_PASSES
 reaper --dry-run
 check "dry-run exit 0" "$RC" "0"
 check "dry-run lists both, oldest first" "$(printf '%s\n' "$OUT" | sed 's/ (last seen .*//' | tr '\n' ';')" \
@@ -79,7 +81,7 @@ check "alice back online for bob" \
 
 # --- two reapers at once: every user goes offline exactly once
 for u in u1 u2 u3 u4 u5 u6; do poll "$u"; done
-sleep 2.5
+clock_advance $TTL_PASSES
 (with_env "$R" >"$T/r1" 2>&1; echo $? >"$T/r1.rc") &
 P1=$!
 (with_env "$R" >"$T/r2" 2>&1; echo $? >"$T/r2.rc") &
@@ -95,7 +97,7 @@ check "no presence rows left" "$(presence_n)" "0"
 
 # --- --limit, and the wake-up datagram to MTCHAT_BRIDGE_SOCKET
 for u in v1 v2 v3; do poll "$u"; done
-sleep 2.5
+clock_advance $TTL_PASSES
 python3 - "$T/bridge.sock" >"$T/dgram" <<'EOF' &
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)

@@ -1,13 +1,14 @@
 #!/bin/sh
 # 0630-archive.sh — `mtchat-admin archive-inactive` (API.md §13.2 with F13,
-# F14) with ARCHIVE_AFTER_SECS=2: exactly the inactive dialogs are archived
-# for their participants, one dialog.archived event per dialog to exactly
-# the users whose flag changed; a user's own unarchive restarts their clock
-# (F13); a new message un-archives; --dry-run, --limit, two runs at once,
-# silence on success, usage errors.
+# F14) with ARCHIVE_AFTER_SECS=3600: exactly the inactive dialogs are
+# archived for their participants, one dialog.archived event per dialog to
+# exactly the users whose flag changed; a user's own unarchive restarts
+# their clock (F13); a new message un-archives; --dry-run, --limit, two
+# runs at once, silence on success, usage errors. The hour passes on the
+# test clock (clock_advance), not by sleeping.
 . "$MTCHAT_TOP/tests/it/lib.sh"
-it_start ARCHIVE_AFTER_SECS=2
-AFTER=2.5	# sleep that makes everything untouched so far inactive
+it_start ARCHIVE_AFTER_SECS=3600 MTCHAT_TEST_CLOCK=$T/clock
+AFTER=3601	# makes everything untouched so far inactive
 
 new_dialog() {	# participants-json -> dialog id
 	mgmt POST /api/v1/management/dialogs \
@@ -46,7 +47,7 @@ archive
 check "fresh: exit 0, silent" "$RC $OUT$ERR" "0 "
 check "fresh: no event" "$(count_rows dialog.archived)" "0"
 
-sleep $AFTER
+clock_advance $AFTER
 send carol "$DB"
 HAVE_C15=0
 case $STATUS in 200|201) HAVE_C15=1 ;; *) echo "skip: C15 answers $STATUS" ;; esac
@@ -86,7 +87,7 @@ if [ "$STATUS" = 200 ]; then
 	archive
 	check "right after unarchive: alice keeps it" "$(flag "$DA" alice)" "false"
 	check "no event" "$(count_rows dialog.archived)" "1"
-	sleep $AFTER
+	clock_advance $AFTER
 	archive
 	# DB's message is old by now too: archived for alice and carol
 	check "after the period: DA again for alice only, and DB" \
@@ -113,7 +114,7 @@ fi
 N0=$(count_rows dialog.archived)
 D3=$(new_dialog '[{"user_id":"dave","display_name":"D"}]')
 D4=$(new_dialog '[{"user_id":"dave","display_name":"D"}]')
-sleep $AFTER
+clock_advance $AFTER
 archive --dry-run
 ND=$(printf '%s\n' "$OUT" | grep -c '^would archive ')
 check "dry-run lists DA, D3, D4 (and DB unless done)" "$ND" "$(( 3 + (1 - DB_DONE) ))"
@@ -129,7 +130,7 @@ check "DE (no participants): no event ever" \
 # --- two runs at once: each dialog archived once, one event each
 N0=$(count_rows dialog.archived)
 for i in 1 2 3 4 5 6; do new_dialog '[{"user_id":"erin","display_name":"E"},{"user_id":"frank","display_name":"F"}]' >/dev/null; done
-sleep $AFTER
+clock_advance $AFTER
 (with_env "$MTCHAT_BUILD/mtchat-admin" archive-inactive --limit 3 >"$T/a1" 2>&1; echo $? >>"$T/a1") &
 P1=$!
 (with_env "$MTCHAT_BUILD/mtchat-admin" archive-inactive >"$T/a2" 2>&1; echo $? >>"$T/a2") &

@@ -4,10 +4,10 @@
 # kill -9, so nobody takes the user offline; after PRESENCE_TTL_SECS the
 # reaper expires the row and writes the offline presence.update, which a
 # peer polling mtchat.fcgi (no daemon left) receives. A second reaper run
-# writes nothing more.
+# writes nothing more. The TTL passes on the test clock, not by sleeping.
 . "$MTCHAT_TOP/tests/it/lib.sh"
 BRIDGE_PORT=$(free_port)
-it_start PRESENCE_TTL_SECS=2
+it_start PRESENCE_TTL_SECS=60 MTCHAT_TEST_CLOCK=$T/clock
 it_start_bridge
 
 # A second lighttpd without the bridge proxy: bob polls mtchat.fcgi itself.
@@ -45,13 +45,12 @@ cursor=$(jqr .data.cursor)
 kill -9 "$BRIDGE_PID"
 wait "$BRIDGE_PID" 2>/dev/null
 BRIDGE_PID=""
-sleep 0.2
 out=$(with_env "$MTCHAT_BUILD/mtchat-reaper" 2>&1)
 check "reaper before the TTL: silent" "$out" ""
 bob "&since=$cursor"
 check "still online before the TTL" "$(jqr '[.data.events[] | select(.type=="presence.update")] | length')" "0"
 
-sleep 3
+clock_advance 61
 out=$(with_env "$MTCHAT_BUILD/mtchat-reaper" 2>&1)
 check "reaper after the TTL prints nothing" "$out" ""
 with_env "$MTCHAT_BUILD/mtchat-reaper" >/dev/null 2>&1

@@ -11,7 +11,8 @@
 FILES=$T/files
 SECRET=it-files-secret-0123456789
 BRIDGE_PORT=$(free_port)
-PROCS=1 it_start MTCHAT_FILES_DIR="$FILES" MTCHAT_FILES_SECRET=$SECRET
+PROCS=1 it_start MTCHAT_FILES_DIR="$FILES" MTCHAT_FILES_SECRET=$SECRET \
+    MTCHAT_TEST_CLOCK="$T/clock"
 it_start_bridge
 
 M=/api/v1/management/dialogs
@@ -286,7 +287,6 @@ rm -f "$T/five"
 gc() { with_env env S3_PRESIGN_UPLOAD_EXPIRY=1 "$MTCHAT_BUILD/mtchat-admin" files gc "$@"; }
 printf 'orphan' > "$T/o"
 upload alice "$D" orphan.txt text/plain "$T/o"; ORPHAN=$KEY
-t0=$(date +%s)
 upload alice "$D" gone.txt text/plain "$T/o"; GONE=$KEY
 send alice "$D" "$(att "$GONE" gone.txt text/plain 6)"
 req DELETE "/api/v1/dialogs/$D/messages/$(jqr .data.id)?user_id=alice"
@@ -298,10 +298,12 @@ upload alice "$D" live.txt text/plain "$T/o"; LIVE=$KEY
 send alice "$D" "$(att "$LIVE" live.txt text/plain 6)"
 LIVEURL=$(jqr '.data.attachments[0].url')
 : > "$FILES/tmp/up-stale" && touch -d '2 days ago' "$FILES/tmp/up-stale"
-# the orphan must be older than --grace 2, what follows younger
-while [ "$(date +%s)" -lt $((t0 + 3)) ]; do sleep 0.1; done
+# the orphan must be older than --grace 2, what follows younger: the
+# programs' clock moves on 10 s, and up-fresh is stamped with its time
+clock_advance 10
 upload alice "$D" fresh.txt text/plain "$T/o"; FRESH=$KEY
 : > "$FILES/tmp/up-fresh"
+touch -d "@$(( $(date +%s) + $(cat "$T/clock") ))" "$FILES/tmp/up-fresh"
 # the orphans: these, the 5 MB upload never sent, ten.txt's deleted message
 out=$(gc --grace 2 --dry-run | sort)
 check "dry run: exactly the orphans" "$out" "$(printf '%s\n' \

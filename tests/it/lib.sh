@@ -11,6 +11,9 @@
 #   check DESC ACTUAL EXPECTED     one assertion
 #   check_status CODE [DESC]       STATUS equals CODE
 #   jqr FILTER                     jq -r FILTER on BODY
+#   clock_advance SECS             moves the programs' clock forward (with
+#                                  MTCHAT_TEST_CLOCK=$T/clock given to
+#                                  it_start), instead of sleeping
 #   it_done                        stops everything, checks logs, exits
 # shellcheck shell=sh
 
@@ -36,11 +39,22 @@ it_env() {
 		echo "MTCHAT_BRIDGE_SOCKET=$T/bridge.sock"
 		echo "MTCHAT_SYNCHRONOUS=NORMAL"
 		echo "ADMIN_API_TOKEN=$ADMIN_TOKEN"
+		# the suite runs as root (CI) and the daemons refuse root
+		# without this; 0595-privdrop tests the drop itself
+		echo "MTCHAT_ALLOW_ROOT=true"
 		echo "ASAN_OPTIONS=${ASAN_OPTIONS:-}"
 		echo "UBSAN_OPTIONS=${UBSAN_OPTIONS:-}"
 		for kv in "$@"; do echo "$kv"; done
 	} > "$T/env"
 	: > "$T/mtchat.conf"
+	[ -f "$T/clock" ] || echo 0 > "$T/clock"
+}
+
+# The clock of every program started with MTCHAT_TEST_CLOCK=$T/clock
+# (lib/tm.h) jumps SECS forward at once: TTLs and inactivity periods pass
+# without a sleep. Written in place, as tm.c wants.
+clock_advance() {	# secs
+	echo $(( $(cat "$T/clock") + $1 )) > "$T/clock"
 }
 
 # Runs a command with the programs' environment.

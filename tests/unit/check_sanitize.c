@@ -786,6 +786,8 @@ START_TEST(href_unparseable_dropped)
 		"http://a:b@", "https://e.com:8o/", "http://exa mple.com",
 		"http://[::1", "http://[xyz]/", "http://e<x.com", "http://%20/",
 		"http://%zz/", "http://e.com%5E/",
+		/* judged as written: the control becomes U+FFFD, no port */
+		"http://e.com:80&#1;", "HTTP:[::]&#x7f;",
 	};
 	char in[128], *out;
 	size_t i;
@@ -929,27 +931,37 @@ END_TEST
 
 /*
  * Unwrapping an element the parser treats as a scope boundary can leave a
- * nesting the parser would not build (here <p> in <p>), so such an output is
- * not a fixed point; ammonia behaves the same. A second pass settles it, and
- * both outputs are safe.
+ * nesting the parser would not build (here <p> in <p>); the writer then
+ * unwraps the inner element too, so the output is a fixed point (issue 17:
+ * the fuzz target checks it for every input). ammonia leaves <p><p>.
  */
 START_TEST(unwrapped_scope_boundary_nesting)
 {
-	char *once, *twice, *thrice, *skel;
+	static const struct row rows[] = {
+		{ "<p><button><p>x</p></button></p>", 0, "<p>x</p>" },
+		{ "<a href=\"/a\"><svg><a href=\"/b\">x</a></svg></a>", 0,
+		  "<a href=\"/a\" rel=\"noopener noreferrer\">x</a>" },
+		{ "<li><button><li>x</li></button></li>", 0, "<li>x</li>" },
+		{ "<ul><li><button><ul><li>x</ul></button></ul>", 0,
+		  "<ul><li><ul><li>x</li></ul></li></ul>" },
+		{ "<p><button><ul><li>x</ul></button>", 0, "<p>x</p>" },
+		/* a CR only a reference makes is written as the LF it becomes */
+		{ "&#xd;m &amp;#", 0, "\nm &amp;#" },
+		{ "<pre>&#xd;x</pre>", 0, "<pre>\n\nx</pre>" },
+		{ "<b title=\"a&#13;b\">x&#13;&#10;y</b>", 0,
+		  "<b title=\"a\nb\">x\n\ny</b>" },
+	};
+	size_t i;
+	char *once, *twice;
 
-	once = san("<p><button><p>x</p></button></p>", 0);
-	ck_assert_str_eq(once, "<p><p>x</p></p>");
-	twice = san(once, 0);
-	ck_assert_str_eq(twice, "<p></p><p>x</p><p></p>");
-	thrice = san(twice, 0);
-	ck_assert_str_eq(thrice, twice);
-	ck_assert_ptr_nonnull(skel = malloc(strlen(once) + strlen(twice)));
-	check_markup(once, skel);
-	check_markup(twice, skel);
-	free(skel);
-	mt_free(once);
-	mt_free(twice);
-	mt_free(thrice);
+	check_rows(rows, NROWS(rows));
+	for (i = 0; i < NROWS(rows); i++) {
+		once = san(rows[i].in, 0);
+		twice = san(once, 0);
+		ck_assert_str_eq(twice, once);
+		mt_free(once);
+		mt_free(twice);
+	}
 }
 END_TEST
 

@@ -709,6 +709,44 @@ START_TEST(store_commit_without_memory_rolls_back)
 }
 END_TEST
 
+/* store_fault_set(): which calls fail, with what, and the text form. */
+START_TEST(store_faults_fail_the_chosen_calls)
+{
+	struct store *st = open_init(db);
+	int i, rc[6];
+
+	ck_assert_int_eq(store_ping(st), 0);	/* prepared: one step a ping */
+	store_fault_set(2, STORE_FAULT_FULL, STORE_FAULT_ONCE);
+	for (i = 0; i < 4; i++)
+		rc[i] = store_ping(st);
+	ck_assert_int_eq(rc[0], 0);
+	ck_assert_int_eq(rc[1], MT_EFULL);
+	ck_assert_int_eq(rc[2] | rc[3], 0);
+	ck_assert_int_eq(store_fault_count(), 1);
+	ck_assert_int_eq(store_fault_parse("IOERR:every:3"), 0);
+	for (i = 0; i < 6; i++)
+		rc[i] = store_ping(st);
+	ck_assert_int_eq(rc[0] | rc[1] | rc[3] | rc[4], 0);
+	ck_assert_int_eq(rc[2], MT_ESTORAGE);
+	ck_assert_int_eq(rc[5], MT_ESTORAGE);
+	store_fault_set(1, STORE_FAULT_BUSY, STORE_FAULT_PERSIST);
+	ck_assert_int_eq(store_ping(st), MT_EBUSY);
+	ck_assert_int_eq(store_ping(st), MT_EBUSY);
+	ck_assert_int_eq(store_begin(st), MT_EBUSY);
+	ck_assert_int_eq(store_fault_count(), 3);
+	store_fault_set(0, 0, 0);
+	ck_assert_int_eq(store_ping(st), 0);
+	ck_assert_int_eq(store_fault_count(), 0);
+	ck_assert_int_eq(store_fault_parse(NULL), 0);
+	ck_assert_int_eq(store_fault_parse("IOERR:every:0"), MT_EINVAL);
+	ck_assert_int_eq(store_fault_parse("IOERR:sometimes:1"), MT_EINVAL);
+	ck_assert_int_eq(store_fault_parse("NOMEM:once:1"), MT_EINVAL);
+	ck_assert_int_eq(store_fault_parse("FULL:once:1x"), MT_EINVAL);
+	ck_assert_int_eq(store_ping(st), 0);
+	store_close(st);
+}
+END_TEST
+
 START_TEST(store_begin_busy_when_locked)
 {
 	struct store_opts o = opts(db, false, false);
@@ -1214,6 +1252,7 @@ store_suite(void)
 	tcase_add_test(tx, store_begin_twice_fails);
 	tcase_add_test(tx, store_rollback_without_tx_harmless);
 	tcase_add_test(tx, store_commit_without_tx_fails);
+	tcase_add_test(tx, store_faults_fail_the_chosen_calls);
 	tcase_add_test(tx, store_begin_busy_when_locked);
 	tcase_add_test(tx, store_writers_take_the_lock_file);
 	tcase_add_test(tx, store_batch_commits_members_together);

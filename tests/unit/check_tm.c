@@ -4,6 +4,8 @@
  * SPDX-License-Identifier: MIT
  */
 #include <check.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
@@ -229,6 +231,38 @@ START_TEST(tm_now_us_is_the_clock)
 }
 END_TEST
 
+/*
+ * MTCHAT_TEST_CLOCK: the seconds in the file are added, re-read on every
+ * call; a file being rewritten (empty) or holding junk keeps the last
+ * value. Each Check test runs in a process of its own, so the clock is
+ * opened here for the first time.
+ */
+START_TEST(tm_now_us_test_clock)
+{
+	char path[PATH_MAX];
+	int64_t real, now;
+
+	tu_setup();
+	tu_path(path, tu_dir, "clock");
+	tu_write_file(path, "100\n");
+	ck_assert_int_eq(setenv("MTCHAT_TEST_CLOCK", path, 1), 0);
+	real = (int64_t)time(NULL) * 1000000;
+	now = tm_now_us();
+	ck_assert_int_ge(now, real + 100 * 1000000);
+	ck_assert_int_le(now, real + 102 * 1000000);
+	tu_write_file(path, "3600");
+	ck_assert_int_ge(tm_now_us(), real + 3600 * (int64_t)1000000);
+	tu_write_file(path, "");
+	ck_assert_int_ge(tm_now_us(), real + 3600 * (int64_t)1000000);
+	tu_write_file(path, "-5");
+	ck_assert_int_ge(tm_now_us(), real + 3600 * (int64_t)1000000);
+	tu_write_file(path, "0");
+	ck_assert_int_le(tm_now_us(), real + 2 * 1000000);
+	unsetenv("MTCHAT_TEST_CLOCK");
+	tu_teardown();
+}
+END_TEST
+
 START_TEST(tm_parse_duration_valid)
 {
 	static const struct {
@@ -303,6 +337,7 @@ tm_suite(void)
 	tcase_add_test(fmt, tm_format_four_digit_years_only);
 	tcase_add_test(fmt, tm_format_extreme_values_no_overflow);
 	tcase_add_test(fmt, tm_now_us_is_the_clock);
+	tcase_add_test(fmt, tm_now_us_test_clock);
 	tcase_add_test(fmt, tm_format_agrees_with_gmtime);
 	suite_add_tcase(s, fmt);
 
