@@ -10,7 +10,7 @@
  * storm: users u0 .. u(N-1), who share one dialog and are offline, connect
  * as fast as this loop allows; u1 .. uFLAPPERS then close and connect again
  * three times (ending online); u(N-SUBS) .. u(N-1) subscribe to the dialog
- * (API.md N4). MS milliseconds (default 1000) after the last first
+ * (docs/differences.md N4). MS milliseconds (default 1000) after the last first
  * `connected`, u0 sends COUNT messages at RATE per second ("storm"); once
  * presence has drained, one
  * second later, the same again ("quiet"), on the same connections. Prints

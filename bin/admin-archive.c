@@ -1,7 +1,7 @@
 /*
- * admin-archive.c — `mtchat-admin archive-inactive`, the auto-archive job
- * of API.md §13.2 as a cron tool (every 5 minutes): dialogs inactive for
- * longer than ARCHIVE_AFTER_SECS are archived for their participants, with
+ * admin-archive.c — `mtchat-admin archive-inactive`, the auto-archive job of
+ * docs/config.md#events as a cron tool (every 5 minutes): dialogs inactive
+ * for longer than ARCHIVE_AFTER_SECS are archived for their participants, with
  * F13 (a participant's own unarchive counts as activity for them) and one
  * dialog.archived event per dialog to exactly the users whose flag changed.
  * Prints nothing on success; -v says what it did, --dry-run what it would.

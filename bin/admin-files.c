@@ -1,11 +1,11 @@
 /*
- * admin-files.c — `mtchat-admin files gc`, the cron job of the local
- * attachment storage (API.md N5): removes the files of uploads never
- * attached within MTCHAT_FILES_GRACE_SECS, the files whose message or
- * dialog was deleted, and temporary files that an interrupted upload left
- * in MTCHAT_FILES_DIR/tmp. A row is forgotten (in a transaction that
- * checks again that nobody attached it meanwhile) before its file goes.
- * Prints nothing on success; -v says what it did, --dry-run what it would.
+ * admin-files.c — `mtchat-admin files gc`, the cron job of the local attachment
+ * storage (docs/differences.md N5): removes the files of uploads never attached
+ * within MTCHAT_FILES_GRACE_SECS, the files whose message or dialog was
+ * deleted, and temporary files that an interrupted upload left in
+ * MTCHAT_FILES_DIR/tmp. A row is forgotten (in a transaction that checks again
+ * that nobody attached it meanwhile) before its file goes. Prints nothing on
+ * success; -v says what it did, --dry-run what it would.
  */
 #include <dirent.h>
 #include <errno.h>

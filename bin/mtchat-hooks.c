@@ -1,5 +1,6 @@
 /*
- * mtchat-hooks.c — the webhook sender (API.md §12, §13.1 with F11, F12).
+ * mtchat-hooks.c — the webhook sender (docs/webhooks.md,
+ * docs/webhooks.md#notifications with F11, F12).
  *
  * It reads the change-log after its durable cursor ("hooks"), queues a
  * signed-to-be webhook for each event that fires one and a notification

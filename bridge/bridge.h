@@ -113,7 +113,7 @@ struct conn {
 	/* outgoing queue (ring of references) */
 	struct ev	**q;
 	size_t		 qhead, qlen, qcap;
-	/* dialogs subscribed to (API.md N4) */
+	/* dialogs subscribed to (docs/differences.md N4) */
 	char		**subs;
 	size_t		 nsubs;
 	/* presence lane (presq.c): changes waiting, after the chat events */
@@ -318,7 +318,10 @@ int		 accept_pre_callback(struct lws *wsi,
 		    enum lws_callback_reasons reason, void *user, void *in,
 		    size_t len);
 
-/* ident.c: who is asking (API.md §3.1, §3.2, §10.1) */
+/*
+ * ident.c: who is asking (docs/api.md#user, #jwt-mode,
+ * docs/websocket.md#connecting)
+ */
 enum ident_kind { IDENT_WS, IDENT_POLL };
 struct ident {
 	char		*user;
@@ -385,7 +388,10 @@ int64_t		 presq_add(struct bridge *b, const struct changelog_row *r,
 		    struct ev *e);
 /* WebSocket c is in the audience of lane entry idx. */
 void		 presq_mark(struct bridge *b, struct conn *c, int64_t idx);
-/* Marks the subscribers of the subject's large dialogs (API.md N4). */
+/*
+ * Marks the subscribers of the subject's large dialogs (docs/differences.md
+ * N4).
+ */
 void		 presq_subscribers(struct bridge *b, int64_t idx);
 /* c has no chat event waiting any more: its presence may go on. */
 void		 presq_kick(struct bridge *b, struct conn *c);

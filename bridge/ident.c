@@ -1,12 +1,12 @@
 /*
- * ident.c — who is asking, with the same rules as mtchat.fcgi: the raw
- * query string that accept.c kept, read by lib/url.c and
- * lib/reqargs.c (a user id is %XX-decoded with '+' kept, F18), and the
- * token check of lib/auth.c. The WebSocket takes ?user_id= (legacy) or
- * ?token= (JWT) and is refused before the upgrade in plain text (API.md
- * §10.1); the long-poll follows the REST rules of §3.1 and §3.2
- * (Authorization: Bearer in JWT mode). Failed token checks count against
- * the client address's AUTH_FAILURES_PER_MINUTE, as in mtchat.fcgi.
+ * ident.c — who is asking, with the same rules as mtchat.fcgi: the raw query
+ * string that accept.c kept, read by lib/url.c and lib/reqargs.c (a user id is
+ * %XX-decoded with '+' kept, F18), and the token check of lib/auth.c. The
+ * WebSocket takes ?user_id= (legacy) or ?token= (JWT) and is refused before the
+ * upgrade in plain text ( docs/websocket.md#connecting); the long-poll follows
+ * the REST rules of docs/api.md#user and #jwt-mode (Authorization: Bearer in
+ * JWT mode). Failed token checks count against the client address's
+ * AUTH_FAILURES_PER_MINUTE, as in mtchat.fcgi.
  */
 #include <arpa/inet.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /*
  * main.c — mtchat-bridge: the WebSocket endpoint /api/v1/ws and the held
- * long-poll /api/v1/events, fed by the change-log (DESIGN.md). Reads top to
- * bottom: options, configuration, logging, the listening sockets, root
+ * long-poll /api/v1/events, fed by the change-log (docs/events.md). Reads top
+ * to bottom: options, configuration, logging, the listening sockets, root
  * dropped (MTCHAT_USER), descriptors, store, membership, the libwebsockets
  * context, signals, the loop, the tear-down.
  *

@@ -1,9 +1,10 @@
 /*
  * poll.c — the held long-poll, GET /api/v1/events?since=SEQ&timeout=S
- * (API.md N3): answered at once when events are waiting, else held until
- * one arrives or S seconds pass (default 25, at most BRIDGE_POLL_MAX_SECS).
- * Everything needed is copied out of the request and its header table is
- * given back, so thousands of held polls cost no more than idle sockets.
+ * (docs/differences.md N3): answered at once when events are waiting, else held
+ * until one arrives or S seconds pass (default 25, at most
+ * BRIDGE_POLL_MAX_SECS). Everything needed is copied out of the request and its
+ * header table is given back, so thousands of held polls cost no more than idle
+ * sockets.
  * A poll counts as a presence ping. The arguments follow lib/reqargs.c,
  * as in mtchat.fcgi; every answer closes its connection.
  */
@@ -168,7 +169,7 @@ poll_answer(struct conn *c, int64_t cursor)
 	lws_callback_on_writable(c->wsi);
 }
 
-/* Answers {"type":"resync","cursor":N} alone (API.md N3). */
+/* Answers {"type":"resync","cursor":N} alone (docs/differences.md N3). */
 static void
 poll_resync(struct conn *c, int64_t cursor)
 {
@@ -263,7 +264,7 @@ cors_capture(struct bridge *b, struct conn *c, struct lws *wsi)
 	mt_free(origin);
 }
 
-/* OPTIONS: the preflight of a cross-origin poll (API.md §3.8). */
+/* OPTIONS: the preflight of a cross-origin poll (docs/api.md#cors). */
 static int
 poll_preflight(struct bridge *b, struct conn *c, struct lws *wsi)
 {

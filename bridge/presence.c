@@ -1,16 +1,15 @@
 /*
- * presence.c — presence of the bridge's users (DESIGN.md §Presence, API.md
- * F1, F2). A user is live while one of their WebSockets pinged within
- * PRESENCE_TTL_SECS (or opened), or they polled within it. Changes are
- * written in transactions of WRITE_CHUNK users: a flush shortly after
- * connects, pings after expiry and closes, and a tick every second (every
- * third of the TTL if that is shorter) that refreshes the live users whose
- * row is a third of the TTL old, reconciles the rest and closes WebSockets
- * silent for twice the TTL. Refreshing everybody at once every third of
- * the TTL would stall the event loop for a time that grows with the
- * users; the tick spreads the same writes over the seconds.
- * store_presence_*() append presence.update only on real transitions;
- * the tail then delivers them like any other row.
+ * presence.c — presence of the bridge's users (docs/events.md#presence,
+ * docs/differences.md F1, F2). A user is live while one of their WebSockets
+ * pinged within PRESENCE_TTL_SECS (or opened), or they polled within it.
+ * Changes are written in transactions of WRITE_CHUNK users: a flush shortly
+ * after connects, pings after expiry and closes, and a tick every second (every
+ * third of the TTL if that is shorter) that refreshes the live users whose row
+ * is a third of the TTL old, reconciles the rest and closes WebSockets silent
+ * for twice the TTL. Refreshing everybody at once every third of the TTL would
+ * stall the event loop for a time that grows with the users; the tick spreads
+ * the same writes over the seconds. store_presence_*() append presence.update
+ * only on real transitions; the tail then delivers them like any other row.
  */
 #include <string.h>
 

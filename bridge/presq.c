@@ -24,13 +24,13 @@
  * PRESENCE_FANOUT_SHARE percent of the bridge's time; the tail, the chat
  * fan-out and every other callback run in between.
  *
- * Seq (API.md N1): a frame carries its seq when that is above every seq
- * the connection has been sent; a change overtaken by a later chat event
- * goes without it (it is the latest state, not a position in the log), so
- * seq stays strictly increasing and a client resuming from the highest seq
- * it saw repeats nothing. Changes still waiting when a connection ends,
- * and older than that seq, are not replayed: presence is the cheapest
- * event to lose, and the participants endpoint's is_online has it (the
+ * Seq (docs/differences.md N1): a frame carries its seq when that is above
+ * every seq the connection has been sent; a change overtaken by a later chat
+ * event goes without it (it is the latest state, not a position in the log), so
+ * seq stays strictly increasing and a client resuming from the highest seq it
+ * saw repeats nothing. Changes still waiting when a connection ends, and older
+ * than that seq, are not replayed: presence is the cheapest event to lose, and
+ * the participants endpoint's is_online has it (the
  * SDK reloads it on every reconnect).
  */
 #include <sys/ioctl.h>
@@ -282,9 +282,9 @@ stamp(struct bridge *b, const struct user *u)
 }
 
 /*
- * Whether x's presence reaches c (DESIGN.md, API.md N4): they share a
- * dialog of at most PRESENCE_FANOUT_MAX_DIALOG members, or a larger one
- * that c subscribed to.
+ * Whether x's presence reaches c (docs/events.md#presence, docs/differences.md
+ * N4): they share a dialog of at most PRESENCE_FANOUT_MAX_DIALOG members, or a
+ * larger one that c subscribed to.
  */
 static bool
 reaches(struct bridge *b, const struct conn *c, const struct user *x,

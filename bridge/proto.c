@@ -140,7 +140,9 @@ wsmsg_error(struct wsmsg *m, const char *msg)
 	snprintf(m->error, sizeof(m->error), "%s", msg);
 }
 
-/* subscribe / unsubscribe (DESIGN.md, API.md N4): the dialog's id. */
+/*
+ * subscribe / unsubscribe (docs/websocket.md#subscriptions): the dialog's id.
+ */
 static void
 wsmsg_dialog(struct wsmsg *m, const json_t *msg, enum wsmsg_kind kind)
 {

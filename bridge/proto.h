@@ -32,7 +32,8 @@ enum {
 int	 proto_reqline(const char *buf, size_t len, char **query);
 
 /*
- * The WebSocket's resume and filter arguments (API.md §10.1): *since and
+ * The WebSocket's resume and filter arguments (docs/websocket.md#connecting):
+ * *since and
  * *has_since from ?since=, *filter for ?filter=subscribed. NULL, or the
  * message of the 400 that refuses them.
  */
@@ -51,8 +52,8 @@ struct wsmsg {
 };
 
 /*
- * Reads the text of one client message (API.md §10.2): ping, subscribe
- * or unsubscribe with a dialog_id, else the error event's message.
+ * Reads the text of one client message (docs/websocket.md#lifecycle): ping,
+ * subscribe or unsubscribe with a dialog_id, else the error event's message.
  */
 void	 proto_wsmsg(const char *text, size_t len, struct wsmsg *m);
 

@@ -1,6 +1,6 @@
 /*
  * cors_http.c — Cross-Origin Resource Sharing in mtchat.fcgi, by the rules
- * of lib/cors.c (API.md §3.8). With the default `*` header list the
+ * of lib/cors.c (docs/api.md#cors). With the default `*` header list the
  * preflight reflects the requested headers, so
  * Authorization, Content-Type and X-Scope-Config work cross-origin (a bare
  * `Access-Control-Allow-Headers: *` would not cover Authorization).

@@ -1,4 +1,6 @@
-/* cors_http.h — CORS headers and preflights of mtchat.fcgi (API.md §3.8). */
+/*
+ * cors_http.h — CORS headers and preflights of mtchat.fcgi (docs/api.md#cors).
+ */
 #ifndef MT_CORS_HTTP_H
 #define MT_CORS_HTTP_H
 

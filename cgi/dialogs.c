@@ -1,9 +1,9 @@
 /*
- * dialogs.c — the dialog endpoints of the Chat API (API.md §6.1–6.9,
- * §6.11): lists (C1, C3, C4), one dialog (C2), join and leave (C5, C6),
+ * dialogs.c — the dialog endpoints of the Chat API (docs/rest.md C1–C11,
+ * C13): lists (C1, C3, C4), one dialog (C2), join and leave (C5, C6),
  * the per-user flags (C7–C11) and the participant list (C13). Each handler
  * decodes its query or body, calls lib/store_dialog.c and maps the outcome
- * to the statuses and messages of §9. Marking read (C12, POST
+ * to the statuses and messages of docs/errors.md. Marking read (C12, POST
  * /api/v1/dialogs/{id}/read) moves a read position among the messages:
  * it is in messages.c, with the other message writes.
  */
@@ -21,7 +21,7 @@
 #define LIMIT_DEFAULT	50
 #define LIMIT_MAX	100	/* S10 */
 
-/* An error of §9.4. */
+/* An error of docs/errors.md#codes. */
 struct err_reply {
 	int		 status;
 	const char	*code;
@@ -184,7 +184,7 @@ dialog_by_object(struct req *r, struct app *app)
 		reply_failure(r, rc);
 		return;
 	}
-	/* {"data": null} when nothing is accessible (§6.3) */
+	/* {"data": null} when nothing is accessible (C3) */
 	if ((o = json_object()) == NULL)
 		json_decref(item);
 	else if (json_add_new(o, "data", item ? item : json_null()) != 0) {

@@ -1,6 +1,6 @@
 /*
- * events.c — polling the change-log: GET /api/v1/events (API.md N3), so
- * the chat works with mtchat.fcgi alone, without the bridge.
+ * events.c — polling the change-log: GET /api/v1/events (docs/differences.md
+ * N3), so the chat works with mtchat.fcgi alone, without the bridge.
  *
  *   200 {"data":{"events":[...],"cursor":SEQ}}
  *

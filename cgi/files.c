@@ -1,6 +1,7 @@
 /*
- * files.c — attachments on local storage (API.md N5, S3, S9): presign
- * (C19), the upload it points at, the attachment URL (C20) and downloads.
+ * files.c — attachments on local storage (docs/differences.md N5, S3, S9):
+ * presign (C19), the upload it points at, the attachment URL (C20) and
+ * downloads.
  *
  * The upload streams its body to a temporary file in MTCHAT_FILES_DIR/tmp
  * (req.c leaves the body of PUT /api/v1/upload/... unread for it), checks
@@ -68,7 +69,9 @@ body_size(struct req *r, int64_t *size)
 	return -1;
 }
 
-/* 400 UNSUPPORTED_FILE_TYPE with the whole allow-list (§9.4). */
+/*
+ * 400 UNSUPPORTED_FILE_TYPE with the whole allow-list (docs/errors.md#codes).
+ */
 static void
 reply_type_refused(struct req *r, const char *ct)
 {

@@ -1,4 +1,6 @@
-/* health.c — GET /health and GET /health/ready (API.md §2.3), no auth. */
+/*
+ * health.c — GET /health and GET /health/ready (docs/rest.md#health), no auth.
+ */
 #include "json.h"
 #include "route.h"
 #include "store.h"

@@ -1,7 +1,7 @@
 /*
- * manage.c — the Management API (M1–M7, API.md §7), called by the host
- * back-end with the admin token: decode the body, validate it in the order
- * the reference does, call lib/store_manage.c, encode the answer.
+ * manage.c — the Management API (M1–M7, docs/rest.md#management-api), called by
+ * the host back-end with the admin token: decode the body, validate it in the
+ * order the reference does, call lib/store_manage.c, encode the answer.
  */
 #include <stdio.h>
 #include <string.h>

@@ -1,7 +1,8 @@
 /*
- * messages.c — the message endpoints of the Chat API: mark read (C12),
- * list (C14), send (C15), get (C16), edit (C17) and delete (C18), with the
- * exact statuses, codes and messages of API.md §9.3/§9.4 and the
+ * messages.c — the message endpoints of the Chat API: mark read (C12), list
+ * (C14), send (C15), get (C16), edit (C17) and delete (C18), with the exact
+ * statuses, codes and messages of
+ * docs/errors.md#not-found-or-forbidden/docs/errors.md#codes and the
  * Beyond-upstream items S3, S7, S8, S10, F5, F14–F16.
  *
  * A write first asks lib/ whether the request may go ahead at all (404 and

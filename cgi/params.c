@@ -1,6 +1,6 @@
 /*
  * params.c — query-string and JSON-body accessors with the reference's
- * framework errors (API.md §1.6), and the post-commit wake-up.
+ * framework errors (docs/errors.md#plain), and the post-commit wake-up.
  */
 #include <stdio.h>
 #include <string.h>

@@ -1,8 +1,8 @@
 /*
  * params.h — typed access to a request's query string and JSON body, each
- * answering the framework-level errors of API.md §1.6 itself (plain-text
- * 400 for a bad query, 422 for a body of the wrong shape) — and the wake-up
- * after a committed write.
+ * answering the framework-level errors of docs/errors.md#plain itself
+ * (plain-text 400 for a bad query, 422 for a body of the wrong shape) — and the
+ * wake-up after a committed write.
  */
 #ifndef MT_PARAMS_H
 #define MT_PARAMS_H

@@ -115,7 +115,9 @@ void	reply_written(struct req *r, struct jw *w);
 /* Answers the error envelope {"error":{"code":...,"message":...}}. */
 void	reply_error(struct req *r, int status, const char *code,
 	    const char *message);
-/* Answers a plain-text body (framework-level failures, API.md §1.6). */
+/*
+ * Answers a plain-text body (framework-level failures, docs/errors.md#plain).
+ */
 void	reply_plain(struct req *r, int status, const char *text);
 /* Answers a refusal of lib/reqargs.c: plain text or the error envelope. */
 void	reply_refusal(struct req *r, const struct refusal *why);

@@ -1,6 +1,6 @@
 /*
  * route.c — matches a request against the route tables and runs the checks
- * of API.md §1.7 in order: CORS preflight, rate limit, route (404/405),
+ * of docs/api.md#order in order: CORS preflight, rate limit, route (404/405),
  * bearer token or admin token, then the extractors (user_id, X-Scope-Config,
  * path, body) — the first failing step decides the response.
  */
@@ -334,7 +334,10 @@ extract_path(struct req *r, const struct route *rt, const struct segs *sg)
 	return 0;
 }
 
-/* application/json or any application/...+json, parameters allowed (§1.1). */
+/*
+ * application/json or any application/...+json, parameters allowed
+ * (docs/api.md#conventions).
+ */
 static int
 is_json_type(const char *ct)
 {

@@ -1,7 +1,7 @@
 /*
  * route.h — the route tables of mtchat.fcgi. Each resource file (dialogs.c,
  * messages.c, manage.c, ...) exports one table; route.c matches a request
- * against all of them and runs the checks of API.md §1.7 in order before
+ * against all of them and runs the checks of docs/api.md#order in order before
  * calling the handler.
  */
 #ifndef MT_ROUTE_H

@@ -1,7 +1,8 @@
 /*
- * attach.c — attachment validation for the send endpoint (API.md §6.13,
- * §8.3, §8.4): the 38 allowed content types as a table, the s3_key rules,
- * the size bounds and the storage lengths, first failure wins.
+ * attach.c — attachment validation for the send endpoint (docs/rest.md C15,
+ * docs/attachments.md#types, #flow): the 38 allowed content types as a table,
+ * the s3_key rules, the size bounds and the storage lengths, first failure
+ * wins.
  */
 #include <stdio.h>
 #include <string.h>
@@ -9,7 +10,10 @@
 #include "attach.h"
 #include "valid.h"
 
-/* §8.3, in the order the SDK and the C19 error message list them. */
+/*
+ * docs/attachments.md#types, in the order the SDK and the C19 error message
+ * list them.
+ */
 static const char *const types[] = {
 	"image/jpeg", "image/png", "image/gif", "image/webp", "image/svg+xml",
 	"image/bmp", "image/tiff",

@@ -1,7 +1,8 @@
 /*
- * attach.h — the attachment rules of API.md §6.13 steps 3–4, §8.3 and §8.4:
- * the content-type allow-list, the s3_key rules and the size bounds, each
- * with the exact error code and message the send endpoint answers.
+ * attach.h — the attachment rules of docs/rest.md C15 steps 3–4,
+ * docs/attachments.md#types and #flow: the content-type allow-list, the s3_key
+ * rules and the size bounds, each with the exact error code and message the
+ * send endpoint answers.
  */
 #ifndef MT_ATTACH_H
 #define MT_ATTACH_H
@@ -23,20 +24,24 @@ struct attach_in {
 	int64_t		 size;
 };
 
-/* True if ct is in the allow-list of §8.3 (or empty): exact comparison. */
+/*
+ * True if ct is in the allow-list of docs/attachments.md#types (or empty):
+ * exact comparison.
+ */
 bool	 attach_type_allowed(const char *ct);
 /* The allow-list, in its documented order: NULL past the last one. */
 const char *attach_type_at(size_t i);
 
 /*
- * The s3_key rules of §8.4 in order, for the dialog dialog_id (canonical).
- * Returns NULL when the key passes, else the INVALID_INPUT message.
+ * The s3_key rules of docs/attachments.md#flow in order, for the dialog
+ * dialog_id (canonical). Returns NULL when the key passes, else the
+ * INVALID_INPUT message.
  */
 const char *attach_key_problem(const char *key, size_t len,
 	    const char *dialog_id);
 
 /*
- * Checks the attachments of one send request in the order of §6.13: the
+ * Checks the attachments of one send request in the order of C15: the
  * count, then per attachment the s3_key rules, the content type and the
  * size (then the storage lengths of s3_key and filename, so that no bad
  * input reaches a database constraint). Returns true, or false with *code

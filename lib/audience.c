@@ -1,5 +1,5 @@
 /*
- * audience.c — the audience rules of DESIGN.md, by event type:
+ * audience.c — the audience rules (docs/events.md#audience), by event type:
  *
  *   message.*, participant.joined      participants of the dialog at the
  *                                      event's seq

@@ -1,6 +1,6 @@
 /*
- * audience.h — who receives a change-log event (DESIGN.md "Who receives an
- * event"). The one place these rules live: the bridge asks for the
+ * audience.h — who receives a change-log event (docs/events.md#audience
+ * ). The one place these rules live: the bridge asks for the
  * recipients of each row from its in-memory membership, the polling
  * endpoints ask whether one user receives it from the database.
  */
@@ -16,9 +16,9 @@ struct changelog_row;
 struct audience_ops {
 	/*
 	 * Whether user was a participant of dialog_id at change-log position
-	 * seq (API.md S2: a replay shows no event from before a user joined
-	 * or while they were out). The bridge's live membership is the one
-	 * at the seq it delivers; replays ask the membership periods
+	 * seq (docs/differences.md S2: a replay shows no event from before a
+	 * user joined or while they were out). The bridge's live membership is
+	 * the one at the seq it delivers; replays ask the membership periods
 	 * (store_members.h).
 	 */
 	bool	(*is_member)(void *ctx, const char *dialog_id,
@@ -51,10 +51,10 @@ void	audience_each(const struct changelog_row *row,
 	    const struct audience_ops *ops,
 	    void (*cb)(const char *user, void *arg), void *arg);
 /*
- * Whether a connection that subscribed only to some dialogs (API.md N4)
- * still receives row although its dialog is not among them: per-user events
- * (dialog.archived/unarchived/deleted, participant.* about the user
- * themself) and presence.
+ * Whether a connection that subscribed only to some dialogs
+ * (docs/differences.md N4) still receives row although its dialog is not among
+ * them: per-user events (dialog.archived/unarchived/deleted, participant.*
+ * about the user themself) and presence.
  */
 bool	audience_passes_filter(const struct changelog_row *row,
 	    const char *user);

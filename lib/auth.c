@@ -1,5 +1,6 @@
 /*
- * auth.c — HS256 bearer tokens (API.md §3.2) and the admin token (§3.5).
+ * auth.c — HS256 bearer tokens (docs/api.md#jwt-mode) and the admin token
+ * (docs/api.md#admin-token).
  *
  * The token is checked here rather than by libjwt: libjwt 1.10 (Debian 12)
  * verifies HS384/HS512 tokens with the same key, compares "alg" without

@@ -1,6 +1,6 @@
 /*
- * auth.h — identity: HS256 bearer tokens (API.md §3.2, S1, S4) and the
- * management admin token (§3.5).
+ * auth.h — identity: HS256 bearer tokens (docs/api.md#jwt-mode, S1, S4) and the
+ * management admin token (docs/api.md#admin-token).
  */
 #ifndef MT_AUTH_H
 #define MT_AUTH_H
@@ -28,14 +28,14 @@ void	 auth_keys_free(struct auth_keys *k);
 size_t	 auth_keys_count(const struct auth_keys *k);
 
 /*
- * Verifies the len bytes of token, an HS256 JWS in compact form (API.md
- * §3.2), against each secret of k in order. The token must have exactly
- * three segments of unpadded canonical base64url; the header must be a JSON
- * object whose "alg" is "HS256" (whatever else it holds, "typ" included, is
- * not looked at); the signature must be HMAC-SHA256 of "header.payload";
- * the payload must be a JSON object. Objects with a repeated key are
- * refused. exp, nbf, iss and sub are not checked; an "aud" that is a string
- * or an array of strings fails the token (other types are ignored).
+ * Verifies the len bytes of token, an HS256 JWS in compact form (
+ * docs/api.md#jwt-mode), against each secret of k in order. The token must have
+ * exactly three segments of unpadded canonical base64url; the header must be a
+ * JSON object whose "alg" is "HS256" (whatever else it holds, "typ" included,
+ * is not looked at); the signature must be HMAC-SHA256 of "header.payload"; the
+ * payload must be a JSON object. Objects with a repeated key are refused. exp,
+ * nbf, iss and sub are not checked; an "aud" that is a string or an array of
+ * strings fails the token (other types are ignored).
  *
  * The claim named user_claim (NULL: "sub") must be a string (may be "") or
  * a number: integers are written in decimal ("42"), other numbers as
@@ -54,9 +54,9 @@ int	 auth_jwt_verify(const struct auth_keys *k, const char *token,
 	    char **user_id, json_t **scope);
 
 /*
- * Management token check (API.md §3.5): the SHA-256 digests of configured
- * and of the supplied_len bytes of supplied are compared without early
- * exit, so the time taken says nothing about where they differ. Both are
+ * Management token check (docs/api.md#admin-token): the SHA-256 digests of
+ * configured and of the supplied_len bytes of supplied are compared without
+ * early exit, so the time taken says nothing about where they differ. Both are
  * used verbatim. The caller skips the check when no token is configured (an
  * unprotected API); a NULL configured never matches. Returns 0 on a match,
  * MT_EFORBIDDEN otherwise, MT_ENOMEM if OpenSSL cannot hash.

@@ -19,7 +19,7 @@ struct changelog_row {
 	const char	*audience;	/* JSON array of user ids, or NULL */
 	const char	*body;		/* exact JSON sent to clients */
 	int64_t		 created_at;	/* microseconds */
-	bool		 webhook;	/* fires a webhook (API.md §12.4) */
+	bool		 webhook;	/* fires a webhook (see docs/webhooks.md) */
 };
 
 /*

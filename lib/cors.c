@@ -1,5 +1,5 @@
 /*
- * cors.c — which origins and methods CORS allows (API.md §3.8): a list of
+ * cors.c — which origins and methods CORS allows (docs/api.md#cors): a list of
  * `*` means any, else a comma-separated list compared without case.
  */
 #include <string.h>

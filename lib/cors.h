@@ -1,5 +1,5 @@
 /*
- * cors.h — the CORS rules of API.md §3.8, shared by mtchat.fcgi and the
+ * cors.h — the CORS rules of docs/api.md#cors, shared by mtchat.fcgi and the
  * bridge's long-poll: which origins and methods are allowed.
  */
 #ifndef MT_CORS_RULES_H

@@ -19,7 +19,7 @@ enum {
 /* Returns a static, human-readable name for an MT_E* code. */
 const char	*mt_strerror(int code);
 
-/* How an HTTP answer reports an MT_E* code (API.md §9). */
+/* How an HTTP answer reports an MT_E* code (docs/errors.md). */
 struct mt_http_error {
 	int		 status;
 	const char	*code;		/* of the error envelope */

@@ -1,8 +1,8 @@
 /*
  * events.c — builds the JSON body of each event (keys in the order of
- * API.md §10.3, "type" first) and appends it to the change-log with what
- * the audience rules need: the dialog, the subject user, and an explicit
- * list of recipients for per-user events.
+ * docs/websocket.md#server-messages, "type" first) and appends it to the
+ * change-log with what the audience rules need: the dialog, the subject user,
+ * and an explicit list of recipients for per-user events.
  */
 #include <string.h>
 
@@ -52,7 +52,7 @@ typed(const char *type)
 }
 
 /*
- * The Message (API.md §4.6) of m, for payload.message: the MTChat SDK
+ * The Message (docs/rest.md#message) of m, for payload.message: the MTChat SDK
  * prefers it to the flat fields, which lack the reply and attachments.
  */
 static json_t *
@@ -115,7 +115,10 @@ event_message_new(struct store *st, const struct msg_event *m, int64_t *seq)
 		json_decref(o);
 		return MT_ENOMEM;
 	}
-	/* API.md §12.4: user messages (C15) fire message.new, system ones not. */
+	/*
+	 * docs/webhooks.md#which: user messages (C15) fire message.new, system
+	 * ones not.
+	 */
 	return append(st, &(struct changelog_row){ .type = "message.new",
 	    .dialog_id = m->dialog_id, .subject_user = m->sender_id,
 	    .webhook = m->sender_id != NULL }, NULL, o, seq);

@@ -1,7 +1,7 @@
 /*
- * events.h — the events of API.md §10.3 (with F10 and F19), each appended to
- * the change-log inside the caller's write transaction with the data its
- * audience needs (DESIGN.md "Who receives an event").
+ * events.h — the events of docs/websocket.md#server-messages (with F10 and
+ * F19), each appended to the change-log inside the caller's write transaction
+ * with the data its audience needs (docs/events.md#audience).
  */
 #ifndef MT_EVENTS_H
 #define MT_EVENTS_H
@@ -19,14 +19,15 @@ struct msg_event {
 	const char	*content;
 	int64_t		 sent_at;	/* microseconds */
 	const char	*reply_to_id;	/* NULL when none */
-	const json_t	*attachments;	/* §4.7 objects; NULL means [] */
+	const json_t	*attachments;	/* attachment objects; NULL: [] */
 };
 
 /*
  * Each returns 0 or an MT_E* code; seq (may be NULL) gets the row's seq.
- * message.new and message.edited carry the whole Message (§4.6) as
- * payload.message besides the flat fields (API.md §11.2): an edit's are
- * taken from message, the edited Message (not stolen).
+ * message.new and message.edited carry the whole Message (docs/rest.md#message)
+ * as payload.message besides the flat fields
+ * (docs/websocket.md#client-messages): an edit's are taken from message, the
+ * edited Message (not stolen).
  */
 int	event_message_new(struct store *st, const struct msg_event *m,
 	    int64_t *seq);
@@ -38,8 +39,8 @@ int	event_message_read(struct store *st, const char *dialog_id,
 	    const char *user_id, const char *last_read_message_id, int64_t *seq);
 /*
  * webhook: the change fires the participant.* webhook, as a join (C5) or
- * leave (C6) of the Chat API does and the Management API's do not (API.md
- * §12.4). message.new fires one for user messages.
+ * leave (C6) of the Chat API does and the Management API's do not (
+ * docs/webhooks.md#which). message.new fires one for user messages.
  */
 int	event_participant_joined(struct store *st, const char *dialog_id,
 	    const char *user_id, bool webhook, int64_t *seq);

@@ -1,7 +1,7 @@
 /*
- * files.h — attachments on local storage (API.md N5, S9): object keys,
- * the HMAC-signed, expiring upload and download URLs, where a key lives on
- * disk, and what a download answers with (Content-Disposition, Range).
+ * files.h — attachments on local storage (docs/differences.md N5, S9): object
+ * keys, the HMAC-signed, expiring upload and download URLs, where a key lives
+ * on disk, and what a download answers with (Content-Disposition, Range).
  * Nothing here touches the database or the network.
  */
 #ifndef MT_FILES_H

@@ -1,8 +1,8 @@
 /*
- * hook.c — webhook bodies and signatures (API.md §12.2, §12.3) and the
- * retry rules of mtchat-hooks (§12.5 with F11). Keys come in the order of
- * §12.3; optional members are left out rather than null, as the reference
- * does.
+ * hook.c — webhook bodies and signatures (docs/webhooks.md#request, #payloads)
+ * and the retry rules of mtchat-hooks (docs/webhooks.md#retries with F11). Keys
+ * come in the order of docs/webhooks.md#payloads; optional members are left out
+ * rather than null, as the reference does.
  */
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -82,7 +82,7 @@ dialog_members(const struct hook_dialog *d)
 	return o;
 }
 
-/* The message data object of §12.3. */
+/* The message data object of docs/webhooks.md#payloads. */
 static json_t *
 message_data(const struct hook_message *m)
 {
@@ -202,8 +202,8 @@ hook_outcome(long status)
 	if (status >= 200 && status <= 299)
 		return HOOK_ACK;
 	/*
-	 * §12.5 gives up on every 4xx; a receiver that asks to be called
-	 * again later (408, 429) is called again.
+	 * docs/webhooks.md#retries gives up on every 4xx; a receiver that asks
+	 * to be called again later (408, 429) is called again.
 	 */
 	if (status >= 400 && status <= 499 && status != 408 && status != 429)
 		return HOOK_REFUSED;

@@ -1,6 +1,6 @@
 /*
- * hook.h — the webhooks of API.md §12 without the transport: when they are
- * on, their envelope and payloads, the signature, and what an attempt's
+ * hook.h — the webhooks of docs/webhooks.md without the transport: when they
+ * are on, their envelope and payloads, the signature, and what an attempt's
  * outcome means for the next one. mtchat-hooks sends them (libcurl);
  * lib/store_hooks.c queues them.
  */
@@ -20,7 +20,7 @@ struct cfg;
 
 /*
  * Webhooks are sent when WEBHOOK_URL is set and not empty and
- * WEBHOOK_SECRET is set, even empty (API.md §12.1).
+ * WEBHOOK_SECRET is set, even empty (docs/config.md#webhooks).
  */
 bool	 hook_enabled(const struct cfg *c);
 
@@ -37,7 +37,9 @@ const char *hook_body_type(const char *event);
 int	 hook_sign(const char *key, size_t keylen, const char *body,
 	    size_t len, char out[HOOK_SIG_BUF]);
 
-/* What a payload names: the dialog, and a message (API.md §12.3). */
+/*
+ * What a payload names: the dialog, and a message (docs/webhooks.md#payloads).
+ */
 struct hook_dialog {
 	const char	*id;
 	const char	*object_id;

@@ -1,6 +1,6 @@
 /*
- * imgsize.h — the pixel size of a PNG, JPEG, GIF or WebP file, read from
- * its header (API.md §4.7 width and height), without an image library.
+ * imgsize.h — the pixel size of a PNG, JPEG, GIF or WebP file, read from its
+ * header (docs/rest.md#attachment width and height), without an image library.
  */
 #ifndef MT_IMGSIZE_H
 #define MT_IMGSIZE_H

@@ -1,6 +1,7 @@
 /*
- * json.c — building and parsing JSON with Jansson, with the limits of
- * STYLE.md §6 (depth) and the timestamp format of API.md §1.4.
+ * json.c — building and parsing JSON with Jansson, with the limits of STYLE.md
+ * docs/rest.md#chat-api (depth) and the timestamp format of
+ * docs/api.md#conventions.
  */
 #include <stdint.h>
 #include <stdio.h>

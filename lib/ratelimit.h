@@ -1,6 +1,6 @@
 /*
- * ratelimit.h — token buckets per key (acting user or client address),
- * shared by every process through one memory-mapped file (API.md S10).
+ * ratelimit.h — token buckets per key (acting user or client address), shared
+ * by every process through one memory-mapped file (docs/differences.md S10).
  */
 #ifndef MT_RATELIMIT_H
 #define MT_RATELIMIT_H
@@ -33,8 +33,8 @@ struct cfg;
 int		 ratelimit_open_cfg(const struct cfg *c, struct ratelimit **rl,
 		    char *err, size_t errlen);
 /*
- * One token of the acting user's bucket, or of the client address's when
- * user is NULL (API.md S10); every program keys buckets the same way.
+ * One token of the acting user's bucket, or of the client address's when user
+ * is NULL (docs/differences.md S10); every program keys buckets the same way.
  */
 bool		 ratelimit_take_user(struct ratelimit *rl, const char *user,
 		    const char *addr);

@@ -24,7 +24,10 @@ refuse(struct refusal *why, int status, const char *code, const char *msg)
 	return status == 403 ? MT_EFORBIDDEN : MT_EINVAL;
 }
 
-/* The framework's plain-text refusal of a query argument (§1.6). */
+/*
+ * The framework's plain-text refusal of a query argument
+ * (docs/errors.md#plain).
+ */
 static int
 refuse_query(struct refusal *why, const char *key, const char *detail)
 {

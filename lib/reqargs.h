@@ -1,6 +1,6 @@
 /*
  * reqargs.h — the query-string rules of what mtchat.fcgi and mtchat-bridge
- * both answer: the acting user (API.md §3.1, S1, F18) and the arguments of
+ * both answer: the acting user (docs/api.md#user, S1, F18) and the arguments of
  * GET /api/v1/events (N3). Both programs call these, so the same input
  * gets the same status and the same body from either.
  */
@@ -14,8 +14,8 @@
 
 /*
  * Why a request is refused: the HTTP status, the error code of the JSON
- * envelope (NULL: a plain-text body, as the framework errors of API.md
- * §1.6) and the message.
+ * envelope (NULL: a plain-text body, as the framework errors of 
+ * docs/errors.md#plain) and the message.
  */
 struct refusal {
 	int		 status;
@@ -33,8 +33,8 @@ int	reqargs_long(const char *query, const char *key, long *out,
 
 /*
  * The acting user of legacy mode from the user_id (or sender_id) argument
- * (§3.1, F18: %XX decoded, '+' kept). Returns 0 with *user (free with
- * mt_free()), MT_EINVAL with why (400 BAD_REQUEST: missing, empty or not
+ * (docs/api.md#user, F18: %XX decoded, '+' kept). Returns 0 with *user (free
+ * with mt_free()), MT_EINVAL with why (400 BAD_REQUEST: missing, empty or not
  * UTF-8) or MT_ENOMEM.
  */
 int	reqargs_user(const char *query, char **user, struct refusal *why);
@@ -49,7 +49,7 @@ int	reqargs_user_matches(const char *query, const char *token_user,
 
 #define EVENTS_TIMEOUT_DEFAULT	25	/* seconds held when absent */
 
-/* The arguments of GET /api/v1/events (API.md N3). */
+/* The arguments of GET /api/v1/events (docs/differences.md N3). */
 struct events_args {
 	bool	 has_since;
 	int64_t	 since;		/* when has_since: >= 0 */

@@ -1,15 +1,16 @@
 /*
- * sanitize.c — HTML sanitisation of message content (API.md §8.2) with the
- * gumbo HTML5 parser, and the UTF-8 validator the other modules share.
+ * sanitize.c — HTML sanitisation of message content (docs/rest.md#html) with
+ * the gumbo HTML5 parser, and the UTF-8 validator the other modules share.
  *
  * The content is parsed as a fragment in a <body> context, as a browser
  * would parse it, and the tree is written out again by this file alone:
  * allow-listed elements with their allow-listed attributes, the children of
  * every other element in its place, nothing at all of script, style and
  * template. Every byte of text and of attribute values is escaped here, so
- * nothing of the input reaches the output unescaped. Path A of §8.2 (no '<')
- * needs no code of its own: text without tags parses to one text node, which
- * the tokenizer has decoded and the writer escapes again.
+ * nothing of the input reaches the output unescaped. Path A of
+ * docs/rest.md#html (no '<') needs no code of its own: text without tags parses
+ * to one text node, which the tokenizer has decoded and the writer escapes
+ * again.
  *
  * The tree is walked through parent links, not by recursion: a 50 000-byte
  * message can nest 16 000 elements deep.
@@ -560,11 +561,11 @@ http_ok(struct url *u)
 }
 
 /*
- * Applies §8.2 to an href value: no scheme (a relative reference) passes,
- * http and https pass if the URL parses, every other scheme fails. As URL
- * parsers do, C0 controls and spaces around the value and tabs and
- * newlines inside it are ignored, so " java\tscript:" is seen as
- * "javascript:". The value itself is kept unchanged.
+ * Applies docs/rest.md#html to an href value: no scheme (a relative reference)
+ * passes, http and https pass if the URL parses, every other scheme fails. As
+ * URL parsers do, C0 controls and spaces around the value and tabs and newlines
+ * inside it are ignored, so " java\tscript:" is seen as "javascript:". The
+ * value itself is kept unchanged.
  */
 static bool
 href_allowed(const char *v)

@@ -1,5 +1,5 @@
 /*
- * sanitize.h — HTML sanitisation of message content (API.md §8.2) and the
+ * sanitize.h — HTML sanitisation of message content (docs/rest.md#html) and the
  * UTF-8 check that every text field shares.
  */
 #ifndef MT_SANITIZE_H
@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 /*
- * Sanitizes message HTML as API.md §8.2 says: path A (no '<') decodes
+ * Sanitizes message HTML as docs/rest.md#html says: path A (no '<') decodes
  * character references and re-escapes; path B parses an HTML5 body fragment
  * with gumbo, keeps the allow-listed elements/attributes, drops script/style
  * with their content, unwraps others, filters href schemes, appends

@@ -1,6 +1,7 @@
 /*
- * scope.c — the user's scopes from the X-Scope-Config header or a token
- * claim (API.md §3.4, S4), row matching (§5) and M2's set equality (§7.2).
+ * scope.c — the user's scopes from the X-Scope-Config header or a token claim
+ * (docs/api.md#scopes, S4), row matching (docs/api.md#scopes) and M2's set
+ * equality (M2).
  *
  * Rows and M2 inputs stay Jansson arrays, as the store and the request body
  * give them; only the user's side becomes a struct scope_set. Levels are

@@ -1,6 +1,7 @@
 /*
- * scope.h — a user's access scopes (API.md §3.4, S4), matching them against
- * a dialog's scope rows (§5), and the exact-set comparison of M2 (§7.2).
+ * scope.h — a user's access scopes (docs/api.md#scopes, S4), matching them
+ * against a dialog's scope rows (docs/api.md#scopes), and the exact-set
+ * comparison of M2.
  */
 #ifndef MT_SCOPE_H
 #define MT_SCOPE_H
@@ -16,7 +17,10 @@ struct scope_set {		/* a user's three scope levels */
 	size_t	  n[SCOPE_LEVELS];
 };
 
-/* scope_parse_header() results; the 400 messages are those of §3.4. */
+/*
+ * scope_parse_header() results; the 400 messages are those of
+ * docs/api.md#scopes.
+ */
 enum {
 	SCOPE_HDR_OK = 0,
 	SCOPE_HDR_ABSENT,	/* no header, or not visible ASCII */
@@ -49,7 +53,8 @@ int	 scope_from_json(const json_t *obj, struct scope_set **out);
 void	 scope_set_free(struct scope_set *s);
 
 /*
- * One scope row against a user (§5): true when each of the row's levels (a
+ * One scope row against a user (docs/api.md#scopes): true when each of the
+ * row's levels (a
  * JSON array of strings; NULL counts as empty) is empty or shares a value
  * with the user's level of the same number. Values compare exactly, case
  * included. A NULL user (no header) matches nothing.
@@ -58,7 +63,7 @@ bool	 scope_row_matches(const struct scope_set *user, const json_t *lv0,
 	    const json_t *lv1, const json_t *lv2);
 
 /*
- * M2 (§7.2): requested and stored are JSON arrays of scope objects (a level
+ * M2: requested and stored are JSON arrays of scope objects (a level
  * left out counts as []). Equal when both have the same number of items and
  * each requested scope equals some stored one and each stored scope some
  * requested one, levels compared as sets (sorted and de-duplicated). So

@@ -1,5 +1,5 @@
 /*
- * store_archive.h — auto-archive (API.md §13.2 with F13 and F14): a
+ * store_archive.h — auto-archive (docs/differences.md F13 and F14): a
  * participant's dialog is archived for them when it has been inactive for
  * longer than ARCHIVE_AFTER_SECS, inactivity being measured from the later
  * of the dialog's last message (its creation when it has none) and that

@@ -1,16 +1,16 @@
 /*
- * store_dialog.c — the statements of the dialog endpoints (API.md §6.1–6.9,
- * §6.11): lists, single dialogs, join/leave, per-user flags, participants.
+ * store_dialog.c — the statements of the dialog endpoints (docs/rest.md C1–C11,
+ * C13): lists, single dialogs, join/leave, per-user flags, participants.
  *
  * A list is built in a fixed number of queries whatever its length: one
- * for the page (dialog, participant count and the caller's own row), one
- * for the last messages of the page and one for its participants. The
- * caller's own dialogs (C1) are ordered from covering indexes, reading
- * only the page's dialog rows (sql/0002-counts.sql). Scope access (§5) is
+ * for the page (dialog, participant count and the caller's own row), one for
+ * the last messages of the page and one for its participants. The caller's own
+ * dialogs (C1) are ordered from covering indexes, reading only the page's
+ * dialog rows (sql/0002-counts.sql). Scope access (docs/api.md#scopes) is
  * decided here in C by scope_row_matches() on the stored JSON levels; for
  * "available" dialogs the candidate scope rows come from the
- * access_scope_values index (a row whose levels are all empty has no
- * index rows and matches every header, so those rows are read too).
+ * access_scope_values index (a row whose levels are all empty has no index rows
+ * and matches every header, so those rows are read too).
  *
  * Search (F21) is a case-insensitive substring test through mt_fold(), a
  * SQL function registered here that lower-cases UTF-8 (Unicode letters too,
@@ -367,7 +367,10 @@ bind_search(sqlite3_stmt *s, int idx, const char *search, char **text)
 	    SQLITE_OK ? 0 : MT_EIO;
 }
 
-/* --- scope access (§5) -------------------------------------------------- */
+/*
+ * --- scope access (docs/api.md#scopes)
+ * --------------------------------------------------
+ */
 
 /* A stored level (JSON text) parsed into *lv (NULL for SQL NULL). */
 static int
@@ -540,7 +543,10 @@ out:
 	return rc;
 }
 
-/* --- list items (§4.3, §4.4) ------------------------------------------- */
+/*
+ * --- list items (docs/rest.md#dialog-list-item, #dialog-list-item)
+ * -------------------------------------------
+ */
 
 /*
  * The caller's own state from columns c.. of a row: read_messages,
@@ -701,7 +707,9 @@ page_fill(struct store *st, sqlite3_stmt *s, struct page *pg,
 	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, __func__);
 }
 
-/* A LastMessage (§4.3) from a SQL_LAST_MESSAGES row. */
+/*
+ * A LastMessage (docs/rest.md#dialog-list-item) from a SQL_LAST_MESSAGES row.
+ */
 static void
 write_last(struct jw *w, sqlite3_stmt *s)
 {
@@ -773,7 +781,10 @@ add_last(struct item *it, sqlite3_stmt *s)
 	return it->w.oom ? MT_ENOMEM : 0;
 }
 
-/* A ParticipantSummary (§4.3): null names and companies are left out. */
+/*
+ * A ParticipantSummary (docs/rest.md#dialog-list-item): null names and
+ * companies are left out.
+ */
 static int
 add_summary(struct item *it, sqlite3_stmt *s)
 {
@@ -996,7 +1007,7 @@ store_dialog_by_object(struct store *st, const struct dialog_filter *f,
 
 /* --- C2 ------------------------------------------------------------------ */
 
-/* The C2 item from a SQL_DIALOG_ONE row (§6.2): reduced field sets. */
+/* The C2 item from a SQL_DIALOG_ONE row (C2): reduced field sets. */
 static json_t *
 present_one(sqlite3_stmt *s, bool mine)
 {
@@ -1036,7 +1047,10 @@ dialog_one(struct store *st, const char *dialog_id, const char *user,
 	return rc;
 }
 
-/* The participants of one item, always present ("always" in §4.4). */
+/*
+ * The participants of one item, always present ("always" in
+ * docs/rest.md#dialog-list-item).
+ */
 static int
 one_participants(struct store *st, const char *dialog_id, json_t *item)
 {
@@ -1172,7 +1186,7 @@ store_dialog_participants(struct store *st, const char *dialog_id,
 
 /* --- C5 join ------------------------------------------------------------- */
 
-/* Checks 1–4 of §6.5, in order, inside the transaction. */
+/* Checks 1–4 of C5, in order, inside the transaction. */
 static int
 join_checks(struct store *st, struct dialog_join *j, enum dialog_result *res)
 {

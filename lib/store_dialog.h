@@ -1,8 +1,9 @@
 /*
- * store_dialog.h — the statements behind the dialog endpoints of the Chat
- * API (API.md §6.1–6.9, §6.11): dialog lists and single dialogs as the
- * JSON items of §4.3/§4.4, join and leave with their system messages and
- * events, the per-user flags, and the participant list of C13.
+ * store_dialog.h — the statements behind the dialog endpoints of the Chat API
+ * (docs/rest.md C1–C11, C13): dialog lists and single dialogs as the JSON items
+ * of docs/rest.md#dialog-list-item/docs/rest.md#dialog-list-item, join and
+ * leave with their system messages and events, the per-user flags, and the
+ * participant list of C13.
  *
  * Reads return JSON built here; writes run in one BEGIN IMMEDIATE
  * transaction with their change-log rows. Expected outcomes (no such
@@ -28,7 +29,7 @@ enum dialog_result {
 	DIALOG_NO_ACCESS,	/* neither participant nor scope access */
 	DIALOG_NOT_PARTICIPANT,	/* the caller has no participant row */
 	DIALOG_ALREADY,		/* join: already a participant */
-	DIALOG_INVALID,		/* join: the profile fails §8.1 */
+	DIALOG_INVALID,		/* join: the profile fails the C5 limits */
 };
 
 /* What a dialog list selects (C1, C3, C4). */
@@ -46,7 +47,7 @@ struct dialog_filter {
 };
 
 /*
- * C1 (§6.1, F6, F7, F21): exactly one of f->participating and
+ * C1 (F6, F7, F21): exactly one of f->participating and
  * f->available; writes to out, as member key (NULL: a bare value), the
  * array of dialog list items, pinned first (participating), then by last
  * activity newest first, then by id. Available dialogs need f->scopes
@@ -56,21 +57,21 @@ int	store_dialog_list(struct store *st, const struct dialog_filter *f,
 	    struct jw *out, const char *key);
 
 /*
- * C4 (§6.4, F7, F8): every dialog of the object in the enabled branches,
+ * C4 (F7, F8): every dialog of the object in the enabled branches,
  * newest created first; *out gets a new array.
  */
 int	store_dialog_list_by_object(struct store *st,
 	    const struct dialog_filter *f, json_t **out);
 
 /*
- * C3 (§6.3, F7, F9): the newest accessible dialog of the object as a new
+ * C3 (F7, F9): the newest accessible dialog of the object as a new
  * list item, or *out NULL when there is none.
  */
 int	store_dialog_by_object(struct store *st, const struct dialog_filter *f,
 	    json_t **out);
 
 /*
- * C2 (§6.2): *res DIALOG_OK with *out a new item (participant or potential
+ * C2: *res DIALOG_OK with *out a new item (participant or potential
  * participant shape), DIALOG_NOT_FOUND or DIALOG_NO_ACCESS.
  */
 int	store_dialog_get(struct store *st, const char *dialog_id,
@@ -78,7 +79,7 @@ int	store_dialog_get(struct store *st, const char *dialog_id,
 	    enum dialog_result *res);
 
 /*
- * C13 (§6.11, S6): *res DIALOG_OK with *out a new array of participants
+ * C13 (S6): *res DIALOG_OK with *out a new array of participants
  * (with is_online: presence last seen at or after online_since, in
  * microseconds), or DIALOG_NO_ACCESS (also for a missing dialog).
  */
@@ -99,7 +100,7 @@ struct dialog_join {
 };
 
 /*
- * C5 (§6.5, F4, F15): checks in the order of §6.5 inside the transaction —
+ * C5 (F4, F15): checks in the order of C5 inside the transaction —
  * DIALOG_NOT_FOUND, DIALOG_ALREADY, DIALOG_NO_ACCESS, DIALOG_INVALID (with
  * j->msg) — then inserts the participant, the participant_joined system
  * message (message.new) and participant.joined. j->seq gets the last seq.
@@ -108,7 +109,7 @@ int	store_dialog_join(struct store *st, struct dialog_join *j,
 	    enum dialog_result *res);
 
 /*
- * C6 (§6.6, S5, F20): DIALOG_NOT_FOUND, DIALOG_NOT_PARTICIPANT (nothing
+ * C6 (S5, F20): DIALOG_NOT_FOUND, DIALOG_NOT_PARTICIPANT (nothing
  * written), or the row deleted with the participant_left system message
  * (message.new) and participant.left; *seq gets the last seq.
  */

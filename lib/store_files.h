@@ -1,7 +1,8 @@
 /*
- * store_files.h — the statements of local attachment storage (API.md N5):
- * recording an upload, finding an attachment for C20 and downloads, and
- * the uploads `mtchat-admin files gc` may remove (sql/0006-files.sql).
+ * store_files.h — the statements of local attachment storage
+ * (docs/differences.md N5): recording an upload, finding an attachment for C20
+ * and downloads, and the uploads `mtchat-admin files gc` may remove
+ * (sql/0006-files.sql).
  *
  * Every function returns 0 or an MT_E* code for failures of the database;
  * what the request ran into is reported through *res.

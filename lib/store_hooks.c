@@ -38,7 +38,10 @@ static const char SQL_CHECK_DONE[] =
 	"DELETE FROM hook_notify WHERE message_id = ?";
 static const char SQL_CHECK_NEXT[] =
 	"SELECT min(due_at) FROM hook_notify";
-/* A check's user message, its dialog and the sender's company (§13.1). */
+/*
+ * A check's user message, its dialog and the sender's company
+ * (docs/webhooks.md#notifications).
+ */
 static const char SQL_CHECK_MESSAGE[] =
 	"SELECT m.id, m.sender_id, m.content, m.reply_to_id, m.sent_at,"
 	" m.message_type, d.id, d.object_id, d.object_type, d.title,"
@@ -47,10 +50,10 @@ static const char SQL_CHECK_MESSAGE[] =
 	" FROM messages m JOIN dialogs d ON d.id = m.dialog_id"
 	" WHERE m.id = ? AND m.message_type = 'user'";
 /*
- * Who is told of message ?1, sent at ?2 by ?3 in dialog ?4 (§13.1, F12):
- * the other participants who were in the dialog when it was sent, with
- * notifications on, whose read position is before that message (ids
- * follow commit order) and who have something unread at all.
+ * Who is told of message ?1, sent at ?2 by ?3 in dialog ?4
+ * (docs/webhooks.md#notifications, F12): the other participants who were in the
+ * dialog when it was sent, with notifications on, whose read position is before
+ * that message (ids follow commit order) and who have something unread at all.
  */
 static const char SQL_CHECK_RECIPIENTS[] =
 	"SELECT p.user_id FROM participants p"

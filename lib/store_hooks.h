@@ -30,7 +30,7 @@ struct hooks_take {
 
 /*
  * In one write transaction: reads up to o->limit change-log rows after
- * the cursor, queues a webhook for each that fires one (API.md §12.4)
+ * the cursor, queues a webhook for each that fires one (docs/webhooks.md#which)
  * and, with o->notify, a notification check for each user message, and
  * moves the cursor past the rows. A cursor not registered yet is
  * registered at the end of the log, so that events from before webhooks

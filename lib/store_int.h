@@ -71,7 +71,7 @@ char		*store_col_dup(sqlite3_stmt *s, int i, int *oom);
 
 /*
  * Column lists of the API's resources and the functions that turn such a
- * row (starting at column col) into its JSON shape (API.md §4).
+ * row (starting at column col) into its JSON shape (docs/rest.md#shapes).
  */
 #define DIALOG_COLS	"d.id, d.object_id, d.object_type, d.title," \
 			" d.object_url, d.created_by, d.created_at, d.meta"
@@ -106,20 +106,25 @@ char		*store_col_dup(sqlite3_stmt *s, int i, int *oom);
 			" a.scope_level2, a.created_at"
 #define SCOPE_NCOLS	6
 
-/* The Dialog (§4.2) members into an open object. */
+/* The Dialog (docs/rest.md#dialog) members into an open object. */
 void		 write_dialog_fields(struct jw *w, sqlite3_stmt *s, int col);
-/* Adds the Dialog fields (§4.2) to obj; 0 or MT_ENOMEM. */
+/* Adds the Dialog fields (docs/rest.md#dialog) to obj; 0 or MT_ENOMEM. */
 int		 present_dialog(json_t *obj, sqlite3_stmt *s, int col);
-/* A Participant (§4.5); hide_contact nulls email and phone. */
+/*
+ * A Participant (docs/rest.md#participant); hide_contact nulls email and phone.
+ */
 json_t		*present_participant(sqlite3_stmt *s, int col,
 		    bool hide_contact);
-/* The Message (§4.6) members, without attachments, into an open object. */
+/*
+ * The Message (docs/rest.md#message) members, without attachments, into an open
+ * object.
+ */
 void		 write_message_fields(struct jw *w, sqlite3_stmt *s, int col);
 /* The value w wrote, as a Jansson tree (w is emptied); NULL on failure. */
 json_t		*present_written(struct jw *w);
-/* A Message (§4.6) without attachments. */
+/* A Message (docs/rest.md#message) without attachments. */
 json_t		*present_message(sqlite3_stmt *s, int col);
-/* An access scope (§4.8). */
+/* An access scope (docs/rest.md#access-scope). */
 json_t		*present_scope(sqlite3_stmt *s, int col);
 /*
  * Steps s (already bound) to the end and collects fn(s) of every row into a

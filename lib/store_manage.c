@@ -215,7 +215,9 @@ insert_dialog(struct store *st, const struct dialog_in *in, const char *id,
 	return rc;
 }
 
-/* The Dialog (§4.2) of id, read back inside the current state. */
+/*
+ * The Dialog (docs/rest.md#dialog) of id, read back inside the current state.
+ */
 static int
 dialog_json(struct store *st, const char *id, json_t **out)
 {
@@ -299,7 +301,7 @@ store_manage_create(struct store *st, const struct dialog_in *in,
 	return rc;
 }
 
-/* The stored scopes of a dialog (§4.8), in order. */
+/* The stored scopes of a dialog (docs/rest.md#access-scope), in order. */
 static int
 scopes_of(struct store *st, const char *dialog_id, json_t **out)
 {

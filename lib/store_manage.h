@@ -41,10 +41,10 @@ enum manage_result {
 };
 
 /*
- * M1: creates the dialog, its participants (one shared joined_at), its
- * access scopes and, with participants, the chat_created system message
- * (not broadcast), plus one participant.joined event per participant.
- * *dialog gets the Dialog (§4.2); *seq the last event's seq (0 if none).
+ * M1: creates the dialog, its participants (one shared joined_at), its access
+ * scopes and, with participants, the chat_created system message (not
+ * broadcast), plus one participant.joined event per participant. *dialog gets
+ * the Dialog (docs/rest.md#dialog); *seq the last event's seq (0 if none).
  */
 int	store_manage_create(struct store *st, const struct dialog_in *in,
 	    json_t **dialog, int64_t *seq);
@@ -68,7 +68,10 @@ int	store_manage_add(struct store *st, const char *dialog_id,
  * included), or MANAGE_NO_DIALOG / MANAGE_NO_PARTICIPANT. */
 int	store_manage_remove(struct store *st, const char *dialog_id,
 	    const char *user_id, enum manage_result *res, int64_t *seq);
-/* M7: replaces the scopes; *scopes gets them (§4.8) in request order. */
+/*
+ * M7: replaces the scopes; *scopes gets them (docs/rest.md#access-scope) in
+ * request order.
+ */
 int	store_manage_set_scopes(struct store *st, const char *dialog_id,
 	    const json_t *in, json_t **scopes, enum manage_result *res);
 

@@ -3,8 +3,8 @@
  * (sql/0004-history.sql): when, in seq terms, a user was a participant of
  * a dialog. Opened and closed by the participant.* events themselves
  * (lib/events.c), read whenever a user's past events are replayed, so
- * that who may see an event is decided at the time of the event (API.md
- * S2, DESIGN.md "Who receives an event").
+ * that who may see an event is decided at the time of the event (
+ * S2, docs/events.md#audience).
  */
 #ifndef MT_STORE_MEMBERS_H
 #define MT_STORE_MEMBERS_H

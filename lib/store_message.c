@@ -226,8 +226,8 @@ read_pos(struct store *st, const char *dialog_id, const char *user_id,
 }
 
 /*
- * An Attachment (§4.7) of a row selected with ATT_COLS from column 1; its
- * url is a signed download URL with local storage (N5), else "".
+ * An Attachment (docs/rest.md#attachment) of a row selected with ATT_COLS from
+ * column 1; its url is a signed download URL with local storage (N5), else "".
  */
 static void
 write_attachment(struct store *st, struct jw *w, sqlite3_stmt *s)
@@ -254,7 +254,10 @@ write_attachment(struct store *st, struct jw *w, sqlite3_stmt *s)
 	jw_close(w, '}');
 }
 
-/* The Message (§4.6, without attachments) of id in dialog_id, or NULL. */
+/*
+ * The Message (docs/rest.md#message, without attachments) of id in dialog_id,
+ * or NULL.
+ */
 static int
 message_json(struct store *st, const char *dialog_id, const char *id,
     json_t **msg)
@@ -299,7 +302,10 @@ message_of_row(const struct msg_row *row)
 	return o;
 }
 
-/* The attachments of one message as a §4.7 array (possibly empty). */
+/*
+ * The attachments of one message as a docs/rest.md#attachment array (possibly
+ * empty).
+ */
 static int
 message_attachments(struct store *st, const char *id, json_t **arr)
 {
@@ -1104,7 +1110,10 @@ page_add_attachment(struct store *st, struct page *pg, struct page_msg *m,
 	return pg->att.oom ? MT_ENOMEM : 0;
 }
 
-/* Adds the attachments of the page's messages, in one query (§4.6). */
+/*
+ * Adds the attachments of the page's messages, in one query
+ * (docs/rest.md#message).
+ */
 static int
 page_attachments(struct store *st, const struct msg_page *q, struct page *pg)
 {

@@ -1,6 +1,6 @@
 /*
  * store_message.h — the statements behind the message endpoints of the
- * Chat API (API.md §6.10, §6.12–6.16 with S3, S7, S8, S10, F5, F10, F14,
+ * Chat API (docs/rest.md C12, C14–C18 with S3, S7, S8, S10, F5, F10, F14,
  * F15, F16): mark read, list, send, get, edit, delete.
  *
  * Every function returns 0 or an MT_E* code for failures of the database;
@@ -61,21 +61,20 @@ struct msg_send {
 };
 
 /*
- * C15: in one transaction checks the dialog, the participation, reply_to
- * (F5) and that no s3_key is in use (MSG_KEY_USED); with m->uploads, also
- * that each key is a file the sender uploaded to this dialog, never
- * attached, of the same content type and size (MSG_NOT_UPLOADED; *m->bad,
- * when not NULL, gets the index of the attachment that failed, also for
- * MSG_KEY_USED). Then inserts the message and its
- * attachments (with the image size found at upload), marks the uploads
- * attached, counts it unread for the other participants (F15),
+ * C15: in one transaction checks the dialog, the participation, reply_to (F5)
+ * and that no s3_key is in use (MSG_KEY_USED); with m->uploads, also that each
+ * key is a file the sender uploaded to this dialog, never attached, of the same
+ * content type and size (MSG_NOT_UPLOADED; *m->bad, when not NULL, gets the
+ * index of the attachment that failed, also for MSG_KEY_USED). Then inserts the
+ * message and its attachments (with the image size found at upload), marks the
+ * uploads attached, counts it unread for the other participants (F15),
  * unarchives the dialog for those who had archived it and sends them
- * dialog.unarchived (F14), moves the sender's read position to it and
- * appends message.new with reply_to_id and attachments (F10). *msg gets
- * the Message (§4.6, attachments when any), *seq the last event's seq.
- * With m->key, a send the same user already made to the dialog with that
- * key (within SEND_KEY_US) is not made again: *msg is the message it made
- * and *m->repeated is set (*seq 0).
+ * dialog.unarchived (F14), moves the sender's read position to it and appends
+ * message.new with reply_to_id and attachments (F10). *msg gets the Message
+ * (docs/rest.md#message, attachments when any), *seq the last event's seq. With
+ * m->key, a send the same user already made to the dialog with that key (within
+ * SEND_KEY_US) is not made again: *msg is the message it made and *m->repeated
+ * is set (*seq 0).
  */
 int	store_message_send(struct store *st, const struct msg_send *m,
 	    enum msg_result *res, json_t **msg, int64_t *seq);

@@ -1,9 +1,8 @@
 /*
- * store_poll.h — what the polling endpoint of mtchat.fcgi (GET
- * /api/v1/events, API.md N3) reads: the change-log rows one user receives
- * (the audience rules of lib/audience.c against the user's membership
- * periods), whether the database changed since a moment, and when the
- * user was last seen.
+ * store_poll.h — what the polling endpoint of mtchat.fcgi (GET /api/v1/events,
+ * docs/differences.md N3) reads: the change-log rows one user receives (the
+ * audience rules of lib/audience.c against the user's membership periods),
+ * whether the database changed since a moment, and when the user was last seen.
  */
 #ifndef MT_STORE_POLL_H
 #define MT_STORE_POLL_H

@@ -1,5 +1,5 @@
 /*
- * store_presence.h — presence (DESIGN.md §Presence): a row per online user
+ * store_presence.h — presence (docs/events.md#presence): a row per online user
  * with the time it was last seen. Every transition appends its
  * presence.update event in the same transaction; refreshes are batched.
  */

@@ -1,7 +1,7 @@
 /*
- * store_present.c — turns rows selected with the *_COLS lists of
- * store_int.h into the JSON shapes of API.md §4, with the null-versus-
- * omitted rules of §1.2.
+ * store_present.c — turns rows selected with the *_COLS lists of store_int.h
+ * into the JSON shapes of docs/rest.md#shapes, with the null-versus- omitted
+ * rules of docs/api.md#conventions.
  */
 #include <string.h>
 

@@ -18,7 +18,7 @@
 int64_t	tm_now_us(void);
 /*
  * Formats us as RFC 3339 UTC with a Z: no fraction when it is zero, else 3
- * or 6 digits, the shortest exact one (API.md §1.4). Returns 0, or
+ * or 6 digits, the shortest exact one (docs/api.md#conventions). Returns 0, or
  * MT_EINVAL when buf (at least TM_BUF bytes) is too small.
  */
 int	tm_format(int64_t us, char *buf, size_t len);

@@ -1,11 +1,11 @@
 /*
- * url.c — percent-decoding and query strings (API.md §3.1, F18), and
+ * url.c — percent-decoding and query strings (docs/api.md#user, F18), and
  * canonical base64 for JWS segments and the X-Scope-Config header.
  *
  * Two query readers exist because the reference has two: url_query_get()
- * follows application/x-www-form-urlencoded (what typed query parameters
- * use), url_query_user() the hand-written user_id rule of §3.1, which keeps
- * '+' and falls back to the raw value when decoding does not give UTF-8.
+ * follows application/x-www-form-urlencoded (what typed query parameters use),
+ * url_query_user() the hand-written user_id rule of docs/api.md#user, which
+ * keeps '+' and falls back to the raw value when decoding does not give UTF-8.
  * Base64 is decoded by OpenSSL; this file only insists on canonical input
  * first, since EVP_DecodeBlock() skips whitespace and ignores unused bits.
  */
@@ -58,7 +58,7 @@ url_decode(const char *s, size_t len, bool plus_is_space, size_t *outlen)
 /*
  * Length (1-4) of the well-formed UTF-8 sequence at s, or 0 with *bad set to
  * the length of its maximal ill-formed prefix: the unit that one U+FFFD
- * replaces (Unicode §3.9, as Rust's from_utf8_lossy does).
+ * replaces (Unicode docs/api.md#identity, as Rust's from_utf8_lossy does).
  */
 static size_t
 utf8_seq(const unsigned char *s, size_t len, size_t *bad)
@@ -195,7 +195,7 @@ url_query_get(const char *query, const char *key, char **val)
 	return MT_ENOTFOUND;
 }
 
-/* Decodes one user_id value by the rules of API.md §3.1. */
+/* Decodes one user_id value by the rules of docs/api.md#user. */
 static int
 user_value(const char *v, size_t len, char **user)
 {

@@ -1,6 +1,6 @@
 /*
  * url.h — percent-decoding, query-string lookup and the strict base64 forms
- * found in URLs and headers (API.md §3.1, §3.4, F18).
+ * found in URLs and headers (docs/api.md#user, #scopes, F18).
  */
 #ifndef MT_URL_H
 #define MT_URL_H
@@ -33,7 +33,7 @@ char	*url_decode(const char *s, size_t len, bool plus_is_space,
 int	 url_query_get(const char *query, const char *key, char **val);
 
 /*
- * The acting user of a REST request (API.md §3.1, F18): the first piece
+ * The acting user of a REST request (docs/api.md#user, F18): the first piece
  * whose raw, undecoded key is exactly "user_id" or "sender_id" (pieces
  * without '=' skipped). Its value is decoded with %XX only ('+' stays '+');
  * if the decoded bytes are not UTF-8 or contain a NUL byte, the raw value is
@@ -45,15 +45,15 @@ int	 url_query_get(const char *query, const char *key, char **val);
 int	 url_query_user(const char *query, char **user);
 
 /*
- * Decodes base64 in canonical form only. With urlsafe, the RFC 4648 §5
- * alphabet (A-Z a-z 0-9 - _) without any '=' padding, as in JWS segments;
- * otherwise the standard §4 alphabet (A-Z a-z 0-9 + /) with '=' padding:
- * the length a multiple of 4 and '=' only as the last one or two characters.
- * Either way the unused low bits of the last character must be zero, so
- * that every byte string has exactly one accepted encoding. Other bytes
- * (whitespace included) are refused. On success *out holds *outlen bytes
- * plus a terminating NUL (free with mt_free()). Returns 0, MT_EINVAL if s
- * is not in that form, or MT_ENOMEM.
+ * Decodes base64 in canonical form only. With urlsafe, the RFC 4648 §5 alphabet
+ * (A-Z a-z 0-9 - _) without any '=' padding, as in JWS segments; otherwise the
+ * standard RFC 4648 §4 alphabet (A-Z a-z 0-9 + /) with '=' padding: the
+ * length a multiple of 4 and '=' only as the last one or two characters. Either
+ * way the unused low bits of the last character must be zero, so that every
+ * byte string has exactly one accepted encoding. Other bytes (whitespace
+ * included) are refused. On success *out holds *outlen bytes plus a terminating
+ * NUL (free with mt_free()). Returns 0, MT_EINVAL if s is not in that form, or
+ * MT_ENOMEM.
  */
 int	 url_b64_decode(const char *s, size_t len, bool urlsafe,
 	    unsigned char **out, size_t *outlen);

@@ -1,5 +1,5 @@
 /*
- * valid.c — input limits and their messages (API.md §8.1). "characters" in
+ * valid.c — input limits and their messages (the tables of C5 and C15 in docs/rest.md). "characters" in
  * the messages are UTF-8 bytes, as in the reference.
  */
 #include <errno.h>

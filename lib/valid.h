@@ -1,5 +1,5 @@
 /*
- * valid.h — the input limits of API.md §8.1, with their exact messages.
+ * valid.h — the input limits of docs/rest.md#c15, with their exact messages.
  * Lengths are UTF-8 bytes, as the reference measures them.
  */
 #ifndef MT_VALID_H
@@ -22,7 +22,7 @@
 #define VALID_MSG_LEN		128
 
 /*
- * Checks a participant profile (C5, M1, M5) in the order of API.md §6.5:
+ * Checks a participant profile (C5, M1, M5) in the order of docs/rest.md C5:
  * display_name (required, not blank), company, email, phone; NULL fields
  * are absent. Returns true, or false with the INVALID_INPUT message in msg.
  */

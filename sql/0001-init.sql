@@ -1,4 +1,4 @@
--- 0001-init.sql — the whole mtchat data model (API.md §4.1, DESIGN.md).
+-- 0001-init.sql — the whole mtchat data model (docs/rest.md#shapes).
 -- Times are INTEGER microseconds since the Unix epoch, UTC. Ids made by
 -- mtchat are canonical lowercase UUIDv7 text; user, object and scope ids are
 -- opaque strings compared byte for byte. Never edit once released: add
@@ -112,8 +112,8 @@ CREATE TABLE attachments (
 ) STRICT;
 CREATE INDEX attachments_message ON attachments (message_id, created_at);
 
--- Files received by the local storage (API.md N5), before and after a
--- message refers to them.
+-- Files received by the local storage (docs/differences.md N5), before and
+-- after a message refers to them.
 CREATE TABLE uploads (
 	s3_key		TEXT PRIMARY KEY,
 	dialog_id	TEXT NOT NULL,
@@ -139,7 +139,7 @@ CREATE TABLE changelog (
 ) STRICT;
 CREATE INDEX changelog_created ON changelog (created_at);
 
--- Presence: a row exists while the user is online (DESIGN.md §Presence).
+-- Presence: a row exists while the user is online (docs/events.md#presence).
 CREATE TABLE presence (
 	user_id		TEXT PRIMARY KEY,
 	last_seen	INTEGER NOT NULL

@@ -1,15 +1,15 @@
 -- 0004-history.sql — what a user may see of a dialog's past, and sends that
 -- can be retried (issue 15).
 --
--- memberships: one row per period a user was a participant of a dialog,
--- as change-log positions: from the seq of their participant.joined to
--- the seq of their participant.left (or dialog.deleted), NULL while they
--- are in. Resuming with since (WebSocket replay, long-polls) gives a user
--- a dialog's events only for the seqs inside one of their periods: never
--- what happened before they joined or while they were out (API.md S2).
--- No foreign keys: periods outlive participants and dialogs, as the rows
--- they describe do; `mtchat-admin events prune` drops the closed periods
--- that end before the retained log.
+-- memberships: one row per period a user was a participant of a dialog, as
+-- change-log positions: from the seq of their participant.joined to the seq of
+-- their participant.left (or dialog.deleted), NULL while they are in. Resuming
+-- with since (WebSocket replay, long-polls) gives a user a dialog's events only
+-- for the seqs inside one of their periods: never what happened before they
+-- joined or while they were out (docs/differences.md S2). No foreign keys:
+-- periods outlive participants and dialogs, as the rows they describe do;
+-- `mtchat-admin events prune` drops the closed periods that end before the
+-- retained log.
 CREATE TABLE memberships (
 	user_id		TEXT NOT NULL,
 	dialog_id	TEXT NOT NULL,

@@ -1,14 +1,15 @@
--- 0005-hooks.sql — what mtchat-hooks needs (API.md §12, §13.1, F11, F12):
--- which change-log rows fire a webhook, the webhooks waiting to be
--- delivered, the notification checks not due yet, and the webhooks given
--- up on. mtchat-hooks reads the change-log after its cursor ("hooks" in
--- cursors) and, in the transaction that moves the cursor, puts each event
--- into hook_outbox with the exact body it will sign and send; a row leaves
--- the outbox when the receiver acknowledged it or it went to hook_dead.
--- (Number 0004 belongs to another change.)
+-- 0005-hooks.sql — what mtchat-hooks needs (docs/webhooks.md,
+-- docs/webhooks.md#notifications, F11, F12): which change-log rows fire a
+-- webhook, the webhooks waiting to be delivered, the notification checks not
+-- due yet, and the webhooks given up on. mtchat-hooks reads the change-log
+-- after its cursor ("hooks" in cursors) and, in the transaction that moves the
+-- cursor, puts each event into hook_outbox with the exact body it will sign and
+-- send; a row leaves the outbox when the receiver acknowledged it or it went to
+-- hook_dead. (Number 0004 belongs to another change.)
 
--- 1 when the row fires a webhook (API.md §12.4): only its writer knows, as
--- a join through C5 does and the same participant.joined of M5 does not.
+-- 1 when the row fires a webhook (docs/webhooks.md#which): only its writer
+-- knows, as a join through C5 does and the same participant.joined of M5 does
+-- not.
 ALTER TABLE changelog ADD COLUMN webhook INTEGER NOT NULL DEFAULT 0;
 
 -- Webhooks to deliver, in id order. attempts failed so far; the next one

@@ -1,6 +1,6 @@
--- 0006-files.sql — attachments on local storage (API.md N5): what an
--- upload became, the image size read from its header, and the uploads
--- whose message or dialog was deleted, for `mtchat-admin files gc`.
+-- 0006-files.sql — attachments on local storage (docs/differences.md N5): what
+-- an upload became, the image size read from its header, and the uploads whose
+-- message or dialog was deleted, for `mtchat-admin files gc`.
 --
 -- state: 0 uploaded and not attached yet (gc removes it after
 -- MTCHAT_FILES_GRACE_SECS), 1 attached to a message (the key can never be

@@ -117,8 +117,8 @@ const B = await user('bob', { width: 390, height: 780 });
 const a = A.page, b = B.page;
 let dialogId, m1, m2, reply;
 
-// Bob's display name is not sanitized by the server (§8.2): the page must
-// show it as text.
+// Bob's display name is not sanitized by the server (docs/rest.md#html): the
+// page must show it as text.
 const BOB = 'Bob <img src=x onerror="window.__xss=1">';
 const TITLE = 'Order 42 <script>window.__xss=2</script>';
 

@@ -1,5 +1,5 @@
 /*
- * fuzz_jwt.c — bearer tokens (lib/auth.c, API.md §3.2): HS256 JWS in
+ * fuzz_jwt.c — bearer tokens (lib/auth.c, docs/api.md#jwt-mode): HS256 JWS in
  * compact form. The first byte chooses how the rest is used:
  *   even: the token itself, as a client sends it (nearly every one fails
  *         the signature: the parsing before and around it is what runs);

@@ -260,7 +260,7 @@ cgi_var(char *line, char *buf, size_t len, bool *is_length)
 	return buf;
 }
 
-/* Whether body is the error envelope of API.md §9.1. */
+/* Whether body is the error envelope of docs/errors.md#envelope. */
 static bool
 is_envelope(const char *body, size_t len)
 {

@@ -1,6 +1,6 @@
 /*
  * fuzz_sanitize.c — the HTML sanitizer of message content (lib/sanitize.c,
- * API.md §8.2). Properties, for every input it accepts:
+ * docs/rest.md#html). Properties, for every input it accepts:
  *   - sanitizing its output again changes nothing;
  *   - the output, parsed as an HTML5 body fragment the way a browser
  *     parses it (gumbo), holds only the allowed elements, each with only
@@ -8,7 +8,7 @@
  *     browser reads it (leading C0 controls and spaces skipped, tabs and
  *     newlines ignored), is other than http or https;
  *   - a refused input is not UTF-8.
- * The allow-list here is written from API.md §8.2, not taken from
+ * The allow-list here is written from docs/rest.md#html, not taken from
  * lib/sanitize.c, so that the two are checked against each other.
  * SPDX-License-Identifier: MIT
  */

@@ -1,9 +1,9 @@
 /*
  * fuzz_ws_msg.c — the messages a WebSocket client sends mtchat-bridge
- * (bridge/proto.c, API.md §10.2): ping, subscribe and unsubscribe with a
- * dialog_id, anything else an error event. Properties: a subscription
- * names a canonical UUID; an error message is non-empty UTF-8 short
- * enough for one frame (json_string() of it must work, or the client
+ * (bridge/proto.c, docs/websocket.md#lifecycle): ping, subscribe and
+ * unsubscribe with a dialog_id, anything else an error event. Properties: a
+ * subscription names a canonical UUID; an error message is non-empty UTF-8
+ * short enough for one frame (json_string() of it must work, or the client
  * would get no answer at all); the same text always reads the same.
  * SPDX-License-Identifier: MIT
  */

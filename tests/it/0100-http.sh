@@ -35,7 +35,7 @@ big=$(head -c 4000 /dev/zero | tr '\0' 'a')
 mgmt POST /api/v1/management/dialogs "{\"x\":\"$big\"}"
 check_status 413 "body over the cap"
 
-# Identity extraction (API.md §3.1) before anything else.
+# Identity extraction (docs/api.md#user) before anything else.
 req GET /api/v1/dialogs
 check_status 400 "no user_id"
 check "no user_id message" "$(jqr .error.message)" "user_id query parameter required"

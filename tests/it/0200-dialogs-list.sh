@@ -1,8 +1,9 @@
 #!/bin/sh
 # 0200-dialogs-list.sh — the dialog reads C1–C4 through the real server:
-# exact field presence (§4.4 with F9), scope matching (§5, F7), ordering
-# and paging of C1 (F6, S10), search (F21), the archived filter, the two
-# branches of C4 (F8), and every documented error of these endpoints.
+# exact field presence (docs/rest.md#dialog-list-item with F9), scope matching
+# (docs/api.md#scopes, F7), ordering and paging of C1 (F6, S10), search (F21),
+# the archived filter, the two branches of C4 (F8), and every documented error
+# of these endpoints.
 . "$MTCHAT_TOP/tests/it/lib.sh"
 it_start
 
@@ -133,19 +134,20 @@ SCOPE=""
 list nobody
 check "C1 for a user in no dialog" "$STATUS $BODY" '200 {"data":[]}'
 
-# ---- C1 available: scope matching (§5) ----------------------------------
+# ---- C1 available: scope matching (docs/api.md#scopes)
+# ----------------------------------
 avail() {	# scope user [query] -> ids
 	SCOPE=$1
 	list "$2" "type=available${3:+&$3}"
 	SCOPE=""
 	ids
 }
-check "§5 level0 value; empty levels match" "$(avail "$SA" erin)" "$D6 $D4 $D1"
-check "§5 every non-empty level must share a value" "$(avail "$SAX" erin)" "$D6 $D4 $D2 $D1"
-check "§5 {} matches only all-empty rows" "$(avail "$SEMPTY" erin)" "$D4"
-check "§5 OR across rows; unknown keys ignored" "$(avail "$SCHAT" erin)" "$D5 $D4"
-check "§5 values are case-sensitive" "$(avail "$SCASE" erin)" "$D4"
-check "§5 other tenant" "$(avail "$SB" erin)" "$D5 $D4"
+check "docs/api.md#scopes level0 value; empty levels match" "$(avail "$SA" erin)" "$D6 $D4 $D1"
+check "docs/api.md#scopes every non-empty level must share a value" "$(avail "$SAX" erin)" "$D6 $D4 $D2 $D1"
+check "docs/api.md#scopes {} matches only all-empty rows" "$(avail "$SEMPTY" erin)" "$D4"
+check "docs/api.md#scopes OR across rows; unknown keys ignored" "$(avail "$SCHAT" erin)" "$D5 $D4"
+check "docs/api.md#scopes values are case-sensitive" "$(avail "$SCASE" erin)" "$D4"
+check "docs/api.md#scopes other tenant" "$(avail "$SB" erin)" "$D5 $D4"
 check "available never lists one's own dialogs" "$(avail "$SA" carol)" "$D6 $D1"
 check "available ignores archived" "$(avail "$SA" erin archived=true)" "$D6 $D4 $D1"
 SCOPE=$SA

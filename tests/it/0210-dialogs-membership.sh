@@ -100,7 +100,7 @@ CT="application/vnd.api+json; charset=utf-8"; join carol "$NO_ID" "$CAROL"
 check "C5 +json content type accepted" "$STATUS" "404"
 CT=application/json
 
-# ---- C5 join: checks in order (§6.5) --------------------------------------
+# ---- C5 join: checks in order (C5) --------------------------------------
 N0=$(nev)
 join carol "$NO_ID" '{"display_name":" ","company":""}'
 check "C5 missing dialog first" "$STATUS $(err)" "404 DIALOG_NOT_FOUND Dialog not found"

@@ -67,7 +67,8 @@ check "send: answer equals the stored message" "$(printf '%s' "$BODY" | jq -c .d
 ev=$(last_row message.new "$D")
 check "message.new body (F10)" "$(printf '%s' "$ev" | jq -c '.body | [keys_unsorted, .id, .sender_id, .content, .reply_to_id, .attachments]')" \
 	"[[\"type\",\"id\",\"dialog_id\",\"sender_id\",\"content\",\"sent_at\",\"message_type\",\"reply_to_id\",\"attachments\",\"payload\"],\"$M1\",\"alice\",\"<p>Hello <b>Bob</b></p>\",null,[]]"
-# the whole Message as payload.message (API.md §11.2), as C15 answered it
+# the whole Message as payload.message (docs/websocket.md#client-messages), as
+# C15 answered it
 check "message.new payload.message is the sent message" \
 	"$(printf '%s' "$ev" | jq -c '.body.payload.message')" "$SENT"
 check "message.new subject is the sender" "$(printf '%s' "$ev" | jq -r .subject_user)" "alice"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # 0310-messages-paging.sh — C14 list messages: the modes none / before /
-# after / around of API.md §6.12 at every edge (empty dialog, limit 0 and
+# after / around of docs/rest.md C14 at every edge (empty dialog, limit 0 and
 # 1, first and last message, anchors that are no message), the F16 flags
 # as true statements about the dialog, first_unread_message_id by id
 # (F15), the S10 limit rules, attachments per message, access and query

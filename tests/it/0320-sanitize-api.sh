@@ -1,13 +1,13 @@
 #!/bin/sh
 # 0320-sanitize-api.sh — the XSS corpus through the real send (C15) and edit
-# (C17) endpoints: script, event handlers, javascript:/data:/vbscript: URLs
-# in any case and encoding, nested and malformed markup, <svg>, <style>,
-# comments, CDATA, processing instructions. Every entry's stored content is
-# checked exactly (API.md §8.2) in the send response, in C16, in the page of
-# C14 and in the message.new / message.edited change-log bodies, and every
-# output must pass a structural safety check (no dangerous element, no
-# event-handler or style attribute, no href with a scheme other than http
-# or https), while the allowed formatting survives.
+# (C17) endpoints: script, event handlers, javascript:/data:/vbscript: URLs in
+# any case and encoding, nested and malformed markup, <svg>, <style>, comments,
+# CDATA, processing instructions. Every entry's stored content is checked
+# exactly (docs/rest.md#html) in the send response, in C16, in the page of C14
+# and in the message.new / message.edited change-log bodies, and every output
+# must pass a structural safety check (no dangerous element, no event-handler or
+# style attribute, no href with a scheme other than http or https), while the
+# allowed formatting survives.
 . "$MTCHAT_TOP/tests/it/lib.sh"
 it_start
 

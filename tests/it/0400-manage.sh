@@ -8,7 +8,7 @@ it_start
 M=/api/v1/management/dialogs
 CREATE='{"object_id":"t-1","object_type":"tender","title":"Tender #1","participants":[{"user_id":"u-a","display_name":"Alice","company":"Acme","email":"a@x.example"},{"user_id":"u-b","display_name":"Bob"}],"access_scopes":[{"scope_level0":["tenant-a"],"scope_level2":["chat"]}],"meta":{"b":1,"a":{"y":2}}}'
 
-# --- admin token (API.md §3.5): 401 missing, 401 format, 403 wrong
+# --- admin token (docs/api.md#admin-token): 401 missing, 401 format, 403 wrong
 req POST $M "$CREATE"
 check_status 401 "no Authorization"
 check "missing header code" "$(jqr .error.code)" "UNAUTHORIZED"

@@ -1,9 +1,10 @@
 #!/bin/sh
 # 0500-bridge-events.sh — every server event of seeds/websocket.md reaches
-# exactly its audience (DESIGN.md, API.md S2, F1, F10, N1) through a real
-# lighttpd, mtchat.fcgi and mtchat-bridge, with real WebSocket clients:
-# the documented fields plus seq, two tabs of one user, nothing for a
-# connected stranger, presence only to users sharing a dialog.
+# exactly its audience (docs/events.md#audience; S2, F1, F10, N1 of
+# docs/differences.md) through a real lighttpd, mtchat.fcgi and mtchat-bridge,
+# with real WebSocket clients: the documented fields plus seq, two tabs of one
+# user, nothing for a connected stranger, presence only to users sharing a
+# dialog.
 . "$MTCHAT_TOP/tests/it/lib.sh"
 BRIDGE_PORT=$(free_port)
 it_start

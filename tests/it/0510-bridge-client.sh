@@ -1,8 +1,9 @@
 #!/bin/sh
-# 0510-bridge-client.sh — what clients send to the bridge (API.md §10.1,
-# F17, N4): refusals before the upgrade, ping/pong, an error event for every
-# bad message with the connection still usable, the frame-size cap closing
-# with 1009, and subscribe narrowing only filter=subscribed connections.
+# 0510-bridge-client.sh — what clients send to the bridge
+# (docs/websocket.md#connecting, F17, N4): refusals before the upgrade,
+# ping/pong, an error event for every bad message with the connection still
+# usable, the frame-size cap closing with 1009, and subscribe narrowing only
+# filter=subscribed connections.
 . "$MTCHAT_TOP/tests/it/lib.sh"
 BRIDGE_PORT=$(free_port)
 it_start
@@ -40,7 +41,7 @@ D2=$(jqr .data.id)
 mgmt POST $M "{\"object_id\":\"o3\",\"object_type\":\"t\",\"participants\":[$(p carol)]}"
 D3=$(jqr .data.id)
 
-# A user id is decoded as REST decodes it (API.md F18): + stays +.
+# A user id is decoded as REST decodes it (docs/differences.md F18): + stays +.
 ws_open sp 'user_id=a+b%2Bc%20d'
 ws_wait sp '.type == "connected"' 1 10
 check "user_id decoded as REST does" "$(ws_count sp '.employee_id == "a+b+c d"')" 1

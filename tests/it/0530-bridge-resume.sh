@@ -1,5 +1,5 @@
 #!/bin/sh
-# 0530-bridge-resume.sh — resume without loss (DESIGN.md, API.md N1, N2):
+# 0530-bridge-resume.sh — resume without loss (docs/events.md#delivery, N1, N2):
 # the bridge is killed with SIGKILL in the middle of a stream of 500
 # messages and restarted; the client reconnects with the last seq it saw
 # and has every message exactly once, in order, live ones included. A

@@ -1,9 +1,9 @@
 #!/bin/sh
-# 0535-history.sh — who may see an event is decided at the time of the
-# event (API.md S2, issue 15): resuming with since, over the long-poll of
-# mtchat.fcgi, the bridge's long-poll and its WebSocket replay, a user gets
-# a dialog's events only for the seqs at which they were a participant.
-# Then: a prune during a WebSocket replay ends in resync, every time.
+# 0535-history.sh — who may see an event is decided at the time of the event
+# (docs/differences.md S2, issue 15): resuming with since, over the long-poll of
+# mtchat.fcgi, the bridge's long-poll and its WebSocket replay, a user gets a
+# dialog's events only for the seqs at which they were a participant. Then: a
+# prune during a WebSocket replay ends in resync, every time.
 . "$MTCHAT_TOP/tests/it/lib.sh"
 BRIDGE_PORT=$(free_port)
 it_start BRIDGE_QUEUE_LIMIT=100000

@@ -1,6 +1,6 @@
 #!/bin/sh
-# 0540-bridge-poll.sh — the held long-poll of the bridge (API.md N3):
-# immediate answers when events wait, holding and waking on a new one,
+# 0540-bridge-poll.sh — the held long-poll of the bridge (docs/differences.md
+# N3): immediate answers when events wait, holding and waking on a new one,
 # timing out empty with the right cursor, resync, identity as REST, poll as
 # presence; and tailing without the wake-up datagram (fallback timer).
 . "$MTCHAT_TOP/tests/it/lib.sh"

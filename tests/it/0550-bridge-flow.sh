@@ -1,5 +1,5 @@
 #!/bin/sh
-# 0550-bridge-flow.sh — flow control, presence expiry and stopping (API.md
+# 0550-bridge-flow.sh — flow control, presence expiry and stopping (
 # F2, F3): a client that never reads is cut off at its queue limit while the
 # others keep receiving; SIGTERM sends every socket a close frame and takes
 # every user offline with events; a connection that stops pinging expires

@@ -1,5 +1,5 @@
 #!/bin/sh
-# 0555-bridge-presence.sh — the presence lane (DESIGN.md "Presence", issue
+# 0555-bridge-presence.sh — the presence lane (docs/events.md#presence, issue
 # 16), with real WebSocket clients of a real bridge:
 #   1. a chat event is never queued behind a connection's pending
 #      presence: a recipient backlogged with 1,000 presence changes gets a

@@ -1,12 +1,12 @@
 #!/bin/sh
-# 0595-privdrop.sh — the daemons started as root do not stay root
-# (MTCHAT_USER, STYLE.md §9): mtchat-bridge binds its port as root, then
-# becomes the user (setgroups, setresgid, setresuid: no supplementary
-# group, no saved root), serves from a database only that user may write,
-# and the files it makes are the user's; mtchat-hooks becomes the user
-# before it opens anything. Started as root without MTCHAT_USER they
-# refuse to run (exit 2) unless MTCHAT_ALLOW_ROOT=true, and an unknown
-# user is refused too. Needs root (CI runs the suite as root).
+# 0595-privdrop.sh — the daemons started as root do not stay root (MTCHAT_USER,
+# STYLE.md docs/errors.md): mtchat-bridge binds its port as root, then becomes
+# the user (setgroups, setresgid, setresuid: no supplementary group, no saved
+# root), serves from a database only that user may write, and the files it makes
+# are the user's; mtchat-hooks becomes the user before it opens anything.
+# Started as root without MTCHAT_USER they refuse to run (exit 2) unless
+# MTCHAT_ALLOW_ROOT=true, and an unknown user is refused too. Needs root (CI
+# runs the suite as root).
 . "$MTCHAT_TOP/tests/it/lib.sh"
 if [ "$(id -u)" != 0 ]; then
 	echo "skip: not root"

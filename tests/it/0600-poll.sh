@@ -1,9 +1,9 @@
 #!/bin/sh
-# 0600-poll.sh — polling mtchat.fcgi with the bridge stopped (API.md N3):
-# the response shape, cursor semantics (since=cursor never repeats an
-# event), every event for the user in order and nothing of dialogs they are
-# not in, presence through polling seen by peers, bad input, and resync
-# after the log was pruned.
+# 0600-poll.sh — polling mtchat.fcgi with the bridge stopped
+# (docs/differences.md N3): the response shape, cursor semantics (since=cursor
+# never repeats an event), every event for the user in order and nothing of
+# dialogs they are not in, presence through polling seen by peers, bad input,
+# and resync after the log was pruned.
 . "$MTCHAT_TOP/tests/it/lib.sh"
 it_start
 

@@ -1,11 +1,11 @@
 #!/bin/sh
-# 0630-archive.sh — `mtchat-admin archive-inactive` (API.md §13.2 with F13,
-# F14) with ARCHIVE_AFTER_SECS=3600: exactly the inactive dialogs are
+# 0630-archive.sh — `mtchat-admin archive-inactive` (docs/differences.md#f13
+# with F13, F14) with ARCHIVE_AFTER_SECS=3600: exactly the inactive dialogs are
 # archived for their participants, one dialog.archived event per dialog to
-# exactly the users whose flag changed; a user's own unarchive restarts
-# their clock (F13); a new message un-archives; --dry-run, --limit, two
-# runs at once, silence on success, usage errors. The hour passes on the
-# test clock (clock_advance), not by sleeping.
+# exactly the users whose flag changed; a user's own unarchive restarts their
+# clock (F13); a new message un-archives; --dry-run, --limit, two runs at once,
+# silence on success, usage errors. The hour passes on the test clock
+# (clock_advance), not by sleeping.
 . "$MTCHAT_TOP/tests/it/lib.sh"
 it_start ARCHIVE_AFTER_SECS=3600 MTCHAT_TEST_CLOCK=$T/clock
 AFTER=3601	# makes everything untouched so far inactive

@@ -1,12 +1,12 @@
 #!/bin/sh
-# 0700-files.sh — attachments on local storage (API.md N5, S3, S9) through
-# real lighttpd, FastCGI and bridge, the way the MTChat SDK does it:
+# 0700-files.sh — attachments on local storage (docs/differences.md N5, S3, S9)
+# through real lighttpd, FastCGI and bridge, the way the MTChat SDK does it:
 # presign, a cross-origin PUT with only Content-Type, send, the other
 # participant's message.new with the attachment, list, download. Then every
-# refusal of presign, upload, send and download (each leaving nothing on
-# disk), S9's headers for HTML and SVG, Range, a 50 MB upload and download
-# with the peak memory of mtchat.fcgi, the web server's body limits, and
-# `mtchat-admin files gc` removing exactly the orphans.
+# refusal of presign, upload, send and download (each leaving nothing on disk),
+# S9's headers for HTML and SVG, Range, a 50 MB upload and download with the
+# peak memory of mtchat.fcgi, the web server's body limits, and `mtchat-admin
+# files gc` removing exactly the orphans.
 . "$MTCHAT_TOP/tests/it/lib.sh"
 FILES=$T/files
 SECRET=it-files-secret-0123456789

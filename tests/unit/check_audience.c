@@ -479,8 +479,9 @@ START_TEST(poll_max_rows_bounds_and_the_cursor_resumes)
 END_TEST
 
 /*
- * Who may see a dialog's event is decided at the event's seq (API.md S2):
- * nothing from while a user was out, or from before they joined.
+ * Who may see a dialog's event is decided at the event's seq
+ * (docs/differences.md S2): nothing from while a user was out, or from before
+ * they joined.
  */
 START_TEST(poll_membership_is_decided_at_the_event)
 {

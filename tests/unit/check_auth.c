@@ -1,7 +1,8 @@
 /*
- * check_auth.c — unit tests of lib/auth.c: the JWT secret list, HS256
- * token rules of API.md §3.2 and the admin token check of §3.5. Tokens are
- * made here with OpenSSL's HMAC(), independently of the code under test.
+ * check_auth.c — unit tests of lib/auth.c: the JWT secret list, HS256 token
+ * rules of docs/api.md#jwt-mode and the admin token check of
+ * docs/api.md#admin-token. Tokens are made here with OpenSSL's HMAC(),
+ * independently of the code under test.
  */
 #include <check.h>
 #include <stdint.h>

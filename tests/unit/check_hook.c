@@ -1,10 +1,9 @@
 /*
- * check_hook.c — unit tests of lib/hook.c: the signature against RFC 4231
- * and the empty key, the envelope byte for byte against API.md §12.3's
- * example, each payload's members and what it leaves out, when webhooks
- * are on, the outcome of each kind of answer, the doubling delays, and
- * clean failures when allocations fail.
- * SPDX-License-Identifier: MIT
+ * check_hook.c — unit tests of lib/hook.c: the signature against RFC 4231 and
+ * the empty key, the envelope byte for byte against docs/webhooks.md#payloads's
+ * example, each payload's members and what it leaves out, when webhooks are on,
+ * the outcome of each kind of answer, the doubling delays, and clean failures
+ * when allocations fail. SPDX-License-Identifier: MIT
  */
 #include <check.h>
 #include <string.h>
@@ -59,7 +58,7 @@ START_TEST(sign_rfc4231_and_empty_key)
 	ck_assert_int_eq(hook_sign("Jefe", 4, data, strlen(data), sig), 0);
 	ck_assert_str_eq(sig, "sha256=5bdcc146bf60754e6a042426089575c7"
 	    "5a003f089d2739839dec58b964ec3843");
-	/* WEBHOOK_SECRET may be empty (§12.1). */
+	/* WEBHOOK_SECRET may be empty (docs/config.md#webhooks). */
 	ck_assert_int_eq(hook_sign("", 0, "", 0, sig), 0);
 	ck_assert_str_eq(sig, "sha256=b613679a0814d9ec772f95d778c35fc5"
 	    "ff1697c493715653c6c712144292c5ad");
@@ -90,7 +89,7 @@ START_TEST(body_types)
 }
 END_TEST
 
-/* API.md §12.3's example, byte for byte. */
+/* docs/webhooks.md#payloads's example, byte for byte. */
 START_TEST(envelope_is_the_contract_example)
 {
 	char *body = hook_envelope("01950fa1-aaaa-7bbb-8ccc-dddddddddddd",
@@ -195,7 +194,7 @@ START_TEST(enabled_needs_url_and_secret)
 	ck_assert(!hook_enabled(&c));
 	c.webhook_url = "http://h/";
 	ck_assert(hook_enabled(&c));
-	c.webhook_secret = "";		/* set, even empty (§12.1) */
+	c.webhook_secret = "";		/* set, even empty (docs/config.md) */
 	ck_assert(hook_enabled(&c));
 	c.webhook_secret = NULL;
 	ck_assert(!hook_enabled(&c));

@@ -1,10 +1,10 @@
 /*
- * check_sanitize.c — unit tests of lib/sanitize.c: the examples of API.md
- * §8.2, an XSS corpus grouped by kind of attack, the element, attribute and
- * href rules, the UTF-8 validator, huge inputs and allocation failures.
- * Every output is also checked by a small independent reader of the markup
- * (allowed tags and attributes only, balanced, escaped) and must be a fixed
- * point: sanitizing it again gives it back unchanged.
+ * check_sanitize.c — unit tests of lib/sanitize.c: the examples of
+ * docs/rest.md#html, an XSS corpus grouped by kind of attack, the element,
+ * attribute and href rules, the UTF-8 validator, huge inputs and allocation
+ * failures. Every output is also checked by a small independent reader of the
+ * markup (allowed tags and attributes only, balanced, escaped) and must be a
+ * fixed point: sanitizing it again gives it back unchanged.
  * SPDX-License-Identifier: MIT
  */
 #include <check.h>

@@ -1,7 +1,7 @@
 /*
  * check_scope.c — unit tests of lib/scope.c: the X-Scope-Config header
- * (API.md §3.4), row matching (§5), M2 set equality (§7.2) and input
- * validation of access_scopes.
+ * (docs/api.md#scopes), row matching (docs/api.md#scopes), M2 set equality (M2)
+ * and input validation of access_scopes.
  */
 #include <check.h>
 #include <stdio.h>

@@ -177,7 +177,10 @@ START_TEST(send_needs_own_fresh_upload)
 	ck_assert_int_eq(bad, 0);
 	ck_assert_int_eq(send_one("alice", bobs, "image/png", 1000, &bad,
 	    NULL), MSG_NOT_UPLOADED);
-	/* (the key rules of §8.4 refuse another dialog's key before this) */
+	/*
+	 * (the key rules of docs/attachments.md#flow refuse another dialog's
+	 * key before this)
+	 */
 	ck_assert_int_eq(send_one("alice", elsewhere, "image/png", 1000, &bad,
 	    NULL), MSG_NOT_UPLOADED);
 	ck_assert_int_eq(send_one("alice", mine, "image/png", 999, &bad,
@@ -212,7 +215,7 @@ START_TEST(send_without_storage)
 	json_t *msg;
 	int64_t seq;
 
-	/* nothing is checked without storage (§6.13), the URL is "" */
+	/* nothing is checked without storage (C15), the URL is "" */
 	ck_assert_int_eq(store_message_send(st, &m, &res, &msg, &seq), 0);
 	ck_assert_int_eq(res, MSG_OK);
 	ck_assert_ptr_null(json_object_get(json_array_get(json_object_get(msg,

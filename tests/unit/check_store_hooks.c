@@ -354,7 +354,10 @@ START_TEST(gone_dialog_is_skipped)
 }
 END_TEST
 
-/* F12, §13.1: who is told that a message is still unread, and when. */
+/*
+ * F12, docs/webhooks.md#notifications: who is told that a message is still
+ * unread, and when.
+ */
 START_TEST(notification_checks)
 {
 	enum dialog_result dres;

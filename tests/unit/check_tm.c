@@ -1,6 +1,6 @@
 /*
  * check_tm.c — unit tests of lib/tm.c: RFC 3339 formatting with 0, 3, 6 or
- * 9 fractional digits (API.md §1.4) and duration parsing.
+ * 9 fractional digits (docs/api.md#conventions) and duration parsing.
  * SPDX-License-Identifier: MIT
  */
 #include <check.h>

@@ -1,6 +1,7 @@
 /*
  * check_url.c — unit tests of lib/url.c: percent-decoding, the two query
- * readers (form rules and the §3.1 user_id rule) and canonical base64.
+ * readers (form rules and the docs/api.md#user user_id rule) and canonical
+ * base64.
  */
 #include <check.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 // admin.js — the admin panel: creates a dialog through the Management API
-// (API.md §7.1 M1) as a host application would. The admin token is what
+// (docs/rest.md M1 M1) as a host application would. The admin token is what
 // the user types; it stays in this module's memory for the tab's life and
 // is neither stored nor part of the page.
 import { $ } from './dom.js';

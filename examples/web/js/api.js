@@ -1,13 +1,14 @@
-// api.js — the REST calls of API.md §6 (Chat API) and §7 M1 (create a
-// dialog), and the polling endpoint of N3. Every failure becomes an
-// ApiError whose message is the server's error.message (§9), the plain-text
-// body of a framework error (§1.6), or what went wrong on the way.
+// api.js — the REST calls of docs/rest.md#chat-api (Chat API) and
+// docs/rest.md#management-api M1 (create a dialog), and the polling endpoint of
+// N3. Every failure becomes an ApiError whose message is the server's
+// error.message (docs/errors.md), the plain-text body of a framework error
+// (docs/errors.md#plain), or what went wrong on the way.
 
 export class ApiError extends Error {
 	constructor(status, code, message) {
 		super(message);
 		this.status = status;	// 0: no answer at all
-		this.code = code;	// §9.2 code, or '' when the body had none
+		this.code = code;	// docs/errors.md#codes code, or '' when the body had none
 	}
 }
 
@@ -44,10 +45,10 @@ async function failure(res) {
 			code = body?.error?.code || '';
 			message = body?.error?.message || '';
 		} catch {
-			// not the §9 envelope after all
+			// not the docs/errors.md envelope after all
 		}
 	} else if (type.startsWith('text/plain'))
-		message = text.trim().slice(0, 200);	// §1.6 framework errors
+		message = text.trim().slice(0, 200);	// docs/errors.md#plain framework errors
 	if (!message)
 		message = res.status === 404 ? 'Not Found' :
 		    res.statusText || `HTTP ${res.status}`;
@@ -55,8 +56,9 @@ async function failure(res) {
 }
 
 export class Api {
-	// base: what comes before /api/v1 ('' for this origin's root);
-	// scope: {scope_level0: [...], ...} sent as X-Scope-Config (§3.4).
+	// base: what comes before /api/v1 ('' for this origin's root); scope:
+	// {scope_level0: [...], ...} sent as X-Scope-Config
+	// (docs/api.md#scopes).
 	constructor({ base = '', userId, scope = null }) {
 		this.base = base.replace(/\/+$/, '');
 		this.userId = userId;
@@ -180,7 +182,7 @@ export class Api {
 		})).data;
 	}
 
-	// PUT of the bytes to the presigned URL (§6.17: exactly that type).
+	// PUT of the bytes to the presigned URL (C19: exactly that type).
 	async upload(url, file) {
 		let res;
 		try {

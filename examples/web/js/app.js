@@ -222,7 +222,7 @@ function start(me) {
 	remember(me);
 	S.api = new Api({ base: apiBase, userId: me.id,
 	    // No scope, no header: a header would hide one's own dialogs
-	    // that have scopes (API.md §5), and "Available" needs one.
+	    // that have scopes (docs/api.md#scopes), and "Available" needs one.
 	    scope: me.scope.length ? { scope_level0: me.scope } : null });
 	S.names.clear();
 	S.online.clear();

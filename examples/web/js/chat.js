@@ -2,7 +2,7 @@
 // presence, messages (scroll-back paging, reply with quote, edit, delete,
 // read receipts, attachments) and the composer; or, for a dialog one may
 // join, the join form. Message content is the server's sanitized HTML
-// (API.md §8.2), inserted through messageFragment(); everything else is
+// (docs/rest.md#html), inserted through messageFragment(); everything else is
 // text.
 import { $, clear, debounce, fmtSize, fmtTime, h, htmlToText,
     messageFragment, safeUrl, textToHtml } from './dom.js';
@@ -10,12 +10,12 @@ import { S, attempt, confirmBox, nameOf, showError, systemText,
     titleOf } from './ui.js';
 
 const PAGE = 30;
-const MAX_FILES = 10;			// §8.1
+const MAX_FILES = 10;			// docs/rest.md#c15
 const MAX_SIZE = 104857600;
 const IMAGE = /^image\/(jpeg|png|gif|webp|bmp)$/;
 
 // Attachments: unknown until the first presign answers (C19 may not exist
-// on this server: §6.17 answers then a bare 404).
+// on this server: C19 answers then a bare 404).
 const attach = { state: 'unknown', note: '' };
 
 function excerpt(m) {
@@ -455,7 +455,7 @@ export class Chat {
 				replyTo: d.replyTo?.id, attachments: atts }));
 			if (!m || this.d !== d)
 				return;
-			d.myRead = m.id;	// a send reads up to it (§6.13)
+			d.myRead = m.id;	// a send reads up to it (C15)
 			$('#msg-list').querySelector('.divider')?.remove();
 			this.upsert(m);
 			this.scrollBottom();
@@ -602,7 +602,8 @@ export class Chat {
 		const list = d.participants.length ? d.participants :
 		    (d.item?.participants || []);
 		clear($('#members')).append(...list.map((p) => {
-			// Nobody hears of their own presence (§10.4).
+			// Nobody hears of their own presence
+			// (docs/events.md#audience).
 			const online = p.user_id === S.me.id ? S.live :
 			    !!S.online.get(p.user_id);
 			return h('li', { class: 'member', dataset: {

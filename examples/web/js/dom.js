@@ -1,6 +1,6 @@
 // dom.js — building the page without HTML strings. Every text from the
 // server or the user goes in through text nodes; the only HTML ever parsed
-// is a message's content, which the server sanitized (API.md §8.2) and
+// is a message's content, which the server sanitized (docs/rest.md#html) and
 // messageFragment() checks once more against the same allow-list.
 
 // h('li', {class: 'x', dataset: {id}, onclick: f}, child, ...): an element.
@@ -49,7 +49,7 @@ export function clear(el) {
 export const $ = (sel, root = document) => root.querySelector(sel);
 export const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
 
-// What API.md §8.2 lets through; anything else is unwrapped or dropped.
+// What docs/rest.md#html lets through; anything else is unwrapped or dropped.
 const KEEP = new Set(['P', 'BR', 'STRONG', 'B', 'EM', 'I', 'U', 'S',
     'STRIKE', 'A', 'UL', 'OL', 'LI', 'BLOCKQUOTE', 'CODE', 'PRE', 'SPAN']);
 const DROP = new Set(['SCRIPT', 'STYLE', 'TEMPLATE', 'IFRAME', 'OBJECT',

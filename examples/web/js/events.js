@@ -1,7 +1,7 @@
 // events.js — live events: the WebSocket /api/v1/ws first, resumed with
-// since=<last seq> after every drop (API.md N2); when it cannot connect, or
-// keeps dropping, long-polls of GET /api/v1/events (N3) with the same
-// cursor, trying the WebSocket again now and then. Both carry the same
+// since=<last seq> after every drop (docs/differences.md N2); when it cannot
+// connect, or keeps dropping, long-polls of GET /api/v1/events (N3) with the
+// same cursor, trying the WebSocket again now and then. Both carry the same
 // events with the same seq, so switching loses and repeats nothing.
 //
 // The client loads its state (on.resync) once live delivery has started —
@@ -11,7 +11,7 @@
 // is a presence ping (N3), so none is made while the WebSocket works: a
 // user who closes the page goes offline at once.
 
-const PING_MS = 25000;		// presence TTL is 60 s (§10.5)
+const PING_MS = 25000;		// presence TTL is 60 s (docs/events.md#presence)
 const CONNECT_MS = 10000;	// for the WebSocket's "connected"
 const POLL_TIMEOUT_S = 25;
 const DROPS_WINDOW_MS = 60000;	// this many drops in this window: poll

@@ -66,7 +66,8 @@ export function confirmBox(text) {
 	});
 }
 
-// System messages carry JSON (API.md §4.9); this is its sentence.
+// System messages carry JSON (docs/rest.md#system-messages); this is its
+// sentence.
 export function systemText(content) {
 	let m;
 	try {
