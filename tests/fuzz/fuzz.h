@@ -1,7 +1,8 @@
 /*
- * fuzz.h — what the libFuzzer targets of tests/fuzz share: the one entry
- * point each defines, and a check that stops the run (libFuzzer then
- * saves the input as a crash) when a property does not hold.
+ * fuzz.h — what the libFuzzer targets of tests/fuzz share: the entry
+ * points each defines (FUZZ_INIT_JSON for those that need only Jansson's
+ * set-up), and a check that stops the run (libFuzzer then saves the input
+ * as a crash) when a property does not hold.
  * SPDX-License-Identifier: MIT
  */
 #ifndef MT_FUZZ_H
@@ -14,6 +15,17 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int	LLVMFuzzerInitialize(int *argc, char ***argv);
+
+/* The LLVMFuzzerInitialize of a target that needs only json_init(). */
+#define FUZZ_INIT_JSON							\
+int									\
+LLVMFuzzerInitialize(int *argc, char ***argv)				\
+{									\
+	(void)argc;							\
+	(void)argv;							\
+	json_init();							\
+	return 0;							\
+}
 
 /* A property of the code under test failed: report and stop. */
 #define FUZZ_CHECK(cond, ...) do {					\

@@ -18,14 +18,7 @@
 #include "proto.h"
 #include "reqargs.h"
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	json_init();
-	return 0;
-}
+FUZZ_INIT_JSON
 
 /* The query of an accepted request line: after '?', before " HTTP/". */
 static void

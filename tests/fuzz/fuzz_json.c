@@ -16,14 +16,7 @@
 #include "mem.h"
 #include "scope.h"
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	json_init();
-	return 0;
-}
+FUZZ_INIT_JSON
 
 static void
 check_value(const json_t *v)

@@ -17,14 +17,7 @@
 #include "reqargs.h"
 #include "sanitize.h"
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	json_init();
-	return 0;
-}
+FUZZ_INIT_JSON
 
 static void
 check_refusal(int rc, const struct refusal *why, int status)

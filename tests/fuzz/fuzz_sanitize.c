@@ -136,14 +136,7 @@ zfree(void *arg, void *p)
 	free(p);
 }
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	json_init();
-	return 0;
-}
+FUZZ_INIT_JSON
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
