@@ -28,6 +28,17 @@ void	 auth_keys_free(struct auth_keys *k);
 size_t	 auth_keys_count(const struct auth_keys *k);
 
 /*
+ * The claims auth_jwt_verify() looks for in a token's payload (names, set
+ * by the caller) and what it found there (set by the call).
+ */
+struct auth_claims {
+	const char	*user_claim;	/* NULL: "sub" */
+	const char	*scope_claim;	/* NULL: no scope wanted */
+	char		*user_id;	/* out: free with mt_free() */
+	json_t		*scope;		/* out: a new reference, or NULL */
+};
+
+/*
  * Verifies the len bytes of token, an HS256 JWS in compact form (API.md
  * §3.2), against each secret of k in order. The token must have exactly
  * three segments of unpadded canonical base64url; the header must be a JSON
@@ -37,21 +48,20 @@ size_t	 auth_keys_count(const struct auth_keys *k);
  * refused. exp, nbf, iss and sub are not checked; an "aud" that is a string
  * or an array of strings fails the token (other types are ignored).
  *
- * The claim named user_claim (NULL: "sub") must be a string (may be "") or
- * a number: integers are written in decimal ("42"), other numbers as
- * serde_json prints an f64 (shortest round-trip digits, "42.0", "1.5e-7").
- * It goes to *user_id (free with mt_free()). If scope_claim is not NULL
- * and the payload has that claim with a value other than null, *scope gets
- * a new reference to it, whatever its type (the caller checks it with
- * scope_from_json() and json_decref()s it); otherwise *scope is NULL (a
- * null claim counts as absent). scope may be NULL.
+ * The claim named c->user_claim must be a string (may be "") or a number:
+ * integers are written in decimal ("42"), other numbers as serde_json
+ * prints an f64 (shortest round-trip digits, "42.0", "1.5e-7"). It goes to
+ * c->user_id. If c->scope_claim is not NULL and the payload has that claim
+ * with a value other than null, c->scope gets a new reference to it,
+ * whatever its type (the caller checks it with scope_from_json() and
+ * json_decref()s it); otherwise c->scope is NULL (a null claim counts as
+ * absent).
  *
  * Returns 0, MT_EINVAL for any token that fails ("Invalid token"), or
- * MT_ENOMEM; on failure *user_id and *scope are NULL.
+ * MT_ENOMEM; on failure c->user_id and c->scope are NULL.
  */
 int	 auth_jwt_verify(const struct auth_keys *k, const char *token,
-	    size_t len, const char *user_claim, const char *scope_claim,
-	    char **user_id, json_t **scope);
+	    size_t len, struct auth_claims *c);
 
 /*
  * Management token check (API.md §3.5): the SHA-256 digests of configured
