@@ -233,12 +233,11 @@ static void
 write_attachment(struct store *st, struct jw *w, sqlite3_stmt *s)
 {
 	const char *id = store_col_text(s, 1);
-	char url[FILES_URL_MAX];
+	struct download_link dl;
 
 	if (!files_enabled(st->files) || id == NULL ||
-	    files_download_url(st->files, id, tm_now_us() / 1000000, url,
-	    sizeof(url), NULL) != 0)
-		*url = '\0';
+	    files_download_url(st->files, id, tm_now_us() / 1000000, &dl) != 0)
+		*dl.url = '\0';
 	jw_open(w, NULL, '{');
 	jw_str(w, "id", id);
 	jw_str(w, "filename", store_col_text(s, 2));
@@ -248,7 +247,7 @@ write_attachment(struct store *st, struct jw *w, sqlite3_stmt *s)
 		jw_int(w, "width", sqlite3_column_int64(s, 5));
 	if (sqlite3_column_type(s, 6) != SQLITE_NULL)
 		jw_int(w, "height", sqlite3_column_int64(s, 6));
-	jw_str(w, "url", url);
+	jw_str(w, "url", dl.url);
 	if (sqlite3_column_type(s, 7) != SQLITE_NULL)
 		jw_str(w, "thumbnail_url", "");
 	jw_close(w, '}');
