@@ -1234,7 +1234,6 @@ join_insert(struct store *st, const struct dialog_join *j,
 static int
 join_write(struct store *st, struct dialog_join *j, enum dialog_result *res)
 {
-	struct msg_row row;
 	json_t *content;
 	int rc;
 
@@ -1253,7 +1252,7 @@ join_write(struct store *st, struct dialog_join *j, enum dialog_result *res)
 	if ((rc = event_participant_joined(st, j->dialog_id, j->user, true,
 	    NULL)) == 0)
 		rc = store_system_message(st, j->dialog_id, content, true,
-		    &row, &j->seq);
+		    &j->seq);
 	json_decref(content);
 	return rc;
 }
@@ -1322,7 +1321,6 @@ leave_write(struct store *st, const char *dialog_id, const char *user,
     const char *name, int64_t *seq)
 {
 	sqlite3_stmt *s;
-	struct msg_row row;
 	json_t *content;
 	int rc;
 
@@ -1330,7 +1328,7 @@ leave_write(struct store *st, const char *dialog_id, const char *user,
 	    name ? name : user);
 	if (content == NULL)
 		return MT_ENOMEM;
-	rc = store_system_message(st, dialog_id, content, true, &row, NULL);
+	rc = store_system_message(st, dialog_id, content, true, NULL);
 	json_decref(content);
 	if (rc != 0)
 		return rc;
