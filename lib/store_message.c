@@ -997,12 +997,14 @@ page_add_row(struct page *pg, sqlite3_stmt *s)
 
 /*
  * Appends up to limit rows of sql (anchor bound as ?2 unless NULL) to
- * the page in ascending id order; desc: the statement runs newest first.
+ * the page in ascending id order, turning round the statements that run
+ * newest first.
  */
 static int
 fetch(struct store *st, const char *sql, const struct msg_page *q,
-    long limit, bool desc, struct page *pg)
+    long limit, struct page *pg)
 {
+	bool desc = sql == SQL_PAGE_LATEST || sql == SQL_PAGE_BEFORE;
 	sqlite3_stmt *s = store_stmt(st, sql);
 	size_t base = pg->n;
 	int rc;
@@ -1035,15 +1037,15 @@ fetch_page(struct store *st, const struct msg_page *q, struct page *pg)
 
 	switch (q->mode) {
 	case PAGE_LATEST:
-		return fetch(st, SQL_PAGE_LATEST, q, q->limit, true, pg);
+		return fetch(st, SQL_PAGE_LATEST, q, q->limit, pg);
 	case PAGE_BEFORE:
-		return fetch(st, SQL_PAGE_BEFORE, q, q->limit, true, pg);
+		return fetch(st, SQL_PAGE_BEFORE, q, q->limit, pg);
 	case PAGE_AFTER:
-		return fetch(st, SQL_PAGE_AFTER, q, q->limit, false, pg);
+		return fetch(st, SQL_PAGE_AFTER, q, q->limit, pg);
 	case PAGE_AROUND:
-		if ((rc = fetch(st, SQL_PAGE_BEFORE, q, half, true, pg)) != 0)
+		if ((rc = fetch(st, SQL_PAGE_BEFORE, q, half, pg)) != 0)
 			return rc;
-		return fetch(st, SQL_PAGE_FROM, q, half + 1, false, pg);
+		return fetch(st, SQL_PAGE_FROM, q, half + 1, pg);
 	}
 	return MT_EINVAL;
 }
