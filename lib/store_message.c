@@ -936,11 +936,13 @@ struct page {
 	struct jw	 arena;		/* [{msg,{msg,... */
 	struct jw	 att;		/* attachment objects, by message */
 	bool		 any_att;	/* a message has attachments */
+	char		*read_pos;	/* the reader's (F15), or NULL */
 };
 
 static void
 page_release(struct page *pg)
 {
+	mt_free(pg->read_pos);
 	mt_free(pg->m);
 	jw_free(&pg->arena);
 	jw_free(&pg->att);
@@ -1077,16 +1079,16 @@ page_flags(struct store *st, const struct msg_page *q, const struct page *pg,
 	    q->dialog_id, q->anchor, after);
 }
 
-/* F15: the first message of the page after the read position pos. */
+/* F15: the first message of the page after the reader's read position. */
 static const char *
-first_unread(const struct msg_page *q, const struct page *pg, const char *pos)
+first_unread(const struct msg_page *q, const struct page *pg)
 {
 	if (q->mode == PAGE_AROUND || pg->n == 0)
 		return NULL;
-	if (pos == NULL)
+	if (pg->read_pos == NULL)
 		return pg->m[0].id;
 	for (size_t i = 0; i < pg->n; i++)
-		if (strcmp(pg->m[i].id, pos) > 0)
+		if (strcmp(pg->m[i].id, pg->read_pos) > 0)
 			return pg->m[i].id;
 	return NULL;
 }
@@ -1159,8 +1161,8 @@ write_page(struct jw *out, const struct page *pg)
 
 /* Writes the data object of C14 from a page fetched in the snapshot. */
 static int
-list_data(struct store *st, const struct msg_page *q, const char *pos,
-    struct page *pg, struct jw *out, const char *key)
+list_data(struct store *st, const struct msg_page *q, struct page *pg,
+    struct jw *out, const char *key)
 {
 	bool before, after;
 	int rc;
@@ -1171,7 +1173,7 @@ list_data(struct store *st, const struct msg_page *q, const char *pos,
 	jw_reserve(out, pg->arena.len + pg->att.len + 256);
 	jw_open(out, key, '{');
 	write_page(out, pg);
-	jw_str_opt(out, "first_unread_message_id", first_unread(q, pg, pos));
+	jw_str_opt(out, "first_unread_message_id", first_unread(q, pg));
 	jw_bool(out, "has_more_before", before);
 	jw_bool(out, "has_more_after", after);
 	jw_close(out, '}');
@@ -1182,26 +1184,25 @@ int
 store_message_list(struct store *st, const struct msg_page *q,
     enum msg_result *res, struct jw *out, const char *key)
 {
-	struct page pg = { NULL, 0, 0, JW_INIT, JW_INIT, false };
-	char *pos = NULL;
+	struct page pg = { NULL, 0, 0, JW_INIT, JW_INIT, false, NULL };
 	bool found;
 	int rc;
 
 	*res = MSG_OK;
 	if ((rc = read_begin(st)) != 0)
 		return rc;
-	if ((rc = read_pos(st, q->dialog_id, q->user_id, &found, &pos)) != 0)
+	if ((rc = read_pos(st, q->dialog_id, q->user_id, &found,
+	    &pg.read_pos)) != 0)
 		goto out;
 	if (!found) {
 		*res = MSG_NOT_PARTICIPANT;
 		goto out;
 	}
 	if ((rc = fetch_page(st, q, &pg)) == 0)
-		rc = list_data(st, q, pos, &pg, out, key);
+		rc = list_data(st, q, &pg, out, key);
 out:
 	read_end(st);
 	page_release(&pg);
-	mt_free(pos);
 	return rc;
 }
 
