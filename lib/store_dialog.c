@@ -1195,8 +1195,8 @@ join_checks(struct store *st, struct dialog_join *j, enum dialog_result *res)
 	if (!ok)
 		return 0;
 	*res = DIALOG_INVALID;
-	if (!valid_profile(j->display_name, j->company, j->email, j->phone,
-	    j->msg, sizeof(j->msg)))
+	if (!valid_profile(&(struct profile){ j->display_name, j->company,
+	    j->email, j->phone }, j->msg, sizeof(j->msg)))
 		return 0;
 	if (strlen(j->user) > USER_ID_MAX) {
 		snprintf(j->msg, sizeof(j->msg), "user_id exceeds maximum "
