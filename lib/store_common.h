@@ -47,8 +47,8 @@ struct msg_row {
 int	store_message_insert(struct store *st, struct msg_row *m);
 /*
  * Inserts a system message whose content is the compact, key-sorted JSON
- * of content (API.md §4.9) and, if broadcast, its message.new event (seq,
- * which may be NULL, gets its position). Inside the caller's transaction.
+ * of content (API.md §4.9) and, if broadcast, its message.new event (seq
+ * gets its position). Inside the caller's transaction.
  */
 int	store_system_message(struct store *st, const char *dialog_id,
 	    const json_t *content, bool broadcast, int64_t *seq);

@@ -21,7 +21,7 @@
 #define ATTACHMENT_SIZE_MAX	104857600
 #define VALID_MSG_LEN		128
 
-/* A participant profile as the client gave it (C5, M1, M5); NULL: absent. */
+/* A participant profile as the client gave it. */
 struct profile {
 	const char	*display_name;
 	const char	*company;
@@ -30,9 +30,9 @@ struct profile {
 };
 
 /*
- * Checks a participant profile in the order of API.md §6.5: display_name
- * (required, not blank), company, email, phone. Returns true, or false
- * with the INVALID_INPUT message in msg.
+ * Checks a participant profile (C5, M1, M5) in the order of API.md §6.5:
+ * display_name (required, not blank), company, email, phone; NULL fields
+ * are absent. Returns true, or false with the INVALID_INPUT message in msg.
  */
 bool	valid_profile(const struct profile *p, char *msg, size_t msglen);
 /* Checks a dialog title (M1): NULL is fine. */
