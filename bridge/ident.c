@@ -75,6 +75,7 @@ static int
 verify(struct bridge *b, struct lws *wsi, const char *tok, size_t len,
     struct ident *id)
 {
+	struct auth_claims c = { .user_claim = b->cfg->jwt_user_claim };
 	char addr[64];
 	int rc;
 
@@ -82,8 +83,8 @@ verify(struct bridge *b, struct lws *wsi, const char *tok, size_t len,
 	if (b->authfail != NULL && !ratelimit_has(b->authfail, addr))
 		return refuse(id, 429, "RATE_LIMIT_EXCEEDED", "Too many failed "
 		    "authentication attempts. Please slow down.");
-	rc = auth_jwt_verify(b->keys, tok, len, b->cfg->jwt_user_claim, NULL,
-	    &id->user, NULL);
+	rc = auth_jwt_verify(b->keys, tok, len, &c);
+	id->user = c.user_id;
 	if (rc == MT_ENOMEM)
 		return rc;
 	if (rc != 0) {

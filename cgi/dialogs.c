@@ -157,8 +157,8 @@ dialog_get(struct req *r, struct app *app)
 	json_t *item;
 	int rc;
 
-	rc = store_dialog_get(app->store, r->ids[0], r->user, r->scopes, &item,
-	    &res);
+	rc = store_dialog_get(app->store, &(struct dialog_access){ r->ids[0],
+	    r->user, r->scopes }, &item, &res);
 	if (rc != 0)
 		reply_failure(r, rc);
 	else if (res == DIALOG_NOT_FOUND)
@@ -233,10 +233,13 @@ join_job(struct store *st, void *arg)
 
 struct member_call {
 	const char		*dialog_id, *user;
-	int64_t			*seq;		/* leave */
+	int64_t			*seq;
 	enum dialog_result	*res;
-	enum dialog_flag	 flag;		/* set_flag */
-	bool			 on;
+};
+
+struct flag_call {
+	struct dialog_flag_change	 ch;
+	enum dialog_result		*res;
 };
 
 static int
@@ -250,10 +253,9 @@ leave_job(struct store *st, void *arg)
 static int
 flag_job(struct store *st, void *arg)
 {
-	struct member_call *c = arg;
+	struct flag_call *c = arg;
 
-	return store_dialog_set_flag(st, c->dialog_id, c->user, c->flag, c->on,
-	    c->res);
+	return store_dialog_set_flag(st, &c->ch, c->res);
 }
 
 /* C5 — POST /api/v1/dialogs/{id}/join */
@@ -307,7 +309,7 @@ dialog_leave(struct req *r, struct app *app)
 {
 	enum dialog_result res;
 	int64_t seq;
-	struct member_call c = { r->ids[0], r->user, &seq, &res, 0, false };
+	struct member_call c = { r->ids[0], r->user, &seq, &res };
 	int rc;
 
 	rc = app_run(app, leave_job, &c);
@@ -329,7 +331,7 @@ set_flag(struct req *r, struct app *app, enum dialog_flag flag, bool on,
     const char *status)
 {
 	enum dialog_result res;
-	struct member_call c = { r->ids[0], r->user, NULL, &res, flag, on };
+	struct flag_call c = { { r->ids[0], r->user, flag, on }, &res };
 	int rc;
 
 	rc = app_run(app, flag_job, &c);
@@ -392,8 +394,8 @@ dialog_participants(struct req *r, struct app *app)
 	json_t *arr;
 	int rc;
 
-	rc = store_dialog_participants(app->store, r->ids[0], r->user,
-	    r->scopes, since, &arr, &res);
+	rc = store_dialog_participants(app->store, &(struct dialog_access){
+	    r->ids[0], r->user, r->scopes }, since, &arr, &res);
 	if (rc != 0)
 		reply_failure(r, rc);
 	else if (res != DIALOG_OK)

@@ -96,12 +96,12 @@ presence_ping(struct app *app, const char *user)
 static int
 poll_scan(struct app *app, struct poll *p)
 {
-	struct poll_pos pos;
+	struct poll_pos pos = { .cursor = p->cursor };
 	int rc;
 
 	do {
-		rc = store_poll_read(app->store, p->user, p->cursor,
-		    POLL_BATCH, p->events, &pos);
+		rc = store_poll_read(app->store, p->user, POLL_BATCH,
+		    p->events, &pos);
 		if (rc != 0)
 			return rc;
 		p->cursor = pos.cursor;

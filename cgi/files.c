@@ -439,8 +439,7 @@ attachment_url(struct req *r, struct app *app)
 {
 	enum files_result res;
 	struct att_file a;
-	char url[FILES_URL_MAX];
-	long expires_in;
+	struct download_link dl;
 	int rc;
 
 	if (storage_missing(r, app))
@@ -460,12 +459,12 @@ attachment_url(struct req *r, struct app *app)
 		return;
 	}
 	if ((rc = files_download_url(app->files, a.id, tm_now_us() / 1000000,
-	    url, sizeof(url), &expires_in)) != 0) {
+	    &dl)) != 0) {
 		reply_failure(r, rc);
 		return;
 	}
-	reply_data(r, json_pack("{s:s,s:n,s:i}", "url", url, "thumbnail_url",
-	    "expires_in", (int)expires_in));
+	reply_data(r, json_pack("{s:s,s:n,s:i}", "url", dl.url,
+	    "thumbnail_url", "expires_in", (int)dl.expires_in));
 }
 
 /* ---- downloads ------------------------------------------------------ */

@@ -70,8 +70,8 @@ participant_valid(struct req *r, const struct participant_in *p)
 {
 	char msg[VALID_MSG_LEN];
 
-	if (!valid_profile(p->display_name, p->company, p->email, p->phone,
-	    msg, sizeof(msg))) {
+	if (!valid_profile(&(struct profile){ p->display_name, p->company,
+	    p->email, p->phone }, msg, sizeof(msg))) {
 		reply_invalid(r, msg);
 		return -1;
 	}

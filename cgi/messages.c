@@ -330,26 +330,23 @@ body_attachments(struct req *r, struct attach_in **att, size_t *n)
 	return 0;
 }
 
-/* The checks before the write: access, attachments, content. */
+/* The checks that come before the content's: access, then attachments. */
 static int
-send_prepare(struct req *r, struct app *app, const struct msg_send *m,
-    const char *content, size_t len, char **clean)
+send_prepare(struct req *r, struct app *app, const struct msg_send *m)
 {
 	enum msg_result res;
-	const char *code;
-	char msg[ATTACH_MSG_LEN];
+	struct attach_error err;
 	int rc;
 
 	rc = store_message_can_post(app->store, m->dialog_id, m->user_id,
 	    &res);
 	if (answered(r, rc, res, send_outcomes))
 		return -1;
-	if (!attach_validate(m->att, m->natt, m->dialog_id, &code, msg,
-	    sizeof(msg))) {
-		reply_error(r, 400, code, msg);
+	if (!attach_validate(m->att, m->natt, m->dialog_id, &err)) {
+		reply_error(r, 400, err.code, err.msg);
 		return -1;
 	}
-	return clean_content(r, content, len, clean);
+	return 0;
 }
 
 /* N5: an attachment that is no upload of the sender's to this dialog. */
@@ -427,7 +424,8 @@ send_message(struct req *r, struct app *app)
 	m.reply_to_id = has_reply ? reply_to : NULL;
 	m.uploads = files_enabled(app->files);
 	m.bad = &bad;
-	if (send_prepare(r, app, &m, content, len, &clean) != 0)
+	if (send_prepare(r, app, &m) != 0 ||
+	    clean_content(r, content, len, &clean) != 0)
 		goto out;
 	m.content = clean;
 	rc = app_run(app, send_job, &(struct msg_call){

@@ -210,7 +210,8 @@ check_jwt(struct req *r, struct app *app, const struct route *rt,
     json_t **scope_claim)
 {
 	const char *tok = bearer(r->authorization);
-	char *user = NULL;
+	struct auth_claims c = { .user_claim = app->cfg->jwt_user_claim,
+	    .scope_claim = app->cfg->jwt_scope_claim };
 	int rc;
 
 	if (tok == NULL) {
@@ -219,9 +220,8 @@ check_jwt(struct req *r, struct app *app, const struct route *rt,
 	}
 	if (auth_allowed(r, app) != 0)
 		return -1;
-	rc = auth_jwt_verify(app->keys, tok, strlen(tok),
-	    app->cfg->jwt_user_claim, app->cfg->jwt_scope_claim, &user,
-	    scope_claim);
+	rc = auth_jwt_verify(app->keys, tok, strlen(tok), &c);
+	*scope_claim = c.scope;
 	if (rc == MT_ENOMEM) {
 		reply_failure(r, rc);
 		return -1;
@@ -232,9 +232,9 @@ check_jwt(struct req *r, struct app *app, const struct route *rt,
 		return -1;
 	}
 	if (rt->auth == AUTH_USER)
-		r->user = user;
+		r->user = c.user_id;
 	else
-		mt_free(user);
+		mt_free(c.user_id);
 	return 0;
 }
 

@@ -89,38 +89,38 @@ attach_key_problem(const char *key, size_t len, const char *dialog_id)
 	return NULL;
 }
 
-/* The checks of one attachment; false with *code and msg set. */
+/* The checks of one attachment; false with *err set. */
 static bool
 check_one(const struct attach_in *a, const char *dialog_id,
-    const char **code, char *msg, size_t msglen)
+    struct attach_error *err)
 {
 	const char *problem;
 
-	*code = "INVALID_INPUT";
+	err->code = "INVALID_INPUT";
 	if ((problem = attach_key_problem(a->s3_key, a->s3_key_len,
 	    dialog_id)) != NULL) {
-		snprintf(msg, msglen, "%s", problem);
+		snprintf(err->msg, sizeof(err->msg), "%s", problem);
 		return false;
 	}
-	*code = "BAD_REQUEST";
+	err->code = "BAD_REQUEST";
 	if (!attach_type_allowed(a->content_type)) {
-		snprintf(msg, msglen, "File type '%.300s' is not allowed",
-		    a->content_type);
+		snprintf(err->msg, sizeof(err->msg),
+		    "File type '%.300s' is not allowed", a->content_type);
 		return false;
 	}
 	if (a->size < 1 || a->size > ATTACHMENT_SIZE_MAX) {
-		snprintf(msg, msglen, "Invalid file size");
+		snprintf(err->msg, sizeof(err->msg), "Invalid file size");
 		return false;
 	}
-	*code = "INVALID_INPUT";
+	err->code = "INVALID_INPUT";
 	if (a->s3_key_len > ATTACH_KEY_MAX) {
-		snprintf(msg, msglen, "s3_key exceeds maximum length of %d "
-		    "characters", ATTACH_KEY_MAX);
+		snprintf(err->msg, sizeof(err->msg), "s3_key exceeds maximum "
+		    "length of %d characters", ATTACH_KEY_MAX);
 		return false;
 	}
 	if (strlen(a->filename) > ATTACH_FILENAME_MAX) {
-		snprintf(msg, msglen, "filename exceeds maximum length of %d "
-		    "characters", ATTACH_FILENAME_MAX);
+		snprintf(err->msg, sizeof(err->msg), "filename exceeds maximum "
+		    "length of %d characters", ATTACH_FILENAME_MAX);
 		return false;
 	}
 	return true;
@@ -128,18 +128,18 @@ check_one(const struct attach_in *a, const char *dialog_id,
 
 bool
 attach_validate(const struct attach_in *a, size_t n, const char *dialog_id,
-    const char **code, char *msg, size_t msglen)
+    struct attach_error *err)
 {
 	size_t i;
 
 	if (n > ATTACHMENTS_MAX) {
-		*code = "BAD_REQUEST";
-		snprintf(msg, msglen, "Maximum %d attachments per message",
-		    ATTACHMENTS_MAX);
+		err->code = "BAD_REQUEST";
+		snprintf(err->msg, sizeof(err->msg),
+		    "Maximum %d attachments per message", ATTACHMENTS_MAX);
 		return false;
 	}
 	for (i = 0; i < n; i++)
-		if (!check_one(&a[i], dialog_id, code, msg, msglen))
+		if (!check_one(&a[i], dialog_id, err))
 			return false;
 	return true;
 }

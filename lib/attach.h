@@ -40,15 +40,20 @@ const char *attach_type_at(size_t i);
 const char *attach_key_problem(const char *key, size_t len,
 	    const char *dialog_id);
 
+/* Why attachments were refused: the error the send endpoint answers. */
+struct attach_error {
+	const char	*code;		/* "BAD_REQUEST" or "INVALID_INPUT" */
+	char		 msg[ATTACH_MSG_LEN];
+};
+
 /*
  * Checks the attachments of one send request in the order of C15: the
  * count, then per attachment the s3_key rules, the content type and the
  * size (then the storage lengths of s3_key and filename, so that no bad
- * input reaches a database constraint). Returns true, or false with *code
- * ("BAD_REQUEST" or "INVALID_INPUT", static) and the message in msg.
+ * input reaches a database constraint). Returns true, or false with *err
+ * set (its code static).
  */
 bool	 attach_validate(const struct attach_in *a, size_t n,
-	    const char *dialog_id, const char **code, char *msg,
-	    size_t msglen);
+	    const char *dialog_id, struct attach_error *err);
 
 #endif

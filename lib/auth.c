@@ -1,5 +1,5 @@
 /*
- * auth.c — HS256 bearer tokens (docs/api.md#jwt-mode) and the admin token
+ * auth.c — HS256 bearer tokens (docs/api.md#jwt) and the admin token
  * (docs/api.md#admin-token).
  *
  * The token is checked here rather than by libjwt: libjwt 1.10 (Debian 12)
@@ -344,16 +344,14 @@ claim_text(const json_t *v, char **out)
 
 int
 auth_jwt_verify(const struct auth_keys *k, const char *token, size_t len,
-    const char *user_claim, const char *scope_claim, char **user_id,
-    json_t **scope)
+    struct auth_claims *c)
 {
 	struct seg sg[3];
 	json_t *payload, *v;
 	int rc;
 
-	*user_id = NULL;
-	if (scope != NULL)
-		*scope = NULL;
+	c->user_id = NULL;
+	c->scope = NULL;
 	if ((rc = jwt_split(token, len, sg)) != 0 ||
 	    (rc = jwt_check_header(&sg[0])) != 0 ||
 	    (rc = jwt_check_sig(k, token, sg)) != 0 ||
@@ -361,11 +359,11 @@ auth_jwt_verify(const struct auth_keys *k, const char *token, size_t len,
 		return rc;
 	if ((rc = claims_check(payload)) == 0)
 		rc = claim_text(json_object_get(payload,
-		    user_claim ? user_claim : "sub"), user_id);
-	if (rc == 0 && scope != NULL && scope_claim != NULL &&
-	    (v = json_object_get(payload, scope_claim)) != NULL &&
+		    c->user_claim ? c->user_claim : "sub"), &c->user_id);
+	if (rc == 0 && c->scope_claim != NULL &&
+	    (v = json_object_get(payload, c->scope_claim)) != NULL &&
 	    !json_is_null(v))
-		*scope = json_incref(v);
+		c->scope = json_incref(v);
 	json_decref(payload);
 	return rc;
 }

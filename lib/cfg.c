@@ -170,11 +170,18 @@ static const struct cfg_row rows[] = {
 
 #define NROWS	((int)(sizeof(rows) / sizeof(rows[0])))
 
+/* One cfg_load() under way: the values so far, where its error goes. */
+struct load {
+	struct cfg	*c;
+	char		*err;		/* the caller's, errlen bytes */
+	size_t		 errlen;
+};
+
 static const struct cfg_row	*row_find(const char *, size_t);
-static int	 row_set(struct cfg *, const struct cfg_row *, const char *,
-		    const char *, char *, size_t);
-static int	 load_file(struct cfg *, const char *, int, char *, size_t);
-static int	 load_env(struct cfg *, char *, size_t);
+static int	 row_set(const struct load *, const struct cfg_row *,
+		    const char *, const char *);
+static int	 load_file(const struct load *, const char *, int);
+static int	 load_env(const struct load *);
 
 static const struct cfg_row *
 row_find(const char *name, size_t len)
@@ -225,23 +232,23 @@ enum_has(const char *choices, const char *v)
 
 /* Applies `value` to the key of row r; where says where it came from. */
 static int
-row_set(struct cfg *c, const struct cfg_row *r, const char *value,
-    const char *where, char *err, size_t errlen)
+row_set(const struct load *l, const struct cfg_row *r, const char *value,
+    const char *where)
 {
-	char *base = (char *)c;
+	char *base = (char *)l->c;
 	long v;
 	char *s;
 
 	switch (r->type) {
 	case CFG_INT:
 		if (parse_long(value, &v) != 0) {
-			snprintf(err, errlen, "%s: %s: not a number", where,
-			    r->name);
+			snprintf(l->err, l->errlen, "%s: %s: not a number",
+			    where, r->name);
 			return MT_EINVAL;
 		}
 		if (v < r->min || v > r->max) {
-			snprintf(err, errlen, "%s: %s: out of range (%ld..%ld)",
-			    where, r->name, r->min, r->max);
+			snprintf(l->err, l->errlen, "%s: %s: out of range "
+			    "(%ld..%ld)", where, r->name, r->min, r->max);
 			return MT_EINVAL;
 		}
 		*(long *)(void *)(base + r->off) = v;
@@ -253,21 +260,22 @@ row_set(struct cfg *c, const struct cfg_row *r, const char *value,
 		    strcmp(value, "0") == 0 || *value == '\0')
 			*(bool *)(base + r->off) = false;
 		else {
-			snprintf(err, errlen, "%s: %s: not a boolean (true, "
-			    "false, 1 or 0)", where, r->name);
+			snprintf(l->err, l->errlen, "%s: %s: not a boolean "
+			    "(true, false, 1 or 0)", where, r->name);
 			return MT_EINVAL;
 		}
 		return 0;
 	case CFG_ENUM:
 		if (!enum_has(r->choices, value)) {
-			snprintf(err, errlen, "%s: %s: must be one of %s",
-			    where, r->name, r->choices);
+			snprintf(l->err, l->errlen, "%s: %s: must be one of "
+			    "%s", where, r->name, r->choices);
 			return MT_EINVAL;
 		}
 		/* FALLTHROUGH */
 	case CFG_STR:
 		if ((s = mt_strdup(value)) == NULL) {
-			snprintf(err, errlen, "%s: out of memory", where);
+			snprintf(l->err, l->errlen, "%s: out of memory",
+			    where);
 			return MT_ENOMEM;
 		}
 		mt_free(*(char **)(void *)(base + r->off));
@@ -299,64 +307,64 @@ basename_of(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-/* Parses one `key = value` line; lineno for messages. */
+/* Parses one `key = value` line; where ("mtchat.conf:12") for messages. */
 static int
-load_line(struct cfg *c, char *line, const char *file, int lineno, char *err,
-    size_t errlen)
+load_line(const struct load *l, char *line, const char *where)
 {
-	char where[128];
 	const struct cfg_row *r;
 	char *key, *eq, *value;
 
-	snprintf(where, sizeof(where), "%s:%d", basename_of(file), lineno);
 	key = trim(line);
 	if (*key == '\0' || *key == '#')
 		return 0;
 	if ((eq = strchr(key, '=')) == NULL) {
-		snprintf(err, errlen, "%s: expected key = value", where);
+		snprintf(l->err, l->errlen, "%s: expected key = value", where);
 		return MT_EINVAL;
 	}
 	*eq = '\0';
 	value = trim(eq + 1);
 	key = trim(key);
 	if (*key == '\0') {
-		snprintf(err, errlen, "%s: missing key before '='", where);
+		snprintf(l->err, l->errlen, "%s: missing key before '='",
+		    where);
 		return MT_EINVAL;
 	}
 	if ((r = row_find(key, strlen(key))) == NULL) {
-		snprintf(err, errlen, "%s: %.64s: unknown key", where, key);
+		snprintf(l->err, l->errlen, "%s: %.64s: unknown key", where,
+		    key);
 		return MT_EINVAL;
 	}
-	return row_set(c, r, value, where, err, errlen);
+	return row_set(l, r, value, where);
 }
 
 static int
-load_file(struct cfg *c, const char *path, int must_exist, char *err,
-    size_t errlen)
+load_file(const struct load *l, const char *path, int must_exist)
 {
 	FILE *fp;
-	char line[4096];
+	char line[4096], where[128];
 	int lineno = 0, rc = 0;
 
 	if ((fp = fopen(path, "r")) == NULL) {
 		if (errno == ENOENT && !must_exist)
 			return 0;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(l->err, l->errlen, "%s: %s", path, strerror(errno));
 		return MT_EINVAL;
 	}
 	while (fgets(line, sizeof(line), fp) != NULL) {
 		lineno++;
 		if (strchr(line, '\n') == NULL && !feof(fp)) {
-			snprintf(err, errlen, "%s:%d: line too long",
+			snprintf(l->err, l->errlen, "%s:%d: line too long",
 			    basename_of(path), lineno);
 			rc = MT_EINVAL;
 			break;
 		}
-		if ((rc = load_line(c, line, path, lineno, err, errlen)) != 0)
+		snprintf(where, sizeof(where), "%s:%d", basename_of(path),
+		    lineno);
+		if ((rc = load_line(l, line, where)) != 0)
 			break;
 	}
 	if (rc == 0 && ferror(fp)) {
-		snprintf(err, errlen, "%s: read error", path);
+		snprintf(l->err, l->errlen, "%s: read error", path);
 		rc = MT_EINVAL;
 	}
 	fclose(fp);
@@ -364,7 +372,7 @@ load_file(struct cfg *c, const char *path, int must_exist, char *err,
 }
 
 static int
-load_env(struct cfg *c, char *err, size_t errlen)
+load_env(const struct load *l)
 {
 	const char *v;
 	int i, rc;
@@ -372,23 +380,21 @@ load_env(struct cfg *c, char *err, size_t errlen)
 	for (i = 0; i < NROWS; i++) {
 		if ((v = getenv(rows[i].name)) == NULL)
 			continue;
-		if ((rc = row_set(c, &rows[i], v, "environment", err,
-		    errlen)) != 0)
+		if ((rc = row_set(l, &rows[i], v, "environment")) != 0)
 			return rc;
 	}
 	return 0;
 }
 
 static int
-load_defaults(struct cfg *c, char *err, size_t errlen)
+load_defaults(const struct load *l)
 {
 	int i, rc;
 
 	for (i = 0; i < NROWS; i++) {
 		if (rows[i].def == NULL)
 			continue;
-		if ((rc = row_set(c, &rows[i], rows[i].def, "default", err,
-		    errlen)) != 0)
+		if ((rc = row_set(l, &rows[i], rows[i].def, "default")) != 0)
 			return rc;
 	}
 	return 0;
@@ -461,6 +467,7 @@ int
 cfg_load(struct cfg *c, const char *path, char *err, size_t errlen)
 {
 	const char *env_path = getenv("MTCHAT_CONFIG");
+	const struct load l = { c, err, errlen };
 	int rc, must_exist = 1;
 
 	memset(c, 0, sizeof(*c));
@@ -470,9 +477,9 @@ cfg_load(struct cfg *c, const char *path, char *err, size_t errlen)
 		path = MTCHAT_SYSCONFDIR "/mtchat.conf";
 		must_exist = 0;
 	}
-	if ((rc = load_defaults(c, err, errlen)) != 0 ||
-	    (rc = load_file(c, path, must_exist, err, errlen)) != 0 ||
-	    (rc = load_env(c, err, errlen)) != 0 ||
+	if ((rc = load_defaults(&l)) != 0 ||
+	    (rc = load_file(&l, path, must_exist)) != 0 ||
+	    (rc = load_env(&l)) != 0 ||
 	    (rc = check_combined(c, err, errlen)) != 0) {
 		cfg_reset(c);
 		return rc;

@@ -290,7 +290,7 @@ download_text(const char *att_id, int64_t expires, char *buf, size_t len)
 
 int
 files_download_url(const struct files_cfg *f, const char *att_id,
-    int64_t now, char *buf, size_t len, long *expires_in)
+    int64_t now, struct download_link *out)
 {
 	char text[ID_BUF + 32], sig[MAC_B64_LEN + 1];
 	int64_t step = f->download_ttl / 4 > 0 ? f->download_ttl / 4 : 1;
@@ -301,12 +301,12 @@ files_download_url(const struct files_cfg *f, const char *att_id,
 	    sizeof(text))) < 0 || mac(f, "mtchat-download\n", text,
 	    (size_t)n, sig) != 0)
 		return MT_EINVAL;
-	n = snprintf(buf, len, "%.*s%s%s?expires=%" PRId64 "&signature=%s",
-	    (int)f->base_len, f->base, DOWNLOAD_PATH, att_id, exp, sig);
-	if (n < 0 || (size_t)n >= len)
+	n = snprintf(out->url, sizeof(out->url), "%.*s%s%s?expires=%" PRId64
+	    "&signature=%s", (int)f->base_len, f->base, DOWNLOAD_PATH, att_id,
+	    exp, sig);
+	if (n < 0 || (size_t)n >= sizeof(out->url))
 		return MT_EINVAL;
-	if (expires_in != NULL)
-		*expires_in = (long)(exp - now);
+	out->expires_in = (long)(exp - now);
 	return 0;
 }
 

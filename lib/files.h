@@ -83,15 +83,21 @@ int	 files_upload_check(const struct files_cfg *f, const char *token,
 	    size_t len, int64_t now, struct upload_grant *g,
 	    enum files_verdict *v);
 
+/* A signed download URL and how long it stays valid. */
+struct download_link {
+	char	 url[FILES_URL_MAX];
+	long	 expires_in;		/* seconds from now */
+};
+
 /*
- * The download URL of attachment att_id into buf: base "/api/v1/files/"
- * att_id "?expires=" E "&signature=" S. E is now + download_ttl rounded
- * up to a quarter of the lifetime, so that URLs made close together are
- * the same (browsers cache them); *expires_in (may be NULL) gets E - now.
- * 0, or MT_EINVAL when buf is too small.
+ * The download URL of attachment att_id into out->url: base
+ * "/api/v1/files/" att_id "?expires=" E "&signature=" S. E is now +
+ * download_ttl rounded up to a quarter of the lifetime, so that URLs made
+ * close together are the same (browsers cache them); out->expires_in gets
+ * E - now. 0, or MT_EINVAL when the URL does not fit.
  */
 int	 files_download_url(const struct files_cfg *f, const char *att_id,
-	    int64_t now, char *buf, size_t len, long *expires_in);
+	    int64_t now, struct download_link *out);
 /* Checks the expires and signature query values of a download URL. */
 enum files_verdict files_download_check(const struct files_cfg *f,
 	    const char *att_id, const char *expires, const char *signature,

@@ -89,8 +89,8 @@ open_like(const char *path, const char *like)
 }
 
 struct ratelimit *
-ratelimit_open(const char *path, double rps, double burst, const char *like,
-    char *err, size_t errlen)
+ratelimit_open(const char *path, const struct ratelimit_rate *rate,
+    const char *like, char *err, size_t errlen)
 {
 	struct ratelimit *rl;
 	struct stat sb;
@@ -100,8 +100,8 @@ ratelimit_open(const char *path, double rps, double burst, const char *like,
 		return NULL;
 	}
 	pthread_mutex_init(&rl->mu, NULL);
-	rl->rps = rps;
-	rl->burst = burst;
+	rl->rps = rate->rps;
+	rl->burst = rate->burst;
 	rl->fd = open_like(path, like);
 	if (rl->fd == -1 || fstat(rl->fd, &sb) == -1)
 		goto fail;
@@ -219,7 +219,8 @@ ratelimit_open_cfg(const struct cfg *c, struct ratelimit **rl, char *err,
 		snprintf(err, errlen, "rate limit file path too long");
 		return MT_EIO;
 	}
-	*rl = ratelimit_open(path, (double)c->rate_rps, (double)c->rate_burst,
+	*rl = ratelimit_open(path, &(struct ratelimit_rate){
+	    .rps = (double)c->rate_rps, .burst = (double)c->rate_burst },
 	    c->db_path, err, errlen);
 	return *rl ? 0 : MT_EIO;
 }
@@ -238,8 +239,9 @@ ratelimit_open_authfail(const struct cfg *c, struct ratelimit **rl,
 		snprintf(err, errlen, "auth failure file path too long");
 		return MT_EIO;
 	}
-	*rl = ratelimit_open(path, (double)c->auth_fail_limit / 60.0,
-	    (double)c->auth_fail_limit, c->db_path, err, errlen);
+	*rl = ratelimit_open(path, &(struct ratelimit_rate){
+	    .rps = (double)c->auth_fail_limit / 60.0,
+	    .burst = (double)c->auth_fail_limit }, c->db_path, err, errlen);
 	return *rl ? 0 : MT_EIO;
 }
 

@@ -10,13 +10,20 @@
 
 struct ratelimit;
 
+/* How a bucket fills: rps tokens per second, up to burst tokens. */
+struct ratelimit_rate {
+	double	 rps;
+	double	 burst;
+};
+
 /*
  * Opens (creating if needed, with the mode and owner of the file like when
- * like is not NULL) the shared bucket file at path for a refill of rps
- * tokens per second and a capacity of burst. NULL with err on failure.
+ * like is not NULL) the shared bucket file at path, its buckets filling at
+ * rate. NULL with err on failure.
  */
-struct ratelimit *ratelimit_open(const char *path, double rps, double burst,
-		    const char *like, char *err, size_t errlen);
+struct ratelimit *ratelimit_open(const char *path,
+		    const struct ratelimit_rate *rate, const char *like,
+		    char *err, size_t errlen);
 void		 ratelimit_close(struct ratelimit *rl);
 /* Takes one token from key's bucket: true if allowed, false if empty. */
 bool		 ratelimit_take(struct ratelimit *rl, const char *key);

@@ -91,16 +91,24 @@ static const char SQL_DERIVED_CHECK[] =
 	" WHERE m.has_attachments <> EXISTS (SELECT 1 FROM attachments a"
 	" WHERE a.message_id = m.id)";
 
-enum check_kind { CHECK_PRAGMA, CHECK_FK, CHECK_DERIVED };
+/* The checks of store_check(), in the order it runs them. */
+enum check_kind { CHECK_PRAGMA, CHECK_FK, CHECK_DERIVED, NCHECKS };
+
+static const char *const check_sql[NCHECKS] = {
+	[CHECK_PRAGMA] = "PRAGMA integrity_check",
+	[CHECK_FK] = "PRAGMA foreign_key_check",
+	[CHECK_DERIVED] = SQL_DERIVED_CHECK,
+};
 
 /*
  * Runs a check; every row that is not "ok" is one problem (every row of
  * CHECK_FK and CHECK_DERIVED).
  */
 static int
-run_check(struct store *st, const char *sql, enum check_kind kind,
+run_check(struct store *st, enum check_kind kind,
     void (*cb)(const char *, void *), void *arg, int *problems)
 {
+	const char *sql = check_sql[kind];
 	sqlite3_stmt *s;
 	char line[512];
 	int rc;
@@ -135,16 +143,14 @@ int
 store_check(struct store *st, void (*cb)(const char *line, void *arg),
     void *arg, int *problems)
 {
+	enum check_kind k;
 	int rc;
 
 	*problems = 0;
-	if ((rc = run_check(st, "PRAGMA integrity_check", CHECK_PRAGMA, cb,
-	    arg, problems)) != 0 ||
-	    (rc = run_check(st, "PRAGMA foreign_key_check", CHECK_FK, cb,
-	    arg, problems)) != 0)
-		return rc;
-	return run_check(st, SQL_DERIVED_CHECK, CHECK_DERIVED, cb, arg,
-	    problems);
+	for (k = 0; k < NCHECKS; k++)
+		if ((rc = run_check(st, k, cb, arg, problems)) != 0)
+			return rc;
+	return 0;
 }
 
 /* Copies every page of st into the open database dst. */

@@ -126,28 +126,28 @@ store_message_insert(struct store *st, struct msg_row *m)
 
 int
 store_system_message(struct store *st, const char *dialog_id,
-    const json_t *content, bool broadcast, struct msg_row *out, int64_t *seq)
+    const json_t *content, bool broadcast, int64_t *seq)
 {
 	struct msg_event ev = { 0 };
+	struct msg_row row;
 	char *text;
 	int rc;
 
 	if ((text = json_encode_sorted(content)) == NULL)
 		return MT_ENOMEM;
-	out->dialog_id = dialog_id;
-	out->sender_id = NULL;
-	out->reply_to_id = NULL;
-	out->has_attachments = false;
-	out->content = text;
-	rc = store_message_insert(st, out);
+	row.dialog_id = dialog_id;
+	row.sender_id = NULL;
+	row.reply_to_id = NULL;
+	row.has_attachments = false;
+	row.content = text;
+	rc = store_message_insert(st, &row);
 	if (rc == 0 && broadcast) {
-		ev.id = out->id;
+		ev.id = row.id;
 		ev.dialog_id = dialog_id;
 		ev.content = text;
-		ev.sent_at = out->sent_at;
+		ev.sent_at = row.sent_at;
 		rc = event_message_new(st, &ev, seq);
 	}
-	out->content = NULL;	/* it pointed at text */
 	mt_free(text);
 	return rc;
 }

@@ -51,7 +51,6 @@ int	store_message_insert(struct store *st, struct msg_row *m);
  * event (seq gets its position). Inside the caller's transaction.
  */
 int	store_system_message(struct store *st, const char *dialog_id,
-	    const json_t *content, bool broadcast, struct msg_row *out,
-	    int64_t *seq);
+	    const json_t *content, bool broadcast, int64_t *seq);
 
 #endif

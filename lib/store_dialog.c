@@ -1082,22 +1082,23 @@ one_participants(struct store *st, const char *dialog_id, json_t *item)
 }
 
 int
-store_dialog_get(struct store *st, const char *dialog_id, const char *user,
-    const struct scope_set *scopes, json_t **out, enum dialog_result *res)
+store_dialog_get(struct store *st, const struct dialog_access *a,
+    json_t **out, enum dialog_result *res)
 {
 	json_t *item;
 	bool mine = false, ok;
 	int rc;
 
 	*out = NULL;
-	if ((rc = dialog_one(st, dialog_id, user, &item, &mine)) != 0)
+	if ((rc = dialog_one(st, a->dialog_id, a->user, &item, &mine)) != 0)
 		return rc;
 	*res = DIALOG_NOT_FOUND;
 	if (item == NULL)
 		return 0;
 	if (mine)
-		rc = one_participants(st, dialog_id, item);
-	else if ((rc = scope_access(st, dialog_id, scopes, &ok)) == 0 && !ok) {
+		rc = one_participants(st, a->dialog_id, item);
+	else if ((rc = scope_access(st, a->dialog_id, a->scopes, &ok)) == 0 &&
+	    !ok) {
 		*res = DIALOG_NO_ACCESS;
 		json_decref(item);
 		return 0;
@@ -1158,9 +1159,8 @@ members(struct store *st, const char *dialog_id, bool mine,
 }
 
 int
-store_dialog_participants(struct store *st, const char *dialog_id,
-    const char *user, const struct scope_set *scopes, int64_t online_since,
-    json_t **out, enum dialog_result *res)
+store_dialog_participants(struct store *st, const struct dialog_access *a,
+    int64_t online_since, json_t **out, enum dialog_result *res)
 {
 	bool mine, ok = false;
 	json_t *arr;
@@ -1168,14 +1168,15 @@ store_dialog_participants(struct store *st, const char *dialog_id,
 
 	*out = NULL;
 	*res = DIALOG_NO_ACCESS;
-	if ((rc = store_participant_exists(st, dialog_id, user, &mine)) != 0 ||
-	    (!mine && (rc = scope_access(st, dialog_id, scopes, &ok)) != 0))
+	if ((rc = store_participant_exists(st, a->dialog_id, a->user,
+	    &mine)) != 0 || (!mine && (rc = scope_access(st, a->dialog_id,
+	    a->scopes, &ok)) != 0))
 		return rc;
 	if (!mine && !ok)
 		return 0;
 	if ((arr = json_array()) == NULL)
 		return MT_ENOMEM;
-	if ((rc = members(st, dialog_id, mine, online_since, arr)) != 0) {
+	if ((rc = members(st, a->dialog_id, mine, online_since, arr)) != 0) {
 		json_decref(arr);
 		return rc;
 	}
@@ -1208,8 +1209,8 @@ join_checks(struct store *st, struct dialog_join *j, enum dialog_result *res)
 	if (!ok)
 		return 0;
 	*res = DIALOG_INVALID;
-	if (!valid_profile(j->display_name, j->company, j->email, j->phone,
-	    j->msg, sizeof(j->msg)))
+	if (!valid_profile(&(struct profile){ j->display_name, j->company,
+	    j->email, j->phone }, j->msg, sizeof(j->msg)))
 		return 0;
 	if (strlen(j->user) > USER_ID_MAX) {
 		snprintf(j->msg, sizeof(j->msg), "user_id exceeds maximum "
@@ -1248,7 +1249,6 @@ join_insert(struct store *st, const struct dialog_join *j,
 static int
 join_write(struct store *st, struct dialog_join *j, enum dialog_result *res)
 {
-	struct msg_row row;
 	json_t *content;
 	int rc;
 
@@ -1267,7 +1267,7 @@ join_write(struct store *st, struct dialog_join *j, enum dialog_result *res)
 	if ((rc = event_participant_joined(st, j->dialog_id, j->user, true,
 	    NULL)) == 0)
 		rc = store_system_message(st, j->dialog_id, content, true,
-		    &row, &j->seq);
+		    &j->seq);
 	json_decref(content);
 	return rc;
 }
@@ -1336,7 +1336,6 @@ leave_write(struct store *st, const char *dialog_id, const char *user,
     const char *name, int64_t *seq)
 {
 	sqlite3_stmt *s;
-	struct msg_row row;
 	json_t *content;
 	int rc;
 
@@ -1344,7 +1343,7 @@ leave_write(struct store *st, const char *dialog_id, const char *user,
 	    name ? name : user);
 	if (content == NULL)
 		return MT_ENOMEM;
-	rc = store_system_message(st, dialog_id, content, true, &row, NULL);
+	rc = store_system_message(st, dialog_id, content, true, NULL);
 	json_decref(content);
 	if (rc != 0)
 		return rc;
@@ -1383,12 +1382,11 @@ store_dialog_leave(struct store *st, const char *dialog_id, const char *user,
 /* --- C7–C11 -------------------------------------------------------------- */
 
 int
-store_dialog_set_flag(struct store *st, const char *dialog_id,
-    const char *user, enum dialog_flag flag, bool on,
+store_dialog_set_flag(struct store *st, const struct dialog_flag_change *ch,
     enum dialog_result *res)
 {
-	const char *sql = flag == DIALOG_FLAG_ARCHIVED ? SQL_SET_ARCHIVED :
-	    flag == DIALOG_FLAG_PINNED ? SQL_SET_PINNED : SQL_SET_NOTIFY;
+	const char *sql = ch->flag == DIALOG_FLAG_ARCHIVED ? SQL_SET_ARCHIVED :
+	    ch->flag == DIALOG_FLAG_PINNED ? SQL_SET_PINNED : SQL_SET_NOTIFY;
 	sqlite3_stmt *s;
 	int rc;
 
@@ -1399,10 +1397,10 @@ store_dialog_set_flag(struct store *st, const char *dialog_id,
 		store_rollback(st);
 		return MT_EIO;
 	}
-	store_bind_text(s, 1, dialog_id);
-	store_bind_text(s, 2, user);
-	sqlite3_bind_int(s, 3, on);
-	if (flag == DIALOG_FLAG_ARCHIVED)
+	store_bind_text(s, 1, ch->dialog_id);
+	store_bind_text(s, 2, ch->user);
+	sqlite3_bind_int(s, 3, ch->on);
+	if (ch->flag == DIALOG_FLAG_ARCHIVED)
 		sqlite3_bind_int64(s, 4, tm_now_us());
 	if ((rc = store_exec_stmt(st, s, __func__)) == 0 &&
 	    sqlite3_changes(st->db) > 0)

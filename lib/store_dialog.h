@@ -1,9 +1,9 @@
 /*
- * store_dialog.h — the statements behind the dialog endpoints of the Chat API
- * (docs/rest.md C1–C11, C13): dialog lists and single dialogs as the JSON items
- * of docs/rest.md#dialog-list-item/docs/rest.md#dialog-list-item, join and
- * leave with their system messages and events, the per-user flags, and the
- * participant list of C13.
+ * store_dialog.h — the statements behind the dialog endpoints of the Chat
+ * API (docs/rest.md C1–C11, C13): dialog lists and single dialogs as the
+ * JSON items of docs/rest.md#dialog-list-item, join and leave with their
+ * system messages and events, the per-user flags, and the participant list
+ * of C13.
  *
  * Reads return JSON built here; writes run in one BEGIN IMMEDIATE
  * transaction with their change-log rows. Expected outcomes (no such
@@ -29,7 +29,7 @@ enum dialog_result {
 	DIALOG_NO_ACCESS,	/* neither participant nor scope access */
 	DIALOG_NOT_PARTICIPANT,	/* the caller has no participant row */
 	DIALOG_ALREADY,		/* join: already a participant */
-	DIALOG_INVALID,		/* join: the profile fails the C5 limits */
+	DIALOG_INVALID,		/* join: the profile fails docs/rest.md#c15 */
 };
 
 /* What a dialog list selects (C1, C3, C4). */
@@ -71,21 +71,30 @@ int	store_dialog_by_object(struct store *st, const struct dialog_filter *f,
 	    json_t **out);
 
 /*
+ * Who asks about which dialog (C2, C13): a participant sees it, anyone
+ * else through scope access.
+ */
+struct dialog_access {
+	const char	*dialog_id;
+	const char	*user;		/* acting user */
+	const struct scope_set *scopes;	/* NULL: no scope information */
+};
+
+/*
  * C2: *res DIALOG_OK with *out a new item (participant or potential
  * participant shape), DIALOG_NOT_FOUND or DIALOG_NO_ACCESS.
  */
-int	store_dialog_get(struct store *st, const char *dialog_id,
-	    const char *user, const struct scope_set *scopes, json_t **out,
-	    enum dialog_result *res);
+int	store_dialog_get(struct store *st, const struct dialog_access *a,
+	    json_t **out, enum dialog_result *res);
 
 /*
  * C13 (S6): *res DIALOG_OK with *out a new array of participants
  * (with is_online: presence last seen at or after online_since, in
  * microseconds), or DIALOG_NO_ACCESS (also for a missing dialog).
  */
-int	store_dialog_participants(struct store *st, const char *dialog_id,
-	    const char *user, const struct scope_set *scopes,
-	    int64_t online_since, json_t **out, enum dialog_result *res);
+int	store_dialog_participants(struct store *st,
+	    const struct dialog_access *a, int64_t online_since, json_t **out,
+	    enum dialog_result *res);
 
 struct dialog_join {
 	const char	*dialog_id;
@@ -122,12 +131,19 @@ enum dialog_flag {
 	DIALOG_FLAG_NOTIFICATIONS,
 };
 
+/* One of a participant's flags on one dialog, set (on) or cleared. */
+struct dialog_flag_change {
+	const char	*dialog_id;
+	const char	*user;
+	enum dialog_flag flag;
+	bool		 on;
+};
+
 /*
- * C7–C11: sets one of the caller's flags (idempotent, no events);
+ * C7–C11: applies ch to the caller's row (idempotent, no events);
  * DIALOG_NOT_PARTICIPANT when the caller has no row (or no such dialog).
  */
-int	store_dialog_set_flag(struct store *st, const char *dialog_id,
-	    const char *user, enum dialog_flag flag, bool on,
-	    enum dialog_result *res);
+int	store_dialog_set_flag(struct store *st,
+	    const struct dialog_flag_change *ch, enum dialog_result *res);
 
 #endif

@@ -249,7 +249,6 @@ static int
 create_rows(struct store *st, const struct dialog_in *in, const char *id,
     int64_t *seq)
 {
-	struct msg_row m;
 	json_t *content;
 	int64_t now = tm_now_us();
 	size_t i;
@@ -266,7 +265,7 @@ create_rows(struct store *st, const struct dialog_in *in, const char *id,
 	if (in->nparticipants > 0) {
 		if ((content = chat_created(in)) == NULL)
 			return MT_ENOMEM;
-		rc = store_system_message(st, id, content, false, &m, NULL);
+		rc = store_system_message(st, id, content, false, NULL);
 		json_decref(content);
 		if (rc != 0)
 			return rc;

@@ -233,12 +233,11 @@ static void
 write_attachment(struct store *st, struct jw *w, sqlite3_stmt *s)
 {
 	const char *id = store_col_text(s, 1);
-	char url[FILES_URL_MAX];
+	struct download_link dl;
 
 	if (!files_enabled(st->files) || id == NULL ||
-	    files_download_url(st->files, id, tm_now_us() / 1000000, url,
-	    sizeof(url), NULL) != 0)
-		*url = '\0';
+	    files_download_url(st->files, id, tm_now_us() / 1000000, &dl) != 0)
+		*dl.url = '\0';
 	jw_open(w, NULL, '{');
 	jw_str(w, "id", id);
 	jw_str(w, "filename", store_col_text(s, 2));
@@ -248,7 +247,7 @@ write_attachment(struct store *st, struct jw *w, sqlite3_stmt *s)
 		jw_int(w, "width", sqlite3_column_int64(s, 5));
 	if (sqlite3_column_type(s, 6) != SQLITE_NULL)
 		jw_int(w, "height", sqlite3_column_int64(s, 6));
-	jw_str(w, "url", url);
+	jw_str(w, "url", dl.url);
 	if (sqlite3_column_type(s, 7) != SQLITE_NULL)
 		jw_str(w, "thumbnail_url", "");
 	jw_close(w, '}');
@@ -943,11 +942,13 @@ struct page {
 	struct jw	 arena;		/* [{msg,{msg,... */
 	struct jw	 att;		/* attachment objects, by message */
 	bool		 any_att;	/* a message has attachments */
+	char		*read_pos;	/* the reader's (F15), or NULL */
 };
 
 static void
 page_release(struct page *pg)
 {
+	mt_free(pg->read_pos);
 	mt_free(pg->m);
 	jw_free(&pg->arena);
 	jw_free(&pg->att);
@@ -1004,12 +1005,14 @@ page_add_row(struct page *pg, sqlite3_stmt *s)
 
 /*
  * Appends up to limit rows of sql (anchor bound as ?2 unless NULL) to
- * the page in ascending id order; desc: the statement runs newest first.
+ * the page in ascending id order, turning round the statements that run
+ * newest first.
  */
 static int
 fetch(struct store *st, const char *sql, const struct msg_page *q,
-    long limit, bool desc, struct page *pg)
+    long limit, struct page *pg)
 {
+	bool desc = sql == SQL_PAGE_LATEST || sql == SQL_PAGE_BEFORE;
 	sqlite3_stmt *s = store_stmt(st, sql);
 	size_t base = pg->n;
 	int rc;
@@ -1042,15 +1045,15 @@ fetch_page(struct store *st, const struct msg_page *q, struct page *pg)
 
 	switch (q->mode) {
 	case PAGE_LATEST:
-		return fetch(st, SQL_PAGE_LATEST, q, q->limit, true, pg);
+		return fetch(st, SQL_PAGE_LATEST, q, q->limit, pg);
 	case PAGE_BEFORE:
-		return fetch(st, SQL_PAGE_BEFORE, q, q->limit, true, pg);
+		return fetch(st, SQL_PAGE_BEFORE, q, q->limit, pg);
 	case PAGE_AFTER:
-		return fetch(st, SQL_PAGE_AFTER, q, q->limit, false, pg);
+		return fetch(st, SQL_PAGE_AFTER, q, q->limit, pg);
 	case PAGE_AROUND:
-		if ((rc = fetch(st, SQL_PAGE_BEFORE, q, half, true, pg)) != 0)
+		if ((rc = fetch(st, SQL_PAGE_BEFORE, q, half, pg)) != 0)
 			return rc;
-		return fetch(st, SQL_PAGE_FROM, q, half + 1, false, pg);
+		return fetch(st, SQL_PAGE_FROM, q, half + 1, pg);
 	}
 	return MT_EINVAL;
 }
@@ -1082,16 +1085,16 @@ page_flags(struct store *st, const struct msg_page *q, const struct page *pg,
 	    q->dialog_id, q->anchor, after);
 }
 
-/* F15: the first message of the page after the read position pos. */
+/* F15: the first message of the page after the reader's read position. */
 static const char *
-first_unread(const struct msg_page *q, const struct page *pg, const char *pos)
+first_unread(const struct msg_page *q, const struct page *pg)
 {
 	if (q->mode == PAGE_AROUND || pg->n == 0)
 		return NULL;
-	if (pos == NULL)
+	if (pg->read_pos == NULL)
 		return pg->m[0].id;
 	for (size_t i = 0; i < pg->n; i++)
-		if (strcmp(pg->m[i].id, pos) > 0)
+		if (strcmp(pg->m[i].id, pg->read_pos) > 0)
 			return pg->m[i].id;
 	return NULL;
 }
@@ -1167,8 +1170,8 @@ write_page(struct jw *out, const struct page *pg)
 
 /* Writes the data object of C14 from a page fetched in the snapshot. */
 static int
-list_data(struct store *st, const struct msg_page *q, const char *pos,
-    struct page *pg, struct jw *out, const char *key)
+list_data(struct store *st, const struct msg_page *q, struct page *pg,
+    struct jw *out, const char *key)
 {
 	bool before, after;
 	int rc;
@@ -1179,7 +1182,7 @@ list_data(struct store *st, const struct msg_page *q, const char *pos,
 	jw_reserve(out, pg->arena.len + pg->att.len + 256);
 	jw_open(out, key, '{');
 	write_page(out, pg);
-	jw_str_opt(out, "first_unread_message_id", first_unread(q, pg, pos));
+	jw_str_opt(out, "first_unread_message_id", first_unread(q, pg));
 	jw_bool(out, "has_more_before", before);
 	jw_bool(out, "has_more_after", after);
 	jw_close(out, '}');
@@ -1190,26 +1193,25 @@ int
 store_message_list(struct store *st, const struct msg_page *q,
     enum msg_result *res, struct jw *out, const char *key)
 {
-	struct page pg = { NULL, 0, 0, JW_INIT, JW_INIT, false };
-	char *pos = NULL;
+	struct page pg = { NULL, 0, 0, JW_INIT, JW_INIT, false, NULL };
 	bool found;
 	int rc;
 
 	*res = MSG_OK;
 	if ((rc = read_begin(st)) != 0)
 		return rc;
-	if ((rc = read_pos(st, q->dialog_id, q->user_id, &found, &pos)) != 0)
+	if ((rc = read_pos(st, q->dialog_id, q->user_id, &found,
+	    &pg.read_pos)) != 0)
 		goto out;
 	if (!found) {
 		*res = MSG_NOT_PARTICIPANT;
 		goto out;
 	}
 	if ((rc = fetch_page(st, q, &pg)) == 0)
-		rc = list_data(st, q, pos, &pg, out, key);
+		rc = list_data(st, q, &pg, out, key);
 out:
 	read_end(st);
 	page_release(&pg);
-	mt_free(pos);
 	return rc;
 }
 

@@ -220,11 +220,11 @@ on_row(const struct changelog_row *r, void *arg)
 }
 
 int
-store_poll_read(struct store *st, const char *user, int64_t after,
-    int max_rows, json_t *events, struct poll_pos *pos)
+store_poll_read(struct store *st, const char *user, int max_rows,
+    json_t *events, struct poll_pos *pos)
 {
 	struct poll_ctx c = { .st = st, .user = user, .events = events };
-	int64_t head = 0, pruned = 0;
+	int64_t after = pos->cursor, head = 0, pruned = 0;
 	int rc;
 
 	pos->resync = false;

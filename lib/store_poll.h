@@ -15,28 +15,28 @@ struct store;
 
 #define POLL_BATCH	500	/* change-log rows examined per read */
 
-/* Where a read ended. */
+/* Where a read starts (cursor, set by the caller) and where it ended. */
 struct poll_pos {
-	int64_t	 cursor;	/* seq of the last row examined */
+	int64_t	 cursor;	/* seq read after; then the last examined */
 	int	 examined;	/* rows examined */
 	bool	 resync;	/* the client must reload its state */
 };
 
 /*
- * Appends to the JSON array events every change-log row after `after` that
- * user receives, as its stored body with "seq" added, in seq order,
- * examining at most max_rows rows. pos->cursor gets the seq of the last
- * row examined (after, if none). A dialog's events are kept only for the
- * seqs at which user was its participant (store_members.h).
+ * Appends to the JSON array events every change-log row after pos->cursor
+ * that user receives, as its stored body with "seq" added, in seq order,
+ * examining at most max_rows rows. pos->cursor then gets the seq of the
+ * last row examined (unchanged, if none). A dialog's events are kept only
+ * for the seqs at which user was its participant (store_members.h).
  *
  * pos->resync is set, events emptied and pos->cursor set to the head of
- * the log when the client cannot resume from `after`: rows after it were
- * pruned (checked after the read, so a concurrent prune is never a silent
- * gap), or `after` is beyond the head (another database, a restored
+ * the log when the client cannot resume from where it was: rows after it
+ * were pruned (checked after the read, so a concurrent prune is never a
+ * silent gap), or it is beyond the head (another database, a restored
  * backup). Returns 0 or an MT_E* code.
  */
-int	store_poll_read(struct store *st, const char *user, int64_t after,
-	    int max_rows, json_t *events, struct poll_pos *pos);
+int	store_poll_read(struct store *st, const char *user, int max_rows,
+	    json_t *events, struct poll_pos *pos);
 /*
  * A number that changes whenever another connection committed to the
  * database (PRAGMA data_version): the cheap "anything new?" of a held poll.

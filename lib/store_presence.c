@@ -56,19 +56,25 @@ exec_user_time(struct store *st, const char *sql, const char *user,
 	return store_exec_stmt(st, s, __func__);
 }
 
+/* What a batch of presence changes shares across its users. */
+struct presence_batch {
+	int64_t	 now_us;	/* touches: when the users were seen */
+	int64_t	*seq;		/* out: the last event's seq (0: none) */
+};
+
 /*
  * A user's row refreshed, or made with its online event. The row of an
  * online user is refreshed in one statement; only a touch that changed
  * nothing looks further (no row yet, or one already as recent).
  */
 static int
-touch_one(struct store *st, const char *user, int64_t now, int64_t *seq)
+touch_one(struct store *st, const char *user, struct presence_batch *b)
 {
 	int64_t seen;
 	bool was;
 	int rc;
 
-	if ((rc = exec_user_time(st, SQL_REFRESH, user, now)) != 0)
+	if ((rc = exec_user_time(st, SQL_REFRESH, user, b->now_us)) != 0)
 		return rc;
 	if (sqlite3_changes(st->db) > 0)
 		return 0;
@@ -76,27 +82,27 @@ touch_one(struct store *st, const char *user, int64_t now, int64_t *seq)
 		return rc;
 	if (was)	/* already as recent */
 		return 0;
-	if ((rc = exec_user_time(st, SQL_ONLINE, user, now)) != 0)
+	if ((rc = exec_user_time(st, SQL_ONLINE, user, b->now_us)) != 0)
 		return rc;
-	return event_presence(st, user, true, seq);
+	return event_presence(st, user, true, b->seq);
 }
 
 /* Runs one() for every user, all in one transaction. */
 static int
 each_user(struct store *st, const char *const *users, size_t n,
-    int64_t now_us, int64_t *seq,
-    int (*one)(struct store *, const char *, int64_t, int64_t *))
+    int (*one)(struct store *, const char *, struct presence_batch *),
+    struct presence_batch *b)
 {
 	size_t i;
 	int rc;
 
-	*seq = 0;
+	*b->seq = 0;
 	if (n == 0)
 		return 0;
 	if ((rc = store_begin(st)) != 0)
 		return rc;
 	for (i = 0; i < n; i++)
-		if ((rc = one(st, users[i], now_us, seq)) != 0) {
+		if ((rc = one(st, users[i], b)) != 0) {
 			store_rollback(st);
 			return rc;
 		}
@@ -107,17 +113,17 @@ int
 store_presence_touch(struct store *st, const char *const *users, size_t n,
     int64_t now_us, int64_t *seq)
 {
-	return each_user(st, users, n, now_us, seq, touch_one);
+	struct presence_batch b = { now_us, seq };
+
+	return each_user(st, users, n, touch_one, &b);
 }
 
 static int
-remove_one(struct store *st, const char *user, int64_t now_us,
-    int64_t *seq)
+remove_one(struct store *st, const char *user, struct presence_batch *b)
 {
 	sqlite3_stmt *s = store_stmt(st, SQL_REMOVE);
 	int rc;
 
-	(void)now_us;	/* shaped for each_user() */
 	if (s == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, user);
@@ -125,14 +131,16 @@ remove_one(struct store *st, const char *user, int64_t now_us,
 		return rc;
 	if (sqlite3_changes(st->db) == 0)
 		return 0;
-	return event_presence(st, user, false, seq);
+	return event_presence(st, user, false, b->seq);
 }
 
 int
 store_presence_remove(struct store *st, const char *const *users, size_t n,
     int64_t *seq)
 {
-	return each_user(st, users, n, 0, seq, remove_one);
+	struct presence_batch b = { 0, seq };
+
+	return each_user(st, users, n, remove_one, &b);
 }
 
 int
@@ -199,6 +207,7 @@ store_presence_expire(struct store *st, int64_t cutoff_us, int limit, int *n,
     int64_t *seq)
 {
 	struct stale_list l = { 0 };
+	struct presence_batch b = { 0, seq };
 	size_t i;
 	int rc;
 
@@ -210,7 +219,7 @@ store_presence_expire(struct store *st, int64_t cutoff_us, int limit, int *n,
 	if (rc == 0 && l.oom)
 		rc = MT_ENOMEM;
 	for (i = 0; rc == 0 && i < l.n; i++)
-		rc = remove_one(st, l.users[i], 0, seq);
+		rc = remove_one(st, l.users[i], &b);
 	if (rc == 0)
 		rc = store_commit(st);
 	else

@@ -69,18 +69,17 @@ too_long(const char *field, const char *v, size_t max, char *msg,
 }
 
 bool
-valid_profile(const char *display_name, const char *company,
-    const char *email, const char *phone, char *msg, size_t msglen)
+valid_profile(const struct profile *p, char *msg, size_t msglen)
 {
-	if (display_name == NULL || !valid_not_blank(display_name)) {
+	if (p->display_name == NULL || !valid_not_blank(p->display_name)) {
 		snprintf(msg, msglen, "display_name is required");
 		return false;
 	}
-	return !too_long("display_name", display_name, DISPLAY_NAME_MAX, msg,
-	    msglen) &&
-	    !too_long("company", company, COMPANY_MAX, msg, msglen) &&
-	    !too_long("email", email, EMAIL_MAX, msg, msglen) &&
-	    !too_long("phone", phone, PHONE_MAX, msg, msglen);
+	return !too_long("display_name", p->display_name, DISPLAY_NAME_MAX,
+	    msg, msglen) &&
+	    !too_long("company", p->company, COMPANY_MAX, msg, msglen) &&
+	    !too_long("email", p->email, EMAIL_MAX, msg, msglen) &&
+	    !too_long("phone", p->phone, PHONE_MAX, msg, msglen);
 }
 
 bool

@@ -21,13 +21,20 @@
 #define ATTACHMENT_SIZE_MAX	104857600
 #define VALID_MSG_LEN		128
 
+/* A participant profile as the client gave it. */
+struct profile {
+	const char	*display_name;
+	const char	*company;
+	const char	*email;
+	const char	*phone;
+};
+
 /*
  * Checks a participant profile (C5, M1, M5) in the order of docs/rest.md C5:
  * display_name (required, not blank), company, email, phone; NULL fields
  * are absent. Returns true, or false with the INVALID_INPUT message in msg.
  */
-bool	valid_profile(const char *display_name, const char *company,
-	    const char *email, const char *phone, char *msg, size_t msglen);
+bool	valid_profile(const struct profile *p, char *msg, size_t msglen);
 /* Checks a dialog title (M1): NULL is fine. */
 bool	valid_title(const char *title, char *msg, size_t msglen);
 /* True if s has a character other than (Unicode) white space. */

@@ -1,5 +1,5 @@
 /*
- * fuzz_jwt.c — bearer tokens (lib/auth.c, docs/api.md#jwt-mode): HS256 JWS in
+ * fuzz_jwt.c — bearer tokens (lib/auth.c, docs/api.md#jwt): HS256 JWS in
  * compact form. The first byte chooses how the rest is used:
  *   even: the token itself, as a client sends it (nearly every one fails
  *         the signature: the parsing before and around it is what runs);
@@ -99,31 +99,29 @@ sign(const uint8_t *data, size_t size, char *out)
 static void
 verify(const char *tok, size_t len)
 {
-	char *user = (char *)1;
-	json_t *scope = (json_t *)1;
-	bool with_scope = len % 2 == 0;
+	struct auth_claims c = { len % 3 ? NULL : "user_id",
+	    len % 2 == 0 ? "scope" : NULL, (char *)1, (json_t *)1 };
 	int rc;
 
-	rc = auth_jwt_verify(keys, tok, len, len % 3 ? NULL : "user_id",
-	    with_scope ? "scope" : NULL, &user, with_scope ? &scope : NULL);
+	rc = auth_jwt_verify(keys, tok, len, &c);
 	FUZZ_CHECK(rc == 0 || rc == MT_EINVAL, "rc %d", rc);
 	if (rc != 0) {
-		FUZZ_CHECK(user == NULL && (!with_scope || scope == NULL),
+		FUZZ_CHECK(c.user_id == NULL && c.scope == NULL,
 		    "a failed token left a user or a scope");
 		return;
 	}
-	FUZZ_CHECK(user != NULL && utf8_valid(user, strlen(user)),
-	    "a bad user id");
-	if (with_scope)
-		json_decref(scope);
-	mt_free(user);
+	FUZZ_CHECK(c.user_id != NULL && utf8_valid(c.user_id,
+	    strlen(c.user_id)), "a bad user id");
+	json_decref(c.scope);
+	mt_free(c.user_id);
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char good[] = "{\"alg\":\"HS256\"}\n{\"sub\":\"u\"}";
-	char *tok, *user = NULL;
+	struct auth_claims c = { NULL, NULL, NULL, NULL };
+	char *tok;
 	size_t len;
 
 	if (size == 0 || size > 8192)
@@ -138,9 +136,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	verify(tok, len);
 	if (size - 1 == sizeof(good) - 1 && memcmp(data + 1, good,
 	    sizeof(good) - 1) == 0) {
-		FUZZ_CHECK(auth_jwt_verify(keys, tok, len, NULL, NULL, &user,
-		    NULL) == 0 && strcmp(user, "u") == 0, "a good token fails");
-		mt_free(user);
+		FUZZ_CHECK(auth_jwt_verify(keys, tok, len, &c) == 0 &&
+		    strcmp(c.user_id, "u") == 0, "a good token fails");
+		mt_free(c.user_id);
 	}
 	free(tok);
 	return 0;

@@ -1,5 +1,5 @@
 #!/bin/sh
-# 0110-auth.sh — JWT mode (docs/api.md#jwt-mode with S1, S4) and per-user rate
+# 0110-auth.sh — JWT mode (docs/api.md#jwt with S1, S4) and per-user rate
 # limiting shared by all FastCGI processes (S10), through lighttpd.
 . "$MTCHAT_TOP/tests/it/lib.sh"
 PROCS=2 it_start JWT_AUTH_ENABLED=true "JWT_SECRETS= first-secret , second-secret" \

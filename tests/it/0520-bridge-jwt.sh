@@ -1,7 +1,7 @@
 #!/bin/sh
 # 0520-bridge-jwt.sh — identity in JWT mode on the bridge: the WebSocket takes
 # ?token= and its claim (docs/websocket.md#connecting), the long-poll the REST
-# rules (docs/api.md#jwt-mode, S1), both with the token check mtchat.fcgi uses
+# rules (docs/api.md#jwt, S1), both with the token check mtchat.fcgi uses
 # (lib/auth.c).
 . "$MTCHAT_TOP/tests/it/lib.sh"
 BRIDGE_PORT=$(free_port)

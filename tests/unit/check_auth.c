@@ -1,6 +1,6 @@
 /*
  * check_auth.c — unit tests of lib/auth.c: the JWT secret list, HS256 token
- * rules of docs/api.md#jwt-mode and the admin token check of
+ * rules of docs/api.md#jwt and the admin token check of
  * docs/api.md#admin-token. Tokens are made here with OpenSSL's HMAC(),
  * independently of the code under test.
  */
@@ -88,10 +88,14 @@ verify(const char *secrets, const char *token, const char *claim,
     char **user, json_t **scope)
 {
 	struct auth_keys *k = keys_of(secrets, NULL);
+	struct auth_claims c = { claim, scope ? "mtchat_scope" : NULL, NULL,
+	    NULL };
 	int rc;
 
-	rc = auth_jwt_verify(k, token, strlen(token), claim, "mtchat_scope",
-	    user, scope);
+	rc = auth_jwt_verify(k, token, strlen(token), &c);
+	*user = c.user_id;
+	if (scope != NULL)
+		*scope = c.scope;
 	auth_keys_free(k);
 	return rc;
 }
@@ -168,6 +172,7 @@ END_TEST
 START_TEST(keys_order_and_trim)
 {
 	char buf[TOK_MAX], *user = NULL;
+	struct auth_claims c = { NULL, NULL, NULL, NULL };
 	struct auth_keys *k;
 	int rc;
 
@@ -179,20 +184,20 @@ START_TEST(keys_order_and_trim)
 	ck_assert_int_eq(verify("first", buf, "sub", &user, NULL), MT_EINVAL);
 	/* JWT_SECRETS wins over JWT_SECRET; JWT_SECRET is used verbatim. */
 	k = keys_of("first", "second");
-	rc = auth_jwt_verify(k, buf, strlen(buf), NULL, NULL, &user, NULL);
+	rc = auth_jwt_verify(k, buf, strlen(buf), &c);
 	ck_assert_int_eq(rc, MT_EINVAL);
 	auth_keys_free(k);
 	k = keys_of(NULL, " second");
-	rc = auth_jwt_verify(k, buf, strlen(buf), NULL, NULL, &user, NULL);
+	rc = auth_jwt_verify(k, buf, strlen(buf), &c);
 	ck_assert_int_eq(rc, MT_EINVAL);
 	auth_keys_free(k);
 	k = keys_of("", "second");
-	rc = auth_jwt_verify(k, buf, strlen(buf), NULL, NULL, &user, NULL);
+	rc = auth_jwt_verify(k, buf, strlen(buf), &c);
 	ck_assert_int_eq(rc, 0);
-	mt_free(user);
+	mt_free(c.user_id);
 	auth_keys_free(k);
 	/* No secrets at all (JWT disabled): nothing verifies. */
-	rc = auth_jwt_verify(NULL, buf, strlen(buf), NULL, NULL, &user, NULL);
+	rc = auth_jwt_verify(NULL, buf, strlen(buf), &c);
 	ck_assert_int_eq(rc, MT_EINVAL);
 }
 END_TEST
@@ -373,7 +378,8 @@ END_TEST
 
 START_TEST(garbage)
 {
-	char buf[TOK_MAX], *user = (char *)1;
+	char buf[TOK_MAX];
+	struct auth_claims c = { "sub", NULL, (char *)1, NULL };
 	struct auth_keys *k = keys_of("secret", NULL);
 
 	rejects("!!!.???.***");
@@ -383,15 +389,15 @@ START_TEST(garbage)
 	/* A NUL byte inside the given length. */
 	tok(buf, "{\"sub\":\"a\"}");
 	buf[3] = '\0';
-	ck_assert_int_eq(auth_jwt_verify(k, buf, strlen(buf + 4) + 4, "sub",
-	    NULL, &user, NULL), MT_EINVAL);
-	ck_assert_ptr_null(user);
+	ck_assert_int_eq(auth_jwt_verify(k, buf, strlen(buf + 4) + 4, &c),
+	    MT_EINVAL);
+	ck_assert_ptr_null(c.user_id);
 	/* Only len bytes count: a valid token cut short fails. */
 	tok(buf, "{\"sub\":\"a\"}");
-	ck_assert_int_eq(auth_jwt_verify(k, buf, strlen(buf) - 1, "sub",
-	    NULL, &user, NULL), MT_EINVAL);
-	ck_assert_int_eq(auth_jwt_verify(k, buf, AUTH_JWT_MAX + 1, "sub",
-	    NULL, &user, NULL), MT_EINVAL);
+	ck_assert_int_eq(auth_jwt_verify(k, buf, strlen(buf) - 1, &c),
+	    MT_EINVAL);
+	ck_assert_int_eq(auth_jwt_verify(k, buf, AUTH_JWT_MAX + 1, &c),
+	    MT_EINVAL);
 	auth_keys_free(k);
 }
 END_TEST
@@ -452,6 +458,7 @@ START_TEST(scope_claim)
 {
 	char buf[TOK_MAX], *user = NULL;
 	json_t *scope = NULL;
+	struct auth_claims c = { "sub", "scp", NULL, NULL };
 	struct auth_keys *k = keys_of("secret", NULL);
 
 	tok(buf, "{\"sub\":\"a\",\"mtchat_scope\":{\"scope_level0\":[\"t\"]}}");
@@ -468,31 +475,27 @@ START_TEST(scope_claim)
 	ck_assert_ptr_null(scope);
 	mt_free(user);
 	tok(buf, "{\"sub\":\"a\",\"scp\":[1]}");
-	ck_assert_int_eq(auth_jwt_verify(k, buf, strlen(buf), "sub", "scp",
-	    &user, &scope), 0);
-	ck_assert(json_is_array(scope));
-	json_decref(scope);
-	mt_free(user);
-	ck_assert_int_eq(auth_jwt_verify(k, buf, strlen(buf), "sub", NULL,
-	    &user, &scope), 0);
-	ck_assert_ptr_null(scope);
-	mt_free(user);
-	ck_assert_int_eq(auth_jwt_verify(k, buf, strlen(buf), "sub", "none",
-	    &user, &scope), 0);
-	ck_assert_ptr_null(scope);
-	mt_free(user);
-	/* No scope wanted (scope == NULL). */
-	ck_assert_int_eq(auth_jwt_verify(k, buf, strlen(buf), "sub", "scp",
-	    &user, NULL), 0);
-	mt_free(user);
+	ck_assert_int_eq(auth_jwt_verify(k, buf, strlen(buf), &c), 0);
+	ck_assert(json_is_array(c.scope));
+	json_decref(c.scope);
+	mt_free(c.user_id);
+	/* No scope wanted (no claim named): none, whatever the token has. */
+	c.scope_claim = NULL;
+	ck_assert_int_eq(auth_jwt_verify(k, buf, strlen(buf), &c), 0);
+	ck_assert_ptr_null(c.scope);
+	mt_free(c.user_id);
+	c.scope_claim = "none";
+	ck_assert_int_eq(auth_jwt_verify(k, buf, strlen(buf), &c), 0);
+	ck_assert_ptr_null(c.scope);
+	mt_free(c.user_id);
 	auth_keys_free(k);
 }
 END_TEST
 
 START_TEST(fault_injection)
 {
-	char buf[TOK_MAX], *user;
-	json_t *scope;
+	char buf[TOK_MAX];
+	struct auth_claims cl = { "sub", "mtchat_scope", NULL, NULL };
 	struct auth_keys *k = keys_of("one,secret", NULL);
 	struct cfg c;
 	long i;
@@ -502,20 +505,19 @@ START_TEST(fault_injection)
 	    "{\"scope_level0\":[\"a\",\"b\"],\"x\":{\"y\":[1,2,\"z\"]}}}");
 	for (i = 1; i < 1000; i++) {
 		mem_fail_after(i);
-		rc = auth_jwt_verify(k, buf, strlen(buf), "sub", "mtchat_scope",
-		    &user, &scope);
+		rc = auth_jwt_verify(k, buf, strlen(buf), &cl);
 		mem_fail_after(0);
 		if (rc == 0)
 			break;
 		/* Jansson 2.14 reports most failed allocations as bad JSON. */
 		ck_assert(rc == MT_ENOMEM || rc == MT_EINVAL);
-		ck_assert_ptr_null(user);
-		ck_assert_ptr_null(scope);
+		ck_assert_ptr_null(cl.user_id);
+		ck_assert_ptr_null(cl.scope);
 	}
 	ck_assert_int_eq(rc, 0);
-	ck_assert_str_eq(user, "alice");
-	json_decref(scope);
-	mt_free(user);
+	ck_assert_str_eq(cl.user_id, "alice");
+	json_decref(cl.scope);
+	mt_free(cl.user_id);
 	auth_keys_free(k);
 
 	memset(&c, 0, sizeof(c));

@@ -270,26 +270,26 @@ url_parts(const char *url, char *exp, char *sig)
 START_TEST(download_round_trip)
 {
 	struct files_cfg f = cfg_with("http://h:8080/chat", 3600);
-	char url[FILES_URL_MAX], url2[FILES_URL_MAX], exp[32], sig[64];
+	static char base[FILES_URL_MAX];
+	struct download_link dl, dl2;
+	char exp[32], sig[64];
 	long in;
 
-	ck_assert_int_eq(files_download_url(&f, ATT, NOW, url, sizeof(url),
-	    &in), 0);
-	ck_assert_int_eq(strncmp(url, "http://h:8080/chat/api/v1/files/" ATT
-	    "?expires=", 77), 0);
-	url_parts(url, exp, sig);
+	ck_assert_int_eq(files_download_url(&f, ATT, NOW, &dl), 0);
+	in = dl.expires_in;
+	ck_assert_int_eq(strncmp(dl.url, "http://h:8080/chat/api/v1/files/"
+	    ATT "?expires=", 77), 0);
+	url_parts(dl.url, exp, sig);
 	/* rounded up to a quarter of the lifetime: cacheable */
 	ck_assert_int_eq(strtoll(exp, NULL, 10) % 900, 0);
 	ck_assert_int_ge(in, 3600);
 	ck_assert_int_lt(in, 3600 + 900);
 	ck_assert_int_eq(strtoll(exp, NULL, 10), NOW + in);
 	/* within one quarter the URL stays the same */
-	ck_assert_int_eq(files_download_url(&f, ATT, NOW - 1, url2,
-	    sizeof(url2), NULL), 0);
-	ck_assert_str_eq(url, url2);
-	ck_assert_int_eq(files_download_url(&f, ATT, NOW + 1, url2,
-	    sizeof(url2), NULL), 0);
-	ck_assert_str_ne(url, url2);
+	ck_assert_int_eq(files_download_url(&f, ATT, NOW - 1, &dl2), 0);
+	ck_assert_str_eq(dl.url, dl2.url);
+	ck_assert_int_eq(files_download_url(&f, ATT, NOW + 1, &dl2), 0);
+	ck_assert_str_ne(dl.url, dl2.url);
 	ck_assert_int_eq(files_download_check(&f, ATT, exp, sig, NOW),
 	    FILES_OK);
 	ck_assert_int_eq(files_download_check(&f, ATT, exp, sig,
@@ -316,23 +316,24 @@ START_TEST(download_round_trip)
 	    FILES_FORGED);
 	ck_assert_int_eq(files_download_check(&f, ATT, NULL, sig, NOW),
 	    FILES_FORGED);
-	/* too small a buffer is an error, not a cut URL */
-	ck_assert_int_eq(files_download_url(&f, ATT, NOW, url, 40, NULL),
-	    MT_EINVAL);
+	/* a URL too long for its buffer is an error, not a cut URL */
+	memset(base, 'h', sizeof(base) - 1);
+	f.base = base;
+	f.base_len = sizeof(base) - 1;
+	ck_assert_int_eq(files_download_url(&f, ATT, NOW, &dl2), MT_EINVAL);
 }
 END_TEST
 
 START_TEST(download_short_ttl)
 {
 	struct files_cfg f = cfg_with("", 2);
-	char url[FILES_URL_MAX], exp[32], sig[64];
-	long in;
+	struct download_link dl;
+	char exp[32], sig[64];
 
-	ck_assert_int_eq(files_download_url(&f, ATT, NOW, url, sizeof(url),
-	    &in), 0);
-	ck_assert_int_eq(in, 2);
-	ck_assert_int_eq(strncmp(url, "/api/v1/files/", 14), 0);
-	url_parts(url, exp, sig);
+	ck_assert_int_eq(files_download_url(&f, ATT, NOW, &dl), 0);
+	ck_assert_int_eq(dl.expires_in, 2);
+	ck_assert_int_eq(strncmp(dl.url, "/api/v1/files/", 14), 0);
+	url_parts(dl.url, exp, sig);
 	ck_assert_int_eq(files_download_check(&f, ATT, exp, sig, NOW + 3),
 	    FILES_EXPIRED);
 }

@@ -277,8 +277,8 @@ START_TEST(list_order_follows_every_writer)
 	ck_assert_int_eq(item_int(D1, "participants_count"), 2);
 	derived_agree();
 	/* pinned first, whatever the activity */
-	ck_assert_int_eq(store_dialog_set_flag(st, D3, "alice",
-	    DIALOG_FLAG_PINNED, true, &res), 0);
+	ck_assert_int_eq(store_dialog_set_flag(st, &(struct dialog_flag_change){
+	    D3, "alice", DIALOG_FLAG_PINNED, true }, &res), 0);
 	list_is(&f, "3 1");
 	derived_agree();
 	scope_set_free(s);
@@ -365,11 +365,11 @@ START_TEST(outcomes)
 	ck_assert_int_eq(res, DIALOG_NOT_PARTICIPANT);
 	ck_assert_int_eq(store_dialog_leave(st, D1, "carol", &seq, &res), 0);
 	ck_assert_int_eq(res, DIALOG_OK);
-	ck_assert_int_eq(store_dialog_set_flag(st, D1, "carol",
-	    DIALOG_FLAG_PINNED, true, &res), 0);
+	ck_assert_int_eq(store_dialog_set_flag(st, &(struct dialog_flag_change){
+	    D1, "carol", DIALOG_FLAG_PINNED, true }, &res), 0);
 	ck_assert_int_eq(res, DIALOG_NOT_PARTICIPANT);
-	ck_assert_int_eq(store_dialog_set_flag(st, D1, "bob",
-	    DIALOG_FLAG_ARCHIVED, false, &res), 0);
+	ck_assert_int_eq(store_dialog_set_flag(st, &(struct dialog_flag_change){
+	    D1, "bob", DIALOG_FLAG_ARCHIVED, false }, &res), 0);
 	ck_assert_int_eq(res, DIALOG_OK);
 	ck_assert(!store_in_tx(st));
 	scope_set_free(s);
@@ -424,9 +424,11 @@ START_TEST(reads_under_allocation_failures)
 	    store_dialog_by_object(st, &f, &out)));
 	ck_assert_ptr_nonnull(out);
 	FAULTS((json_decref(out), out = NULL,
-	    store_dialog_get(st, D1, "alice", s, &out, &res)));
+	    store_dialog_get(st, &(struct dialog_access){ D1, "alice", s },
+	    &out, &res)));
 	FAULTS((json_decref(out), out = NULL,
-	    store_dialog_participants(st, D1, "erin", s, 0, &out, &res)));
+	    store_dialog_participants(st, &(struct dialog_access){ D1, "erin",
+	    s }, 0, &out, &res)));
 	ck_assert_uint_eq(json_array_size(out), 2);
 	json_decref(out);
 	scope_set_free(s);

@@ -367,8 +367,8 @@ START_TEST(notification_checks)
 	int queued;
 
 	start();
-	ck_assert_int_eq(store_dialog_set_flag(st, dialog, "carol",
-	    DIALOG_FLAG_NOTIFICATIONS, false, &dres), 0);
+	ck_assert_int_eq(store_dialog_set_flag(st, &(struct dialog_flag_change){
+	    dialog, "carol", DIALOG_FLAG_NOTIFICATIONS, false }, &dres), 0);
 	send_as("alice", "m1", NULL, m1);
 	join("dave");			/* after m1: not told of it */
 	send_as("alice", "m2", NULL, m2);

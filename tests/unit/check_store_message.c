@@ -193,35 +193,35 @@ START_TEST(attach_validate_order)
 {
 	const char *d = "01950f3c-5a2e-7b41-9c3d-2f6e8a1b4c70";
 	struct attach_in a[11];
-	char msg[ATTACH_MSG_LEN], key[64], name[300];
-	const char *code;
+	struct attach_error err;
+	char key[64], name[300];
 	size_t i;
 
 	snprintf(key, sizeof(key), "dialogs/%s/k", d);
 	for (i = 0; i < 11; i++)
 		a[i] = (struct attach_in){ key, strlen(key), "f", "x/y", 0 };
-	ck_assert(!attach_validate(a, 11, d, &code, msg, sizeof(msg)));
-	ck_assert_str_eq(code, "BAD_REQUEST");
-	ck_assert_str_eq(msg, "Maximum 10 attachments per message");
-	ck_assert(!attach_validate(a, 10, d, &code, msg, sizeof(msg)));
-	ck_assert_str_eq(msg, "File type 'x/y' is not allowed");
+	ck_assert(!attach_validate(a, 11, d, &err));
+	ck_assert_str_eq(err.code, "BAD_REQUEST");
+	ck_assert_str_eq(err.msg, "Maximum 10 attachments per message");
+	ck_assert(!attach_validate(a, 10, d, &err));
+	ck_assert_str_eq(err.msg, "File type 'x/y' is not allowed");
 	a[0].content_type = "";
-	ck_assert(!attach_validate(a, 1, d, &code, msg, sizeof(msg)));
-	ck_assert_str_eq(msg, "Invalid file size");
+	ck_assert(!attach_validate(a, 1, d, &err));
+	ck_assert_str_eq(err.msg, "Invalid file size");
 	a[0].size = ATTACHMENT_SIZE_MAX;
-	ck_assert(attach_validate(a, 1, d, &code, msg, sizeof(msg)));
+	ck_assert(attach_validate(a, 1, d, &err));
 	memset(name, 'n', 256);
 	name[256] = '\0';
 	a[0].filename = name;
-	ck_assert(!attach_validate(a, 1, d, &code, msg, sizeof(msg)));
-	ck_assert_str_eq(code, "INVALID_INPUT");
-	ck_assert_str_eq(msg,
+	ck_assert(!attach_validate(a, 1, d, &err));
+	ck_assert_str_eq(err.code, "INVALID_INPUT");
+	ck_assert_str_eq(err.msg,
 	    "filename exceeds maximum length of 255 characters");
 	a[0].s3_key = "../x";
 	a[0].s3_key_len = 4;
-	ck_assert(!attach_validate(a, 1, d, &code, msg, sizeof(msg)));
-	ck_assert_str_eq(msg, "Invalid S3 key: path traversal not allowed");
-	ck_assert(attach_validate(a, 0, d, &code, msg, sizeof(msg)));
+	ck_assert(!attach_validate(a, 1, d, &err));
+	ck_assert_str_eq(err.msg, "Invalid S3 key: path traversal not allowed");
+	ck_assert(attach_validate(a, 0, d, &err));
 }
 END_TEST
 
