@@ -44,9 +44,10 @@ struct auth_claims {
  * exactly three segments of unpadded canonical base64url; the header must be
  * a JSON object whose "alg" is "HS256" (whatever else it holds, "typ"
  * included, is not looked at); the signature must be HMAC-SHA256 of
- * "header.payload"; the payload must be a JSON object. Objects with a repeated key are
- * refused. exp, nbf, iss and sub are not checked; an "aud" that is a string
- * or an array of strings fails the token (other types are ignored).
+ * "header.payload"; the payload must be a JSON object. Objects with a
+ * repeated key are refused. exp, nbf, iss and sub are not checked; an "aud"
+ * that is a string or an array of strings fails the token (other types are
+ * ignored).
  *
  * The claim named c->user_claim must be a string (may be "") or a number:
  * integers are written in decimal ("42"), other numbers as serde_json
