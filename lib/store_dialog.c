@@ -629,7 +629,7 @@ page_add(struct page *pg, sqlite3_stmt *s)
 		return MT_ENOMEM;
 	it->mine = sqlite3_column_int(s, COL_IS_PART) != 0;
 	write_item(&it->w, s, it->mine, NULL);
-	return it->w.oom ? MT_ENOMEM : 0;
+	return it->w.b.err != 0 ? MT_ENOMEM : 0;
 }
 
 /* An item from a LIST_MINE row: the caller's own state, written later. */
@@ -770,7 +770,7 @@ static int
 add_last(struct item *it, sqlite3_stmt *s)
 {
 	write_last(&it->w, s);
-	return it->w.oom ? MT_ENOMEM : 0;
+	return it->w.b.err != 0 ? MT_ENOMEM : 0;
 }
 
 /* A ParticipantSummary (§4.3): null names and companies are left out. */
@@ -786,7 +786,7 @@ add_summary(struct item *it, sqlite3_stmt *s)
 	jw_str_opt(&it->w, "display_name", store_col_text(s, 2));
 	jw_str_opt(&it->w, "company", store_col_text(s, 3));
 	jw_close(&it->w, '}');
-	return it->w.oom ? MT_ENOMEM : 0;
+	return it->w.b.err != 0 ? MT_ENOMEM : 0;
 }
 
 /* The dialog of an item of page_add_own(), from a SQL_MINE_DIALOGS row. */
@@ -794,7 +794,7 @@ static int
 add_dialog(struct item *it, sqlite3_stmt *s)
 {
 	write_item(&it->w, s, true, &it->own);
-	return it->w.oom ? MT_ENOMEM : 0;
+	return it->w.b.err != 0 ? MT_ENOMEM : 0;
 }
 
 /*
@@ -885,17 +885,17 @@ page_write(struct page *pg, struct jw *out, const char *key)
 	jw_open(out, key, '[');
 	for (i = 0; i < pg->n; i++) {	/* pg->it is NULL when n is 0 */
 		it = &pg->it[i];
-		if (it->w.len == 0)
+		if (it->w.b.len == 0)
 			continue;	/* its dialog was deleted meanwhile */
 		if (it->has_parts)
 			jw_close(&it->w, ']');
 		jw_close(&it->w, '}');
-		if (it->w.oom)
+		if (it->w.b.err != 0)
 			return MT_ENOMEM;
-		jw_raw(out, NULL, it->w.p, it->w.len);
+		jw_raw(out, NULL, it->w.b.data, it->w.b.len);
 	}
 	jw_close(out, ']');
-	return out->oom ? MT_ENOMEM : 0;
+	return out->b.err != 0 ? MT_ENOMEM : 0;
 }
 
 /* Hands the page's items to *out as a Jansson array (not the hot path). */

@@ -985,15 +985,15 @@ page_add_row(struct page *pg, sqlite3_stmt *s)
 	if (id == NULL || strlen(id) >= sizeof(m->id))
 		return MT_EIO;
 	strcpy(m->id, id);
-	if (pg->arena.len == 0)
+	if (pg->arena.b.len == 0)
 		jw_open(&pg->arena, NULL, '[');
 	jw_open(&pg->arena, NULL, '{');
-	m->start = pg->arena.len - 1;
+	m->start = pg->arena.b.len - 1;
 	write_message_fields(&pg->arena, s, 0);
-	m->end = pg->arena.len;
+	m->end = pg->arena.b.len;
 	if (sqlite3_column_int(s, MESSAGE_NCOLS) != 0)
 		pg->any_att = true;
-	return pg->arena.oom ? MT_ENOMEM : 0;
+	return pg->arena.b.err != 0 ? MT_ENOMEM : 0;
 }
 
 /*
@@ -1097,11 +1097,11 @@ page_add_attachment(struct store *st, struct page *pg, struct page_msg *m,
 {
 	if (m->att_end == m->att_start) {	/* its first: a new list */
 		pg->att.more = 0;
-		m->att_start = pg->att.len;
+		m->att_start = pg->att.b.len;
 	}
 	write_attachment(st, &pg->att, s);
-	m->att_end = pg->att.len;
-	return pg->att.oom ? MT_ENOMEM : 0;
+	m->att_end = pg->att.b.len;
+	return pg->att.b.err != 0 ? MT_ENOMEM : 0;
 }
 
 /* Adds the attachments of the page's messages, in one query (§4.6). */
@@ -1144,10 +1144,11 @@ write_page(struct jw *out, const struct page *pg)
 	jw_open(out, "messages", '[');
 	for (i = 0; i < pg->n; i++) {	/* pg->m is NULL when n is 0 */
 		m = &pg->m[i];
-		jw_raw(out, NULL, pg->arena.p + m->start, m->end - m->start);
+		jw_raw(out, NULL, pg->arena.b.data + m->start,
+		    m->end - m->start);
 		if (m->att_end > m->att_start) {
 			jw_append(out, ",\"attachments\":[", 16);
-			jw_append(out, pg->att.p + m->att_start,
+			jw_append(out, pg->att.b.data + m->att_start,
 			    m->att_end - m->att_start);
 			jw_append(out, "]", 1);
 		}
@@ -1167,14 +1168,14 @@ list_data(struct store *st, const struct msg_page *q, const char *pos,
 	if ((rc = page_flags(st, q, pg, &before, &after)) != 0 ||
 	    (rc = page_attachments(st, q, pg)) != 0)
 		return rc;
-	jw_reserve(out, pg->arena.len + pg->att.len + 256);
+	jw_reserve(out, pg->arena.b.len + pg->att.b.len + 256);
 	jw_open(out, key, '{');
 	write_page(out, pg);
 	jw_str_opt(out, "first_unread_message_id", first_unread(q, pg, pos));
 	jw_bool(out, "has_more_before", before);
 	jw_bool(out, "has_more_after", after);
 	jw_close(out, '}');
-	return out->oom ? MT_ENOMEM : 0;
+	return out->b.err != 0 ? MT_ENOMEM : 0;
 }
 
 int
