@@ -159,15 +159,12 @@ int
 admin_open(struct admin_ctx *ctx, struct store **st, bool create,
     bool allow_old)
 {
-	struct store_opts o = {
-		.path = ctx->cfg.db_path,
-		.create = create,
-		.allow_old = allow_old,
-		.sync_normal = strcmp(ctx->cfg.synchronous, "NORMAL") == 0,
-		.busy_timeout_ms = ctx->cfg.busy_timeout_ms,
-	};
+	struct store_opts o;
 	char err[STORE_ERR_LEN];
 
+	store_opts_init(&o, &ctx->cfg);
+	o.create = create;
+	o.allow_old = allow_old;
 	if (store_open(st, &o, err, sizeof(err)) != 0) {
 		fprintf(stderr, "mtchat-admin: %s\n", err);
 		return 1;

@@ -498,14 +498,11 @@ run_loop(struct hooks *h)
 static int
 hooks_open(struct hooks *h)
 {
-	struct store_opts so = {
-		.path = h->c->db_path,
-		.sync_normal = strcmp(h->c->synchronous, "NORMAL") == 0,
-		.busy_timeout_ms = h->c->busy_timeout_ms,
-	};
+	struct store_opts so;
 	char err[STORE_ERR_LEN];
 	int rc;
 
+	store_opts_init(&so, h->c);
 	if (store_open(&h->st, &so, err, sizeof(err)) != 0) {
 		log_warnx("%s", err);
 		return -1;

@@ -169,16 +169,13 @@ expire(struct store *st, const struct cfg *c, int64_t cutoff, long limit)
 static int
 run(const struct cfg *c, const struct opts *o)
 {
-	struct store_opts so = {
-		.path = c->db_path,
-		.sync_normal = strcmp(c->synchronous, "NORMAL") == 0,
-		.busy_timeout_ms = c->busy_timeout_ms,
-	};
+	struct store_opts so;
 	struct store *st;
 	char err[STORE_ERR_LEN], when[TM_BUF];
 	int64_t cutoff = tm_now_us() - (int64_t)c->presence_ttl * 1000000;
 	int rc;
 
+	store_opts_init(&so, c);
 	if (store_open(&st, &so, err, sizeof(err)) != 0) {
 		fprintf(stderr, "mtchat-reaper: %s\n", err);
 		return 1;

@@ -187,14 +187,11 @@ signals(void)
 static int
 open_store(struct bridge *b, const struct cfg *c)
 {
-	struct store_opts o = {
-		.path = c->db_path,
-		.sync_normal = strcmp(c->synchronous, "NORMAL") == 0,
-		.busy_timeout_ms = c->busy_timeout_ms,
-	};
+	struct store_opts o;
 	char err[STORE_ERR_LEN];
 	int rc;
 
+	store_opts_init(&o, c);
 	if (store_open(&b->st, &o, err, sizeof(err)) != 0) {
 		log_warnx("%s", err);
 		return -1;

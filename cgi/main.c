@@ -313,12 +313,8 @@ app_open(struct app *app, const struct cfg *c, struct files_cfg *files)
 	app->cfg = c;
 	files_cfg_init(files, c);
 	app->files = files;
-	app->store_opts = (struct store_opts) {
-		.path = c->db_path,
-		.sync_normal = strcmp(c->synchronous, "NORMAL") == 0,
-		.busy_timeout_ms = c->busy_timeout_ms,
-		.files = files,
-	};
+	store_opts_init(&app->store_opts, c);
+	app->store_opts.files = files;
 	if (store_open(&app->store, &app->store_opts, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	if (c->jwt_enabled && auth_keys_new(c, &app->keys) != 0)

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cfg.h"
 #include "err.h"
 #include "log.h"
 #include "mem.h"
@@ -585,6 +586,16 @@ store_threads_init(void)
 	 * batch (BATCH_MAX writes of a few pages each).
 	 */
 	(void)sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, -1);
+}
+
+void
+store_opts_init(struct store_opts *o, const struct cfg *c)
+{
+	*o = (struct store_opts){
+		.path = c->db_path,
+		.sync_normal = strcmp(c->synchronous, "NORMAL") == 0,
+		.busy_timeout_ms = c->busy_timeout_ms,
+	};
 }
 
 int

@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cfg.h"
 #include "changelog.h"
 #include "err.h"
 #include "json.h"
@@ -166,6 +167,26 @@ append_rows(struct store *st, int n, const char *body)
 		ck_assert_int_eq(changelog_append(st, &r, NULL), 0);
 	ck_assert_int_eq(store_commit(st), 0);
 }
+
+/* store_opts_init(): what every program takes from its configuration. */
+START_TEST(store_opts_init_from_cfg)
+{
+	struct cfg c = { .db_path = "/x/m.db", .synchronous = "NORMAL",
+	    .busy_timeout_ms = 1234 };
+	struct store_opts o;
+
+	memset(&o, 0xff, sizeof(o));
+	store_opts_init(&o, &c);
+	ck_assert_str_eq(o.path, "/x/m.db");
+	ck_assert(o.sync_normal);
+	ck_assert_int_eq(o.busy_timeout_ms, 1234);
+	ck_assert(!o.create && !o.allow_old);
+	ck_assert_ptr_null(o.files);
+	c.synchronous = "FULL";
+	store_opts_init(&o, &c);
+	ck_assert(!o.sync_normal);
+}
+END_TEST
 
 START_TEST(store_open_missing_without_create)
 {
@@ -1230,6 +1251,7 @@ store_suite(void)
 
 	tcase_add_checked_fixture(open, setup, tu_teardown);
 	tu_timeout(open, 30);
+	tcase_add_test(open, store_opts_init_from_cfg);
 	tcase_add_test(open, store_open_missing_without_create);
 	tcase_add_test(open, store_open_empty_path);
 	tcase_add_test(open, store_init_creates_and_migrates);
