@@ -23,8 +23,9 @@
 #include "err.h"
 #include "json.h"
 #include "log.h"
-#include "proc.h"
 #include "mem.h"
+#include "presence.h"
+#include "proc.h"
 #include "store.h"
 #include "store_presence.h"
 #include "tm.h"
@@ -172,7 +173,7 @@ run(const struct cfg *c, const struct opts *o)
 	struct store_opts so;
 	struct store *st;
 	char err[STORE_ERR_LEN], when[TM_BUF];
-	int64_t cutoff = tm_now_us() - (int64_t)c->presence_ttl * 1000000;
+	int64_t cutoff = presence_cutoff(c, tm_now_us());
 	int rc;
 
 	store_opts_init(&so, c);

@@ -29,6 +29,7 @@
 #include "proc.h"
 #include "ratelimit.h"
 #include "mem.h"
+#include "presence.h"
 #include "store.h"
 #include "tm.h"
 #include "wake.h"
@@ -333,8 +334,7 @@ adopt_wake(struct bridge *b)
 static lws_usec_t
 tick_every(const struct bridge *b)
 {
-	lws_usec_t third = (lws_usec_t)b->cfg->presence_ttl * LWS_US_PER_SEC /
-	    3;
+	lws_usec_t third = presence_ttl_us(b->cfg) / 3;
 
 	return third < LWS_US_PER_SEC ? third : LWS_US_PER_SEC;
 }
