@@ -274,15 +274,26 @@ store_rc(struct store *st, int rc, const char *what)
 }
 
 int
-store_exec_stmt(struct store *st, sqlite3_stmt *s, const char *what)
+store_step(struct store *st, sqlite3_stmt *s, const char *what)
 {
 	int rc;
 
 	if (s == NULL)
 		return MT_EIO;
-	rc = sqlite3_step(s);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		return 1;
 	sqlite3_reset(s);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : store_rc(st, rc, what);
+	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, what);
+}
+
+int
+store_exec_stmt(struct store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc = store_step(st, s, what);
+
+	if (rc == 1)		/* a row nobody asked for: done with it */
+		sqlite3_reset(s);
+	return rc < 0 ? rc : 0;
 }
 
 int

@@ -31,12 +31,11 @@ static const char SQL_DIALOG_TOUCH[] =
 static int
 step_found(struct store *st, sqlite3_stmt *s, bool *found)
 {
-	int rc = sqlite3_step(s);
+	int rc = store_step(st, s, __func__);
 
-	*found = rc == SQLITE_ROW;
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
-	    store_rc(st, rc, __func__);
+	if ((*found = rc == 1))
+		sqlite3_reset(s);
+	return rc < 0 ? rc : 0;
 }
 
 int

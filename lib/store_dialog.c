@@ -412,23 +412,21 @@ collect_matching(struct store *st, sqlite3_stmt *s,
     const struct scope_set *user, json_t *set)
 {
 	const char *id;
-	int rc, m = 0;
+	int rc, m;
 
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = store_step(st, s, __func__)) == 1) {
 		id = store_col_text(s, 0);
 		if (id == NULL || json_object_get(set, id) != NULL)
 			continue;
-		if ((m = row_matches(s, user)) < 0)
-			break;
-		if (m && json_object_set_new(set, id, json_true()) != 0) {
+		if ((m = row_matches(s, user)) > 0 &&
+		    json_object_set_new(set, id, json_true()) != 0)
 			m = MT_ENOMEM;
-			break;
+		if (m < 0) {
+			sqlite3_reset(s);
+			return m;
 		}
 	}
-	sqlite3_reset(s);
-	if (m < 0)
-		return m;
-	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, __func__);
+	return rc;
 }
 
 /* The keys of the object set as the text of a JSON array (mt_free). */
@@ -689,16 +687,15 @@ static int
 page_fill(struct store *st, sqlite3_stmt *s, struct page *pg,
     int (*add)(struct page *, sqlite3_stmt *))
 {
-	int rc, err = 0;
+	int rc, err;
 
-	while (err == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW)
-		err = add(pg, s);
-	sqlite3_reset(s);
-	if (err == 0)
-		err = page_index(pg);
-	if (err != 0)
-		return err;
-	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, __func__);
+	while ((rc = store_step(st, s, __func__)) == 1)
+		if ((err = add(pg, s)) != 0) {
+			sqlite3_reset(s);
+			return err;
+		}
+	err = page_index(pg);
+	return err != 0 ? err : rc;
 }
 
 /* A LastMessage (§4.3) from a SQL_LAST_MESSAGES row. */
@@ -749,21 +746,24 @@ page_query(struct store *st, struct page *pg, const char *sql,
 	struct item *it;
 	sqlite3_stmt *s;
 	char *ids = NULL;
-	int rc = SQLITE_DONE, err = 0;
+	int rc;
 
 	if (pg->n == 0)
 		return 0;
-	if ((s = stmt_with_ids(st, sql, pg, mine_only, &ids)) == NULL)
-		err = ids == NULL ? MT_ENOMEM : MT_EIO;
-	while (err == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW)
-		if ((it = page_find(pg, store_col_text(s, 0))) != NULL)
-			err = add(it, s);
-	if (s != NULL)
-		sqlite3_reset(s);
+	if ((s = stmt_with_ids(st, sql, pg, mine_only, &ids)) == NULL) {
+		rc = ids == NULL ? MT_ENOMEM : MT_EIO;
+		mt_free(ids);
+		return rc;
+	}
+	while ((rc = store_step(st, s, __func__)) == 1) {
+		it = page_find(pg, store_col_text(s, 0));
+		if (it != NULL && (rc = add(it, s)) != 0) {
+			sqlite3_reset(s);
+			break;
+		}
+	}
 	mt_free(ids);
-	if (err != 0)
-		return err;
-	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, __func__);
+	return rc;
 }
 
 static int
@@ -1128,19 +1128,18 @@ members(struct store *st, const char *dialog_id, bool mine,
     int64_t online_since, json_t *arr)
 {
 	sqlite3_stmt *s = store_stmt(st, SQL_PARTICIPANTS);
-	int rc, err = 0;
+	int rc;
 
 	if (s == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, dialog_id);
 	sqlite3_bind_int64(s, 2, online_since);
-	while (err == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW)
-		if (json_array_append_new(arr, present_member(s, mine)) != 0)
-			err = MT_ENOMEM;
-	sqlite3_reset(s);
-	if (err != 0)
-		return err;
-	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, __func__);
+	while ((rc = store_step(st, s, __func__)) == 1)
+		if (json_array_append_new(arr, present_member(s, mine)) != 0) {
+			sqlite3_reset(s);
+			return MT_ENOMEM;
+		}
+	return rc;
 }
 
 int

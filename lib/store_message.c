@@ -139,21 +139,6 @@ static const char SQL_ANY_GT[] =
 static const char SQL_ANY_GE[] =
 	"SELECT 1 FROM messages WHERE dialog_id = ? AND id >= ? LIMIT 1";
 
-/*
- * Steps s once: 1 when it gave a row (the caller reads it, then resets
- * s), 0 when done (s is reset), or an MT_E* code.
- */
-static int
-step_row(struct store *st, sqlite3_stmt *s, const char *what)
-{
-	int rc = sqlite3_step(s);
-
-	if (rc == SQLITE_ROW)
-		return 1;
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, what);
-}
-
 /* Whether sql, with two text parameters, gives a row. */
 static int
 any_row(struct store *st, const char *sql, const char *a, const char *b,
@@ -167,7 +152,7 @@ any_row(struct store *st, const char *sql, const char *a, const char *b,
 	store_bind_text(s, 1, a);
 	if (sqlite3_bind_parameter_count(s) > 1)
 		store_bind_text(s, 2, b);
-	if ((rc = step_row(st, s, __func__)) < 0)
+	if ((rc = store_step(st, s, __func__)) < 0)
 		return rc;
 	sqlite3_reset(s);
 	*found = rc == 1;
@@ -217,7 +202,7 @@ read_pos(struct store *st, const char *dialog_id, const char *user_id,
 		return MT_EIO;
 	store_bind_text(s, 1, dialog_id);
 	store_bind_text(s, 2, user_id);
-	if ((rc = step_row(st, s, __func__)) <= 0)
+	if ((rc = store_step(st, s, __func__)) <= 0)
 		return rc;
 	*found = true;
 	*pos = store_col_dup(s, 0, &oom);
@@ -267,7 +252,7 @@ message_json(struct store *st, const char *dialog_id, const char *id,
 		return MT_EIO;
 	store_bind_text(s, 1, id);
 	store_bind_text(s, 2, dialog_id);
-	if ((rc = step_row(st, s, __func__)) <= 0)
+	if ((rc = store_step(st, s, __func__)) <= 0)
 		return rc;
 	*msg = present_message(s, 0);
 	sqlite3_reset(s);
@@ -312,7 +297,7 @@ message_attachments(struct store *st, const char *id, json_t **arr)
 		return MT_EIO;
 	store_bind_text(s, 1, id);
 	jw_open(&w, NULL, '[');
-	while ((rc = step_row(st, s, __func__)) == 1)
+	while ((rc = store_step(st, s, __func__)) == 1)
 		write_attachment(st, &w, s);
 	jw_close(&w, ']');
 	if (rc != 0) {
@@ -370,7 +355,7 @@ upload_matches(struct store *st, const struct msg_send *m,
 	if (s == NULL)
 		return MT_EIO;
 	sqlite3_bind_text(s, 1, a->s3_key, (int)a->s3_key_len, SQLITE_STATIC);
-	if ((rc = step_row(st, s, __func__)) <= 0)
+	if ((rc = store_step(st, s, __func__)) <= 0)
 		return rc;
 	d = store_col_text(s, 0);
 	u = store_col_text(s, 1);
@@ -505,7 +490,7 @@ unarchive(struct store *st, const char *dialog_id, json_t **users)
 	if (s == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, dialog_id);
-	while ((rc = step_row(st, s, __func__)) == 1)
+	while ((rc = store_step(st, s, __func__)) == 1)
 		if (json_array_append_new(*users,
 		    json_string(store_col_text(s, 0))) != 0) {
 			sqlite3_reset(s);
@@ -628,7 +613,7 @@ send_repeated(struct store *st, const struct msg_send *m, json_t **msg)
 	store_bind_text(s, 2, m->dialog_id);
 	store_bind_text(s, 3, m->key);
 	sqlite3_bind_int64(s, 4, tm_now_us() - SEND_KEY_US);
-	if ((rc = step_row(st, s, __func__)) <= 0)
+	if ((rc = store_step(st, s, __func__)) <= 0)
 		return rc;
 	t = store_col_text(s, 0);
 	rc = t != NULL && strlen(t) < ID_BUF ? 0 : MT_EIO;
@@ -730,7 +715,7 @@ store_message_can_change(struct store *st, const struct msg_ref *m,
 		return MT_EIO;
 	store_bind_text(s, 1, m->message_id);
 	store_bind_text(s, 2, dialog_id);
-	if ((rc = step_row(st, s, __func__)) < 0)
+	if ((rc = store_step(st, s, __func__)) < 0)
 		return rc;
 	if (rc == 0) {
 		*res = MSG_NO_MESSAGE;
@@ -1018,7 +1003,7 @@ fetch(struct store *st, const char *sql, const struct msg_page *q,
 		sqlite3_bind_int64(s, 3, limit);
 	}
 	jw_reserve(&pg->arena, (size_t)limit * 512);	/* a typical message */
-	while ((rc = step_row(st, s, __func__)) == 1)
+	while ((rc = store_step(st, s, __func__)) == 1)
 		if ((rc = page_add_row(pg, s)) != 0) {
 			sqlite3_reset(s);
 			return rc;
@@ -1119,7 +1104,7 @@ page_attachments(struct store *st, const struct msg_page *q, struct page *pg)
 	store_bind_text(s, 1, q->dialog_id);
 	store_bind_text(s, 2, pg->m[0].id);
 	store_bind_text(s, 3, pg->m[pg->n - 1].id);
-	while ((rc = step_row(st, s, __func__)) == 1) {
+	while ((rc = store_step(st, s, __func__)) == 1) {
 		/* both in id order: walk the page along the rows */
 		while (i < pg->n &&
 		    strcmp(pg->m[i].id, store_col_text(s, 0)) < 0)
@@ -1221,7 +1206,7 @@ store_message_history(struct store *st, const char *message_id,
 		rc = MT_EIO;
 	else {
 		store_bind_text(s, 1, message_id);
-		while ((rc = step_row(st, s, __func__)) == 1) {
+		while ((rc = store_step(st, s, __func__)) == 1) {
 			o = json_object();
 			if (o == NULL ||
 			    json_add_str(o, "id", store_col_text(s, 0)) != 0 ||

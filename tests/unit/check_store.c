@@ -731,6 +731,36 @@ START_TEST(store_commit_without_memory_rolls_back)
 END_TEST
 
 /* store_fault_set(): which calls fail, with what, and the text form. */
+/* store_step(): 1 per row, 0 at the end (reset), an MT_E* on an error. */
+START_TEST(store_step_walks_rows)
+{
+	static const char sql[] =
+	    "SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3";
+	struct store *st = open_init(db);
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int rc, sum = 0, n = 0;
+
+	ck_assert_ptr_nonnull(s);
+	while ((rc = store_step(st, s, __func__)) == 1) {
+		sum += sqlite3_column_int(s, 0);
+		n++;
+	}
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(n, 3);
+	ck_assert_int_eq(sum, 6);
+	ck_assert_int_eq(store_step(st, s, __func__), 1);  /* reset: again */
+	sqlite3_reset(s);
+	store_fault_set(2, STORE_FAULT_BUSY, STORE_FAULT_ONCE);
+	ck_assert_int_eq(store_step(st, s, __func__), 1);
+	ck_assert_int_eq(store_step(st, s, __func__), MT_EBUSY);
+	ck_assert_int_eq(store_step(st, s, __func__), 1);  /* reset: again */
+	store_fault_set(0, 0, 0);
+	sqlite3_reset(s);
+	ck_assert_int_eq(store_step(st, NULL, __func__), MT_EIO);
+	store_close(st);
+}
+END_TEST
+
 START_TEST(store_faults_fail_the_chosen_calls)
 {
 	struct store *st = open_init(db);
@@ -1274,6 +1304,7 @@ store_suite(void)
 	tcase_add_test(tx, store_begin_twice_fails);
 	tcase_add_test(tx, store_rollback_without_tx_harmless);
 	tcase_add_test(tx, store_commit_without_tx_fails);
+	tcase_add_test(tx, store_step_walks_rows);
 	tcase_add_test(tx, store_faults_fail_the_chosen_calls);
 	tcase_add_test(tx, store_begin_busy_when_locked);
 	tcase_add_test(tx, store_writers_take_the_lock_file);
