@@ -63,6 +63,25 @@ store_participant_exists(struct store *st, const char *dialog_id,
 }
 
 int
+store_participant_text(struct store *st, const char *sql,
+    const char *dialog_id, const char *user_id, char **text)
+{
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int rc, oom = 0;
+
+	*text = NULL;
+	if (s == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, dialog_id);
+	store_bind_text(s, 2, user_id);
+	if ((rc = store_step(st, s, __func__)) != 1)
+		return rc == 0 ? MT_ENOTFOUND : rc;
+	*text = store_col_dup(s, 0, &oom);
+	sqlite3_reset(s);
+	return oom ? MT_ENOMEM : 0;
+}
+
+int
 store_membership(struct store *st, const char *dialog_id,
     const char *user_id, bool *dialog, bool *participant)
 {

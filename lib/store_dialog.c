@@ -433,20 +433,15 @@ collect_matching(struct store *st, sqlite3_stmt *s,
 static char *
 set_ids_text(json_t *set)
 {
-	json_t *arr = json_array();
+	struct jw w = JW_INIT;
 	const char *key;
 	json_t *v;
-	char *text = NULL;
 
-	if (arr == NULL)
-		return NULL;
+	jw_open(&w, NULL, '[');
 	json_object_foreach(set, key, v)
-		if (json_array_append_new(arr, json_string(key)) != 0)
-			goto out;
-	text = json_encode(arr);
-out:
-	json_decref(arr);
-	return text;
+		jw_str(&w, NULL, key);
+	jw_close(&w, ']');
+	return jw_take(&w, NULL);
 }
 
 /* Whether user has scope access to dialog_id (false without scopes). */
@@ -476,20 +471,13 @@ scope_access(struct store *st, const char *dialog_id,
 static char *
 level_text(const struct scope_set *user, int lv)
 {
-	json_t *arr = json_array();
-	char *text = NULL;
-	size_t i;
+	struct jw w = JW_INIT;
 
-	if (arr == NULL)
-		return NULL;
-	for (i = 0; i < user->n[lv]; i++)
-		if (json_array_append_new(arr, json_string(user->v[lv][i]))
-		    != 0)
-			goto out;
-	text = json_encode(arr);
-out:
-	json_decref(arr);
-	return text;
+	jw_open(&w, NULL, '[');
+	for (size_t i = 0; i < user->n[lv]; i++)
+		jw_str(&w, NULL, user->v[lv][i]);
+	jw_close(&w, ']');
+	return jw_take(&w, NULL);
 }
 
 /*
@@ -1286,31 +1274,6 @@ store_dialog_join(struct store *st, struct dialog_join *j,
 
 /* --- C6 leave ------------------------------------------------------------ */
 
-/* The caller's display name (*name NULL if none); *found if a row. */
-static int
-leaver_name(struct store *st, const char *dialog_id, const char *user,
-    char **name, bool *found)
-{
-	sqlite3_stmt *s = store_stmt(st, SQL_PARTICIPANT_NAME);
-	int rc, oom = 0;
-
-	*name = NULL;
-	*found = false;
-	if (s == NULL)
-		return MT_EIO;
-	store_bind_text(s, 1, dialog_id);
-	store_bind_text(s, 2, user);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		*found = true;
-		*name = store_col_dup(s, 0, &oom);
-	}
-	sqlite3_reset(s);
-	if (oom)
-		return MT_ENOMEM;
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
-	    store_rc(st, rc, __func__);
-}
-
 /*
  * The system message (F20) while the leaver is still a participant — so
  * they receive it too, in the database's view and in log order — then the
@@ -1356,8 +1319,12 @@ store_dialog_leave(struct store *st, const char *dialog_id, const char *user,
 		return rc;
 	if ((rc = store_dialog_exists(st, dialog_id, &exists)) == 0 &&
 	    exists) {
-		rc = leaver_name(st, dialog_id, user, &name, &exists);
-		*res = exists ? DIALOG_OK : DIALOG_NOT_PARTICIPANT;
+		/* the leaver's display name, for the system message */
+		rc = store_participant_text(st, SQL_PARTICIPANT_NAME,
+		    dialog_id, user, &name);
+		*res = rc == MT_ENOTFOUND ? DIALOG_NOT_PARTICIPANT : DIALOG_OK;
+		if (rc == MT_ENOTFOUND)
+			rc = 0;
 	}
 	if (rc == 0 && *res == DIALOG_OK)
 		rc = leave_write(st, dialog_id, user, name, seq);

@@ -193,21 +193,11 @@ static int
 read_pos(struct store *st, const char *dialog_id, const char *user_id,
     bool *found, char **pos)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_READ_POS);
-	int rc, oom = 0;
+	int rc = store_participant_text(st, SQL_READ_POS, dialog_id, user_id,
+	    pos);
 
-	*pos = NULL;
-	*found = false;
-	if (s == NULL)
-		return MT_EIO;
-	store_bind_text(s, 1, dialog_id);
-	store_bind_text(s, 2, user_id);
-	if ((rc = store_step(st, s, __func__)) <= 0)
-		return rc;
-	*found = true;
-	*pos = store_col_dup(s, 0, &oom);
-	sqlite3_reset(s);
-	return oom ? MT_ENOMEM : 0;
+	*found = rc == 0;
+	return rc == MT_ENOTFOUND ? 0 : rc;
 }
 
 /*
