@@ -48,16 +48,15 @@ admin_migrate(struct admin_ctx *ctx, int argc, char **argv)
 int
 admin_version(struct admin_ctx *ctx, int argc, char **argv)
 {
-	struct store_opts o = {
-		.path = ctx->cfg.db_path, .allow_old = true,
-		.busy_timeout_ms = ctx->cfg.busy_timeout_ms,
-	};
+	struct store_opts o;
 	struct store *st;
 	char err[STORE_ERR_LEN];
 	int version;
 
 	if (argc != 1)
 		return admin_usage(argv[0]);
+	store_opts_init(&o, &ctx->cfg);
+	o.allow_old = true;
 	printf("mtchat %s\nschema version (program) %d\n", MTCHAT_VERSION,
 	    store_code_version());
 	if (store_open(&st, &o, err, sizeof(err)) != 0) {

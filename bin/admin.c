@@ -12,10 +12,10 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "cli.h"
 #include "err.h"
 #include "json.h"
 #include "log.h"
-#include "proc.h"
 #include "mem.h"
 #include "store.h"
 
@@ -107,23 +107,55 @@ cmd_find(const char *name)
 	return NULL;
 }
 
+/* --help, after the options: the commands. */
 static void
-print_help(FILE *fp)
+help_commands(FILE *fp)
 {
 	const struct admin_cmd *c;
 
-	fprintf(fp, "usage: mtchat-admin [-v] [-c file] [-d database] "
-	    "command [args]\n\n"
-	    "  -c, --config FILE     configuration file (default "
-	    "$MTCHAT_CONFIG or %s/mtchat.conf)\n"
-	    "  -d, --database FILE   database, overriding MTCHAT_DB\n"
-	    "  -v, --verbose         more log lines (twice: debug)\n"
-	    "  -h, --help            this help; `mtchat-admin COMMAND --help` "
-	    "for one command\n"
-	    "  -V, --version         print the version\n\ncommands:\n",
-	    MTCHAT_SYSCONFDIR);
+	fprintf(fp, "\ncommands:\n");
 	for (c = admin_cmds; c->name != NULL; c++)
 		fprintf(fp, "  %s %s\n", c->name, c->synopsis);
+}
+
+struct opts {
+	const char	*database;	/* -d */
+};
+
+static int	take_opt(const struct cli *, int, const char *,
+		    struct cli_opts *);
+
+static const struct option longopts[] = {
+	{ "database", required_argument, NULL, 'd' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const struct cli admin_cli = {
+	.name = "mtchat-admin",
+	.synopsis = "usage: mtchat-admin [-v] [-c file] [-d database] command "
+	    "[args]\n"
+	    "       mtchat-admin [-c file] --check-config",
+	.about = "Creates, migrates, inspects, backs up and maintains the "
+	    "mtchat database;\n`mtchat-admin COMMAND --help` describes one "
+	    "command.",
+	.options = "  -d, --database FILE   database, overriding MTCHAT_DB\n",
+	.verbose = "more log lines (twice: debug)",
+	.shortopts = "+d:",	/* "+": the command's options are its own */
+	.longopts = longopts,
+	.take = take_opt,
+	.help_more = help_commands,
+	.operands = true,
+};
+
+static int
+take_opt(const struct cli *p, int ch, const char *arg, struct cli_opts *o)
+{
+	struct opts *ao = o->own;
+
+	if (ch != 'd')
+		return cli_usage(p);
+	ao->database = arg;
+	return 0;
 }
 
 int
@@ -159,15 +191,12 @@ int
 admin_open(struct admin_ctx *ctx, struct store **st, bool create,
     bool allow_old)
 {
-	struct store_opts o = {
-		.path = ctx->cfg.db_path,
-		.create = create,
-		.allow_old = allow_old,
-		.sync_normal = strcmp(ctx->cfg.synchronous, "NORMAL") == 0,
-		.busy_timeout_ms = ctx->cfg.busy_timeout_ms,
-	};
+	struct store_opts o;
 	char err[STORE_ERR_LEN];
 
+	store_opts_init(&o, &ctx->cfg);
+	o.create = create;
+	o.allow_old = allow_old;
 	if (store_open(st, &o, err, sizeof(err)) != 0) {
 		fprintf(stderr, "mtchat-admin: %s\n", err);
 		return 1;
@@ -175,66 +204,68 @@ admin_open(struct admin_ctx *ctx, struct store **st, bool create,
 	return 0;
 }
 
+/*
+ * The command argv names, *cmd, or the exit status: its --help was asked
+ * for (0), or there is none or no such command (2, the help on stderr).
+ */
+static int
+find_command(int argc, char **argv, const struct admin_cmd **cmd)
+{
+	if (argc == 0) {
+		cli_help(&admin_cli, stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if ((*cmd = cmd_find(argv[0])) == NULL) {
+		fprintf(stderr, "mtchat-admin: %s: unknown command\n", argv[0]);
+		cli_help(&admin_cli, stderr);
+		return CLI_EXIT_USAGE;
+	}
+	return admin_help_requested(argc, argv) ? CLI_EXIT_OK : CLI_RUN;
+}
+
+/* -d: the database instead of MTCHAT_DB; 0, or 1 out of memory. */
+static int
+use_database(struct cfg *c, const char *dbfile)
+{
+	char *p;
+
+	if (dbfile == NULL)
+		return 0;
+	if ((p = mt_strdup(dbfile)) == NULL)
+		return 1;
+	mt_free(c->db_path);
+	c->db_path = p;
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "database", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct admin_ctx ctx = { .progname = "mtchat-admin" };
-	const struct admin_cmd *cmd;
-	const char *cfgfile = NULL, *dbfile = NULL;
-	char err[CFG_ERR_LEN];
-	int ch, verbose = 0, status;
+	const struct admin_cmd *cmd = NULL;
+	struct opts o = { NULL };
+	struct cli_opts co = { .own = &o };
+	int status;
 
-	proc_std_fds();
-	/* "+": stop at the command, whose options are its own. */
-	while ((ch = getopt_long(argc, argv, "+c:d:hvV", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c': cfgfile = optarg; break;
-		case 'd': dbfile = optarg; break;
-		case 'v': verbose++; break;
-		case 'h': print_help(stdout); return 0;
-		case 'V': printf("mtchat-admin %s\n", MTCHAT_VERSION); return 0;
-		default:
-			print_help(stderr);
-			return EXIT_USAGE;
-		}
-	}
+	if ((status = cli_parse(&admin_cli, argc, argv, &co)) != CLI_RUN)
+		return status;
 	argc -= optind;
 	argv += optind;
-	if (argc == 0) {
-		print_help(stderr);
-		return EXIT_USAGE;
+	if (co.check_config && argc > 0)
+		return cli_usage_error(&admin_cli, "--check-config takes no "
+		    "command");
+	if (!co.check_config &&
+	    (status = find_command(argc, argv, &cmd)) != CLI_RUN)
+		return status;
+	if ((status = cli_config(&admin_cli, &co, &ctx.cfg)) != CLI_RUN)
+		return status;
+	if (co.check_config)
+		return cli_config_ok(&ctx.cfg);
+	if (use_database(&ctx.cfg, o.database) != 0) {
+		cfg_reset(&ctx.cfg);
+		return 1;
 	}
-	if ((cmd = cmd_find(argv[0])) == NULL) {
-		fprintf(stderr, "mtchat-admin: %s: unknown command\n", argv[0]);
-		print_help(stderr);
-		return EXIT_USAGE;
-	}
-	if (admin_help_requested(argc, argv))
-		return 0;
-	if (cfg_load(&ctx.cfg, cfgfile, err, sizeof(err)) != 0) {
-		fprintf(stderr, "mtchat-admin: %s\n", err);
-		return EXIT_USAGE;
-	}
-	if (dbfile != NULL) {
-		char *p = mt_strdup(dbfile);
-
-		if (p == NULL) {
-			cfg_reset(&ctx.cfg);
-			return 1;
-		}
-		mt_free(ctx.cfg.db_path);
-		ctx.cfg.db_path = p;
-	}
-	log_init("mtchat-admin", ctx.cfg.log_syslog,
-	    verbose ? verbose : (int)ctx.cfg.log_verbose);
+	cli_log_init(&admin_cli, &co, &ctx.cfg);
 	json_init();
 	optind = 0;	/* GNU getopt: reinitialise for the command */
 	status = cmd->run(&ctx, argc, argv);

@@ -5,8 +5,9 @@
 #include <stdbool.h>
 
 #include "cfg.h"
+#include "cli.h"
 
-#define EXIT_USAGE	2
+#define EXIT_USAGE	CLI_EXIT_USAGE
 
 struct store;
 

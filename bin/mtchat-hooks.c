@@ -36,6 +36,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,7 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "cli.h"
 #include "err.h"
 #include "hook.h"
 #include "json.h"
@@ -64,18 +66,12 @@
 #define TICK_US		1000000	/* --follow looks at least this often */
 #define REASON_LEN	128
 
-static const char *const usage_line =
-	"usage: mtchat-hooks [-v] [-c file] [--once] [--limit N] "
-	"[--max-seconds S]\n"
-	"       mtchat-hooks [-v] [-c file] --follow";
-
 struct opts {
-	const char	*cfgfile;
 	int		 follow;
+	int		 once;		/* --once given */
 	int		 bounded;	/* --limit or --max-seconds given */
 	long		 limit;
 	long		 max_seconds;
-	int		 verbose;
 };
 
 struct hooks {
@@ -91,90 +87,66 @@ struct hooks {
 
 static volatile sig_atomic_t stop;
 
-static void
-usage(FILE *fp)
-{
-	fprintf(fp, "%s\n\n"
-	    "Delivers mtchat's signed webhooks (message.new, participant.joined,"
-	    "\nparticipant.left, notification.pending) to WEBHOOK_URL from the "
-	    "change-log.\n\n"
-	    "  -c, --config FILE     configuration file (default $MTCHAT_CONFIG "
-	    "or %s/mtchat.conf)\n"
-	    "  -1, --once            deliver what is due and exit (the default; "
-	    "for cron)\n"
+static int	take_opt(const struct cli *, int, const char *,
+		    struct cli_opts *);
+
+static const struct option longopts[] = {
+	{ "once", no_argument, NULL, '1' },
+	{ "follow", no_argument, NULL, 'f' },
+	{ "limit", required_argument, NULL, 'l' },
+	{ "max-seconds", required_argument, NULL, 't' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const struct cli hooks_cli = {
+	.name = "mtchat-hooks",
+	.synopsis = "usage: mtchat-hooks [-v] [-c file] [--once] [--limit N] "
+	    "[--max-seconds S]\n"
+	    "       mtchat-hooks [-v] [-c file] --follow\n"
+	    "       mtchat-hooks [-c file] --check-config",
+	.about = "Delivers mtchat's signed webhooks (message.new, "
+	    "participant.joined,\nparticipant.left, notification.pending) to "
+	    "WEBHOOK_URL from the change-log.",
+	.options =
+	    "  -1, --once            deliver what is due and exit (the default;"
+	    " for cron)\n"
 	    "  -l, --limit N         --once: finish at most N webhooks "
-	    "(default %d)\n"
+	    "(default " CLI_STR(ONCE_LIMIT) ")\n"
 	    "  -t, --max-seconds S   --once: start no delivery after S seconds "
-	    "(default %d)\n"
-	    "  -f, --follow          keep running: woken by MTCHAT_HOOKS_SOCKET "
-	    "and every second\n"
-	    "  -v, --verbose         say what was delivered (twice: debug)\n"
-	    "  -h, --help            this help\n"
-	    "  -V, --version         print the version\n",
-	    usage_line, MTCHAT_SYSCONFDIR, ONCE_LIMIT, ONCE_SECONDS);
-}
+	    "(default " CLI_STR(ONCE_SECONDS) ")\n"
+	    "  -f, --follow          keep running: woken by MTCHAT_HOOKS_SOCKET"
+	    "\n                        and every second\n",
+	.verbose = "say what was delivered (twice: debug)",
+	.shortopts = "1fl:t:",
+	.longopts = longopts,
+	.take = take_opt,
+};
 
 static int
-usage_error(const char *why, const char *arg)
+take_opt(const struct cli *p, int ch, const char *arg, struct cli_opts *o)
 {
-	if (why != NULL)
-		fprintf(stderr, "mtchat-hooks: %s: %s\n", why, arg);
-	fprintf(stderr, "%s\n", usage_line);
-	return 2 + 1;
-}
+	struct opts *ho = o->own;
 
-/* 0 to run, or the exit status (help, version, usage error) + 1. */
-static int
-parse_opts(int argc, char **argv, struct opts *o)
-{
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "once", no_argument, NULL, '1' },
-		{ "follow", no_argument, NULL, 'f' },
-		{ "limit", required_argument, NULL, 'l' },
-		{ "max-seconds", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int ch, once = 0;
-
-	while ((ch = getopt_long(argc, argv, "1c:fl:t:hvV", longopts, NULL))
-	    != -1) {
-		switch (ch) {
-		case 'c': o->cfgfile = optarg; break;
-		case '1': once = 1; break;
-		case 'f': o->follow = 1; break;
-		case 'v': o->verbose++; break;
-		case 'l':
-			o->bounded = 1;
-			if (valid_number(optarg, 1, LIMIT_MAX, &o->limit,
-			    NULL) != 0)
-				return usage_error("--limit: not a count from "
-				    "1 to 10000000", optarg);
-			break;
-		case 't':
-			o->bounded = 1;
-			if (valid_number(optarg, 1, SECONDS_MAX,
-			    &o->max_seconds, NULL) != 0)
-				return usage_error("--max-seconds: not a number "
-				    "from 1 to 86400", optarg);
-			break;
-		case 'h': usage(stdout); return 0 + 1;
-		case 'V':
-			printf("mtchat-hooks %s\n", MTCHAT_VERSION);
-			return 0 + 1;
-		default:
-			return usage_error(NULL, NULL);
-		}
+	switch (ch) {
+	case '1':
+		ho->once = 1;
+		return 0;
+	case 'f':
+		ho->follow = 1;
+		return 0;
+	case 'l':
+		ho->bounded = 1;
+		return cli_count(p, "--limit", arg, LIMIT_MAX, &ho->limit);
+	case 't':
+		ho->bounded = 1;
+		if (valid_number(arg, 1, SECONDS_MAX, &ho->max_seconds,
+		    NULL) == 0)
+			return 0;
+		return cli_usage_error(p, "--max-seconds: not a number from 1 "
+		    "to " CLI_STR(SECONDS_MAX) ": %s", arg);
+	default:
+		return cli_usage(p);
 	}
-	if (optind != argc)
-		return usage_error(NULL, NULL);
-	if (o->follow && (once || o->bounded))
-		return usage_error("--follow", "--once, --limit and "
-		    "--max-seconds are for cron runs");
-	return 0;
 }
 
 static void
@@ -499,14 +471,11 @@ run_loop(struct hooks *h)
 static int
 hooks_open(struct hooks *h)
 {
-	struct store_opts so = {
-		.path = h->c->db_path,
-		.sync_normal = strcmp(h->c->synchronous, "NORMAL") == 0,
-		.busy_timeout_ms = h->c->busy_timeout_ms,
-	};
+	struct store_opts so;
 	char err[STORE_ERR_LEN];
 	int rc;
 
+	store_opts_init(&so, h->c);
 	if (store_open(&h->st, &so, err, sizeof(err)) != 0) {
 		log_warnx("%s", err);
 		return -1;
@@ -538,24 +507,18 @@ hooks_close(struct hooks *h)
 	store_close(h->st);
 }
 
-/* 0 when webhooks are on; else says why not (quietly when unset). */
-static int
-check_enabled(const struct cfg *c)
+/* Whether webhooks are on; else says why not (quietly when unset). */
+static bool
+webhooks_on(const struct cfg *c)
 {
-	if (hook_enabled(c)) {
-		if (strncasecmp(c->webhook_url, "http://", 7) == 0 ||
-		    strncasecmp(c->webhook_url, "https://", 8) == 0)
-			return 0;
-		fprintf(stderr, "mtchat-hooks: WEBHOOK_URL: not an http:// or "
-		    "https:// URL\n");
-		return 2;
-	}
+	if (hook_enabled(c))
+		return true;
 	if (c->webhook_url != NULL && *c->webhook_url != '\0')
 		log_warnx("WEBHOOK_URL is set but WEBHOOK_SECRET is not: "
 		    "webhooks are off (set WEBHOOK_SECRET, even empty)");
 	else
 		log_info("WEBHOOK_URL is not set: webhooks are off");
-	return -1;
+	return false;
 }
 
 static int
@@ -567,8 +530,8 @@ run(const struct cfg *c, const struct opts *o)
 	};
 	int rc;
 
-	if ((rc = check_enabled(c)) != 0)
-		return rc > 0 ? rc : 0;
+	if (!webhooks_on(c))
+		return 0;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		log_warnx("cannot initialise libcurl");
 		return 1;
@@ -583,33 +546,54 @@ run(const struct cfg *c, const struct opts *o)
 	return rc;
 }
 
+/*
+ * What a start checks beyond cfg_load(), --check-config included: whom
+ * root would become (pu) and, with webhooks on, WEBHOOK_URL's scheme.
+ * 0, or CLI_EXIT_USAGE after saying why.
+ */
+static int
+check_cfg(const struct cfg *c, struct proc_user *pu)
+{
+	const char *url = c->webhook_url;
+	char err[PROC_ERR_LEN];
+
+	if (proc_user_get(c->run_user, c->allow_root, pu, err, sizeof(err)) !=
+	    0)
+		return cli_config_error(&hooks_cli, "%s", err);
+	if (hook_enabled(c) && strncasecmp(url, "http://", 7) != 0 &&
+	    strncasecmp(url, "https://", 8) != 0)
+		return cli_config_error(&hooks_cli, "WEBHOOK_URL: not an "
+		    "http:// or https:// URL");
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct opts o = { .limit = ONCE_LIMIT, .max_seconds = ONCE_SECONDS };
+	struct cli_opts co = { .own = &o };
 	struct proc_user pu;
 	struct cfg c;
-	char err[CFG_ERR_LEN], perr[PROC_ERR_LEN];
+	char err[PROC_ERR_LEN];
 	int status;
 
-	proc_std_fds();
-	if ((status = parse_opts(argc, argv, &o)) != 0)
-		return status - 1;
-	if (cfg_load(&c, o.cfgfile, err, sizeof(err)) != 0) {
-		fprintf(stderr, "mtchat-hooks: %s\n", err);
-		return 2;
-	}
-	log_init("mtchat-hooks", c.log_syslog, o.verbose ? o.verbose :
-	    (int)c.log_verbose);
-	/* Started as root: nothing is open yet, so root goes at once. */
-	if (proc_user_get(c.run_user, c.allow_root, &pu, perr,
-	    sizeof(perr)) != 0) {
-		fprintf(stderr, "mtchat-hooks: %s\n", perr);
+	if ((status = cli_parse(&hooks_cli, argc, argv, &co)) != CLI_RUN)
+		return status;
+	if (o.follow && (o.once || o.bounded))
+		return cli_usage_error(&hooks_cli, "--follow: --once, --limit "
+		    "and --max-seconds are for cron runs");
+	if ((status = cli_config(&hooks_cli, &co, &c)) != CLI_RUN)
+		return status;
+	if ((status = check_cfg(&c, &pu)) != 0) {
 		cfg_reset(&c);
-		return 2;
+		return status;
 	}
-	if (proc_user_drop(&pu, perr, sizeof(perr)) != 0) {
-		log_warnx("%s", perr);
+	if (co.check_config)
+		return cli_config_ok(&c);
+	cli_log_init(&hooks_cli, &co, &c);
+	/* Started as root: nothing is open yet, so root goes at once. */
+	if (proc_user_drop(&pu, err, sizeof(err)) != 0) {
+		log_warnx("%s", err);
 		cfg_reset(&c);
 		return 1;
 	}

@@ -20,99 +20,68 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "cli.h"
 #include "err.h"
 #include "json.h"
 #include "log.h"
-#include "proc.h"
 #include "mem.h"
+#include "presence.h"
 #include "store.h"
 #include "store_presence.h"
 #include "tm.h"
-#include "valid.h"
 #include "wake.h"
 
 #define REAPER_BATCH	500	/* users expired per transaction */
 #define REAPER_LIMIT	10000	/* users expired per run by default */
 #define REAPER_LIMIT_MAX 10000000
 
-static const char *const usage_line =
-	"usage: mtchat-reaper [-nv] [-c file] [--limit N]";
-
 struct opts {
-	const char	*cfgfile;
 	long		 limit;
 	int		 dry_run;
-	int		 verbose;
 };
 
-static void
-usage(FILE *fp)
-{
-	fprintf(fp, "%s\n\n"
-	    "Expires presence rows not refreshed for PRESENCE_TTL_SECS and "
-	    "writes the\noffline presence.update events. Run it from cron "
-	    "every minute.\n\n"
-	    "  -c, --config FILE   configuration file (default $MTCHAT_CONFIG "
-	    "or %s/mtchat.conf)\n"
-	    "  -n, --dry-run       list the users that would go offline; "
+static int	take_opt(const struct cli *, int, const char *,
+		    struct cli_opts *);
+
+static const struct option longopts[] = {
+	{ "dry-run", no_argument, NULL, 'n' },
+	{ "limit", required_argument, NULL, 'l' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const struct cli reaper_cli = {
+	.name = "mtchat-reaper",
+	.synopsis = "usage: mtchat-reaper [-nv] [-c file] [--limit N] "
+	    "[--check-config]",
+	.about = "Expires presence rows not refreshed for PRESENCE_TTL_SECS "
+	    "and writes the\noffline presence.update events. Run it from "
+	    "cron every minute.",
+	.options =
+	    "  -n, --dry-run         list the users that would go offline; "
 	    "change nothing\n"
-	    "  -l, --limit N       expire at most N users (default %d)\n"
-	    "  -v, --verbose       say what was done (twice: debug)\n"
-	    "  -h, --help          this help\n"
-	    "  -V, --version       print the version\n",
-	    usage_line, MTCHAT_SYSCONFDIR, REAPER_LIMIT);
-}
+	    "  -l, --limit N         expire at most N users (default "
+	    CLI_STR(REAPER_LIMIT) ")\n",
+	.verbose = "say what was done (twice: debug)",
+	.shortopts = "nl:",
+	.longopts = longopts,
+	.take = take_opt,
+};
 
-/* A count in [1, REAPER_LIMIT_MAX], or -1. */
-static long
-parse_count(const char *s)
-{
-	long v;
-
-	return valid_number(s, 1, REAPER_LIMIT_MAX, &v, NULL) == 0 ? v : -1;
-}
-
-/* 0 to run, or the exit status (help, version, usage error) + 1. */
 static int
-parse_opts(int argc, char **argv, struct opts *o)
+take_opt(const struct cli *p, int ch, const char *arg, struct cli_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "limit", required_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int ch;
+	struct opts *ro = o->own;
 
-	while ((ch = getopt_long(argc, argv, "c:l:nhvV", longopts, NULL))
-	    != -1) {
-		switch (ch) {
-		case 'c': o->cfgfile = optarg; break;
-		case 'n': o->dry_run = 1; break;
-		case 'v': o->verbose++; break;
-		case 'l':
-			if ((o->limit = parse_count(optarg)) > 0)
-				break;
-			fprintf(stderr, "mtchat-reaper: --limit: not a count "
-			    "from 1 to %d: %s\n", REAPER_LIMIT_MAX, optarg);
-			return 2 + 1;
-		case 'h': usage(stdout); return 0 + 1;
-		case 'V':
-			printf("mtchat-reaper %s\n", MTCHAT_VERSION);
-			return 0 + 1;
-		default:
-			fprintf(stderr, "%s\n", usage_line);
-			return 2 + 1;
-		}
+	switch (ch) {
+	case 'n':
+		ro->dry_run = 1;
+		return 0;
+	case 'l':
+		return cli_count(p, "--limit", arg, REAPER_LIMIT_MAX,
+		    &ro->limit);
+	default:
+		return cli_usage(p);
 	}
-	if (optind != argc) {
-		fprintf(stderr, "%s\n", usage_line);
-		return 2 + 1;
-	}
-	return 0;
 }
 
 /* Prints one user the way cron mail and terminals can show safely. */
@@ -169,16 +138,13 @@ expire(struct store *st, const struct cfg *c, int64_t cutoff, long limit)
 static int
 run(const struct cfg *c, const struct opts *o)
 {
-	struct store_opts so = {
-		.path = c->db_path,
-		.sync_normal = strcmp(c->synchronous, "NORMAL") == 0,
-		.busy_timeout_ms = c->busy_timeout_ms,
-	};
+	struct store_opts so;
 	struct store *st;
 	char err[STORE_ERR_LEN], when[TM_BUF];
-	int64_t cutoff = tm_now_us() - (int64_t)c->presence_ttl * 1000000;
+	int64_t cutoff = presence_cutoff(c, tm_now_us());
 	int rc;
 
+	store_opts_init(&so, c);
 	if (store_open(&st, &so, err, sizeof(err)) != 0) {
 		fprintf(stderr, "mtchat-reaper: %s\n", err);
 		return 1;
@@ -203,19 +169,16 @@ int
 main(int argc, char *argv[])
 {
 	struct opts o = { .limit = REAPER_LIMIT };
+	struct cli_opts co = { .own = &o };
 	struct cfg c;
-	char err[CFG_ERR_LEN];
 	int status;
 
-	proc_std_fds();
-	if ((status = parse_opts(argc, argv, &o)) != 0)
-		return status - 1;
-	if (cfg_load(&c, o.cfgfile, err, sizeof(err)) != 0) {
-		fprintf(stderr, "mtchat-reaper: %s\n", err);
-		return 2;
-	}
-	log_init("mtchat-reaper", c.log_syslog, o.verbose ? o.verbose :
-	    (int)c.log_verbose);
+	if ((status = cli_parse(&reaper_cli, argc, argv, &co)) != CLI_RUN ||
+	    (status = cli_config(&reaper_cli, &co, &c)) != CLI_RUN)
+		return status;
+	if (co.check_config)
+		return cli_config_ok(&c);
+	cli_log_init(&reaper_cli, &co, &c);
 	json_init();
 	status = run(&c, &o);
 	cfg_reset(&c);

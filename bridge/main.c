@@ -10,7 +10,6 @@
  */
 #define _DEFAULT_SOURCE		/* daemon(3) */
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 #include "auth.h"
 #include "bridge.h"
 #include "cfg.h"
+#include "cli.h"
 #include "err.h"
 #include "evloop.h"
 #include "json.h"
@@ -29,6 +29,7 @@
 #include "proc.h"
 #include "ratelimit.h"
 #include "mem.h"
+#include "presence.h"
 #include "store.h"
 #include "tm.h"
 #include "wake.h"
@@ -39,9 +40,6 @@
 volatile sig_atomic_t bridge_signalled;
 
 struct opts {
-	const char	*config;
-	int		 verbose;
-	bool		 check;
 	bool		 daemon;	/* detach, log to syslog */
 };
 
@@ -64,90 +62,65 @@ bridge_of(struct lws *wsi)
 	return lws_context_user(lws_get_context(wsi));
 }
 
-static void
-usage(FILE *fp)
-{
-	fprintf(fp, "usage: mtchat-bridge [-dv] [-c file] [--check-config]\n");
-}
+static int	take_opt(const struct cli *, int, const char *,
+		    struct cli_opts *);
 
-static void
-help(void)
-{
-	usage(stdout);
-	printf("\nServes WebSockets (/api/v1/ws) and held long-polls "
-	    "(/api/v1/events) from\nthe mtchat change-log.\n\n"
-	    "  -c, --config FILE   configuration file (default $MTCHAT_CONFIG"
-	    " or\n                      " MTCHAT_SYSCONFDIR "/mtchat.conf)\n"
-	    "  -d, --daemon        detach and log to syslog (for hosts with no\n"
-	    "                      supervisor; systemd or runit want the default)\n"
-	    "  -v, --verbose       info lines (connect, disconnect); -vv debug"
-	    "\n"
-	    "      --check-config  check the configuration, print "
-	    "`configuration OK'\n"
-	    "  -h, --help          this text\n"
-	    "  -V, --version       the version\n");
-}
+static const struct option longopts[] = {
+	{ "daemon", no_argument, NULL, 'd' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const struct cli bridge_cli = {
+	.name = "mtchat-bridge",
+	.synopsis = "usage: mtchat-bridge [-dv] [-c file] [--check-config]",
+	.about = "Serves WebSockets (/api/v1/ws) and held long-polls "
+	    "(/api/v1/events) from\nthe mtchat change-log.",
+	.options =
+	    "  -d, --daemon          detach and log to syslog (for hosts with "
+	    "no\n"
+	    "                        supervisor; systemd or runit want the "
+	    "default)\n",
+	.verbose = "info lines (connect, disconnect); -vv debug",
+	.shortopts = "d",
+	.longopts = longopts,
+	.take = take_opt,
+};
 
 static int
-parse_opts(int argc, char **argv, struct opts *o)
+take_opt(const struct cli *p, int ch, const char *arg, struct cli_opts *o)
 {
-	static const struct option lo[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "daemon", no_argument, NULL, 'd' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "check-config", no_argument, NULL, 'C' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int ch;
+	struct opts *bo = o->own;
 
-	while ((ch = getopt_long(argc, argv, "c:dvhV", lo, NULL)) != -1)
-		switch (ch) {
-		case 'c':
-			o->config = optarg;
-			break;
-		case 'd':
-			o->daemon = true;
-			break;
-		case 'v':
-			o->verbose++;
-			break;
-		case 'C':
-			o->check = true;
-			break;
-		case 'h':
-			help();
-			exit(0);
-		case 'V':
-			printf("mtchat-bridge %s\n", MTCHAT_VERSION);
-			exit(0);
-		default:
-			usage(stderr);
-			exit(2);
-		}
-	if (optind != argc) {
-		usage(stderr);
-		exit(2);
-	}
+	(void)arg;
+	if (ch != 'd')
+		return cli_usage(p);
+	bo->daemon = true;
 	return 0;
 }
 
-/* Checks what the bridge needs beyond cfg_load(); exits 2 if it lacks it. */
-static void
-check_cfg(const struct cfg *c, struct auth_keys **keys)
+/*
+ * What a start checks beyond cfg_load(), --check-config included: an
+ * address to listen on, the JWT keys (*keys) and whom root would become
+ * (pu). 0, or CLI_EXIT_USAGE after saying why.
+ */
+static int
+check_cfg(const struct cfg *c, struct auth_keys **keys,
+    struct proc_user *pu)
 {
+	char err[PROC_ERR_LEN];
+
 	if ((c->bridge_listen == NULL || *c->bridge_listen == '\0') &&
-	    (c->bridge_unix_listen == NULL || *c->bridge_unix_listen == '\0')) {
-		fprintf(stderr, "mtchat-bridge: neither BRIDGE_LISTEN nor "
-		    "BRIDGE_UNIX_LISTEN is set\n");
-		exit(2);
-	}
-	if (auth_keys_new(c, keys) != 0) {
-		fprintf(stderr, "mtchat-bridge: JWT_AUTH_ENABLED needs "
-		    "JWT_SECRET or JWT_SECRETS\n");
-		exit(2);
-	}
+	    (c->bridge_unix_listen == NULL ||
+	    *c->bridge_unix_listen == '\0'))
+		return cli_config_error(&bridge_cli, "neither BRIDGE_LISTEN "
+		    "nor BRIDGE_UNIX_LISTEN is set");
+	if (auth_keys_new(c, keys) != 0)
+		return cli_config_error(&bridge_cli, "JWT_AUTH_ENABLED needs "
+		    "JWT_SECRET or JWT_SECRETS");
+	if (proc_user_get(c->run_user, c->allow_root, pu, err, sizeof(err)) !=
+	    0)
+		return cli_config_error(&bridge_cli, "%s", err);
+	return 0;
 }
 
 /* As many descriptors as allowed: connections are descriptors. */
@@ -187,14 +160,11 @@ signals(void)
 static int
 open_store(struct bridge *b, const struct cfg *c)
 {
-	struct store_opts o = {
-		.path = c->db_path,
-		.sync_normal = strcmp(c->synchronous, "NORMAL") == 0,
-		.busy_timeout_ms = c->busy_timeout_ms,
-	};
+	struct store_opts o;
 	char err[STORE_ERR_LEN];
 	int rc;
 
+	store_opts_init(&o, c);
 	if (store_open(&b->st, &o, err, sizeof(err)) != 0) {
 		log_warnx("%s", err);
 		return -1;
@@ -336,8 +306,7 @@ adopt_wake(struct bridge *b)
 static lws_usec_t
 tick_every(const struct bridge *b)
 {
-	lws_usec_t third = (lws_usec_t)b->cfg->presence_ttl * LWS_US_PER_SEC /
-	    3;
+	lws_usec_t third = presence_ttl_us(b->cfg) / 3;
 
 	return third < LWS_US_PER_SEC ? third : LWS_US_PER_SEC;
 }
@@ -488,38 +457,31 @@ int
 main(int argc, char **argv)
 {
 	struct opts o = { 0 };
+	struct cli_opts co = { .own = &o };
 	struct proc_user pu;
 	struct cfg c;
 	struct bridge b;
-	char err[CFG_ERR_LEN];
-	int status = 1;
+	int status;
 
-	proc_std_fds();
-	parse_opts(argc, argv, &o);
+	if ((status = cli_parse(&bridge_cli, argc, argv, &co)) != CLI_RUN)
+		return status;
 	json_init();
-	if (cfg_load(&c, o.config, err, sizeof(err)) != 0) {
-		fprintf(stderr, "mtchat-bridge: %s\n", err);
-		return 2;
-	}
+	if ((status = cli_config(&bridge_cli, &co, &c)) != CLI_RUN)
+		return status;
 	memset(&b, 0, sizeof(b));
 	b.cfg = &c;
 	b.wake_fd = b.lock_fd = b.spare_fd = -1;
-	check_cfg(&c, &b.keys);
-	if (proc_user_get(c.run_user, c.allow_root, &pu, err, sizeof(err)) !=
-	    0) {
-		fprintf(stderr, "mtchat-bridge: %s\n", err);
+	if ((status = check_cfg(&c, &b.keys, &pu)) != 0 || co.check_config) {
 		auth_keys_free(b.keys);
+		if (status == 0)
+			return cli_config_ok(&c);
 		cfg_reset(&c);
-		return 2;
+		return status;
 	}
-	if (o.check) {
-		printf("configuration OK\n");
-		auth_keys_free(b.keys);
-		cfg_reset(&c);
-		return 0;
-	}
-	log_init("mtchat-bridge", c.log_syslog || o.daemon,
-	    o.verbose > c.log_verbose ? o.verbose : (int)c.log_verbose);
+	status = 1;
+	/* the larger of -v and LOG_VERBOSE; --daemon logs to syslog */
+	log_init(bridge_cli.name, c.log_syslog || o.daemon,
+	    co.verbose > c.log_verbose ? co.verbose : (int)c.log_verbose);
 	switch (claim(&b)) {
 	case 0:
 		break;
@@ -536,7 +498,7 @@ main(int argc, char **argv)
 		fatal("daemon");
 	if (drop_root(&b, &pu) != 0)
 		goto out;
-	lws_set_log_level(LLL_ERR | (o.verbose > 1 ? LLL_WARN : 0), lws_log);
+	lws_set_log_level(LLL_ERR | (co.verbose > 1 ? LLL_WARN : 0), lws_log);
 	raise_nofile();
 	signals();
 	if (open_store(&b, &c) == 0 && make_context(&b) == 0 &&

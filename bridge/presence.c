@@ -18,6 +18,7 @@
 #include "err.h"
 #include "log.h"
 #include "mem.h"
+#include "presence.h"
 #include "store_presence.h"
 #include "tm.h"
 
@@ -35,17 +36,11 @@ struct plist {
 	size_t		  n, cap;
 };
 
-static int64_t
-ttl_us(const struct bridge *b)
-{
-	return (int64_t)b->cfg->presence_ttl * 1000000;
-}
-
 bool
 presence_live(struct bridge *b, const struct user *u, int64_t now)
 {
 	const struct conn *c;
-	int64_t since = now - ttl_us(b);
+	int64_t since = presence_cutoff(b->cfg, now);
 
 	if (u->poll_seen != 0 && u->poll_seen >= since)
 		return true;
@@ -174,7 +169,7 @@ close_silent(struct bridge *b, int64_t now)
 
 	for (c = b->conns; c != NULL; c = c->anext)
 		if (c->kind == CONN_WS && !c->culled &&
-		    c->last_rx < now - 2 * ttl_us(b)) {
+		    c->last_rx < now - 2 * presence_ttl_us(b->cfg)) {
 			log_info("user %s: no ping for %lds, closing",
 			    c->u->h.key, 2 * b->cfg->presence_ttl);
 			c->closing = true;
@@ -187,7 +182,7 @@ presence_tick(struct bridge *b)
 {
 	struct plist on = { 0 }, off = { 0 };
 	struct hnode *n, *next;
-	int64_t now = tm_now_us(), due = now - ttl_us(b) / 3;
+	int64_t now = tm_now_us(), due = now - presence_ttl_us(b->cfg) / 3;
 	size_t i;
 	int oom = 0;
 
@@ -198,7 +193,7 @@ presence_tick(struct bridge *b)
 
 			next = n->next;
 			if (u->poll_seen != 0 &&
-			    u->poll_seen < now - ttl_us(b))
+			    u->poll_seen < presence_cutoff(b->cfg, now))
 				u->poll_seen = 0;
 			if (presence_live(b, u, now)) {
 				if (!u->online || u->refreshed <= due)

@@ -14,6 +14,7 @@
 #include "json.h"
 #include "mem.h"
 #include "params.h"
+#include "presence.h"
 #include "route.h"
 #include "store_dialog.h"
 #include "tm.h"
@@ -388,8 +389,7 @@ dialog_notifications(struct req *r, struct app *app)
 static void
 dialog_participants(struct req *r, struct app *app)
 {
-	int64_t since = tm_now_us() - (int64_t)app->cfg->presence_ttl *
-	    1000000;
+	int64_t since = presence_cutoff(app->cfg, tm_now_us());
 	enum dialog_result res;
 	json_t *arr;
 	int rc;

@@ -22,6 +22,7 @@
 #include "json.h"
 #include "log.h"
 #include "params.h"
+#include "presence.h"
 #include "route.h"
 #include "store_poll.h"
 #include "store_presence.h"
@@ -72,7 +73,7 @@ static void
 presence_ping(struct app *app, const char *user)
 {
 	int64_t now = tm_now_us(), seen = 0, seq = 0;
-	int64_t fresh = (int64_t)app->cfg->presence_ttl * 1000000 / 4;
+	int64_t fresh = presence_ttl_us(app->cfg) / 4;
 	bool found = false;
 	int rc;
 

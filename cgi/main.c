@@ -7,7 +7,6 @@
 #include <fastcgi.h>
 #include <fcgiapp.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
@@ -20,13 +19,13 @@
 
 #include "auth.h"
 #include "cfg.h"
+#include "cli.h"
 #include "err.h"
 #include "hook.h"
 #include "files.h"
 #include "json.h"
 #include "log.h"
 #include "mem.h"
-#include "proc.h"
 #include "ratelimit.h"
 #include "req.h"
 #include "route.h"
@@ -35,23 +34,13 @@
 #include "wake.h"
 #include "writer.h"
 
-static const char *const usage_line =
-	"usage: mtchat.fcgi [-v] [-c file] [--check-config]";
-
-static void
-usage(FILE *fp)
-{
-	fprintf(fp, "%s\n\n"
-	    "  -c, --config FILE   configuration file (default $MTCHAT_CONFIG "
-	    "or %s/mtchat.conf)\n"
-	    "  -v, --verbose       log info lines (twice: debug)\n"
-	    "      --check-config  check the configuration and exit\n"
-	    "  -h, --help          this help\n"
-	    "  -V, --version       print the version\n\n"
-	    "Run by a web server as a FastCGI application (or as a CGI\n"
-	    "program); see INSTALL and mtchat.fcgi(8).\n",
-	    usage_line, MTCHAT_SYSCONFDIR);
-}
+static const struct cli fcgi_cli = {
+	.name = "mtchat.fcgi",
+	.synopsis = "usage: mtchat.fcgi [-v] [-c file] [--check-config]",
+	.about = "Run by a web server as a FastCGI application (or as a CGI\n"
+	    "program); see INSTALL and mtchat.fcgi(8).",
+	.verbose = "log info lines (twice: debug)",
+};
 
 static const char *
 fcgi_getenv(void *ctx, const char *name)
@@ -313,12 +302,8 @@ app_open(struct app *app, const struct cfg *c, struct files_cfg *files)
 	app->cfg = c;
 	files_cfg_init(files, c);
 	app->files = files;
-	app->store_opts = (struct store_opts) {
-		.path = c->db_path,
-		.sync_normal = strcmp(c->synchronous, "NORMAL") == 0,
-		.busy_timeout_ms = c->busy_timeout_ms,
-		.files = files,
-	};
+	store_opts_init(&app->store_opts, c);
+	app->store_opts.files = files;
 	if (store_open(&app->store, &app->store_opts, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	if (c->jwt_enabled && auth_keys_new(c, &app->keys) != 0)
@@ -350,58 +335,28 @@ app_close(struct app *app)
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "check-config", no_argument, NULL, 'C' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct transport cgi = { cgi_getenv, cgi_read, cgi_write, NULL };
+	struct cli_opts co = { 0 };
 	struct app app = { 0 };
 	struct files_cfg files;
 	struct cfg c;
-	const char *cfgfile = NULL;
-	char err[CFG_ERR_LEN];
-	int ch, verbose = 0, check_only = 0, status = 0;
+	int status;
 
-	proc_std_fds();
-	while ((ch = getopt_long(argc, argv, "c:hvV", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c': cfgfile = optarg; break;
-		case 'C': check_only = 1; break;
-		case 'v': verbose++; break;
-		case 'h': usage(stdout); return 0;
-		case 'V': printf("mtchat.fcgi %s\n", MTCHAT_VERSION); return 0;
-		default:
-			fprintf(stderr, "%s\n", usage_line);
-			return 2;
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "%s\n", usage_line);
-		return 2;
-	}
-	if (cfg_load(&c, cfgfile, err, sizeof(err)) != 0) {
-		fprintf(stderr, "mtchat.fcgi: %s\n", err);
-		return 2;
-	}
-	if (check_only) {
-		printf("configuration OK\n");
-		cfg_reset(&c);
-		return 0;
-	}
-	log_init("mtchat.fcgi", c.log_syslog, verbose ? verbose :
-	    (int)c.log_verbose);
+	if ((status = cli_parse(&fcgi_cli, argc, argv, &co)) != CLI_RUN ||
+	    (status = cli_config(&fcgi_cli, &co, &c)) != CLI_RUN)
+		return status;
+	if (co.check_config)
+		return cli_config_ok(&c);
+	cli_log_init(&fcgi_cli, &co, &c);
 	json_init();
 	mem_init();
 	store_threads_init();
 	signal(SIGPIPE, SIG_IGN);
 	app_open(&app, &c, &files);
-	if (FCGX_IsCGI())
+	if (FCGX_IsCGI()) {
 		serve(&app, &cgi);
-	else
+		status = 0;
+	} else
 		status = serve_fastcgi(&app);
 	app_close(&app);
 	cfg_reset(&c);

@@ -25,39 +25,6 @@ static const char ERR_INTERNAL[] =
 	"{\"error\":{\"code\":\"INTERNAL_ERROR\","
 	"\"message\":\"Internal server error\"}}";
 
-int
-buf_add(struct buf *b, const char *s, size_t len)
-{
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 1024;
-		char *p;
-
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		if ((p = mt_realloc(b->data, cap)) == NULL)
-			return MT_ENOMEM;
-		b->data = p;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, s, len);
-	b->len += len;
-	b->data[b->len] = '\0';
-	return 0;
-}
-
-int
-buf_addstr(struct buf *b, const char *s)
-{
-	return buf_add(b, s, strlen(s));
-}
-
-void
-buf_reset(struct buf *b)
-{
-	mt_free(b->data);
-	memset(b, 0, sizeof(*b));
-}
-
 const char *
 req_status_text(int status)
 {
@@ -161,9 +128,7 @@ reply_written(struct req *r, struct jw *w)
 	}
 	answer(r, 200, "application/json", NULL, 0);
 	buf_reset(&r->out);
-	r->out.data = text;
-	r->out.len = len;
-	r->out.cap = len + 1;
+	r->out = (struct buf){ .data = text, .len = len, .cap = len + 1 };
 }
 
 void
@@ -286,7 +251,7 @@ fill_path(struct req *r, const struct transport *t)
 	const char *uri = env(t, "REQUEST_URI");
 	const char *script = env(t, "SCRIPT_NAME");
 	const char *info = env(t, "PATH_INFO");
-	struct buf b = { 0 };
+	struct buf b = BUF_INIT;
 	const char *q;
 
 	if (uri != NULL && *uri == '/') {
@@ -418,7 +383,7 @@ write_file(struct req *r, const struct transport *t)
 int
 req_write(struct req *r, const struct transport *t)
 {
-	struct buf head = { 0 };
+	struct buf head = BUF_INIT;
 	char line[64];
 	bool body = strcmp(r->method ? r->method : "", "HEAD") != 0;
 	int rc = 0;

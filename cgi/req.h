@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "id.h"
 #include "json.h"
 #include "reqargs.h"
@@ -39,11 +40,6 @@ struct app {
 	struct writer		*writer;	/* shared by the threads, or NULL */
 	struct store_opts	 store_opts;	/* how store was opened */
 	const struct files_cfg	*files;		/* local attachment storage */
-};
-
-struct buf {
-	char	*data;
-	size_t	 len, cap;
 };
 
 struct req {
@@ -95,11 +91,6 @@ typedef void	(*handler_fn)(struct req *, struct app *);
  * is durable, else an MT_E* code.
  */
 int		 app_run(struct app *app, writer_fn fn, void *arg);
-
-/* Appends len bytes to b; 0 or MT_ENOMEM. */
-int	buf_add(struct buf *b, const char *s, size_t len);
-int	buf_addstr(struct buf *b, const char *s);
-void	buf_reset(struct buf *b);
 
 /* Adds a response header line (name and value are ours, never raw input). */
 void	reply_header(struct req *r, const char *name, const char *value);

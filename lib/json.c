@@ -80,45 +80,16 @@ json_add_time_null(json_t *obj, const char *key, bool has_value, int64_t us)
  * a callback per token and copies every object key into a temporary, and
  * encoding dominated the cost of large list responses.
  */
-/* Makes room for n more bytes and the NUL; false (and oom) on failure. */
-static bool
-jb_grow(struct jw *b, size_t n)
-{
-	char *p;
-	size_t cap;
-
-	if (b->oom)
-		return false;
-	for (cap = b->cap ? b->cap : 512; cap < b->len + n + 1;)
-		cap *= 2;
-	if ((p = mt_realloc(b->p, cap)) == NULL) {
-		b->oom = 1;
-		return false;
-	}
-	b->p = p;
-	b->cap = cap;
-	return true;
-}
-
-static inline bool
-jb_room(struct jw *b, size_t n)
-{
-	return (b->len + n + 1 <= b->cap && !b->oom) || jb_grow(b, n);
-}
-
+/* Appends n bytes of s; a failure stays in b->err (buf.h). */
 static inline void
-jb_add(struct jw *b, const char *s, size_t n)
+jb_add(struct buf *b, const char *s, size_t n)
 {
-	if (!jb_room(b, n))
-		return;
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
+	(void)buf_add(b, s, n);
 }
 
 /* The escape of c (a quote, a backslash or a control character). */
 static void
-jb_escape(struct jw *b, unsigned char c)
+jb_escape(struct buf *b, unsigned char c)
 {
 	char esc[8];
 
@@ -209,42 +180,42 @@ first_escape(const char *s, size_t len)
  * Runs without escapes are found 8 bytes at a time and copied whole.
  */
 static void
-jb_string(struct jw *b, const char *s, size_t len)
+jb_string(struct buf *b, const char *s, size_t len)
 {
 	const char *end = s + len, *e;
 
-	if (!jb_room(b, len + 2))
+	if (buf_room(b, len + 2) != 0)
 		return;
-	b->p[b->len++] = '"';
+	b->data[b->len++] = '"';
 	while ((e = first_escape(s, (size_t)(end - s))) < end) {
 		jb_add(b, s, (size_t)(e - s));
 		jb_escape(b, (unsigned char)*e);
 		s = e + 1;
 	}
-	if (!jb_room(b, (size_t)(end - s) + 1))
+	if (buf_room(b, (size_t)(end - s) + 1) != 0)
 		return;
-	memcpy(b->p + b->len, s, (size_t)(end - s));
+	memcpy(b->data + b->len, s, (size_t)(end - s));
 	b->len += (size_t)(end - s);
-	b->p[b->len++] = '"';
-	b->p[b->len] = '\0';
+	b->data[b->len++] = '"';
+	b->data[b->len] = '\0';
 }
 
 /* A string literal of s[0..len), which holds nothing to escape. */
 static void
-jb_plain(struct jw *b, const char *s, size_t len)
+jb_plain(struct buf *b, const char *s, size_t len)
 {
-	if (!jb_room(b, len + 2))
+	if (buf_room(b, len + 2) != 0)
 		return;
-	b->p[b->len] = '"';
-	memcpy(b->p + b->len + 1, s, len);
+	b->data[b->len] = '"';
+	memcpy(b->data + b->len + 1, s, len);
 	b->len += len + 2;
-	b->p[b->len - 1] = '"';
-	b->p[b->len] = '\0';
+	b->data[b->len - 1] = '"';
+	b->data[b->len] = '\0';
 }
 
 /* v in decimal, by hand: snprintf() is slow for the many ids and counts. */
 static void
-jb_int(struct jw *b, int64_t v)
+jb_int(struct buf *b, int64_t v)
 {
 	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
 	char num[24], *p = num + sizeof(num);
@@ -259,7 +230,7 @@ jb_int(struct jw *b, int64_t v)
 }
 
 static void
-jb_value(struct jw *b, const json_t *v)
+jb_value(struct buf *b, const json_t *v)
 {
 	char *text;
 	const char *key;
@@ -306,7 +277,7 @@ jb_value(struct jw *b, const json_t *v)
 		break;
 	default:	/* reals: Jansson's own formatting, exactly */
 		if ((text = json_dumps(v, JSON_ENCODE_ANY)) == NULL) {
-			b->oom = 1;
+			buf_fail(b, MT_ENOMEM);
 			return;
 		}
 		jb_add(b, text, strlen(text));
@@ -317,16 +288,12 @@ jb_value(struct jw *b, const json_t *v)
 char *
 json_encode(const json_t *val)
 {
-	struct jw b = { NULL, 0, 0, 0, 0 };
+	struct buf b = BUF_INIT;
 
 	if (val == NULL)
 		return NULL;
 	jb_value(&b, val);
-	if (b.oom || b.p == NULL) {
-		mt_free(b.p);
-		return NULL;
-	}
-	return b.p;
+	return buf_take(&b, NULL);
 }
 
 char *
@@ -400,32 +367,32 @@ jw_member(struct jw *w, const char *key)
 	size_t n;
 
 	if (w->more)
-		jb_add(w, ",", 1);
+		jb_add(&w->b, ",", 1);
 	w->more = 1;
 	if (key == NULL)
 		return;
 	n = strlen(key);
-	if (!jb_room(w, n + 3))
+	if (buf_room(&w->b, n + 3) != 0)
 		return;
-	w->p[w->len] = '"';
-	memcpy(w->p + w->len + 1, key, n);
-	memcpy(w->p + w->len + 1 + n, "\":", 3);
-	w->len += n + 3;
-	w->p[w->len] = '\0';
+	w->b.data[w->b.len] = '"';
+	memcpy(w->b.data + w->b.len + 1, key, n);
+	memcpy(w->b.data + w->b.len + 1 + n, "\":", 3);
+	w->b.len += n + 3;
+	w->b.data[w->b.len] = '\0';
 }
 
 void
 jw_open(struct jw *w, const char *key, char bracket)
 {
 	jw_member(w, key);
-	jb_add(w, &bracket, 1);
+	jb_add(&w->b, &bracket, 1);
 	w->more = 0;
 }
 
 void
 jw_close(struct jw *w, char bracket)
 {
-	jb_add(w, &bracket, 1);
+	jb_add(&w->b, &bracket, 1);
 	w->more = 1;
 }
 
@@ -434,9 +401,9 @@ jw_str(struct jw *w, const char *key, const char *val)
 {
 	jw_member(w, key);
 	if (val == NULL)
-		jb_add(w, "null", 4);
+		jb_add(&w->b, "null", 4);
 	else
-		jb_string(w, val, strlen(val));
+		jb_string(&w->b, val, strlen(val));
 }
 
 void
@@ -450,21 +417,21 @@ void
 jw_int(struct jw *w, const char *key, int64_t val)
 {
 	jw_member(w, key);
-	jb_int(w, val);
+	jb_int(&w->b, val);
 }
 
 void
 jw_bool(struct jw *w, const char *key, bool val)
 {
 	jw_member(w, key);
-	jb_add(w, val ? "true" : "false", val ? 4 : 5);
+	jb_add(&w->b, val ? "true" : "false", val ? 4 : 5);
 }
 
 void
 jw_null(struct jw *w, const char *key)
 {
 	jw_member(w, key);
-	jb_add(w, "null", 4);
+	jb_add(&w->b, "null", 4);
 }
 
 void
@@ -473,47 +440,44 @@ jw_time(struct jw *w, const char *key, int64_t us)
 	char buf[TM_BUF];
 
 	if (tm_format(us, buf, sizeof(buf)) != 0) {
-		w->oom = 1;
+		buf_fail(&w->b, MT_EINVAL);
 		return;
 	}
 	jw_member(w, key);
-	jb_plain(w, buf, strlen(buf));	/* digits, '-', ':', '.', 'T', 'Z' */
+	/* digits, '-', ':', '.', 'T', 'Z': nothing to escape */
+	jb_plain(&w->b, buf, strlen(buf));
 }
 
 void
 jw_raw(struct jw *w, const char *key, const char *text, size_t len)
 {
 	jw_member(w, key);
-	jb_add(w, text, len);
+	jb_add(&w->b, text, len);
 }
 
 void
 jw_reserve(struct jw *w, size_t n)
 {
-	(void)jb_room(w, n);
+	(void)buf_room(&w->b, n);
 }
 
 void
 jw_append(struct jw *w, const char *text, size_t len)
 {
-	jb_add(w, text, len);
+	jb_add(&w->b, text, len);
 }
 
 char *
 jw_take(struct jw *w, size_t *len)
 {
-	char *text = w->p;
-
-	if (w->oom || text == NULL) {
-		mt_free(text);
-		text = NULL;
+	w->more = 0;
+	if (w->b.data == NULL) {	/* nothing written */
+		buf_reset(&w->b);
+		if (len != NULL)
+			*len = 0;
+		return NULL;
 	}
-	if (len != NULL)
-		*len = text != NULL ? w->len : 0;
-	w->p = NULL;
-	w->len = w->cap = 0;
-	w->oom = w->more = 0;
-	return text;
+	return buf_take(&w->b, len);
 }
 
 void

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
+
 #define JSON_MAX_DEPTH	32	/* deepest request body we accept */
 
 /* Routes Jansson's allocations through mt_malloc(); call once at start. */
@@ -46,12 +48,10 @@ char	*json_encode_sorted(const json_t *val);
  * allocation failure is remembered and reported by jw_take().
  */
 struct jw {
-	char	*p;
-	size_t	 len, cap;
-	int	 oom;		/* an allocation failed */
-	int	 more;		/* a value came before at this level */
+	struct buf	 b;	/* the text so far; b.err once a write failed */
+	int		 more;	/* a value came before at this level */
 };
-#define JW_INIT	{ NULL, 0, 0, 0, 0 }
+#define JW_INIT	{ BUF_INIT, 0 }
 
 void	 jw_open(struct jw *w, const char *key, char bracket); /* { or [ */
 void	 jw_close(struct jw *w, char bracket);		       /* } or ] */
@@ -71,7 +71,8 @@ void	 jw_reserve(struct jw *w, size_t n);
 void	 jw_append(struct jw *w, const char *text, size_t len);
 /*
  * The NUL-terminated text (the caller mt_free()s it) and its length, or
- * NULL after an allocation failure; either way w is empty again.
+ * NULL when nothing was written or after a failure; either way w is empty
+ * again.
  */
 char	*jw_take(struct jw *w, size_t *len);
 void	 jw_free(struct jw *w);

@@ -34,6 +34,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "buf.h"
 #include "err.h"
 #include "hex.h"
 #include "mem.h"
@@ -47,13 +48,6 @@ union gblock {			/* header in front of every gumbo block */
 		union gblock	*next;
 	}		 link;
 	max_align_t	 align;	/* keeps gumbo's part suitably aligned */
-};
-
-struct buf {
-	char	*s;
-	size_t	 len;
-	size_t	 cap;
-	int	 err;		/* first failure; later writes do nothing */
 };
 
 /* An element written out whose end tag is not yet. */
@@ -118,8 +112,6 @@ static void	*gb_alloc(void *, size_t);
 static void	 gb_free(void *, void *);
 static void	 gb_free_all(struct san *);
 static GumboOutput *parse(struct san *, const char *, size_t);
-static void	 buf_add(struct buf *, const char *, size_t);
-static void	 buf_str(struct buf *, const char *);
 static bool	 is_replaced(uint32_t);
 static uint32_t	 utf8_decode(const unsigned char *, size_t, size_t *);
 static const char *escape_of(uint32_t, bool);
@@ -215,39 +207,6 @@ parse(struct san *s, const char *in, size_t len)
 	return gumbo_parse_with_options(&s->opt, in, len);
 }
 
-static void
-buf_add(struct buf *b, const char *p, size_t len)
-{
-	size_t cap;
-	char *n;
-
-	if (b->err != 0 || len == 0)
-		return;
-	if (len > SIZE_MAX / 2 - b->len) {
-		b->err = MT_ENOMEM;
-		return;
-	}
-	if (b->len + len > b->cap) {
-		cap = b->cap != 0 ? b->cap : 256;
-		while (cap < b->len + len)
-			cap *= 2;
-		if ((n = mt_realloc(b->s, cap)) == NULL) {
-			b->err = MT_ENOMEM;
-			return;
-		}
-		b->s = n;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, p, len);
-	b->len += len;
-}
-
-static void
-buf_str(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
 /*
  * The code points gumbo's input stream turns into U+FFFD: controls other
  * than whitespace, and noncharacters. Character references can still make
@@ -328,7 +287,7 @@ put_escaped(struct buf *b, const char *s, bool is_attr)
 			c = utf8_decode(p + i, len - i, &n);
 		if ((rep = escape_of(c, is_attr)) != NULL) {
 			buf_add(b, s + run, i - run);
-			buf_str(b, rep);
+			buf_addstr(b, rep);
 			run = i + n;
 		}
 		i += n;
@@ -350,7 +309,7 @@ href_written_allowed(const char *v)
 {
 	const unsigned char *p = (const unsigned char *)v;
 	size_t len = strlen(v), i = 0, n;
-	struct buf w = { 0 };
+	struct buf w = BUF_INIT;
 	bool ok;
 
 	while (i < len) {
@@ -366,13 +325,12 @@ href_written_allowed(const char *v)
 		    utf8_decode(p + i, len - i, &n);
 
 		if (is_replaced(c))
-			buf_str(&w, "\xEF\xBF\xBD");
+			buf_addstr(&w, "\xEF\xBF\xBD");
 		else
 			buf_add(&w, v + i, n);
 	}
-	buf_add(&w, "", 1);
-	ok = w.err == 0 && href_allowed(v) && href_allowed(w.s);
-	mt_free(w.s);
+	ok = w.err == 0 && href_allowed(v) && href_allowed(w.data);
+	buf_reset(&w);
 	return ok;
 }
 
@@ -399,7 +357,7 @@ put_start_tag(struct san *s, const struct tag_rule *r, const GumboElement *e)
 	unsigned int i;
 
 	buf_add(&s->out, "<", 1);
-	buf_str(&s->out, r->name);
+	buf_addstr(&s->out, r->name);
 	for (i = 0; i < e->attributes.length; i++) {
 		a = e->attributes.data[i];
 		if (!attr_allowed(r, a))
@@ -408,13 +366,13 @@ put_start_tag(struct san *s, const struct tag_rule *r, const GumboElement *e)
 		    !href_written_allowed(a->value))
 			continue;
 		buf_add(&s->out, " ", 1);
-		buf_str(&s->out, a->name);
+		buf_addstr(&s->out, a->name);
 		buf_add(&s->out, "=\"", 2);
 		put_escaped(&s->out, a->value, true);
 		buf_add(&s->out, "\"", 1);
 	}
 	if (r->tag == GUMBO_TAG_A)
-		buf_str(&s->out, " rel=\"" REL_VALUE "\"");
+		buf_addstr(&s->out, " rel=\"" REL_VALUE "\"");
 	buf_add(&s->out, ">", 1);
 	s->pre_open = r->tag == GUMBO_TAG_PRE;
 }
@@ -641,8 +599,7 @@ open_element(struct san *s, const GumboNode *n, const struct tag_rule *r)
 	struct open *o;
 
 	if (mt_reserve(&s->open, &s->copen, s->nopen + 1, sizeof(*o)) != 0) {
-		if (s->out.err == 0)
-			s->out.err = MT_ENOMEM;
+		buf_fail(&s->out, MT_ENOMEM);
 		return false;
 	}
 	o = &s->open[s->nopen];
@@ -709,7 +666,7 @@ leave(struct san *s, const GumboNode *n)
 	s->open_a -= r->tag == GUMBO_TAG_A;
 	s->open_p -= r->tag == GUMBO_TAG_P;
 	buf_add(&s->out, "</", 2);
-	buf_str(&s->out, r->name);
+	buf_addstr(&s->out, r->name);
 	buf_add(&s->out, ">", 1);
 	s->pre_open = false;
 }
@@ -781,16 +738,10 @@ sanitize_html(const char *in, size_t len, char **out)
 	if ((tree = parse(&s, in, len)) != NULL)
 		walk(&s, tree->root);
 	else
-		s.out.err = MT_ENOMEM;
+		buf_fail(&s.out, MT_ENOMEM);
 	gb_free_all(&s);
 	mt_free(s.open);
-	buf_add(&s.out, "", 1);
-	if (s.out.err != 0) {
-		mt_free(s.out.s);
-		return s.out.err;
-	}
-	*out = s.out.s;
-	return 0;
+	return (*out = buf_take(&s.out, NULL)) != NULL ? 0 : MT_ENOMEM;
 }
 
 /* Length of the well-formed sequence at p (Unicode table 3-7), or 0. */

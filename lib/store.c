@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cfg.h"
 #include "err.h"
 #include "log.h"
 #include "mem.h"
@@ -273,15 +274,26 @@ store_rc(struct store *st, int rc, const char *what)
 }
 
 int
-store_exec_stmt(struct store *st, sqlite3_stmt *s, const char *what)
+store_step(struct store *st, sqlite3_stmt *s, const char *what)
 {
 	int rc;
 
 	if (s == NULL)
 		return MT_EIO;
-	rc = sqlite3_step(s);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		return 1;
 	sqlite3_reset(s);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : store_rc(st, rc, what);
+	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, what);
+}
+
+int
+store_exec_stmt(struct store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc = store_step(st, s, what);
+
+	if (rc == 1)		/* a row nobody asked for: done with it */
+		sqlite3_reset(s);
+	return rc < 0 ? rc : 0;
 }
 
 int
@@ -585,6 +597,16 @@ store_threads_init(void)
 	 * batch (BATCH_MAX writes of a few pages each).
 	 */
 	(void)sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, -1);
+}
+
+void
+store_opts_init(struct store_opts *o, const struct cfg *c)
+{
+	*o = (struct store_opts){
+		.path = c->db_path,
+		.sync_normal = strcmp(c->synchronous, "NORMAL") == 0,
+		.busy_timeout_ms = c->busy_timeout_ms,
+	};
 }
 
 int

@@ -12,6 +12,7 @@
 
 #define STORE_ERR_LEN	256
 
+struct cfg;
 struct files_cfg;
 struct store;
 
@@ -25,6 +26,12 @@ struct store_opts {
 	const struct files_cfg *files;
 };
 
+/*
+ * The options every program opens its database with, from c: MTCHAT_DB,
+ * MTCHAT_SYNCHRONOUS and MTCHAT_BUSY_TIMEOUT_MS; create, allow_old and
+ * files off, for the caller to set.
+ */
+void	 store_opts_init(struct store_opts *o, const struct cfg *c);
 /*
  * Opens the database at o->path and checks its schema version: a database
  * newer than this program is refused (MT_ESCHEMA), an older one too unless

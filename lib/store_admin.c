@@ -115,7 +115,7 @@ run_check(struct store *st, enum check_kind kind,
 
 	if ((rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL)) != SQLITE_OK)
 		return store_rc(st, rc, __func__);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = store_step(st, s, __func__)) == 1) {
 		const char *a = (const char *)sqlite3_column_text(s, 0);
 		const char *c = (const char *)sqlite3_column_text(s, 2);
 
@@ -136,7 +136,7 @@ run_check(struct store *st, enum check_kind kind,
 		cb(line, arg);
 	}
 	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, __func__);
+	return rc;
 }
 
 int

@@ -39,29 +39,6 @@ static const char SQL_ARCHIVE[] =
 	" WHERE id = ?1) < ?2"
 	" RETURNING user_id";
 
-/* Steps s (bound, returning one text column) into a new JSON array. */
-static int
-collect_users(struct store *st, sqlite3_stmt *s, json_t **out)
-{
-	json_t *users = json_array();
-	int rc = SQLITE_DONE, oom = users == NULL;
-
-	while (!oom && (rc = sqlite3_step(s)) == SQLITE_ROW)
-		oom = json_array_append_new(users,
-		    json_string(store_col_text(s, 0))) != 0;
-	sqlite3_reset(s);
-	if (oom) {
-		json_decref(users);
-		return MT_ENOMEM;
-	}
-	if (rc != SQLITE_DONE) {
-		json_decref(users);
-		return store_rc(st, rc, __func__);
-	}
-	*out = users;
-	return 0;
-}
-
 /* Up to limit candidate dialog ids into ids; *n gets how many. */
 static int
 list_candidates(struct store *st, int64_t cutoff, int limit,
@@ -76,14 +53,13 @@ list_candidates(struct store *st, int64_t cutoff, int limit,
 		return MT_EIO;
 	sqlite3_bind_int64(s, 1, cutoff);
 	sqlite3_bind_int(s, 2, limit);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = store_step(st, s, __func__)) == 1) {
 		id = store_col_text(s, 0);
 		/* mtchat's ids are UUIDs; anything else is not ours to touch */
 		if (id != NULL && strlen(id) < ID_BUF)
 			snprintf(ids[(*n)++], ID_BUF, "%s", id);
 	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, __func__);
+	return rc;
 }
 
 /* The inactive participants of one dialog, as a new JSON array. */
@@ -97,7 +73,7 @@ inactive_users(struct store *st, const char *dialog_id, int64_t cutoff,
 		return MT_EIO;
 	store_bind_text(s, 1, dialog_id);
 	sqlite3_bind_int64(s, 2, cutoff);
-	return collect_users(st, s, users);
+	return store_collect(st, s, present_text_row, users);
 }
 
 int
@@ -106,25 +82,24 @@ store_archive_candidates(struct store *st, int64_t cutoff_us, int limit,
 {
 	sqlite3_stmt *s = store_stmt(st, SQL_CANDIDATES);
 	json_t *users;
-	int rc, urc = 0;
+	int rc;
 
 	if (s == NULL)
 		return MT_EIO;
 	sqlite3_bind_int64(s, 1, cutoff_us);
 	sqlite3_bind_int(s, 2, limit);
 	/* A read only: the users are looked up while the list steps. */
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((urc = inactive_users(st, store_col_text(s, 0), cutoff_us,
-		    &users)) != 0)
+	while ((rc = store_step(st, s, __func__)) == 1) {
+		if ((rc = inactive_users(st, store_col_text(s, 0), cutoff_us,
+		    &users)) != 0) {
+			sqlite3_reset(s);
 			break;
+		}
 		if (json_array_size(users) > 0)
 			cb(store_col_text(s, 0), users, arg);
 		json_decref(users);
 	}
-	sqlite3_reset(s);
-	if (urc != 0)
-		return urc;
-	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, __func__);
+	return rc;
 }
 
 /* Inside the caller's transaction: archives one dialog, with its event. */
@@ -141,7 +116,7 @@ archive_one(struct store *st, const char *dialog_id, int64_t cutoff,
 		return MT_EIO;
 	store_bind_text(s, 1, dialog_id);
 	sqlite3_bind_int64(s, 2, cutoff);
-	if ((rc = collect_users(st, s, &users)) != 0)
+	if ((rc = store_collect(st, s, present_text_row, &users)) != 0)
 		return rc;
 	if (json_array_size(users) > 0 &&
 	    (rc = event_dialog_archived(st, dialog_id, users, &seq)) == 0) {

@@ -18,18 +18,15 @@ walk_members(struct store *st,
     int (*cb)(const char *, const char *, void *), void *arg)
 {
 	sqlite3_stmt *s = store_stmt(st, SQL_MEMBERS);
-	int rc, cbrc = 0;
+	int rc;
 
-	if (s == NULL)
-		return MT_EIO;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		if ((cbrc = cb(store_col_text(s, 0), store_col_text(s, 1),
-		    arg)) != 0)
+	while ((rc = store_step(st, s, __func__)) == 1)
+		if ((rc = cb(store_col_text(s, 0), store_col_text(s, 1),
+		    arg)) != 0) {
+			sqlite3_reset(s);
 			break;
-	sqlite3_reset(s);
-	if (cbrc != 0)
-		return cbrc;
-	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, __func__);
+		}
+	return rc;
 }
 
 int

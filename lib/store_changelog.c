@@ -80,14 +80,14 @@ changelog_read_after(struct store *st, int64_t after, int limit,
 {
 	struct changelog_row r;
 	sqlite3_stmt *s;
-	int rc, cbrc = 0;
+	int rc;
 
 	*last = after;
 	if ((s = store_stmt(st, SQL_READ)) == NULL)
 		return MT_EIO;
 	sqlite3_bind_int64(s, 1, after);
 	sqlite3_bind_int(s, 2, limit);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = store_step(st, s, __func__)) == 1) {
 		r.seq = sqlite3_column_int64(s, 0);
 		r.type = (const char *)sqlite3_column_text(s, 1);
 		r.dialog_id = (const char *)sqlite3_column_text(s, 2);
@@ -98,18 +98,14 @@ changelog_read_after(struct store *st, int64_t after, int limit,
 		r.webhook = sqlite3_column_int(s, 7) != 0;
 		/* NOT NULL columns: NULL here is SQLite out of memory, and a
 		 * row is never passed over (the caller reads it again) */
-		if (r.type == NULL || r.body == NULL) {
-			cbrc = MT_ENOMEM;
+		rc = r.type == NULL || r.body == NULL ? MT_ENOMEM : cb(&r, arg);
+		if (rc != 0) {
+			sqlite3_reset(s);
 			break;
 		}
-		if ((cbrc = cb(&r, arg)) != 0)
-			break;
 		*last = r.seq;
 	}
-	sqlite3_reset(s);
-	if (cbrc != 0)
-		return cbrc;
-	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, __func__);
+	return rc;
 }
 
 int
@@ -242,7 +238,7 @@ cursor_list(struct store *st,
 
 	if ((s = store_stmt(st, SQL_CURSOR_LIST)) == NULL)
 		return MT_EIO;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = store_step(st, s, __func__)) == 1) {
 		const char *name = (const char *)sqlite3_column_text(s, 0);
 
 		if (name == NULL) {	/* NOT NULL: out of memory */
@@ -252,8 +248,7 @@ cursor_list(struct store *st,
 		cb(name, sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2),
 		    arg);
 	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, __func__);
+	return rc;
 }
 
 int

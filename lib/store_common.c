@@ -31,12 +31,11 @@ static const char SQL_DIALOG_TOUCH[] =
 static int
 step_found(struct store *st, sqlite3_stmt *s, bool *found)
 {
-	int rc = sqlite3_step(s);
+	int rc = store_step(st, s, __func__);
 
-	*found = rc == SQLITE_ROW;
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
-	    store_rc(st, rc, __func__);
+	if ((*found = rc == 1))
+		sqlite3_reset(s);
+	return rc < 0 ? rc : 0;
 }
 
 int
@@ -61,6 +60,25 @@ store_participant_exists(struct store *st, const char *dialog_id,
 	store_bind_text(s, 1, dialog_id);
 	store_bind_text(s, 2, user_id);
 	return step_found(st, s, exists);
+}
+
+int
+store_participant_text(struct store *st, const char *sql,
+    const char *dialog_id, const char *user_id, char **text)
+{
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int rc, oom = 0;
+
+	*text = NULL;
+	if (s == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, dialog_id);
+	store_bind_text(s, 2, user_id);
+	if ((rc = store_step(st, s, __func__)) != 1)
+		return rc == 0 ? MT_ENOTFOUND : rc;
+	*text = store_col_dup(s, 0, &oom);
+	sqlite3_reset(s);
+	return oom ? MT_ENOMEM : 0;
 }
 
 int

@@ -20,6 +20,14 @@ int	store_participant_exists(struct store *st, const char *dialog_id,
 	    const char *user_id, bool *exists);
 
 /*
+ * Runs sql, a query of one participant's row (?1 the dialog, ?2 the user):
+ * 0 with *text a copy of its column 0 (NULL for SQL NULL; the caller
+ * mt_free()s it), MT_ENOTFOUND without such a row, or another MT_E* code.
+ */
+int	store_participant_text(struct store *st, const char *sql,
+	    const char *dialog_id, const char *user_id, char **text);
+
+/*
  * Whether the dialog exists and, when it does and user_id is not NULL,
  * whether user_id is one of its participants (*participant false else).
  */

@@ -415,43 +415,36 @@ collect_matching(struct store *st, sqlite3_stmt *s,
     const struct scope_set *user, json_t *set)
 {
 	const char *id;
-	int rc, m = 0;
+	int rc, m;
 
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = store_step(st, s, __func__)) == 1) {
 		id = store_col_text(s, 0);
 		if (id == NULL || json_object_get(set, id) != NULL)
 			continue;
-		if ((m = row_matches(s, user)) < 0)
-			break;
-		if (m && json_object_set_new(set, id, json_true()) != 0) {
+		if ((m = row_matches(s, user)) > 0 &&
+		    json_object_set_new(set, id, json_true()) != 0)
 			m = MT_ENOMEM;
-			break;
+		if (m < 0) {
+			sqlite3_reset(s);
+			return m;
 		}
 	}
-	sqlite3_reset(s);
-	if (m < 0)
-		return m;
-	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, __func__);
+	return rc;
 }
 
 /* The keys of the object set as the text of a JSON array (mt_free). */
 static char *
 set_ids_text(json_t *set)
 {
-	json_t *arr = json_array();
+	struct jw w = JW_INIT;
 	const char *key;
 	json_t *v;
-	char *text = NULL;
 
-	if (arr == NULL)
-		return NULL;
+	jw_open(&w, NULL, '[');
 	json_object_foreach(set, key, v)
-		if (json_array_append_new(arr, json_string(key)) != 0)
-			goto out;
-	text = json_encode(arr);
-out:
-	json_decref(arr);
-	return text;
+		jw_str(&w, NULL, key);
+	jw_close(&w, ']');
+	return jw_take(&w, NULL);
 }
 
 /* Whether user has scope access to dialog_id (false without scopes). */
@@ -481,20 +474,13 @@ scope_access(struct store *st, const char *dialog_id,
 static char *
 level_text(const struct scope_set *user, int lv)
 {
-	json_t *arr = json_array();
-	char *text = NULL;
-	size_t i;
+	struct jw w = JW_INIT;
 
-	if (arr == NULL)
-		return NULL;
-	for (i = 0; i < user->n[lv]; i++)
-		if (json_array_append_new(arr, json_string(user->v[lv][i]))
-		    != 0)
-			goto out;
-	text = json_encode(arr);
-out:
-	json_decref(arr);
-	return text;
+	jw_open(&w, NULL, '[');
+	for (size_t i = 0; i < user->n[lv]; i++)
+		jw_str(&w, NULL, user->v[lv][i]);
+	jw_close(&w, ']');
+	return jw_take(&w, NULL);
 }
 
 /*
@@ -635,7 +621,7 @@ page_add(struct page *pg, sqlite3_stmt *s)
 		return MT_ENOMEM;
 	it->mine = sqlite3_column_int(s, COL_IS_PART) != 0;
 	write_item(&it->w, s, it->mine, NULL);
-	return it->w.oom ? MT_ENOMEM : 0;
+	return it->w.b.err != 0 ? MT_ENOMEM : 0;
 }
 
 /* An item from a LIST_MINE row: the caller's own state, written later. */
@@ -695,16 +681,15 @@ static int
 page_fill(struct store *st, sqlite3_stmt *s, struct page *pg,
     int (*add)(struct page *, sqlite3_stmt *))
 {
-	int rc, err = 0;
+	int rc, err;
 
-	while (err == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW)
-		err = add(pg, s);
-	sqlite3_reset(s);
-	if (err == 0)
-		err = page_index(pg);
-	if (err != 0)
-		return err;
-	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, __func__);
+	while ((rc = store_step(st, s, __func__)) == 1)
+		if ((err = add(pg, s)) != 0) {
+			sqlite3_reset(s);
+			return err;
+		}
+	err = page_index(pg);
+	return err != 0 ? err : rc;
 }
 
 /*
@@ -757,28 +742,31 @@ page_query(struct store *st, struct page *pg, const char *sql,
 	struct item *it;
 	sqlite3_stmt *s;
 	char *ids = NULL;
-	int rc = SQLITE_DONE, err = 0;
+	int rc;
 
 	if (pg->n == 0)
 		return 0;
-	if ((s = stmt_with_ids(st, sql, pg, mine_only, &ids)) == NULL)
-		err = ids == NULL ? MT_ENOMEM : MT_EIO;
-	while (err == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW)
-		if ((it = page_find(pg, store_col_text(s, 0))) != NULL)
-			err = add(it, s);
-	if (s != NULL)
-		sqlite3_reset(s);
+	if ((s = stmt_with_ids(st, sql, pg, mine_only, &ids)) == NULL) {
+		rc = ids == NULL ? MT_ENOMEM : MT_EIO;
+		mt_free(ids);
+		return rc;
+	}
+	while ((rc = store_step(st, s, __func__)) == 1) {
+		it = page_find(pg, store_col_text(s, 0));
+		if (it != NULL && (rc = add(it, s)) != 0) {
+			sqlite3_reset(s);
+			break;
+		}
+	}
 	mt_free(ids);
-	if (err != 0)
-		return err;
-	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, __func__);
+	return rc;
 }
 
 static int
 add_last(struct item *it, sqlite3_stmt *s)
 {
 	write_last(&it->w, s);
-	return it->w.oom ? MT_ENOMEM : 0;
+	return it->w.b.err != 0 ? MT_ENOMEM : 0;
 }
 
 /*
@@ -797,7 +785,7 @@ add_summary(struct item *it, sqlite3_stmt *s)
 	jw_str_opt(&it->w, "display_name", store_col_text(s, 2));
 	jw_str_opt(&it->w, "company", store_col_text(s, 3));
 	jw_close(&it->w, '}');
-	return it->w.oom ? MT_ENOMEM : 0;
+	return it->w.b.err != 0 ? MT_ENOMEM : 0;
 }
 
 /* The dialog of an item of page_add_own(), from a SQL_MINE_DIALOGS row. */
@@ -805,7 +793,7 @@ static int
 add_dialog(struct item *it, sqlite3_stmt *s)
 {
 	write_item(&it->w, s, true, &it->own);
-	return it->w.oom ? MT_ENOMEM : 0;
+	return it->w.b.err != 0 ? MT_ENOMEM : 0;
 }
 
 /*
@@ -896,17 +884,17 @@ page_write(struct page *pg, struct jw *out, const char *key)
 	jw_open(out, key, '[');
 	for (i = 0; i < pg->n; i++) {	/* pg->it is NULL when n is 0 */
 		it = &pg->it[i];
-		if (it->w.len == 0)
+		if (it->w.b.len == 0)
 			continue;	/* its dialog was deleted meanwhile */
 		if (it->has_parts)
 			jw_close(&it->w, ']');
 		jw_close(&it->w, '}');
-		if (it->w.oom)
+		if (it->w.b.err != 0)
 			return MT_ENOMEM;
-		jw_raw(out, NULL, it->w.p, it->w.len);
+		jw_raw(out, NULL, it->w.b.data, it->w.b.len);
 	}
 	jw_close(out, ']');
-	return out->oom ? MT_ENOMEM : 0;
+	return out->b.err != 0 ? MT_ENOMEM : 0;
 }
 
 /* Hands the page's items to *out as a Jansson array (not the hot path). */
@@ -1143,19 +1131,18 @@ members(struct store *st, const char *dialog_id, bool mine,
     int64_t online_since, json_t *arr)
 {
 	sqlite3_stmt *s = store_stmt(st, SQL_PARTICIPANTS);
-	int rc, err = 0;
+	int rc;
 
 	if (s == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, dialog_id);
 	sqlite3_bind_int64(s, 2, online_since);
-	while (err == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW)
-		if (json_array_append_new(arr, present_member(s, mine)) != 0)
-			err = MT_ENOMEM;
-	sqlite3_reset(s);
-	if (err != 0)
-		return err;
-	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, __func__);
+	while ((rc = store_step(st, s, __func__)) == 1)
+		if (json_array_append_new(arr, present_member(s, mine)) != 0) {
+			sqlite3_reset(s);
+			return MT_ENOMEM;
+		}
+	return rc;
 }
 
 int
@@ -1301,31 +1288,6 @@ store_dialog_join(struct store *st, struct dialog_join *j,
 
 /* --- C6 leave ------------------------------------------------------------ */
 
-/* The caller's display name (*name NULL if none); *found if a row. */
-static int
-leaver_name(struct store *st, const char *dialog_id, const char *user,
-    char **name, bool *found)
-{
-	sqlite3_stmt *s = store_stmt(st, SQL_PARTICIPANT_NAME);
-	int rc, oom = 0;
-
-	*name = NULL;
-	*found = false;
-	if (s == NULL)
-		return MT_EIO;
-	store_bind_text(s, 1, dialog_id);
-	store_bind_text(s, 2, user);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		*found = true;
-		*name = store_col_dup(s, 0, &oom);
-	}
-	sqlite3_reset(s);
-	if (oom)
-		return MT_ENOMEM;
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
-	    store_rc(st, rc, __func__);
-}
-
 /*
  * The system message (F20) while the leaver is still a participant — so
  * they receive it too, in the database's view and in log order — then the
@@ -1370,8 +1332,12 @@ store_dialog_leave(struct store *st, const char *dialog_id, const char *user,
 		return rc;
 	if ((rc = store_dialog_exists(st, dialog_id, &exists)) == 0 &&
 	    exists) {
-		rc = leaver_name(st, dialog_id, user, &name, &exists);
-		*res = exists ? DIALOG_OK : DIALOG_NOT_PARTICIPANT;
+		/* the leaver's display name, for the system message */
+		rc = store_participant_text(st, SQL_PARTICIPANT_NAME,
+		    dialog_id, user, &name);
+		*res = rc == MT_ENOTFOUND ? DIALOG_NOT_PARTICIPANT : DIALOG_OK;
+		if (rc == MT_ENOTFOUND)
+			rc = 0;
 	}
 	if (rc == 0 && *res == DIALOG_OK)
 		rc = leave_write(st, dialog_id, user, name, seq);

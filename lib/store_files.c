@@ -148,27 +148,35 @@ struct gc_item {
 	bool	released;
 };
 
+/* The statement listing g's candidates, at most limit; NULL (logged). */
+static sqlite3_stmt *
+gc_candidates(struct store *st, const struct files_gc *g, int limit)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_GC_LIST);
+
+	if (s != NULL) {
+		sqlite3_bind_int64(s, 1, g->pending_before);
+		sqlite3_bind_int64(s, 2, g->released_before);
+		sqlite3_bind_int(s, 3, limit);
+	}
+	return s;
+}
+
 /* Up to n candidates into items; *got how many. */
 static int
 gc_list(struct store *st, const struct files_gc *g, struct gc_item *items,
     int n, int *got)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_GC_LIST);
+	sqlite3_stmt *s = gc_candidates(st, g, n);
 	int rc;
 
 	*got = 0;
-	if (s == NULL)
-		return MT_EIO;
-	sqlite3_bind_int64(s, 1, g->pending_before);
-	sqlite3_bind_int64(s, 2, g->released_before);
-	sqlite3_bind_int(s, 3, n);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = store_step(st, s, __func__)) == 1) {
 		if (!col_copy(s, 0, items[*got].key, sizeof(items[*got].key)))
 			continue;	/* not ours to have made */
 		items[(*got)++].released = sqlite3_column_int(s, 1) == 2;
 	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, __func__);
+	return rc;
 }
 
 /* Deletes the rows of items still matching; done[i] says which went. */
@@ -204,20 +212,14 @@ static int
 gc_show(struct store *st, const struct files_gc *g,
     void (*gone)(const char *, bool, void *), void *arg, int *count)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_GC_LIST);
+	sqlite3_stmt *s = gc_candidates(st, g, g->limit);
 	int rc;
 
-	if (s == NULL)
-		return MT_EIO;
-	sqlite3_bind_int64(s, 1, g->pending_before);
-	sqlite3_bind_int64(s, 2, g->released_before);
-	sqlite3_bind_int(s, 3, g->limit);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = store_step(st, s, __func__)) == 1) {
 		gone(store_col_text(s, 0), sqlite3_column_int(s, 1) == 2, arg);
 		(*count)++;
 	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, __func__);
+	return rc;
 }
 
 int

@@ -360,15 +360,13 @@ check_run(struct store *st, const char *message_id, int *n)
 	struct hook_dialog d;
 	char sent[TM_BUF];
 	const char *company;
-	int rc = 0, step;
+	int rc;
 
 	if (m == NULL)
 		return MT_EIO;
 	store_bind_text(m, 1, message_id);
-	if ((step = sqlite3_step(m)) != SQLITE_ROW) {	/* gone: nobody */
-		sqlite3_reset(m);
-		return step == SQLITE_DONE ? 0 : store_rc(st, step, __func__);
-	}
+	if ((rc = store_step(st, m, __func__)) != 1)	/* 0: gone, nobody */
+		return rc;
 	if (tm_format(sqlite3_column_int64(m, 4), sent, sizeof(sent)) != 0)
 		sent[0] = '\0';
 	hm = (struct hook_message){
@@ -391,16 +389,15 @@ check_run(struct store *st, const char *message_id, int *n)
 	sqlite3_bind_int64(r, 2, sqlite3_column_int64(m, 4));
 	store_bind_text(r, 3, hm.sender_id);
 	store_bind_text(r, 4, d.id);
-	while ((step = sqlite3_step(r)) == SQLITE_ROW) {
+	while ((rc = store_step(st, r, __func__)) == 1) {
 		if ((rc = queue(st, "notification.pending",
 		    hook_notification_pending(&d, store_col_text(r, 0),
-		    company, &hm))) != 0)
+		    company, &hm))) != 0) {
+			sqlite3_reset(r);
 			break;
+		}
 		(*n)++;
 	}
-	if (rc == 0 && step != SQLITE_DONE)
-		rc = store_rc(st, step, __func__);
-	sqlite3_reset(r);
 	sqlite3_reset(m);
 	return rc;
 }
@@ -419,13 +416,13 @@ checks_due(struct store *st, int64_t now_us,
 		return MT_EIO;
 	sqlite3_bind_int64(s, 1, now_us);
 	sqlite3_bind_int(s, 2, HOOKS_NOTIFY_BATCH);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && *n < HOOKS_NOTIFY_BATCH)
+	while ((rc = store_step(st, s, __func__)) == 1 &&
+	    *n < HOOKS_NOTIFY_BATCH)
 		if ((id = store_col_text(s, 0)) != NULL &&
 		    strlen(id) == ID_LEN)
 			memcpy(ids[(*n)++], id, ID_BUF);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 :
-	    store_rc(st, rc, __func__);
+	sqlite3_reset(s);	/* a row left when the batch is full */
+	return rc < 0 ? rc : 0;
 }
 
 int
@@ -633,7 +630,7 @@ store_hooks_dead_list(struct store *st,
 
 	if (s == NULL)
 		return MT_EIO;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = store_step(st, s, __func__)) == 1) {
 		r = (struct hook_dead_row){
 			.event_id = store_col_text(s, 0),
 			.event = store_col_text(s, 1),
@@ -644,8 +641,7 @@ store_hooks_dead_list(struct store *st,
 		};
 		cb(&r, arg);
 	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, __func__);
+	return rc;
 }
 
 int

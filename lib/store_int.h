@@ -58,6 +58,16 @@ int		 store_fault_prepare_v3(sqlite3 *db, const char *sql, int n,
 sqlite3_stmt	*store_stmt(struct store *st, const char *sql);
 /* Maps a SQLite result code to 0 or an MT_E* code (logging real errors). */
 int		 store_rc(struct store *st, int rc, const char *what);
+/*
+ * The one way the store steps a statement: 1 when s is on a row (read its
+ * columns, then step again, or sqlite3_reset() s to stop early), 0 at the
+ * end, or an MT_E* code (a real error logged as what's); s is reset at
+ * the end and on an error. A loop over rows is
+ *	while ((rc = store_step(st, s, __func__)) == 1)
+ *		...
+ * and a NULL s (store_stmt() failed) is MT_EIO.
+ */
+int		 store_step(struct store *st, sqlite3_stmt *s, const char *what);
 /* Steps a statement expected to be done (no rows); returns 0 or MT_E*. */
 int		 store_exec_stmt(struct store *st, sqlite3_stmt *s,
 		    const char *what);

@@ -325,19 +325,19 @@ store_manage_search(struct store *st, const char *object_type,
 		return s ? MT_ENOMEM : MT_EIO;
 	store_bind_text(s, 1, object_type);
 	store_bind_text(s, 2, object_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = store_step(st, s, __func__)) == 1) {
 		json_t *d = json_object();
 
 		if (d == NULL || json_array_append_new(cands, d) != 0 ||
 		    present_dialog(d, s, 0) != 0) {
-			rc = SQLITE_NOMEM;
+			sqlite3_reset(s);
+			rc = MT_ENOMEM;
 			break;
 		}
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
+	if (rc != 0) {
 		json_decref(cands);
-		return store_rc(st, rc, __func__);
+		return rc;
 	}
 	if (scopes == NULL && (scopes = empty = json_array()) == NULL) {
 		json_decref(cands);

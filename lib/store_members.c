@@ -137,17 +137,17 @@ store_periods_load(struct store *st, const char *user_id,
 {
 	sqlite3_stmt *s = store_stmt(st, SQL_LOAD);
 	size_t cap = 0;
-	int rc = 0, step;
+	int rc;
 
 	periods_free(out);
 	if (s == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, user_id);
-	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW)
-		rc = period_add(out, &cap, s);
-	if (rc == 0 && step != SQLITE_DONE)
-		rc = store_rc(st, step, __func__);
-	sqlite3_reset(s);
+	while ((rc = store_step(st, s, __func__)) == 1)
+		if ((rc = period_add(out, &cap, s)) != 0) {
+			sqlite3_reset(s);
+			break;
+		}
 	if (rc != 0)
 		periods_free(out);
 	return rc;

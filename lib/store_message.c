@@ -139,21 +139,6 @@ static const char SQL_ANY_GT[] =
 static const char SQL_ANY_GE[] =
 	"SELECT 1 FROM messages WHERE dialog_id = ? AND id >= ? LIMIT 1";
 
-/*
- * Steps s once: 1 when it gave a row (the caller reads it, then resets
- * s), 0 when done (s is reset), or an MT_E* code.
- */
-static int
-step_row(struct store *st, sqlite3_stmt *s, const char *what)
-{
-	int rc = sqlite3_step(s);
-
-	if (rc == SQLITE_ROW)
-		return 1;
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, what);
-}
-
 /* Whether sql, with two text parameters, gives a row. */
 static int
 any_row(struct store *st, const char *sql, const char *a, const char *b,
@@ -167,7 +152,7 @@ any_row(struct store *st, const char *sql, const char *a, const char *b,
 	store_bind_text(s, 1, a);
 	if (sqlite3_bind_parameter_count(s) > 1)
 		store_bind_text(s, 2, b);
-	if ((rc = step_row(st, s, __func__)) < 0)
+	if ((rc = store_step(st, s, __func__)) < 0)
 		return rc;
 	sqlite3_reset(s);
 	*found = rc == 1;
@@ -208,21 +193,11 @@ static int
 read_pos(struct store *st, const char *dialog_id, const char *user_id,
     bool *found, char **pos)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_READ_POS);
-	int rc, oom = 0;
+	int rc = store_participant_text(st, SQL_READ_POS, dialog_id, user_id,
+	    pos);
 
-	*pos = NULL;
-	*found = false;
-	if (s == NULL)
-		return MT_EIO;
-	store_bind_text(s, 1, dialog_id);
-	store_bind_text(s, 2, user_id);
-	if ((rc = step_row(st, s, __func__)) <= 0)
-		return rc;
-	*found = true;
-	*pos = store_col_dup(s, 0, &oom);
-	sqlite3_reset(s);
-	return oom ? MT_ENOMEM : 0;
+	*found = rc == 0;
+	return rc == MT_ENOTFOUND ? 0 : rc;
 }
 
 /*
@@ -269,7 +244,7 @@ message_json(struct store *st, const char *dialog_id, const char *id,
 		return MT_EIO;
 	store_bind_text(s, 1, id);
 	store_bind_text(s, 2, dialog_id);
-	if ((rc = step_row(st, s, __func__)) <= 0)
+	if ((rc = store_step(st, s, __func__)) <= 0)
 		return rc;
 	*msg = present_message(s, 0);
 	sqlite3_reset(s);
@@ -317,7 +292,7 @@ message_attachments(struct store *st, const char *id, json_t **arr)
 		return MT_EIO;
 	store_bind_text(s, 1, id);
 	jw_open(&w, NULL, '[');
-	while ((rc = step_row(st, s, __func__)) == 1)
+	while ((rc = store_step(st, s, __func__)) == 1)
 		write_attachment(st, &w, s);
 	jw_close(&w, ']');
 	if (rc != 0) {
@@ -375,7 +350,7 @@ upload_matches(struct store *st, const struct msg_send *m,
 	if (s == NULL)
 		return MT_EIO;
 	sqlite3_bind_text(s, 1, a->s3_key, (int)a->s3_key_len, SQLITE_STATIC);
-	if ((rc = step_row(st, s, __func__)) <= 0)
+	if ((rc = store_step(st, s, __func__)) <= 0)
 		return rc;
 	d = store_col_text(s, 0);
 	u = store_col_text(s, 1);
@@ -510,7 +485,7 @@ unarchive(struct store *st, const char *dialog_id, json_t **users)
 	if (s == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, dialog_id);
-	while ((rc = step_row(st, s, __func__)) == 1)
+	while ((rc = store_step(st, s, __func__)) == 1)
 		if (json_array_append_new(*users,
 		    json_string(store_col_text(s, 0))) != 0) {
 			sqlite3_reset(s);
@@ -633,7 +608,7 @@ send_repeated(struct store *st, const struct msg_send *m, json_t **msg)
 	store_bind_text(s, 2, m->dialog_id);
 	store_bind_text(s, 3, m->key);
 	sqlite3_bind_int64(s, 4, tm_now_us() - SEND_KEY_US);
-	if ((rc = step_row(st, s, __func__)) <= 0)
+	if ((rc = store_step(st, s, __func__)) <= 0)
 		return rc;
 	t = store_col_text(s, 0);
 	rc = t != NULL && strlen(t) < ID_BUF ? 0 : MT_EIO;
@@ -735,7 +710,7 @@ store_message_can_change(struct store *st, const struct msg_ref *m,
 		return MT_EIO;
 	store_bind_text(s, 1, m->message_id);
 	store_bind_text(s, 2, dialog_id);
-	if ((rc = step_row(st, s, __func__)) < 0)
+	if ((rc = store_step(st, s, __func__)) < 0)
 		return rc;
 	if (rc == 0) {
 		*res = MSG_NO_MESSAGE;
@@ -992,15 +967,15 @@ page_add_row(struct page *pg, sqlite3_stmt *s)
 	if (id == NULL || strlen(id) >= sizeof(m->id))
 		return MT_EIO;
 	strcpy(m->id, id);
-	if (pg->arena.len == 0)
+	if (pg->arena.b.len == 0)
 		jw_open(&pg->arena, NULL, '[');
 	jw_open(&pg->arena, NULL, '{');
-	m->start = pg->arena.len - 1;
+	m->start = pg->arena.b.len - 1;
 	write_message_fields(&pg->arena, s, 0);
-	m->end = pg->arena.len;
+	m->end = pg->arena.b.len;
 	if (sqlite3_column_int(s, MESSAGE_NCOLS) != 0)
 		pg->any_att = true;
-	return pg->arena.oom ? MT_ENOMEM : 0;
+	return pg->arena.b.err != 0 ? MT_ENOMEM : 0;
 }
 
 /*
@@ -1027,7 +1002,7 @@ fetch(struct store *st, const char *sql, const struct msg_page *q,
 		sqlite3_bind_int64(s, 3, limit);
 	}
 	jw_reserve(&pg->arena, (size_t)limit * 512);	/* a typical message */
-	while ((rc = step_row(st, s, __func__)) == 1)
+	while ((rc = store_step(st, s, __func__)) == 1)
 		if ((rc = page_add_row(pg, s)) != 0) {
 			sqlite3_reset(s);
 			return rc;
@@ -1106,11 +1081,11 @@ page_add_attachment(struct store *st, struct page *pg, struct page_msg *m,
 {
 	if (m->att_end == m->att_start) {	/* its first: a new list */
 		pg->att.more = 0;
-		m->att_start = pg->att.len;
+		m->att_start = pg->att.b.len;
 	}
 	write_attachment(st, &pg->att, s);
-	m->att_end = pg->att.len;
-	return pg->att.oom ? MT_ENOMEM : 0;
+	m->att_end = pg->att.b.len;
+	return pg->att.b.err != 0 ? MT_ENOMEM : 0;
 }
 
 /*
@@ -1131,7 +1106,7 @@ page_attachments(struct store *st, const struct msg_page *q, struct page *pg)
 	store_bind_text(s, 1, q->dialog_id);
 	store_bind_text(s, 2, pg->m[0].id);
 	store_bind_text(s, 3, pg->m[pg->n - 1].id);
-	while ((rc = step_row(st, s, __func__)) == 1) {
+	while ((rc = store_step(st, s, __func__)) == 1) {
 		/* both in id order: walk the page along the rows */
 		while (i < pg->n &&
 		    strcmp(pg->m[i].id, store_col_text(s, 0)) < 0)
@@ -1156,10 +1131,11 @@ write_page(struct jw *out, const struct page *pg)
 	jw_open(out, "messages", '[');
 	for (i = 0; i < pg->n; i++) {	/* pg->m is NULL when n is 0 */
 		m = &pg->m[i];
-		jw_raw(out, NULL, pg->arena.p + m->start, m->end - m->start);
+		jw_raw(out, NULL, pg->arena.b.data + m->start,
+		    m->end - m->start);
 		if (m->att_end > m->att_start) {
 			jw_append(out, ",\"attachments\":[", 16);
-			jw_append(out, pg->att.p + m->att_start,
+			jw_append(out, pg->att.b.data + m->att_start,
 			    m->att_end - m->att_start);
 			jw_append(out, "]", 1);
 		}
@@ -1179,14 +1155,14 @@ list_data(struct store *st, const struct msg_page *q, struct page *pg,
 	if ((rc = page_flags(st, q, pg, &before, &after)) != 0 ||
 	    (rc = page_attachments(st, q, pg)) != 0)
 		return rc;
-	jw_reserve(out, pg->arena.len + pg->att.len + 256);
+	jw_reserve(out, pg->arena.b.len + pg->att.b.len + 256);
 	jw_open(out, key, '{');
 	write_page(out, pg);
 	jw_str_opt(out, "first_unread_message_id", first_unread(q, pg));
 	jw_bool(out, "has_more_before", before);
 	jw_bool(out, "has_more_after", after);
 	jw_close(out, '}');
-	return out->oom ? MT_ENOMEM : 0;
+	return out->b.err != 0 ? MT_ENOMEM : 0;
 }
 
 int
@@ -1231,7 +1207,7 @@ store_message_history(struct store *st, const char *message_id,
 		rc = MT_EIO;
 	else {
 		store_bind_text(s, 1, message_id);
-		while ((rc = step_row(st, s, __func__)) == 1) {
+		while ((rc = store_step(st, s, __func__)) == 1) {
 			o = json_object();
 			if (o == NULL ||
 			    json_add_str(o, "id", store_col_text(s, 0)) != 0 ||

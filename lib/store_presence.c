@@ -154,10 +154,9 @@ store_presence_stale(struct store *st, int64_t cutoff_us, int limit,
 		return MT_EIO;
 	sqlite3_bind_int64(s, 1, cutoff_us);
 	sqlite3_bind_int(s, 2, limit);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+	while ((rc = store_step(st, s, __func__)) == 1)
 		cb(store_col_text(s, 0), sqlite3_column_int64(s, 1), arg);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, __func__);
+	return rc;
 }
 
 /* The stale users, copied out of the statement before rows change. */

@@ -236,15 +236,15 @@ store_collect(struct store *st, sqlite3_stmt *s,
 		sqlite3_reset(s);
 		return MT_ENOMEM;
 	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+	while ((rc = store_step(st, s, __func__)) == 1)
 		if (json_array_append_new(arr, fn(s)) != 0) {
-			rc = SQLITE_NOMEM;
+			sqlite3_reset(s);
+			rc = MT_ENOMEM;
 			break;
 		}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
+	if (rc != 0) {
 		json_decref(arr);
-		return store_rc(st, rc, __func__);
+		return rc;
 	}
 	*out = arr;
 	return 0;

@@ -122,12 +122,12 @@ check "the rest next run" "$(presence_n)" "0"
 # --- usage, configuration and database errors
 reaper --help
 check "--help exit 0" "$RC" "0"
-check "--help synopsis" "$(printf '%s\n' "$OUT" | head -1)" "usage: mtchat-reaper [-nv] [-c file] [--limit N]"
+check "--help synopsis" "$(printf '%s\n' "$OUT" | head -1)" "usage: mtchat-reaper [-nv] [-c file] [--limit N] [--check-config]"
 reaper --version
 check "--version" "$RC $(printf '%s' "$OUT" | cut -d' ' -f1)" "0 mtchat-reaper"
 reaper --bogus
 check "unknown option: exit 2" "$RC" "2"
-check "unknown option: synopsis on stderr" "$(printf '%s\n' "$ERR" | tail -1)" "usage: mtchat-reaper [-nv] [-c file] [--limit N]"
+check "unknown option: synopsis on stderr" "$(printf '%s\n' "$ERR" | tail -1)" "usage: mtchat-reaper [-nv] [-c file] [--limit N] [--check-config]"
 reaper --limit 0
 check "--limit 0: exit 2" "$RC" "2"
 reaper extra

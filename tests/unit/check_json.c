@@ -676,7 +676,7 @@ START_TEST(jw_reports_allocation_failure)
 	ck_assert_uint_eq(len, 0);
 	jw_open(&w, NULL, '[');	/* usable again */
 	jw_close(&w, ']');
-	ck_assert_str_eq(w.p, "[]");
+	ck_assert_str_eq(w.b.data, "[]");
 	jw_free(&w);
 }
 END_TEST

@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cfg.h"
 #include "changelog.h"
 #include "err.h"
 #include "json.h"
@@ -166,6 +167,26 @@ append_rows(struct store *st, int n, const char *body)
 		ck_assert_int_eq(changelog_append(st, &r, NULL), 0);
 	ck_assert_int_eq(store_commit(st), 0);
 }
+
+/* store_opts_init(): what every program takes from its configuration. */
+START_TEST(store_opts_init_from_cfg)
+{
+	struct cfg c = { .db_path = "/x/m.db", .synchronous = "NORMAL",
+	    .busy_timeout_ms = 1234 };
+	struct store_opts o;
+
+	memset(&o, 0xff, sizeof(o));
+	store_opts_init(&o, &c);
+	ck_assert_str_eq(o.path, "/x/m.db");
+	ck_assert(o.sync_normal);
+	ck_assert_int_eq(o.busy_timeout_ms, 1234);
+	ck_assert(!o.create && !o.allow_old);
+	ck_assert_ptr_null(o.files);
+	c.synchronous = "FULL";
+	store_opts_init(&o, &c);
+	ck_assert(!o.sync_normal);
+}
+END_TEST
 
 START_TEST(store_open_missing_without_create)
 {
@@ -710,6 +731,36 @@ START_TEST(store_commit_without_memory_rolls_back)
 END_TEST
 
 /* store_fault_set(): which calls fail, with what, and the text form. */
+/* store_step(): 1 per row, 0 at the end (reset), an MT_E* on an error. */
+START_TEST(store_step_walks_rows)
+{
+	static const char sql[] =
+	    "SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3";
+	struct store *st = open_init(db);
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int rc, sum = 0, n = 0;
+
+	ck_assert_ptr_nonnull(s);
+	while ((rc = store_step(st, s, __func__)) == 1) {
+		sum += sqlite3_column_int(s, 0);
+		n++;
+	}
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(n, 3);
+	ck_assert_int_eq(sum, 6);
+	ck_assert_int_eq(store_step(st, s, __func__), 1);  /* reset: again */
+	sqlite3_reset(s);
+	store_fault_set(2, STORE_FAULT_BUSY, STORE_FAULT_ONCE);
+	ck_assert_int_eq(store_step(st, s, __func__), 1);
+	ck_assert_int_eq(store_step(st, s, __func__), MT_EBUSY);
+	ck_assert_int_eq(store_step(st, s, __func__), 1);  /* reset: again */
+	store_fault_set(0, 0, 0);
+	sqlite3_reset(s);
+	ck_assert_int_eq(store_step(st, NULL, __func__), MT_EIO);
+	store_close(st);
+}
+END_TEST
+
 START_TEST(store_faults_fail_the_chosen_calls)
 {
 	struct store *st = open_init(db);
@@ -1230,6 +1281,7 @@ store_suite(void)
 
 	tcase_add_checked_fixture(open, setup, tu_teardown);
 	tu_timeout(open, 30);
+	tcase_add_test(open, store_opts_init_from_cfg);
 	tcase_add_test(open, store_open_missing_without_create);
 	tcase_add_test(open, store_open_empty_path);
 	tcase_add_test(open, store_init_creates_and_migrates);
@@ -1252,6 +1304,7 @@ store_suite(void)
 	tcase_add_test(tx, store_begin_twice_fails);
 	tcase_add_test(tx, store_rollback_without_tx_harmless);
 	tcase_add_test(tx, store_commit_without_tx_fails);
+	tcase_add_test(tx, store_step_walks_rows);
 	tcase_add_test(tx, store_faults_fail_the_chosen_calls);
 	tcase_add_test(tx, store_begin_busy_when_locked);
 	tcase_add_test(tx, store_writers_take_the_lock_file);

@@ -394,6 +394,41 @@ END_TEST
 	ck_assert_int_gt(n_, 2);	/* some allocation did fail */	\
 } while (0)
 
+/* store_participant_text() (store_common.c): one participant's column. */
+START_TEST(participant_text)
+{
+	static const char name[] = "SELECT display_name FROM participants"
+	    " WHERE dialog_id = ?1 AND user_id = ?2";
+	static const char none[] = "SELECT NULL FROM participants"
+	    " WHERE dialog_id = ?1 AND user_id = ?2";
+	char *text;
+	long n;
+	int rc;
+
+	ck_assert_int_eq(store_participant_text(st, name, D1, "bob", &text),
+	    0);
+	ck_assert_str_eq(text, "Bob");
+	mt_free(text);
+	ck_assert_int_eq(store_participant_text(st, name, D3, "bob", &text),
+	    MT_ENOTFOUND);
+	ck_assert_ptr_null(text);
+	ck_assert_int_eq(store_participant_text(st, none, D3, "alice",
+	    &text), 0);
+	ck_assert_ptr_null(text);
+	for (n = 1; n < 100; n++) {
+		mem_fail_after(n);
+		rc = store_participant_text(st, name, D1, "alice", &text);
+		mem_fail_after(0);
+		if (rc == 0)
+			break;
+		ck_assert_ptr_null(text);
+	}
+	ck_assert_int_eq(rc, 0);
+	ck_assert_str_eq(text, "Alice");
+	mt_free(text);
+}
+END_TEST
+
 START_TEST(reads_under_allocation_failures)
 {
 	struct scope_set *s = scopes("{\"scope_level0\":[\"tenant-a\"],"
@@ -472,6 +507,7 @@ suite(void)
 	tcase_add_test(tc, list_open_matches_scopes);
 	tcase_add_test(tc, search_folds_unicode_and_is_literal);
 	tcase_add_test(tc, outcomes);
+	tcase_add_test(tc, participant_text);
 	tcase_add_test(tc, reads_under_allocation_failures);
 	tcase_add_test(tc, writes_under_allocation_failures);
 	suite_add_tcase(s, tc);
