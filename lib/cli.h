@@ -1,5 +1,5 @@
 /*
- * cli.h — what the main() of every mtchat program shares (STYLE.md §9):
+ * cli.h — what the main() of every mtchat program shares:
  * the common options (-c, -v, -h, -V, --check-config) parsed around the
  * program's own, the --help text around its own lines, --version, usage
  * and configuration errors, loading the configuration, logging, and the

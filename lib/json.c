@@ -1,6 +1,6 @@
 /*
- * json.c — building and parsing JSON with Jansson, with the limits of STYLE.md
- * docs/rest.md#chat-api (depth) and the timestamp format of
+ * json.c — building and parsing JSON with Jansson, with a nesting limit on
+ * what it parses (JSON_MAX_DEPTH) and the timestamp format of
  * docs/api.md#conventions.
  */
 #include <stdint.h>

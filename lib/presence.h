@@ -1,8 +1,8 @@
 /*
- * presence.h — the presence rule every program applies (DESIGN.md,
- * Presence): a user is online while seen within PRESENCE_TTL_SECS. The
- * bridge, mtchat.fcgi's participant list and polls, and mtchat-reaper
- * take the TTL and the cutoff from here.
+ * presence.h — the presence rule every program applies
+ * (docs/events.md#presence): a user is online while seen within
+ * PRESENCE_TTL_SECS. The bridge, mtchat.fcgi's participant list and polls,
+ * and mtchat-reaper take the TTL and the cutoff from here.
  */
 #ifndef MT_PRESENCE_H
 #define MT_PRESENCE_H

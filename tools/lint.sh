@@ -19,7 +19,7 @@ if [ -n "$bad" ]; then
 fi
 src="lib/*.[ch] cgi/*.[ch] bridge/*.[ch] bin/*.[ch] sql/*.sql"
 # shellcheck disable=SC2086
-bad=$(grep -nE 'API\.md|DESIGN\.md|§ ?[0-9]' $src | grep -v 'RFC')
+bad=$(grep -nE 'API\.md|DESIGN\.md|STYLE\.md|§ ?[0-9]' $src | grep -v 'RFC')
 if [ -n "$bad" ]; then
 	echo "lint: a citation of a document that is not in the repository:"
 	echo "$bad"

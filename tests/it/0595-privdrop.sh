@@ -1,6 +1,6 @@
 #!/bin/sh
-# 0595-privdrop.sh — the daemons started as root do not stay root (MTCHAT_USER,
-# STYLE.md docs/errors.md): mtchat-bridge binds its port as root, then becomes
+# 0595-privdrop.sh — the daemons started as root do not stay root (MTCHAT_USER):
+# mtchat-bridge binds its port as root, then becomes
 # the user (setgroups, setresgid, setresuid: no supplementary group, no saved
 # root), serves from a database only that user may write, and the files it makes
 # are the user's; mtchat-hooks becomes the user before it opens anything.
