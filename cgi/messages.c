@@ -1,9 +1,8 @@
 /*
  * messages.c — the message endpoints of the Chat API: mark read (C12), list
  * (C14), send (C15), get (C16), edit (C17) and delete (C18), with the exact
- * statuses, codes and messages of
- * docs/errors.md#not-found-or-forbidden/docs/errors.md#codes and the
- * Beyond-upstream items S3, S7, S8, S10, F5, F14–F16.
+ * statuses, codes and messages of docs/errors.md and the differences S3,
+ * S7, S8, S10, F5, F14–F16.
  *
  * A write first asks lib/ whether the request may go ahead at all (404 and
  * 403 come before any 400, as in the reference), then validates and

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "err.h"
-#include "events.h"
+#include "event_body.h"
 #include "id.h"
 #include "store_archive.h"
 #include "store_int.h"

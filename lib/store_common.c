@@ -5,7 +5,7 @@
 #include <stdio.h>
 
 #include "err.h"
-#include "events.h"
+#include "event_body.h"
 #include "json.h"
 #include "mem.h"
 #include "store_common.h"

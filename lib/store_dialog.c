@@ -24,7 +24,7 @@
 #include <wctype.h>
 
 #include "err.h"
-#include "events.h"
+#include "event_body.h"
 #include "json.h"
 #include "log.h"
 #include "mem.h"

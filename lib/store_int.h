@@ -81,7 +81,8 @@ char		*store_col_dup(sqlite3_stmt *s, int i, int *oom);
 
 /*
  * Column lists of the API's resources and the functions that turn such a
- * row (starting at column col) into its JSON shape (docs/rest.md#shapes).
+ * row (starting at column col) into its JSON shape (docs/rest.md#shapes;
+ * lib/store_shapes.c).
  */
 #define DIALOG_COLS	"d.id, d.object_id, d.object_type, d.title," \
 			" d.object_url, d.created_by, d.created_at, d.meta"

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "err.h"
-#include "events.h"
+#include "event_body.h"
 #include "id.h"
 #include "json.h"
 #include "mem.h"

@@ -2,7 +2,7 @@
  * store_members.h — membership periods as change-log positions
  * (sql/0004-history.sql): when, in seq terms, a user was a participant of
  * a dialog. Opened and closed by the participant.* events themselves
- * (lib/events.c), read whenever a user's past events are replayed, so
+ * (lib/event_body.c), read whenever a user's past events are replayed, so
  * that who may see an event is decided at the time of the event (
  * S2, docs/events.md#audience).
  */

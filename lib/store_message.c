@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "err.h"
-#include "events.h"
+#include "event_body.h"
 #include "files.h"
 #include "json.h"
 #include "mem.h"

@@ -5,7 +5,7 @@
  * transitions.
  */
 #include "err.h"
-#include "events.h"
+#include "event_body.h"
 #include "mem.h"
 #include "store_int.h"
 #include "store_presence.h"

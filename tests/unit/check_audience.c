@@ -16,7 +16,7 @@
 #include "audience.h"
 #include "changelog.h"
 #include "err.h"
-#include "events.h"
+#include "event_body.h"
 #include "json.h"
 #include "log.h"
 #include "mem.h"

@@ -11,7 +11,7 @@
 
 #include "changelog.h"
 #include "err.h"
-#include "events.h"
+#include "event_body.h"
 #include "json.h"
 #include "log.h"
 #include "mem.h"

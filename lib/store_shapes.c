@@ -1,6 +1,6 @@
 /*
- * store_present.c — turns rows selected with the *_COLS lists of store_int.h
- * into the JSON shapes of docs/rest.md#shapes, with the null-versus- omitted
+ * store_shapes.c — turns rows selected with the *_COLS lists of store_int.h
+ * into the JSON shapes of docs/rest.md#shapes, with the null-versus-omitted
  * rules of docs/api.md#conventions.
  */
 #include <string.h>

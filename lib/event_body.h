@@ -1,10 +1,10 @@
 /*
- * events.h — the events of docs/websocket.md#server-messages (with F10 and
+ * event_body.h — the events of docs/websocket.md#server-messages (with F10 and
  * F19), each appended to the change-log inside the caller's write transaction
  * with the data its audience needs (docs/events.md#audience).
  */
-#ifndef MT_EVENTS_H
-#define MT_EVENTS_H
+#ifndef MT_EVENT_BODY_H
+#define MT_EVENT_BODY_H
 
 #include <jansson.h>
 #include <stdbool.h>

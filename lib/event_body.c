@@ -1,5 +1,5 @@
 /*
- * events.c — builds the JSON body of each event (keys in the order of
+ * event_body.c — builds the JSON body of each event (keys in the order of
  * docs/websocket.md#server-messages, "type" first) and appends it to the
  * change-log with what the audience rules need: the dialog, the subject user,
  * and an explicit list of recipients for per-user events.
@@ -8,7 +8,7 @@
 
 #include "changelog.h"
 #include "err.h"
-#include "events.h"
+#include "event_body.h"
 #include "json.h"
 #include "mem.h"
 #include "store_members.h"
