@@ -74,8 +74,8 @@ LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
 ADMIN_SRC := $(wildcard bin/admin*.c)
 FCGI_SRC  := $(wildcard cgi/*.c)
 BRIDGE_SRC := $(wildcard bridge/*.c)
-REAPER_SRC := $(wildcard bin/mtchat-reaper.c)
-HOOKS_SRC := $(wildcard bin/mtchat-hooks.c)
+REAPER_SRC := bin/mtchat-reaper.c
+HOOKS_SRC := bin/mtchat-hooks.c
 UNIT_SRC  := $(wildcard tests/unit/check_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 SQL_FILES := $(sort $(wildcard sql/[0-9]*.sql))
@@ -83,20 +83,10 @@ SQL_FILES := $(sort $(wildcard sql/[0-9]*.sql))
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-PROGS := $(BUILD)/mtchat-admin
-ifneq ($(FCGI_SRC),)
-PROGS += $(BUILD)/mtchat.fcgi
-endif
-ifneq ($(BRIDGE_SRC),)
+PROGS := $(BUILD)/mtchat-admin $(BUILD)/mtchat.fcgi $(BUILD)/mtchat-reaper \
+    $(BUILD)/mtchat-hooks
 ifneq ($(WITH_BRIDGE),no)
 PROGS += $(BUILD)/mtchat-bridge
-endif
-endif
-ifneq ($(REAPER_SRC),)
-PROGS += $(BUILD)/mtchat-reaper
-endif
-ifneq ($(HOOKS_SRC),)
-PROGS += $(BUILD)/mtchat-hooks
 endif
 
 .PHONY: all check asan unit test-run deps run install uninstall clean lint bench soak
