@@ -26,11 +26,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "wsframe.h"
 
 enum mode { IDLE, FANOUT, POLL };
 enum st { CONNECTING, HANDSHAKE, OPEN, FIRST, POLLING };
@@ -51,6 +54,7 @@ static const char *host;
 static int bport, rport, nconn, rate, count;
 static const char *dialog;
 static struct c *cs;
+static int epfd;		/* the one epoll instance */
 static int64_t *lat;
 static volatile long nlat, connected;
 static long expected;
@@ -159,25 +163,10 @@ on_ws(struct c *c, int64_t t)
 {
 	for (;;) {
 		unsigned char *b = (unsigned char *)c->buf;
-		size_t hl = 2, pl;
+		size_t hl, pl;
+		int op = wsframe_next(b, c->len, &hl, &pl);
 
-		if (c->len < 2)
-			return;
-		pl = b[1] & 0x7f;
-		if (pl == 126) {
-			if (c->len < 4)
-				return;
-			pl = (size_t)b[2] << 8 | b[3];
-			hl = 4;
-		} else if (pl == 127) {
-			if (c->len < 10)
-				return;
-			pl = 0;
-			for (int i = 0; i < 8; i++)
-				pl = pl << 8 | b[2 + i];
-			hl = 10;
-		}
-		if (c->len < hl + pl)
+		if (op < 0)
 			return;
 		if (plain)
 			c->got += scan_times((char *)b + hl, pl, t);
@@ -189,12 +178,39 @@ on_ws(struct c *c, int64_t t)
 	}
 }
 
+/* Whether the n bytes at s hold needle, ignoring case. */
+static int
+strcasestr_n(const char *s, size_t n, const char *needle)
+{
+	size_t k = strlen(needle);
+
+	for (size_t i = 0; i + k <= n; i++)
+		if (strncasecmp(s + i, needle, k) == 0)
+			return 1;
+	return 0;
+}
+
+/* A new connection for a client whose server closed the last one. */
+static void
+reconnect(struct c *c)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLET,
+	    .data.ptr = c };
+
+	epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	c->fd = tcp_connect(bport, 1);
+	c->st = CONNECTING;
+	epoll_ctl(epfd, EPOLL_CTL_ADD, c->fd, &ev);
+}
+
 /* HTTP responses: the handshake, or a long-poll answer. */
 static void
 on_http(struct c *c, int64_t t)
 {
 	char *eoh, *cl, *cur;
 	size_t hlen, blen;
+	int closes;
 
 	if ((eoh = memmem(c->buf, c->len, "\r\n\r\n", 4)) == NULL)
 		return;
@@ -220,12 +236,16 @@ on_http(struct c *c, int64_t t)
 	c->got += scan_times(c->buf + hlen, blen, t);
 	if ((cur = memmem(c->buf + hlen, blen, "\"cursor\":", 9)) != NULL)
 		c->cursor = strtoll(cur + 9, NULL, 10);
+	closes = strcasestr_n(c->buf, hlen, "\r\nConnection: close\r\n");
 	consume(c, hlen + blen);
 	if (c->st != POLLING) {	/* first answer: cursor known, now hold */
 		c->st = POLLING;
 		__atomic_fetch_add(&connected, 1, __ATOMIC_RELAXED);
 	}
-	send_request(c);
+	if (closes)
+		reconnect(c);	/* the next poll goes on a new connection */
+	else
+		send_request(c);
 }
 
 static void
@@ -259,6 +279,8 @@ on_read(struct c *c)
 			on_ws(c, t);
 		else
 			on_http(c, t);
+		if (c->st == CONNECTING)
+			return;		/* reconnected: a new socket */
 		/*
 		 * A short read emptied the socket: data arriving later is a
 		 * new edge, so the read that would only say EAGAIN (half of
@@ -364,7 +386,10 @@ loop_once(int ep, int ms)
 		struct c *c = evs[i].data.ptr;
 
 		if (c->st == CONNECTING && (evs[i].events & EPOLLOUT)) {
-			c->st = mode == POLL ? FIRST : HANDSHAKE;
+			if (mode != POLL)
+				c->st = HANDSHAKE;
+			else	/* a reconnect goes on holding */
+				c->st = c->cursor < 0 ? FIRST : POLLING;
 			send_request(c);
 		}
 		if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
@@ -446,7 +471,7 @@ main(int argc, char **argv)
 	cs = calloc((size_t)nconn, sizeof(*cs));
 	lat = calloc((size_t)expected + 1000000, sizeof(*lat));
 	rest = calloc((size_t)count + 1, sizeof(*rest));
-	ep = epoll_create1(0);
+	ep = epfd = epoll_create1(0);
 	open_all(ep);
 	t0 = now_ns();
 	while (connected < nconn && now_ns() - t0 < 120000000000LL)

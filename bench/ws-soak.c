@@ -32,6 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "wsframe.h"
+
 struct client {
 	int		 fd, user, dialog;
 	int		 open;		/* handshake done */
@@ -233,29 +235,14 @@ on_frames(struct client *c)
 {
 	for (;;) {
 		unsigned char *b = (unsigned char *)c->buf;
-		size_t hl = 2, pl;
+		size_t hl, pl;
+		int op = wsframe_next(b, c->len, &hl, &pl);
 
-		if (c->len < 2)
+		if (op < 0)
 			return;
-		pl = b[1] & 0x7f;
-		if (pl == 126) {
-			if (c->len < 4)
-				return;
-			pl = (size_t)b[2] << 8 | b[3];
-			hl = 4;
-		} else if (pl == 127) {
-			if (c->len < 10)
-				return;
-			pl = 0;
-			for (int i = 0; i < 8; i++)
-				pl = pl << 8 | b[2 + i];
-			hl = 10;
-		}
-		if (c->len < hl + pl)
-			return;
-		if ((b[0] & 0x0f) == 1)
+		if (op == 1)
 			on_event(c, (char *)b + hl, pl);
-		else if ((b[0] & 0x0f) == 8) {
+		else if (op == 8) {
 			fprintf(stderr, "u%d: closed by the bridge\n", c->user);
 			c->wrong += 1000000;	/* counted as a failure */
 		}

@@ -52,6 +52,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "wsframe.h"
+
 #define FLAP_MS		100	/* a flapper's time connected, then closed */
 #define FLAP_CYCLES	3
 #define QUIET_MS	3000	/* no presence frame this long: drained */
@@ -334,27 +336,12 @@ on_ws(struct c *c, int64_t t)
 {
 	for (;;) {
 		unsigned char *b = (unsigned char *)c->buf;
-		size_t hl = 2, pl;
+		size_t hl, pl;
+		int op = wsframe_next(b, c->len, &hl, &pl);
 
-		if (c->len < 2)
+		if (op < 0)
 			return;
-		pl = b[1] & 0x7f;
-		if (pl == 126) {
-			if (c->len < 4)
-				return;
-			pl = (size_t)b[2] << 8 | b[3];
-			hl = 4;
-		} else if (pl == 127) {
-			if (c->len < 10)
-				return;
-			pl = 0;
-			for (int i = 0; i < 8; i++)
-				pl = pl << 8 | b[2 + i];
-			hl = 10;
-		}
-		if (c->len < hl + pl)
-			return;
-		if ((b[0] & 0x0f) == 1)
+		if (op == 1)
 			on_frame(c, (char *)b + hl, pl, t);
 		consume(c->buf, &c->len, hl + pl);
 	}
