@@ -251,7 +251,8 @@ START_TEST(pg_migrate_concurrently)
 		ck_assert_int_ge(pid = fork(), 0);
 		if (pid == 0) {
 			if (store_pg_open(&p, u, err, sizeof(err)) != 0 ||
-			    store_pg_migrate(p, &applied, err, sizeof(err)) != 0) {
+			    store_pg_migrate(p, &applied, err,
+			    sizeof(err)) != 0) {
 				fprintf(stderr, "migrate: %s\n", err);
 				_exit(100);
 			}

@@ -242,7 +242,8 @@ writer_main(const struct opts *o, int w)
 		rc = MT_EIO;
 	store_pg_close(pg);
 	if (rc != 0)
-		fprintf(stderr, "pg_order: writer %d: %s\n", w, mt_strerror(rc));
+		fprintf(stderr, "pg_order: writer %d: %s\n", w,
+		    mt_strerror(rc));
 	return rc == 0 ? 0 : 3;
 }
 
