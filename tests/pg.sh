@@ -23,7 +23,7 @@
 # should the script die without running its traps (kill -9).
 # shellcheck shell=sh
 
-PG_DIR="" PG_PORT="" PG_BINDIR="" PG_AS="" PG_WATCHDOG="" PG_PASS=""
+PG_DIR="" PG_PORT="" PG_BINDIR="" PG_AS="" PG_PASS=""
 
 # Sets PG_BINDIR to the directory holding initdb and pg_ctl, or returns 1.
 # MTCHAT_PG_BINDIR, when set, is the only place looked at.
@@ -124,15 +124,24 @@ pg_server() {
 	return 1
 }
 
-# Stops the cluster when the shell that started it is gone, whatever ended it.
-pg_watchdog() {
+# Stops the cluster when the shell that started it is gone, whatever ended
+# it; leaves quietly once pg_stop has removed PG_DIR. Started from a
+# subshell that exits at once, so that it is no job of the test script (a
+# bare `wait` there would otherwise wait for it forever).
+pg_watchdog() {	# pid
 	(
-		trap '' INT HUP
-		while kill -0 "$1" 2>/dev/null; do sleep 1; done
-		pg_as "$PG_BINDIR/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop
-		rm -rf "$PG_DIR"
-	) </dev/null >/dev/null 2>&1 &
-	PG_WATCHDOG=$!
+		(
+			trap '' INT HUP
+			while [ -d "$PG_DIR/data" ] && kill -0 "$1" 2>/dev/null
+			do
+				sleep 1
+			done
+			[ -d "$PG_DIR/data" ] || exit 0
+			pg_as "$PG_BINDIR/pg_ctl" -D "$PG_DIR/data" -m immediate \
+			    -w stop
+			rm -rf "$PG_DIR"
+		) </dev/null >/dev/null 2>&1 &
+	)
 }
 
 pg_psql() {
@@ -180,10 +189,6 @@ pg_start() {	# [dbname]
 
 pg_stop() {
 	[ -n "$PG_DIR" ] || return 0
-	if [ -n "$PG_WATCHDOG" ]; then
-		kill "$PG_WATCHDOG" 2>/dev/null
-		wait "$PG_WATCHDOG" 2>/dev/null
-	fi
 	if [ -f "$PG_DIR/data/postmaster.pid" ]; then
 		pg_as "$PG_BINDIR/pg_ctl" -D "$PG_DIR/data" -m fast -w stop \
 		    >/dev/null 2>&1 ||
@@ -191,5 +196,5 @@ pg_stop() {
 			    -w stop >/dev/null 2>&1
 	fi
 	rm -rf "$PG_DIR"
-	PG_DIR="" PG_WATCHDOG=""
+	PG_DIR=""
 }
