@@ -15,7 +15,12 @@ libfcgi-dev libwebsockets-dev libwebsockets-evlib-ev libev-dev libgumbo-dev
 libcurl4-openssl-dev
 lighttpd check libsubunit-dev curl jq python3 python3-websockets man-db
 nginx-light spawn-fcgi apache2 libapache2-mod-fcgid wrk valgrind procps
-chromium clang libclang-rt-14-dev"
+chromium clang libclang-rt-14-dev
+postgresql libpq-dev"
+# PostgreSQL, the second store (issue 22, work in progress): libpq-dev
+# builds lib/store_pg*.c, and the server's initdb and pg_ctl start the
+# throw-away clusters of the tests (tests/pg.sh) as an unprivileged user;
+# the policy-rc.d guard below keeps the package's own cluster stopped.
 # clang and its runtime libraries (libFuzzer, ASan, UBSan) build the fuzz
 # targets of tests/fuzz (make fuzz; make check runs them briefly).
 # Node.js and npm run the browser test (tests/browser, playwright-core from
