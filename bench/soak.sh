@@ -58,6 +58,16 @@ bridge) WSPORT=$BPORT; PROXY="" ;;
 esac
 sh "$TOP/tools/lighttpd-conf.sh" "$PORT" "$BUILD/mtchat.fcgi" "$T" "$T/env" 1 \
 	$PROXY > "$T/lighttpd.conf"
+# lighttpd stops accepting at 90 % of server.max-fds ("sockets disabled,
+# out-of-fds"), and a proxied WebSocket holds two.
+maxfds=$(sed -n 's/^server.max-fds = //p' "$T/lighttpd.conf")
+if [ "$VIA" = lighttpd ] && [ $((2 * N + 64)) -gt $((maxfds * 9 / 10)) ]; then
+	echo "soak: lighttpd (max-fds $maxfds) takes about" \
+	    "$(( (maxfds * 9 / 10 - 64) / 2 )) WebSockets, not $N:" \
+	    "raise the limit, lower N or use VIA=bridge" >&2
+	rm -rf "$T"
+	exit 2
+fi
 /usr/sbin/lighttpd -D -f "$T/lighttpd.conf" &
 LPID=$! BPID="" SPID=""
 cleanup() {

@@ -429,6 +429,8 @@ main(int argc, char **argv)
 		pump(ep, 200);
 	fprintf(stderr, "ws-soak: %d of %d WebSockets open in %.1f s\n",
 	    nopen(), nconn, (double)(now_ms() - t0) / 1000);
+	if (nopen() < nconn)	/* the others would count as lost */
+		return 2;
 	pthread_create(&tid, NULL, sender, NULL);
 	t0 = now_ms();
 	for (minute = 1; now_ms() - t0 < (int64_t)secs * 1000; ) {
