@@ -363,12 +363,13 @@ missing(void)
 }
 
 static int
-all_open(void)
+nopen(void)
 {
+	int n = 0;
+
 	for (int i = 0; i < nconn; i++)
-		if (!cs[i].open)
-			return 0;
-	return 1;
+		n += cs[i].open;
+	return n;
 }
 
 int
@@ -411,10 +412,12 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	t0 = now_ms();
 	connect_all(ep);
-	while (!all_open() && now_ms() - t0 < 120000)
+	while (nopen() < nconn && now_ms() - t0 < 120000)
 		pump(ep, 200);
-	fprintf(stderr, "ws-soak: %d WebSockets open in %.1f s\n", nconn,
-	    (double)(now_ms() - t0) / 1000);
+	fprintf(stderr, "ws-soak: %d of %d WebSockets open in %.1f s\n",
+	    nopen(), nconn, (double)(now_ms() - t0) / 1000);
+	if (nopen() < nconn)	/* the others would count as lost */
+		return 2;
 	pthread_create(&tid, NULL, sender, NULL);
 	t0 = now_ms();
 	for (minute = 1; now_ms() - t0 < (int64_t)secs * 1000; ) {

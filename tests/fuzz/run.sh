@@ -5,7 +5,8 @@
 # tests/fuzz/corpus/TARGET (which it never writes to), after the
 # regression inputs of tests/fuzz/regress/TARGET. A crash is saved as
 # BUILD/crashes/TARGET-crash-...; copy it to tests/fuzz/regress/TARGET/
-# once fixed. Prints one line per target: executions, coverage, crashes.
+# once fixed. Prints one line per target: executions, executions a second,
+# coverage (libFuzzer's cov: and ft:), corpus size, crashes.
 # usage: run.sh BUILD SECONDS [target ...]
 set -u
 BUILD=${1:?usage: run.sh BUILD SECONDS [target ...]}
@@ -36,11 +37,13 @@ for t in $targets; do
 	"$bin" "$@" "$work" "$TOP/tests/fuzz/corpus/$t" >"$log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+	eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
 	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
+	ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1)
 	crashes=$(ls "$BUILD/crashes" | grep -c "^$t-")
-	printf '%-12s %10s executions  %-10s corpus %5s  crashes saved %s%s\n' \
-	    "$t" "${execs:-?}" "$cov" "$(ls "$work" | wc -l)" "$crashes" \
-	    "$([ $rc -ne 0 ] && echo "  FAILED, see $log")"
+	printf '%-12s %10s executions %7s/s  %-10s %-10s corpus %5s  crashes saved %s%s\n' \
+	    "$t" "${execs:-?}" "${eps:-?}" "$cov" "$ft" "$(ls "$work" | wc -l)" \
+	    "$crashes" "$([ $rc -ne 0 ] && echo "  FAILED, see $log")"
 	[ $rc -eq 0 ] || status=1
 done
 exit $status

@@ -35,8 +35,9 @@ for spec in rest:6000 sanitize:40000 json:60000 jwt:60000 cfg:40000 \
 		set -- "$@" -dict="$MTCHAT_TOP/tests/fuzz/$t.dict"
 	if "$bin" "$@" "$T/$t" "$MTCHAT_TOP/tests/fuzz/corpus/$t" >"$T/$t.log" 2>&1; then
 		pass=$((pass + 1))
-		printf '%-12s %s executions, %s\n' "$t" \
+		printf '%-12s %s executions in %s s, %s\n' "$t" \
 		    "$(sed -n 's/^stat::number_of_executed_units: *//p' "$T/$t.log")" \
+		    "$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$T/$t.log")" \
 		    "$(grep -o 'cov: [0-9]*' "$T/$t.log" | tail -1)"
 	else
 		fail=$((fail + 1)); echo "FAIL $t (seed $SEED)"
