@@ -33,7 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "wsframe.h"
+#include "wsclient.h"
 
 enum mode { IDLE, FANOUT, POLL };
 enum st { CONNECTING, HANDSHAKE, OPEN, FIRST, POLLING };
@@ -62,29 +62,12 @@ static volatile int sending_done;
 static int64_t *rest;
 static int plain;		/* WS_LOAD_PLAIN: not mtchat */
 
-static int64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static int
 tcp_connect(int port, int nonblock)
 {
-	struct sockaddr_in sa;
-	int fd = socket(AF_INET, SOCK_STREAM | (nonblock ? SOCK_NONBLOCK : 0),
-	    0), one = 1;
+	int fd = bench_connect(host, port, nonblock);
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	inet_pton(AF_INET, host, &sa.sin_addr);
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 &&
-	    errno != EINPROGRESS) {
+	if (fd == -1) {
 		perror("connect");
 		exit(1);
 	}

@@ -32,7 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "wsframe.h"
+#include "wsclient.h"
 
 struct client {
 	int		 fd, user, dialog;
@@ -64,15 +64,9 @@ now_ms(void)
 static int
 tcp_connect(int port)
 {
-	struct sockaddr_in sa;
-	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+	int fd = bench_connect(host, port, 0);
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	inet_pton(AF_INET, host, &sa.sin_addr);
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
+	if (fd == -1) {
 		perror("connect");
 		exit(2);
 	}

@@ -52,7 +52,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "wsframe.h"
+#include "wsclient.h"
 
 #define FLAP_MS		100	/* a flapper's time connected, then closed */
 #define FLAP_CYCLES	3
@@ -110,35 +110,6 @@ static long nlisted, nreconnected;
 static int64_t t_firstclose, t_back, t_allconn, t_alllist;
 static long listbytes;
 
-static int64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int
-tcp_connect(int port, int nonblock)
-{
-	struct sockaddr_in sa;
-	int fd = socket(AF_INET, SOCK_STREAM | (nonblock ? SOCK_NONBLOCK : 0),
-	    0), one = 1;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	inet_pton(AF_INET, host, &sa.sin_addr);
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 &&
-	    errno != EINPROGRESS) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 static void
 send_all(int fd, const char *p, size_t n)
 {
@@ -175,7 +146,7 @@ ws_open(struct c *c)
 
 	c->len = 0;
 	c->lastseq = 0;
-	c->fd = tcp_connect(wsport, 1);
+	c->fd = bench_connect(host, wsport, 1);
 	if (c->fd == -1) {
 		c->st = DOWN;
 		c->due = now_ns() + RETRY_MS * 1000000LL;
@@ -528,7 +499,7 @@ rest_open(void)
 
 	for (i = 0; i < REST_CONNS; i++) {
 		/* connected before it is used; then read until EAGAIN */
-		rcs[i].fd = tcp_connect(rport, 0);
+		rcs[i].fd = bench_connect(host, rport, 0);
 		if (rcs[i].fd == -1 || fcntl(rcs[i].fd, F_SETFL, O_NONBLOCK)) {
 			perror("REST connect");
 			exit(1);
@@ -578,7 +549,7 @@ static void *
 sender(void *arg)
 {
 	char req[1024], body[128], resp[8192];
-	int fd = tcp_connect(rport, 0), i;
+	int fd = bench_connect(host, rport, 0), i;
 	int64_t t0 = now_ns() + 100000000;
 
 	(void)arg;
