@@ -48,7 +48,7 @@ endif
 
 # Libraries every program may use through libmtchat.a, found with pkg-config;
 # each *_CFLAGS/*_LIBS can be overridden on the command line.
-LIB_PKGS    = sqlite3 jansson libcrypto gumbo
+LIB_PKGS    = sqlite3 libpq jansson libcrypto gumbo
 LIB_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags $(LIB_PKGS) 2>/dev/null)
 LIB_LIBS   ?= $(shell $(PKG_CONFIG) --libs $(LIB_PKGS) 2>/dev/null)
 FCGI_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags fcgi 2>/dev/null)
@@ -62,21 +62,6 @@ CURL_LIBS   ?= $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null)
 CHECK_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS   ?= $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
-# PostgreSQL, the second store (issue 22, work in progress): lib/store_pg*.c
-# and the tests of tests/pg are built only where libpq is found, through
-# pkg-config or else pg_config; WITH_PG=no leaves them out. Programs will
-# link PG_LIBS once they call it; today only tests/pg does.
-ifndef WITH_PG
-WITH_PG := $(shell if $(PKG_CONFIG) --exists libpq 2>/dev/null || \
-    command -v pg_config >/dev/null 2>&1; then echo yes; else echo no; fi)
-endif
-ifeq ($(WITH_PG),yes)
-PG_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null || \
-    echo -I`pg_config --includedir`)
-PG_LIBS   ?= $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null || \
-    echo -L`pg_config --libdir` -lpq)
-endif
-
 CPPFLAGS += -std=c17 -D_POSIX_C_SOURCE=200809L -Ilib -I$(BUILD)/gen \
             -DMTCHAT_VERSION='"$(VERSION)"' \
             -DMTCHAT_SYSCONFDIR='"$(SYSCONFDIR)"'
@@ -85,13 +70,8 @@ ALL_CFLAGS = $(CPPFLAGS) $(CFLAGS) $(WARN) $(SANFLAGS) -pthread -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS) -pthread
 
 LIB_SRC   := $(wildcard lib/*.c)
-ifneq ($(WITH_PG),yes)
-LIB_SRC   := $(filter-out lib/store_pg.c lib/store_pg_%.c,$(LIB_SRC))
-endif
-LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
-ifeq ($(WITH_PG),yes)
-LIB_OBJ   += $(BUILD)/gen/pg_migrations.o
-endif
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o \
+             $(BUILD)/gen/pg_migrations.o
 ADMIN_SRC := $(wildcard bin/admin*.c)
 FCGI_SRC  := $(wildcard cgi/*.c)
 BRIDGE_SRC := $(wildcard bridge/*.c)
@@ -175,15 +155,12 @@ $(BUILD)/tests/check_rest_%: $(BUILD)/tests/check_rest_%.o $(CGI_LIB) \
     $(BUILD)/libmtchat.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIB_LIBS)
 
-# PostgreSQL (see WITH_PG above): the migrations of sql/pg/ compiled in,
-# and the tests of tests/pg, which tests/it/0800-pg-changelog.sh runs on a
-# throw-away cluster (tests/pg.sh).
+# PostgreSQL, the second store (docs/postgresql.md): the migrations of
+# sql/pg/ compiled in, and the tests of tests/pg, which tests/it/08*-pg-*.sh
+# run on a throw-away cluster (tests/pg.sh).
 PG_SQL_FILES := $(sort $(wildcard sql/pg/[0-9]*.sql))
 PG_TEST_SRC  := $(wildcard tests/pg/*.c)
-PG_TEST_BIN  :=
-ifeq ($(WITH_PG),yes)
 PG_TEST_BIN  := $(PG_TEST_SRC:tests/pg/%.c=$(BUILD)/tests/pg/%)
-endif
 
 $(BUILD)/gen/pg_migrations.c: $(PG_SQL_FILES) tools/embed-sql.sh
 	@mkdir -p $(@D)
@@ -193,15 +170,13 @@ $(BUILD)/gen/pg_migrations.c: $(PG_SQL_FILES) tools/embed-sql.sh
 $(BUILD)/gen/pg_migrations.o: $(BUILD)/gen/pg_migrations.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/lib/store_pg.o $(BUILD)/lib/store_pg_%.o: ALL_CFLAGS += $(PG_CFLAGS)
-
 $(BUILD)/tests/pg/%.o: tests/pg/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests/unit $(LIB_CFLAGS) $(PG_CFLAGS) \
-	    $(CHECK_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(LIB_CFLAGS) $(CHECK_CFLAGS) \
+	    -c -o $@ $<
 
 $(BUILD)/tests/pg/%: $(BUILD)/tests/pg/%.o $(BUILD)/libmtchat.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(PG_LIBS) $(LIB_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIB_LIBS)
 
 unit: $(UNIT_BIN) $(PG_TEST_BIN)
 

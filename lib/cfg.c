@@ -41,6 +41,8 @@ struct cfg_row {
 static const struct cfg_row rows[] = {
 	{ "MTCHAT_DB", S(db_path), "/var/lib/mtchat/mtchat.db", 0, 0, NULL, 0,
 	  "path of the SQLite database" },
+	{ "MTCHAT_DATABASE_URL", S(database_url), "", 0, 0, NULL, 0,
+	  "PostgreSQL connection string; empty: SQLite at MTCHAT_DB" },
 	{ "MTCHAT_BRIDGE_SOCKET", S(bridge_socket), "/run/mtchat/bridge.sock",
 	  0, 0, NULL, 0,
 	  "Unix datagram socket on which writers wake the bridge" },

@@ -24,11 +24,22 @@
 #include "mem.h"
 #include "migrate.h"
 #include "store_int.h"
+#include "store_pg.h"
+#include "store_pg_int.h"
 #include "tm.h"
 
 #define STMT_SLOTS_MIN	64
 
 static const char SQL_BEGIN[] = "BEGIN IMMEDIATE";
+/*
+ * PostgreSQL: writes are serialised as in SQLite, from BEGIN to COMMIT, by
+ * the change-log's lock (docs/postgresql.md#writes): every read-modify-
+ * write of the store stays as correct as under BEGIN IMMEDIATE, and the
+ * change-log append takes the lock it already holds.
+ */
+static const char SQL_PG_BEGIN[] = "BEGIN";
+static const char SQL_PG_WRITE_LOCK[] =
+	"SELECT pg_advisory_xact_lock(7887038147395339084)";
 static const char SQL_COMMIT[] = "COMMIT";
 static const char SQL_ROLLBACK[] = "ROLLBACK";
 static const char SQL_SAVEPOINT[] = "SAVEPOINT w";
@@ -76,7 +87,7 @@ store_fault_count(void)
 }
 
 /* The result code this call fails with, or SQLITE_OK to make it. */
-static int
+static inline int
 fault_take(void)
 {
 	int rc = SQLITE_OK;
@@ -126,37 +137,10 @@ store_fault_parse(const char *spec)
 	return 0;
 }
 
-/* (name) calls the function itself, not the macro of store_int.h. */
 int
-store_fault_step(sqlite3_stmt *s)
+store_fault_take(void)
 {
-	int rc = fault_take();
-
-	return rc != SQLITE_OK ? rc : (sqlite3_step)(s);
-}
-
-int
-store_fault_prepare_v2(sqlite3 *db, const char *sql, int n,
-    sqlite3_stmt **s, const char **tail)
-{
-	int rc = fault_take();
-
-	if (rc == SQLITE_OK)
-		return (sqlite3_prepare_v2)(db, sql, n, s, tail);
-	*s = NULL;
-	return rc;
-}
-
-int
-store_fault_prepare_v3(sqlite3 *db, const char *sql, int n,
-    unsigned int flags, sqlite3_stmt **s, const char **tail)
-{
-	int rc = fault_take();
-
-	if (rc == SQLITE_OK)
-		return (sqlite3_prepare_v3)(db, sql, n, flags, s, tail);
-	*s = NULL;
-	return rc;
+	return fault_take();
 }
 
 /* --- the prepared-statement cache --- */
@@ -211,11 +195,48 @@ store_error_clear(void)
 	stmt_failure = 0;
 }
 
-sqlite3_stmt *
+/* Prepares sql on st's database into a new statement: 0 or a result code. */
+static int
+stmt_prepare(struct store *st, const char *sql, struct dbstmt **out)
+{
+	struct dbstmt *d;
+	int rc = store_fault_take();
+
+	*out = NULL;
+	if (rc != SQLITE_OK)
+		return rc;
+	if ((d = mt_calloc(1, sizeof(*d))) == NULL)
+		return SQLITE_NOMEM;
+	if (st->pg != NULL) {
+		if ((d->pg = pgstmt_new(st->pg, sql)) == NULL) {
+			mt_free(d);
+			return SQLITE_NOMEM;
+		}
+	} else if ((rc = sqlite3_prepare_v3(st->db, sql, -1,
+	    SQLITE_PREPARE_PERSISTENT, &d->lite, NULL)) != SQLITE_OK) {
+		mt_free(d);
+		return rc;
+	}
+	*out = d;
+	return SQLITE_OK;
+}
+
+static void
+stmt_free(struct dbstmt *d)
+{
+	if (d == NULL)
+		return;
+	if (d->lite != NULL)
+		sqlite3_finalize(d->lite);
+	pgstmt_free(d->pg);
+	mt_free(d);
+}
+
+struct dbstmt *
 store_stmt(struct store *st, const char *sql)
 {
 	size_t h;
-	sqlite3_stmt *s;
+	struct dbstmt *s;
 	int rc;
 
 	if ((st->nused + 1) * 2 > st->nslots && slots_grow(st) != 0)
@@ -224,15 +245,18 @@ store_stmt(struct store *st, const char *sql)
 	while (st->slots[h].sql != NULL) {
 		if (st->slots[h].sql == sql) {
 			s = st->slots[h].stmt;
-			sqlite3_reset(s);
-			sqlite3_clear_bindings(s);
+			db_reset(s);
+			if (s->lite != NULL)
+				sqlite3_clear_bindings(s->lite);
+			else
+				pgstmt_clear_bindings(s->pg);
 			return s;
 		}
 		h = (h + 1) & (st->nslots - 1);
 	}
-	if ((rc = sqlite3_prepare_v3(st->db, sql, -1,
-	    SQLITE_PREPARE_PERSISTENT, &s, NULL)) != SQLITE_OK) {
-		log_warnx("%s: %s: %s", __func__, sqlite3_errmsg(st->db), sql);
+	if ((rc = stmt_prepare(st, sql, &s)) != SQLITE_OK) {
+		log_warnx("%s: %s: %s", __func__, rc == SQLITE_NOMEM ?
+		    "out of memory" : store_errmsg(st), sql);
 		stmt_failure = store_rc(st, rc, __func__);
 		return NULL;
 	}
@@ -240,6 +264,27 @@ store_stmt(struct store *st, const char *sql)
 	st->slots[h].stmt = s;
 	st->nused++;
 	return s;
+}
+
+int
+store_changes(struct store *st)
+{
+	return st->pg != NULL ? store_pg_changes(st->pg) :
+	    sqlite3_changes(st->db);
+}
+
+const char *
+store_errmsg(struct store *st)
+{
+	return st->pg != NULL ? store_pg_errmsg(st->pg) :
+	    store_errmsg(st);
+}
+
+int
+store_autocommit(struct store *st)
+{
+	return st->pg != NULL ? !store_pg_in_tx(st->pg) :
+	    store_autocommit(st);
 }
 
 int
@@ -257,62 +302,62 @@ store_rc(struct store *st, int rc, const char *what)
 	case SQLITE_NOMEM:
 		return MT_ENOMEM;
 	case SQLITE_FULL:
-		log_warnx("%s: %s", what, sqlite3_errmsg(st->db));
+		log_warnx("%s: %s", what, store_errmsg(st));
 		return MT_EFULL;
 	case SQLITE_IOERR:
 		if (rc == SQLITE_IOERR_NOMEM)
 			return MT_ENOMEM;
-		log_warnx("%s: %s", what, sqlite3_errmsg(st->db));
+		log_warnx("%s: %s", what, store_errmsg(st));
 		return MT_ESTORAGE;
 	case SQLITE_CONSTRAINT:
-		log_debug("%s: %s", what, sqlite3_errmsg(st->db));
+		log_debug("%s: %s", what, store_errmsg(st));
 		return MT_ECONFLICT;
 	default:
-		log_warnx("%s: %s", what, sqlite3_errmsg(st->db));
+		log_warnx("%s: %s", what, store_errmsg(st));
 		return MT_EIO;
 	}
 }
 
 int
-store_step(struct store *st, sqlite3_stmt *s, const char *what)
+store_step(struct store *st, struct dbstmt *s, const char *what)
 {
 	int rc;
 
 	if (s == NULL)
 		return MT_EIO;
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+	if ((rc = db_step(s)) == SQLITE_ROW)
 		return 1;
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc == SQLITE_DONE ? 0 : store_rc(st, rc, what);
 }
 
 int
-store_exec_stmt(struct store *st, sqlite3_stmt *s, const char *what)
+store_exec_stmt(struct store *st, struct dbstmt *s, const char *what)
 {
 	int rc = store_step(st, s, what);
 
 	if (rc == 1)		/* a row nobody asked for: done with it */
-		sqlite3_reset(s);
+		db_reset(s);
 	return rc < 0 ? rc : 0;
 }
 
 int
-store_bind_text(sqlite3_stmt *s, int idx, const char *v)
+store_bind_text(struct dbstmt *s, int idx, const char *v)
 {
 	if (v == NULL)
-		return sqlite3_bind_null(s, idx);
-	return sqlite3_bind_text(s, idx, v, -1, SQLITE_STATIC);
+		return db_bind_null(s, idx);
+	return db_bind_text(s, idx, v, -1, SQLITE_STATIC);
 }
 
 char *
-store_col_dup(sqlite3_stmt *s, int i, int *oom)
+store_col_dup(struct dbstmt *s, int i, int *oom)
 {
-	const unsigned char *t = sqlite3_column_text(s, i);
+	const unsigned char *t = db_column_text(s, i);
 	char *d;
 
 	if (t == NULL)
 		return NULL;
-	d = mt_strndup((const char *)t, (size_t)sqlite3_column_bytes(s, i));
+	d = mt_strndup((const char *)t, (size_t)db_column_bytes(s, i));
 	if (d == NULL)
 		*oom = 1;
 	return d;
@@ -364,7 +409,7 @@ set_pragmas(struct store *st, const struct store_opts *o, char *err,
 	}
 	if (rc != SQLITE_ROW) {
 		snprintf(err, errlen, "%s: %s", st->path,
-		    sqlite3_errmsg(st->db));
+		    store_errmsg(st));
 		sqlite3_finalize(s);
 		return (rc & 0xff) == SQLITE_BUSY ? MT_EBUSY : MT_EIO;
 	}
@@ -417,6 +462,8 @@ store_schema_version(struct store *st, int *version)
 	int rc;
 
 	*version = 0;
+	if (st->pg != NULL)
+		return store_pg_schema_version(st->pg, version);
 	rc = sqlite3_prepare_v2(st->db, "SELECT 1 FROM sqlite_master WHERE "
 	    "type = 'table' AND name = 'schema_version'", -1, &s, NULL);
 	if (rc != SQLITE_OK)
@@ -447,7 +494,7 @@ check_version(struct store *st, const struct store_opts *o, char *err,
 	if ((rc = store_schema_version(st, &v)) != 0 ||
 	    (rc = count_tables(st, &ntables, &has_version)) != 0) {
 		snprintf(err, errlen, "%s: %s", st->path,
-		    sqlite3_errmsg(st->db));
+		    store_errmsg(st));
 		return rc;
 	}
 	if (ntables > 0 && !has_version) {
@@ -604,9 +651,75 @@ store_opts_init(struct store_opts *o, const struct cfg *c)
 {
 	*o = (struct store_opts){
 		.path = c->db_path,
+		.url = c->database_url,
 		.sync_normal = strcmp(c->synchronous, "NORMAL") == 0,
 		.busy_timeout_ms = c->busy_timeout_ms,
 	};
+}
+
+/* PostgreSQL's check_version(): the schema of sql/pg/. */
+static int
+check_version_pg(struct store *st, const struct store_opts *o, char *err,
+    size_t errlen)
+{
+	int v, rc, code = store_pg_code_version();
+
+	if ((rc = store_pg_schema_version(st->pg, &v)) != 0) {
+		snprintf(err, errlen, "%s: %s", st->path, store_errmsg(st));
+		return rc;
+	}
+	if (v > code) {
+		snprintf(err, errlen, "%s: database schema version %d is newer "
+		    "than this program knows (%d); upgrade mtchat", st->path, v,
+		    code);
+		return MT_ESCHEMA;
+	}
+	if (v < code && !o->allow_old) {
+		snprintf(err, errlen, "%s: database schema version %d, this "
+		    "program needs %d; run mtchat-admin %s", st->path, v, code,
+		    v == 0 ? "init" : "migrate");
+		return MT_ESCHEMA;
+	}
+	return 0;
+}
+
+/*
+ * PostgreSQL (o->url): the database must exist (its owner creates it,
+ * INSTALL); init creates the tables in it.
+ */
+static int
+open_pg(struct store **sp, const struct store_opts *o, char *err,
+    size_t errlen)
+{
+	struct store *st;
+	int rc;
+
+	if ((st = mt_calloc(1, sizeof(*st))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return MT_ENOMEM;
+	}
+	st->lockfd = -1;
+	st->busy_timeout_ms = o->busy_timeout_ms;
+	st->files = o->files;
+	if ((rc = store_pg_open(&st->pg, o->url, err, errlen)) != 0)
+		goto fail;
+	if ((st->path = store_pg_describe(st->pg)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		rc = MT_ENOMEM;
+		goto fail;
+	}
+	if ((rc = store_pg_set_lock_timeout(st->pg,
+	    o->busy_timeout_ms)) != 0) {
+		snprintf(err, errlen, "%s: %s", st->path, store_errmsg(st));
+		goto fail;
+	}
+	if ((rc = check_version_pg(st, o, err, errlen)) != 0)
+		goto fail;
+	*sp = st;
+	return 0;
+fail:
+	store_close(st);
+	return rc;
 }
 
 int
@@ -618,6 +731,8 @@ store_open(struct store **sp, const struct store_opts *o, char *err,
 	int rc, existed, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 
 	*sp = NULL;
+	if (o->url != NULL && *o->url != '\0')
+		return open_pg(sp, o, err, errlen);
 	if (o->path == NULL || *o->path == '\0') {
 		snprintf(err, errlen, "no database path configured (MTCHAT_DB)");
 		return MT_EINVAL;
@@ -664,7 +779,7 @@ store_open(struct store **sp, const struct store_opts *o, char *err,
 	rc = sqlite3_open_v2(o->path, &st->db, flags, NULL);
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", o->path, st->db ?
-		    sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		    store_errmsg(st) : sqlite3_errstr(rc));
 		rc = MT_EIO;
 		goto fail;
 	}
@@ -699,11 +814,11 @@ store_close(struct store *st)
 	if (st == NULL)
 		return;
 	for (i = 0; i < st->nslots; i++)
-		if (st->slots[i].stmt != NULL)
-			sqlite3_finalize(st->slots[i].stmt);
+		stmt_free(st->slots[i].stmt);
 	mt_free(st->slots);
 	if (st->db != NULL)
 		sqlite3_close(st->db);
+	store_pg_close(st->pg);
 	if (st->lockfd >= 0)
 		close(st->lockfd);
 	mt_free(st->path);
@@ -726,6 +841,8 @@ store_on_commit(struct store *st, void (*cb)(void *, int), void *arg)
 {
 	st->on_commit = cb;
 	st->on_commit_arg = arg;
+	if (st->pg != NULL)
+		return;		/* PostgreSQL checkpoints by itself */
 	/* replaces SQLite's own hook, the automatic checkpoint */
 	sqlite3_wal_hook(st->db, wal_hook, st);
 }
@@ -736,6 +853,8 @@ store_checkpoint(struct store *st, int *done)
 	int frames = 0, rc;
 
 	*done = 0;
+	if (st->pg != NULL)
+		return 0;
 	rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
 	    &frames, done);
 	if (rc == SQLITE_OK || (rc & 0xff) == SQLITE_BUSY)
@@ -746,14 +865,14 @@ store_checkpoint(struct store *st, int *done)
 int
 store_query_int64(struct store *st, const char *sql, int64_t *out)
 {
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct dbstmt *s = store_stmt(st, sql);
 	int rc;
 
 	if (s == NULL)
 		return MT_EIO;
-	rc = sqlite3_step(s);
-	*out = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_reset(s);
+	rc = db_step(s);
+	*out = rc == SQLITE_ROW ? db_column_int64(s, 0) : 0;
+	db_reset(s);
 	return rc == SQLITE_ROW ? 0 : store_rc(st, rc, __func__);
 }
 
@@ -804,7 +923,7 @@ apply_one(struct store *st, const struct migration *m, char *err,
 	}
 	if (rc != SQLITE_DONE) {
 		snprintf(err, errlen, "%s: %s: %s", st->path, m->name,
-		    sqlite3_errmsg(st->db));
+		    store_errmsg(st));
 		rc = MT_EIO;
 		goto fail;
 	}
@@ -825,9 +944,11 @@ store_migrate(struct store *st, int *applied, char *err, size_t errlen)
 	int i, v, rc;
 
 	*applied = 0;
+	if (st->pg != NULL)
+		return store_pg_migrate(st->pg, applied, err, errlen);
 	if ((rc = store_schema_version(st, &v)) != 0) {
 		snprintf(err, errlen, "%s: %s", st->path,
-		    sqlite3_errmsg(st->db));
+		    store_errmsg(st));
 		return rc;
 	}
 	for (i = 0; i < migrations_count; i++) {
@@ -844,10 +965,12 @@ store_migrate(struct store *st, int *applied, char *err, size_t errlen)
 static int
 exec_static(struct store *st, const char *sql, const char *what)
 {
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct dbstmt *s = store_stmt(st, sql);
 
 	if (s != NULL)
 		return store_exec_stmt(st, s, what);
+	if (st->pg != NULL)
+		return store_pg_exec(st->pg, sql, 0, NULL, NULL, what);
 	return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK ?
 	    0 : MT_EIO;
 }
@@ -858,7 +981,7 @@ batch_member_begin(struct store *st)
 {
 	int rc;
 
-	if (sqlite3_get_autocommit(st->db)) {
+	if (store_autocommit(st)) {
 		/* SQLite rolled the batch back (I/O error, full disk) */
 		log_warnx("%s: the batch transaction is gone", st->path);
 		return MT_EIO;
@@ -866,6 +989,26 @@ batch_member_begin(struct store *st)
 	if ((rc = exec_static(st, SQL_SAVEPOINT, __func__)) == 0)
 		st->in_tx = true;
 	return rc;
+}
+
+/* BEGIN, and the write lock (SQL_PG_WRITE_LOCK): 0, or MT_EBUSY after
+ * busy_timeout (the connection's lock_timeout). */
+static int
+begin_pg(struct store *st)
+{
+	int rc;
+
+	if ((rc = store_exec_stmt(st, store_stmt(st, SQL_PG_BEGIN),
+	    __func__)) != 0)
+		return rc;
+	if ((rc = store_exec_stmt(st, store_stmt(st, SQL_PG_WRITE_LOCK),
+	    __func__)) != 0) {
+		(void)exec_static(st, SQL_ROLLBACK, __func__);
+		store_pg_rollback(st->pg);
+		return rc;
+	}
+	st->in_tx = true;
+	return 0;
 }
 
 int
@@ -879,6 +1022,8 @@ store_begin(struct store *st)
 	}
 	if (st->in_batch)
 		return batch_member_begin(st);
+	if (st->pg != NULL)
+		return begin_pg(st);
 	if ((rc = writer_lock(st)) != 0)
 		return rc;
 	if ((rc = store_exec_stmt(st, store_stmt(st, SQL_BEGIN), __func__)) != 0) {
@@ -910,7 +1055,7 @@ store_commit(struct store *st)
 static void
 batch_member_rollback(struct store *st)
 {
-	if (st->in_tx && !sqlite3_get_autocommit(st->db)) {
+	if (st->in_tx && !store_autocommit(st)) {
 		(void)exec_static(st, SQL_ROLLBACK_TO, __func__);
 		(void)exec_static(st, SQL_RELEASE, __func__);
 	}
@@ -924,8 +1069,10 @@ store_rollback(struct store *st)
 		batch_member_rollback(st);
 		return;
 	}
-	if (!sqlite3_get_autocommit(st->db))
+	if (!store_autocommit(st))
 		(void)exec_static(st, SQL_ROLLBACK, __func__);
+	if (st->pg != NULL)
+		store_pg_rollback(st->pg);	/* forgets a broken one */
 	if (st->in_tx)
 		writer_unlock(st);
 	st->in_tx = false;
@@ -954,7 +1101,7 @@ store_batch_commit(struct store *st)
 		return MT_EIO;
 	st->in_batch = false;
 	st->in_tx = true;
-	if (sqlite3_get_autocommit(st->db)) {	/* rolled back under us */
+	if (store_autocommit(st)) {	/* rolled back under us */
 		store_rollback(st);
 		return MT_EIO;
 	}

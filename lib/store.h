@@ -17,7 +17,9 @@ struct files_cfg;
 struct store;
 
 struct store_opts {
-	const char	*path;
+	const char	*path;		/* SQLite: the file */
+	const char	*url;		/* PostgreSQL: libpq's connection
+					   string; NULL or "": SQLite */
 	bool		 create;	/* create the file if missing (init) */
 	bool		 allow_old;	/* open an older schema (migrate) */
 	bool		 sync_normal;	/* synchronous=NORMAL instead of FULL */

@@ -25,6 +25,9 @@ static const char SQL_STATS[] =
 	" (SELECT coalesce(min(seq), 0) FROM changelog),"
 	" (SELECT coalesce(max(seq), 0) FROM changelog)";
 
+static const char SQL_PG_SIZE[] =
+	"SELECT pg_database_size(current_database())";
+
 static int64_t
 file_size(const char *path, const char *suffix)
 {
@@ -40,25 +43,27 @@ file_size(const char *path, const char *suffix)
 int
 store_stats(struct store *st, struct store_stats *out)
 {
-	sqlite3_stmt *s;
+	struct dbstmt *s;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if ((s = store_stmt(st, SQL_STATS)) == NULL)
 		return MT_EIO;
-	if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
+	if ((rc = db_step(s)) != SQLITE_ROW) {
 		rc = store_rc(st, rc, __func__);
-		sqlite3_reset(s);
+		db_reset(s);
 		return rc ? rc : MT_EIO;
 	}
-	out->dialogs = sqlite3_column_int64(s, 0);
-	out->messages = sqlite3_column_int64(s, 1);
-	out->participants = sqlite3_column_int64(s, 2);
-	out->changelog = sqlite3_column_int64(s, 3);
-	out->presence = sqlite3_column_int64(s, 4);
-	out->changelog_first = sqlite3_column_int64(s, 5);
-	out->changelog_last = sqlite3_column_int64(s, 6);
-	sqlite3_reset(s);
+	out->dialogs = db_column_int64(s, 0);
+	out->messages = db_column_int64(s, 1);
+	out->participants = db_column_int64(s, 2);
+	out->changelog = db_column_int64(s, 3);
+	out->presence = db_column_int64(s, 4);
+	out->changelog_first = db_column_int64(s, 5);
+	out->changelog_last = db_column_int64(s, 6);
+	db_reset(s);
+	if (st->pg != NULL)
+		return store_query_int64(st, SQL_PG_SIZE, &out->db_bytes);
 	out->db_bytes = file_size(st->path, "") + file_size(st->path, "-wal");
 	return 0;
 }
@@ -85,11 +90,11 @@ static const char SQL_DERIVED_CHECK[] =
 	" FROM participants p JOIN dialogs d ON d.id = p.dialog_id"
 	" WHERE p.read_messages > d.user_messages OR p.read_messages < 0"
 	" UNION ALL"
-	" SELECT 'message ' || m.id || CASE WHEN m.has_attachments"
+	" SELECT 'message ' || m.id || CASE WHEN m.has_attachments <> 0"
 	" THEN ' is marked with attachments and has none'"
 	" ELSE ' has attachments and is not marked' END FROM messages m"
-	" WHERE m.has_attachments <> EXISTS (SELECT 1 FROM attachments a"
-	" WHERE a.message_id = m.id)";
+	" WHERE (m.has_attachments <> 0) <> EXISTS (SELECT 1 FROM attachments"
+	" a WHERE a.message_id = m.id)";
 
 /* The checks of store_check(), in the order it runs them. */
 enum check_kind { CHECK_PRAGMA, CHECK_FK, CHECK_DERIVED, NCHECKS };
@@ -102,27 +107,30 @@ static const char *const check_sql[NCHECKS] = {
 
 /*
  * Runs a check; every row that is not "ok" is one problem (every row of
- * CHECK_FK and CHECK_DERIVED).
+ * CHECK_FK and CHECK_DERIVED). PostgreSQL checks its pages and foreign
+ * keys itself: only CHECK_DERIVED runs there.
  */
 static int
 run_check(struct store *st, enum check_kind kind,
     void (*cb)(const char *, void *), void *arg, int *problems)
 {
-	const char *sql = check_sql[kind];
-	sqlite3_stmt *s;
+	struct dbstmt *s;
 	char line[512];
 	int rc;
 
-	if ((rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL)) != SQLITE_OK)
-		return store_rc(st, rc, __func__);
+	if (st->pg != NULL && kind != CHECK_DERIVED)
+		return 0;
+	/* cached: the pragmas are prepared again by SQLite as they run */
+	if ((s = store_stmt(st, check_sql[kind])) == NULL)
+		return MT_EIO;
 	while ((rc = store_step(st, s, __func__)) == 1) {
-		const char *a = (const char *)sqlite3_column_text(s, 0);
-		const char *c = (const char *)sqlite3_column_text(s, 2);
+		const char *a = (const char *)db_column_text(s, 0);
+		const char *c = (const char *)db_column_text(s, 2);
 
 		if (kind == CHECK_FK)
 			snprintf(line, sizeof(line), "foreign key: table %s "
 			    "row %lld refers to a missing row of %s",
-			    a ? a : "?", (long long)sqlite3_column_int64(s, 1),
+			    a ? a : "?", (long long)db_column_int64(s, 1),
 			    c ? c : "?");
 		else if (kind == CHECK_DERIVED)
 			snprintf(line, sizeof(line), "derived data: %s",
@@ -135,7 +143,6 @@ run_check(struct store *st, enum check_kind kind,
 		(*problems)++;
 		cb(line, arg);
 	}
-	sqlite3_finalize(s);
 	return rc;
 }
 

@@ -44,15 +44,15 @@ static int
 list_candidates(struct store *st, int64_t cutoff, int limit,
     char (*ids)[ID_BUF], int *n)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_CANDIDATES);
+	struct dbstmt *s = store_stmt(st, SQL_CANDIDATES);
 	const char *id;
 	int rc;
 
 	*n = 0;
 	if (s == NULL)
 		return MT_EIO;
-	sqlite3_bind_int64(s, 1, cutoff);
-	sqlite3_bind_int(s, 2, limit);
+	db_bind_int64(s, 1, cutoff);
+	db_bind_int(s, 2, limit);
 	while ((rc = store_step(st, s, __func__)) == 1) {
 		id = store_col_text(s, 0);
 		/* mtchat's ids are UUIDs; anything else is not ours to touch */
@@ -67,12 +67,12 @@ static int
 inactive_users(struct store *st, const char *dialog_id, int64_t cutoff,
     json_t **users)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_INACTIVE_USERS);
+	struct dbstmt *s = store_stmt(st, SQL_INACTIVE_USERS);
 
 	if (s == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, dialog_id);
-	sqlite3_bind_int64(s, 2, cutoff);
+	db_bind_int64(s, 2, cutoff);
 	return store_collect(st, s, present_text_row, users);
 }
 
@@ -80,19 +80,19 @@ int
 store_archive_candidates(struct store *st, int64_t cutoff_us, int limit,
     void (*cb)(const char *, const json_t *, void *), void *arg)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_CANDIDATES);
+	struct dbstmt *s = store_stmt(st, SQL_CANDIDATES);
 	json_t *users;
 	int rc;
 
 	if (s == NULL)
 		return MT_EIO;
-	sqlite3_bind_int64(s, 1, cutoff_us);
-	sqlite3_bind_int(s, 2, limit);
+	db_bind_int64(s, 1, cutoff_us);
+	db_bind_int(s, 2, limit);
 	/* A read only: the users are looked up while the list steps. */
 	while ((rc = store_step(st, s, __func__)) == 1) {
 		if ((rc = inactive_users(st, store_col_text(s, 0), cutoff_us,
 		    &users)) != 0) {
-			sqlite3_reset(s);
+			db_reset(s);
 			break;
 		}
 		if (json_array_size(users) > 0)
@@ -107,7 +107,7 @@ static int
 archive_one(struct store *st, const char *dialog_id, int64_t cutoff,
     struct archive_count *c)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_ARCHIVE);
+	struct dbstmt *s = store_stmt(st, SQL_ARCHIVE);
 	json_t *users;
 	int64_t seq = 0;
 	int rc;
@@ -115,7 +115,7 @@ archive_one(struct store *st, const char *dialog_id, int64_t cutoff,
 	if (s == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, dialog_id);
-	sqlite3_bind_int64(s, 2, cutoff);
+	db_bind_int64(s, 2, cutoff);
 	if ((rc = store_collect(st, s, present_text_row, &users)) != 0)
 		return rc;
 	if (json_array_size(users) > 0 &&

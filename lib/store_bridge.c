@@ -17,13 +17,13 @@ static int
 walk_members(struct store *st,
     int (*cb)(const char *, const char *, void *), void *arg)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_MEMBERS);
+	struct dbstmt *s = store_stmt(st, SQL_MEMBERS);
 	int rc;
 
 	while ((rc = store_step(st, s, __func__)) == 1)
 		if ((rc = cb(store_col_text(s, 0), store_col_text(s, 1),
 		    arg)) != 0) {
-			sqlite3_reset(s);
+			db_reset(s);
 			break;
 		}
 	return rc;

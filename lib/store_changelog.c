@@ -16,15 +16,24 @@
 
 #define PRUNE_BATCH	5000
 
-static const char SQL_APPEND[] =
+/*
+ * On PostgreSQL, changelog_append() of sql/pg/ takes the seq under the
+ * change-log's lock, so that seqs become visible in commit order
+ * (docs/postgresql.md#the-change-log-in-commit-order).
+ */
+static const struct sql2 SQL_APPEND = {
 	"INSERT INTO changelog (type, dialog_id, subject_user, audience, body,"
-	" created_at, webhook) VALUES (?, ?, ?, ?, ?, ?, ?)";
+	" created_at, webhook) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+	"SELECT changelog_append(?, ?, ?, ?, ?, ?, ?)",
+};
 static const char SQL_READ[] =
 	"SELECT seq, type, dialog_id, subject_user, audience, body, created_at,"
 	" webhook FROM changelog WHERE seq > ? ORDER BY seq LIMIT ?";
-static const char SQL_HEAD[] =
+static const struct sql2 SQL_HEAD = {
 	"SELECT coalesce((SELECT seq FROM sqlite_sequence"
-	" WHERE name = 'changelog'), 0)";
+	" WHERE name = 'changelog'), 0)",
+	"SELECT changelog_head()",
+};
 static const char SQL_PRUNED[] =
 	"SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta"
 	" WHERE key = 'pruned_through'), 0)";
@@ -51,26 +60,27 @@ int
 changelog_append(struct store *st, const struct changelog_row *r,
     int64_t *seq)
 {
-	sqlite3_stmt *s;
+	struct dbstmt *s;
 	int rc;
 
 	if (!store_in_tx(st)) {
 		log_warnx("%s: %s outside a transaction", __func__, r->type);
 		return MT_EIO;
 	}
-	if ((s = store_stmt(st, SQL_APPEND)) == NULL)
+	if ((s = store_stmt(st, store_sql(st, SQL_APPEND))) == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, r->type);
 	store_bind_text(s, 2, r->dialog_id);
 	store_bind_text(s, 3, r->subject_user);
 	store_bind_text(s, 4, r->audience);
 	store_bind_text(s, 5, r->body);
-	sqlite3_bind_int64(s, 6, tm_now_us());
-	sqlite3_bind_int(s, 7, r->webhook);
-	if ((rc = store_exec_stmt(st, s, __func__)) != 0)
-		return rc;
+	db_bind_int64(s, 6, tm_now_us());
+	db_bind_int(s, 7, r->webhook);
+	if ((rc = store_step(st, s, __func__)) != 1)
+		return rc == 0 ? MT_EIO : rc;
 	if (seq != NULL)
-		*seq = sqlite3_last_insert_rowid(st->db);
+		*seq = db_column_int64(s, 0);
+	db_reset(s);
 	return 0;
 }
 
@@ -79,28 +89,28 @@ changelog_read_after(struct store *st, int64_t after, int limit,
     int (*cb)(const struct changelog_row *, void *), void *arg, int64_t *last)
 {
 	struct changelog_row r;
-	sqlite3_stmt *s;
+	struct dbstmt *s;
 	int rc;
 
 	*last = after;
 	if ((s = store_stmt(st, SQL_READ)) == NULL)
 		return MT_EIO;
-	sqlite3_bind_int64(s, 1, after);
-	sqlite3_bind_int(s, 2, limit);
+	db_bind_int64(s, 1, after);
+	db_bind_int(s, 2, limit);
 	while ((rc = store_step(st, s, __func__)) == 1) {
-		r.seq = sqlite3_column_int64(s, 0);
-		r.type = (const char *)sqlite3_column_text(s, 1);
-		r.dialog_id = (const char *)sqlite3_column_text(s, 2);
-		r.subject_user = (const char *)sqlite3_column_text(s, 3);
-		r.audience = (const char *)sqlite3_column_text(s, 4);
-		r.body = (const char *)sqlite3_column_text(s, 5);
-		r.created_at = sqlite3_column_int64(s, 6);
-		r.webhook = sqlite3_column_int(s, 7) != 0;
+		r.seq = db_column_int64(s, 0);
+		r.type = (const char *)db_column_text(s, 1);
+		r.dialog_id = (const char *)db_column_text(s, 2);
+		r.subject_user = (const char *)db_column_text(s, 3);
+		r.audience = (const char *)db_column_text(s, 4);
+		r.body = (const char *)db_column_text(s, 5);
+		r.created_at = db_column_int64(s, 6);
+		r.webhook = db_column_int(s, 7) != 0;
 		/* NOT NULL columns: NULL here is SQLite out of memory, and a
 		 * row is never passed over (the caller reads it again) */
 		rc = r.type == NULL || r.body == NULL ? MT_ENOMEM : cb(&r, arg);
 		if (rc != 0) {
-			sqlite3_reset(s);
+			db_reset(s);
 			break;
 		}
 		*last = r.seq;
@@ -111,7 +121,7 @@ changelog_read_after(struct store *st, int64_t after, int limit,
 int
 changelog_head(struct store *st, int64_t *seq)
 {
-	return store_query_int64(st, SQL_HEAD, seq);
+	return store_query_int64(st, store_sql(st, SQL_HEAD), seq);
 }
 
 int
@@ -125,32 +135,32 @@ static int
 prune_limit(struct store *st, int64_t before_us, bool force,
     int64_t *upto, int64_t *held)
 {
-	sqlite3_stmt *s;
+	struct dbstmt *s;
 	int64_t by_age, by_cursor;
 	int rc, has_cursor;
 
 	if ((s = store_stmt(st, SQL_PRUNE_LIMIT)) == NULL)
 		return MT_EIO;
-	sqlite3_bind_int64(s, 1, before_us);
-	if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
-		sqlite3_reset(s);
+	db_bind_int64(s, 1, before_us);
+	if ((rc = db_step(s)) != SQLITE_ROW) {
+		db_reset(s);
 		return store_rc(st, rc, __func__);
 	}
-	by_age = sqlite3_column_int64(s, 0);
-	has_cursor = sqlite3_column_type(s, 1) != SQLITE_NULL;
-	by_cursor = sqlite3_column_int64(s, 1);
-	sqlite3_reset(s);
+	by_age = db_column_int64(s, 0);
+	has_cursor = db_column_type(s, 1) != SQLITE_NULL;
+	by_cursor = db_column_int64(s, 1);
+	db_reset(s);
 	*upto = by_age;
 	*held = 0;
 	if (!force && has_cursor && by_cursor < by_age) {
 		*upto = by_cursor;
 		if ((s = store_stmt(st, SQL_COUNT_RANGE)) == NULL)
 			return MT_EIO;
-		sqlite3_bind_int64(s, 1, by_cursor);
-		sqlite3_bind_int64(s, 2, by_age);
-		if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-			*held = sqlite3_column_int64(s, 0);
-		sqlite3_reset(s);
+		db_bind_int64(s, 1, by_cursor);
+		db_bind_int64(s, 2, by_age);
+		if ((rc = db_step(s)) == SQLITE_ROW)
+			*held = db_column_int64(s, 0);
+		db_reset(s);
 		if (rc != SQLITE_ROW)
 			return store_rc(st, rc, __func__);
 	}
@@ -162,7 +172,7 @@ static int
 prune_batch(struct store *st, int64_t before_us, bool force, int64_t *n,
     int64_t *held)
 {
-	sqlite3_stmt *s;
+	struct dbstmt *s;
 	int64_t upto = 0;
 	char buf[32];
 	int rc;
@@ -177,11 +187,11 @@ prune_batch(struct store *st, int64_t before_us, bool force, int64_t *n,
 			rc = MT_EIO;
 			goto fail;
 		}
-		sqlite3_bind_int64(s, 1, upto);
-		sqlite3_bind_int(s, 2, PRUNE_BATCH);
+		db_bind_int64(s, 1, upto);
+		db_bind_int(s, 2, PRUNE_BATCH);
 		if ((rc = store_exec_stmt(st, s, __func__)) != 0)
 			goto fail;
-		*n = sqlite3_changes(st->db);
+		*n = store_changes(st);
 	}
 	if (*n > 0) {
 		snprintf(buf, sizeof(buf), "%lld", (long long)upto);
@@ -233,19 +243,19 @@ int
 cursor_list(struct store *st,
     void (*cb)(const char *, int64_t, int64_t, void *), void *arg)
 {
-	sqlite3_stmt *s;
+	struct dbstmt *s;
 	int rc;
 
 	if ((s = store_stmt(st, SQL_CURSOR_LIST)) == NULL)
 		return MT_EIO;
 	while ((rc = store_step(st, s, __func__)) == 1) {
-		const char *name = (const char *)sqlite3_column_text(s, 0);
+		const char *name = (const char *)db_column_text(s, 0);
 
 		if (name == NULL) {	/* NOT NULL: out of memory */
-			sqlite3_reset(s);
+			db_reset(s);
 			return MT_ENOMEM;
 		}
-		cb(name, sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2),
+		cb(name, db_column_int64(s, 1), db_column_int64(s, 2),
 		    arg);
 	}
 	return rc;
@@ -254,7 +264,7 @@ cursor_list(struct store *st,
 int
 cursor_delete(struct store *st, const char *name)
 {
-	sqlite3_stmt *s;
+	struct dbstmt *s;
 	int rc;
 
 	if ((s = store_stmt(st, SQL_CURSOR_DELETE)) == NULL)
@@ -262,22 +272,22 @@ cursor_delete(struct store *st, const char *name)
 	store_bind_text(s, 1, name);
 	if ((rc = store_exec_stmt(st, s, __func__)) != 0)
 		return rc;
-	return sqlite3_changes(st->db) > 0 ? 0 : MT_ENOTFOUND;
+	return store_changes(st) > 0 ? 0 : MT_ENOTFOUND;
 }
 
 int
 cursor_get(struct store *st, const char *name, int64_t *seq)
 {
-	sqlite3_stmt *s;
+	struct dbstmt *s;
 	int rc;
 
 	if ((s = store_stmt(st, SQL_CURSOR_GET)) == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, name);
-	rc = sqlite3_step(s);
+	rc = db_step(s);
 	if (rc == SQLITE_ROW)
-		*seq = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
+		*seq = db_column_int64(s, 0);
+	db_reset(s);
 	if (rc == SQLITE_DONE)
 		return MT_ENOTFOUND;
 	return rc == SQLITE_ROW ? 0 : store_rc(st, rc, __func__);
@@ -286,12 +296,12 @@ cursor_get(struct store *st, const char *name, int64_t *seq)
 int
 cursor_set(struct store *st, const char *name, int64_t seq)
 {
-	sqlite3_stmt *s;
+	struct dbstmt *s;
 
 	if ((s = store_stmt(st, SQL_CURSOR_SET)) == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, name);
-	sqlite3_bind_int64(s, 2, seq);
-	sqlite3_bind_int64(s, 3, tm_now_us());
+	db_bind_int64(s, 2, seq);
+	db_bind_int64(s, 3, tm_now_us());
 	return store_exec_stmt(st, s, __func__);
 }

@@ -29,19 +29,19 @@ static const char SQL_DIALOG_TOUCH[] =
 
 /* Runs a statement with bound parameters; *found is whether it had a row. */
 static int
-step_found(struct store *st, sqlite3_stmt *s, bool *found)
+step_found(struct store *st, struct dbstmt *s, bool *found)
 {
 	int rc = store_step(st, s, __func__);
 
 	if ((*found = rc == 1))
-		sqlite3_reset(s);
+		db_reset(s);
 	return rc < 0 ? rc : 0;
 }
 
 int
 store_dialog_exists(struct store *st, const char *dialog_id, bool *exists)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_DIALOG_EXISTS);
+	struct dbstmt *s = store_stmt(st, SQL_DIALOG_EXISTS);
 
 	if (s == NULL)
 		return MT_EIO;
@@ -53,7 +53,7 @@ int
 store_participant_exists(struct store *st, const char *dialog_id,
     const char *user_id, bool *exists)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_PARTICIPANT_EXISTS);
+	struct dbstmt *s = store_stmt(st, SQL_PARTICIPANT_EXISTS);
 
 	if (s == NULL)
 		return MT_EIO;
@@ -66,7 +66,7 @@ int
 store_participant_text(struct store *st, const char *sql,
     const char *dialog_id, const char *user_id, char **text)
 {
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct dbstmt *s = store_stmt(st, sql);
 	int rc, oom = 0;
 
 	*text = NULL;
@@ -77,7 +77,7 @@ store_participant_text(struct store *st, const char *sql,
 	if ((rc = store_step(st, s, __func__)) != 1)
 		return rc == 0 ? MT_ENOTFOUND : rc;
 	*text = store_col_dup(s, 0, &oom);
-	sqlite3_reset(s);
+	db_reset(s);
 	return oom ? MT_ENOMEM : 0;
 }
 
@@ -98,16 +98,16 @@ store_membership(struct store *st, const char *dialog_id,
 static int
 next_message_id(struct store *st, char out[ID_BUF])
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_NEWEST_MESSAGE);
+	struct dbstmt *s = store_stmt(st, SQL_NEWEST_MESSAGE);
 	char floor[ID_BUF] = "";
 	int rc;
 
 	if (s == NULL)
 		return MT_EIO;
-	rc = sqlite3_step(s);
+	rc = db_step(s);
 	if (rc == SQLITE_ROW && store_col_text(s, 0) != NULL)
 		snprintf(floor, sizeof(floor), "%s", store_col_text(s, 0));
-	sqlite3_reset(s);
+	db_reset(s);
 	if (rc != SQLITE_ROW)
 		return store_rc(st, rc, __func__);
 	return id_new_after(*floor ? floor : NULL, out);
@@ -116,7 +116,7 @@ next_message_id(struct store *st, char out[ID_BUF])
 int
 store_message_insert(struct store *st, struct msg_row *m)
 {
-	sqlite3_stmt *s;
+	struct dbstmt *s;
 	int rc;
 
 	if ((rc = next_message_id(st, m->id)) != 0)
@@ -128,17 +128,17 @@ store_message_insert(struct store *st, struct msg_row *m)
 	store_bind_text(s, 2, m->dialog_id);
 	store_bind_text(s, 3, m->sender_id);
 	store_bind_text(s, 4, m->content);
-	sqlite3_bind_int64(s, 5, m->sent_at);
+	db_bind_int64(s, 5, m->sent_at);
 	store_bind_text(s, 6, m->reply_to_id);
 	store_bind_text(s, 7, m->sender_id ? "user" : "system");
-	sqlite3_bind_int(s, 8, m->has_attachments);
+	db_bind_int(s, 8, m->has_attachments);
 	if ((rc = store_exec_stmt(st, s, __func__)) != 0)
 		return rc;
 	if ((s = store_stmt(st, SQL_DIALOG_TOUCH)) == NULL)
 		return MT_EIO;
-	sqlite3_bind_int64(s, 1, m->sent_at);
+	db_bind_int64(s, 1, m->sent_at);
 	store_bind_text(s, 2, m->dialog_id);
-	sqlite3_bind_int(s, 3, m->sender_id != NULL);
+	db_bind_int(s, 3, m->sender_id != NULL);
 	return store_exec_stmt(st, s, __func__);
 }
 

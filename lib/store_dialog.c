@@ -100,15 +100,19 @@ static const char SQL_LIST_OBJECT[] =
 	" ORDER BY d.created_at DESC, d.id DESC LIMIT ?8";
 /*
  * The newest message of each dialog of a JSON array, with its sender;
- * found by rowid in messages_dialog, which saves a search by id.
+ * found by rowid in messages_dialog, which saves a search by id (the
+ * index has no row addresses on PostgreSQL: by id there).
  */
-static const char SQL_LAST_MESSAGES[] =
-	"SELECT m.dialog_id, m.id, m.content, m.sender_id, s.display_name,"
-	" m.sent_at, m.message_type FROM json_each(?1) j"
-	" JOIN messages m ON m.rowid = (SELECT x.rowid FROM messages x"
-	" WHERE x.dialog_id = j.value ORDER BY x.id DESC LIMIT 1)"
-	" LEFT JOIN participants s ON s.dialog_id = m.dialog_id"
-	" AND s.user_id = m.sender_id";
+#define LAST_MESSAGES(rowid) \
+	"SELECT m.dialog_id, m.id, m.content, m.sender_id, s.display_name," \
+	" m.sent_at, m.message_type FROM json_each(?1) j" \
+	" JOIN messages m ON m." rowid " = (SELECT x." rowid " FROM messages x" \
+	" WHERE x.dialog_id = j.value ORDER BY x.id DESC LIMIT 1)" \
+	" LEFT JOIN participants s ON s.dialog_id = m.dialog_id" \
+	" AND s.user_id = m.sender_id"
+static const struct sql2 SQL_LAST_MESSAGES = {
+	LAST_MESSAGES("rowid"), LAST_MESSAGES("id"),
+};
 static const char SQL_SUMMARIES[] =
 	"SELECT p.dialog_id, p.user_id, p.display_name, p.company"
 	" FROM participants p"
@@ -340,7 +344,7 @@ fold_register(struct store *st)
 {
 	int rc;
 
-	if (st->fold_ready)
+	if (st->fold_ready || st->pg != NULL)	/* sql/pg/ defines it */
 		return 0;
 	pthread_once(&fold_loc_once, fold_loc_open);
 	rc = sqlite3_create_function_v2(st->db, "mt_fold", 1, SQLITE_UTF8 |
@@ -354,16 +358,16 @@ fold_register(struct store *st)
 
 /* Binds the folded search text (owned by *text afterwards), or NULL. */
 static int
-bind_search(sqlite3_stmt *s, int idx, const char *search, char **text)
+bind_search(struct dbstmt *s, int idx, const char *search, char **text)
 {
 	size_t len;
 
 	*text = NULL;
 	if (search == NULL || *search == '\0')
-		return sqlite3_bind_null(s, idx) == SQLITE_OK ? 0 : MT_EIO;
+		return db_bind_null(s, idx) == SQLITE_OK ? 0 : MT_EIO;
 	if ((*text = fold_dup(search, strlen(search), &len)) == NULL)
 		return MT_ENOMEM;
-	return sqlite3_bind_text(s, idx, *text, (int)len, SQLITE_STATIC) ==
+	return db_bind_text(s, idx, *text, (int)len, SQLITE_STATIC) ==
 	    SQLITE_OK ? 0 : MT_EIO;
 }
 
@@ -374,7 +378,7 @@ bind_search(sqlite3_stmt *s, int idx, const char *search, char **text)
 
 /* A stored level (JSON text) parsed into *lv (NULL for SQL NULL). */
 static int
-level_json(sqlite3_stmt *s, int i, json_t **lv)
+level_json(struct dbstmt *s, int i, json_t **lv)
 {
 	const char *text = store_col_text(s, i);
 	char err[64];
@@ -392,7 +396,7 @@ level_json(sqlite3_stmt *s, int i, json_t **lv)
 
 /* 1 if the row (dialog_id, level0..2) matches user, 0 if not, or MT_E*. */
 static int
-row_matches(sqlite3_stmt *s, const struct scope_set *user)
+row_matches(struct dbstmt *s, const struct scope_set *user)
 {
 	json_t *lv[SCOPE_LEVELS] = { NULL, NULL, NULL };
 	int i, rc = 0;
@@ -411,7 +415,7 @@ row_matches(sqlite3_stmt *s, const struct scope_set *user)
  * set every dialog with a row that matches user. Resets s.
  */
 static int
-collect_matching(struct store *st, sqlite3_stmt *s,
+collect_matching(struct store *st, struct dbstmt *s,
     const struct scope_set *user, json_t *set)
 {
 	const char *id;
@@ -425,7 +429,7 @@ collect_matching(struct store *st, sqlite3_stmt *s,
 		    json_object_set_new(set, id, json_true()) != 0)
 			m = MT_ENOMEM;
 		if (m < 0) {
-			sqlite3_reset(s);
+			db_reset(s);
 			return m;
 		}
 	}
@@ -452,7 +456,7 @@ static int
 scope_access(struct store *st, const char *dialog_id,
     const struct scope_set *user, bool *ok)
 {
-	sqlite3_stmt *s;
+	struct dbstmt *s;
 	json_t *set;
 	int rc;
 
@@ -492,7 +496,7 @@ open_ids(struct store *st, const struct dialog_filter *f, char **ids)
 {
 	char *lv[SCOPE_LEVELS] = { NULL, NULL, NULL };
 	json_t *set = json_object();
-	sqlite3_stmt *s;
+	struct dbstmt *s;
 	int i, rc = MT_ENOMEM;
 
 	*ids = NULL;
@@ -540,13 +544,13 @@ out:
  * LIST_MINE from 1).
  */
 static struct own
-own_of_row(sqlite3_stmt *s, int c)
+own_of_row(struct dbstmt *s, int c)
 {
 	return (struct own){
-		.read_messages = sqlite3_column_int64(s, c),
-		.archived = sqlite3_column_int(s, c + 1) != 0,
-		.pinned = sqlite3_column_int(s, c + 2) != 0,
-		.notify = sqlite3_column_int(s, c + 3) != 0,
+		.read_messages = db_column_int64(s, c),
+		.archived = db_column_int(s, c + 1) != 0,
+		.pinned = db_column_int(s, c + 2) != 0,
+		.notify = db_column_int(s, c + 3) != 0,
 	};
 }
 
@@ -566,13 +570,13 @@ write_own(struct jw *w, const struct own *own, int64_t user_messages)
  * the last message only where the caller participates.
  */
 static void
-write_item(struct jw *w, sqlite3_stmt *s, bool mine, const struct own *own)
+write_item(struct jw *w, struct dbstmt *s, bool mine, const struct own *own)
 {
 	struct own row;
 
 	jw_open(w, NULL, '{');
 	write_dialog_fields(w, s, 0);
-	jw_int(w, "participants_count", sqlite3_column_int64(s, COL_COUNT));
+	jw_int(w, "participants_count", db_column_int64(s, COL_COUNT));
 	jw_bool(w, "i_am_participant", mine);
 	jw_bool(w, "can_join", !mine);
 	if (mine && own == NULL) {
@@ -580,10 +584,10 @@ write_item(struct jw *w, sqlite3_stmt *s, bool mine, const struct own *own)
 		own = &row;
 	}
 	if (mine)
-		write_own(w, own, sqlite3_column_int64(s, COL_USER_MSGS));
-	if (sqlite3_column_type(s, COL_LAST_AT) != SQLITE_NULL)
+		write_own(w, own, db_column_int64(s, COL_USER_MSGS));
+	if (db_column_type(s, COL_LAST_AT) != SQLITE_NULL)
 		jw_time(w, "last_message_at",
-		    sqlite3_column_int64(s, COL_LAST_AT));
+		    db_column_int64(s, COL_LAST_AT));
 }
 
 static void
@@ -613,20 +617,20 @@ page_push(struct page *pg, const char *id)
 }
 
 static int
-page_add(struct page *pg, sqlite3_stmt *s)
+page_add(struct page *pg, struct dbstmt *s)
 {
 	struct item *it = page_push(pg, store_col_text(s, 0));
 
 	if (it == NULL)
 		return MT_ENOMEM;
-	it->mine = sqlite3_column_int(s, COL_IS_PART) != 0;
+	it->mine = db_column_int(s, COL_IS_PART) != 0;
 	write_item(&it->w, s, it->mine, NULL);
 	return it->w.b.err != 0 ? MT_ENOMEM : 0;
 }
 
 /* An item from a LIST_MINE row: the caller's own state, written later. */
 static int
-page_add_own(struct page *pg, sqlite3_stmt *s)
+page_add_own(struct page *pg, struct dbstmt *s)
 {
 	struct item *it = page_push(pg, store_col_text(s, 0));
 
@@ -678,14 +682,14 @@ page_find(const struct page *pg, const char *id)
 }
 
 static int
-page_fill(struct store *st, sqlite3_stmt *s, struct page *pg,
-    int (*add)(struct page *, sqlite3_stmt *))
+page_fill(struct store *st, struct dbstmt *s, struct page *pg,
+    int (*add)(struct page *, struct dbstmt *))
 {
 	int rc, err;
 
 	while ((rc = store_step(st, s, __func__)) == 1)
 		if ((err = add(pg, s)) != 0) {
-			sqlite3_reset(s);
+			db_reset(s);
 			return err;
 		}
 	err = page_index(pg);
@@ -696,16 +700,16 @@ page_fill(struct store *st, sqlite3_stmt *s, struct page *pg,
  * A LastMessage (docs/rest.md#dialog-list-item) from a SQL_LAST_MESSAGES row.
  */
 static void
-write_last(struct jw *w, sqlite3_stmt *s)
+write_last(struct jw *w, struct dbstmt *s)
 {
-	bool system = sqlite3_column_type(s, 3) == SQLITE_NULL;
+	bool system = db_column_type(s, 3) == SQLITE_NULL;
 
 	jw_open(w, "last_message", '{');
 	jw_str(w, "id", store_col_text(s, 1));
 	jw_str(w, "content", store_col_text(s, 2));
 	jw_str_opt(w, "sender_id", store_col_text(s, 3));
 	jw_str_opt(w, "sender_name", system ? NULL : store_col_text(s, 4));
-	jw_time(w, "sent_at", sqlite3_column_int64(s, 5));
+	jw_time(w, "sent_at", db_column_int64(s, 5));
 	jw_str(w, "message_type", store_col_text(s, 6));
 	jw_close(w, '}');
 }
@@ -714,12 +718,12 @@ write_last(struct jw *w, sqlite3_stmt *s)
  * Binds, as ?1 of sql, the JSON array of the page's ids (only the
  * caller's own with mine_only); *text owns it. NULL on failure.
  */
-static sqlite3_stmt *
+static struct dbstmt *
 stmt_with_ids(struct store *st, const char *sql, const struct page *pg,
     bool mine_only, char **text)
 {
 	struct jw w = JW_INIT;
-	sqlite3_stmt *s;
+	struct dbstmt *s;
 
 	jw_open(&w, NULL, '[');
 	for (size_t i = 0; i < pg->n; i++)
@@ -737,10 +741,10 @@ stmt_with_ids(struct store *st, const char *sql, const struct page *pg,
 /* Runs sql over the page's ids, handing each row to add with its item. */
 static int
 page_query(struct store *st, struct page *pg, const char *sql,
-    bool mine_only, int (*add)(struct item *, sqlite3_stmt *))
+    bool mine_only, int (*add)(struct item *, struct dbstmt *))
 {
 	struct item *it;
-	sqlite3_stmt *s;
+	struct dbstmt *s;
 	char *ids = NULL;
 	int rc;
 
@@ -754,7 +758,7 @@ page_query(struct store *st, struct page *pg, const char *sql,
 	while ((rc = store_step(st, s, __func__)) == 1) {
 		it = page_find(pg, store_col_text(s, 0));
 		if (it != NULL && (rc = add(it, s)) != 0) {
-			sqlite3_reset(s);
+			db_reset(s);
 			break;
 		}
 	}
@@ -763,7 +767,7 @@ page_query(struct store *st, struct page *pg, const char *sql,
 }
 
 static int
-add_last(struct item *it, sqlite3_stmt *s)
+add_last(struct item *it, struct dbstmt *s)
 {
 	write_last(&it->w, s);
 	return it->w.b.err != 0 ? MT_ENOMEM : 0;
@@ -774,7 +778,7 @@ add_last(struct item *it, sqlite3_stmt *s)
  * companies are left out.
  */
 static int
-add_summary(struct item *it, sqlite3_stmt *s)
+add_summary(struct item *it, struct dbstmt *s)
 {
 	if (!it->has_parts) {
 		jw_open(&it->w, "participants", '[');
@@ -790,7 +794,7 @@ add_summary(struct item *it, sqlite3_stmt *s)
 
 /* The dialog of an item of page_add_own(), from a SQL_MINE_DIALOGS row. */
 static int
-add_dialog(struct item *it, sqlite3_stmt *s)
+add_dialog(struct item *it, struct dbstmt *s)
 {
 	write_item(&it->w, s, true, &it->own);
 	return it->w.b.err != 0 ? MT_ENOMEM : 0;
@@ -801,14 +805,15 @@ add_dialog(struct item *it, sqlite3_stmt *s)
  * own_rows, of LIST_MINE, then completes its items.
  */
 static int
-page_run(struct store *st, sqlite3_stmt *s, struct page *pg, bool own_rows)
+page_run(struct store *st, struct dbstmt *s, struct page *pg, bool own_rows)
 {
 	int rc;
 
 	if ((rc = page_fill(st, s, pg, own_rows ? page_add_own : page_add))
 	    != 0 || (own_rows && (rc = page_query(st, pg, SQL_MINE_DIALOGS,
 	    false, add_dialog)) != 0) ||
-	    (rc = page_query(st, pg, SQL_LAST_MESSAGES, true, add_last)) != 0 ||
+	    (rc = page_query(st, pg, store_sql(st, SQL_LAST_MESSAGES), true,
+	    add_last)) != 0 ||
 	    (rc = page_query(st, pg, SQL_SUMMARIES, false, add_summary)) != 0)
 		return rc;
 	return 0;
@@ -817,19 +822,19 @@ page_run(struct store *st, sqlite3_stmt *s, struct page *pg, bool own_rows)
 /* --- C1, C3, C4 ---------------------------------------------------------- */
 
 static void
-bind_archived(sqlite3_stmt *s, int idx, int archived)
+bind_archived(struct dbstmt *s, int idx, int archived)
 {
 	if (archived < 0)
-		sqlite3_bind_null(s, idx);
+		db_bind_null(s, idx);
 	else
-		sqlite3_bind_int(s, idx, archived != 0);
+		db_bind_int(s, idx, archived != 0);
 }
 
 static int
 list_mine(struct store *st, const struct dialog_filter *f, struct page *pg)
 {
 	bool searching = f->search != NULL && *f->search != '\0';
-	sqlite3_stmt *s = store_stmt(st, searching ? SQL_LIST_MINE_SEARCH :
+	struct dbstmt *s = store_stmt(st, searching ? SQL_LIST_MINE_SEARCH :
 	    SQL_LIST_MINE);
 	char *search = NULL;
 	int rc;
@@ -839,11 +844,11 @@ list_mine(struct store *st, const struct dialog_filter *f, struct page *pg)
 	store_bind_text(s, 1, f->user);
 	bind_archived(s, 2, f->archived);
 	if ((rc = bind_search(s, 3, f->search, &search)) == 0) {
-		sqlite3_bind_int64(s, 4, f->limit);
-		sqlite3_bind_int64(s, 5, f->offset);
+		db_bind_int64(s, 4, f->limit);
+		db_bind_int64(s, 5, f->offset);
 		rc = page_run(st, s, pg, true);
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	mt_free(search);
 	return rc;
 }
@@ -852,7 +857,7 @@ static int
 list_open(struct store *st, const struct dialog_filter *f, struct page *pg)
 {
 	char *ids = NULL, *search = NULL;
-	sqlite3_stmt *s;
+	struct dbstmt *s;
 	int rc;
 
 	if ((rc = open_ids(st, f, &ids)) != 0)
@@ -864,11 +869,11 @@ list_open(struct store *st, const struct dialog_filter *f, struct page *pg)
 	store_bind_text(s, 1, f->user);
 	store_bind_text(s, 2, ids);
 	if ((rc = bind_search(s, 3, f->search, &search)) == 0) {
-		sqlite3_bind_int64(s, 4, f->limit);
-		sqlite3_bind_int64(s, 5, f->offset);
+		db_bind_int64(s, 4, f->limit);
+		db_bind_int64(s, 5, f->offset);
 		rc = page_run(st, s, pg, false);
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	mt_free(search);
 	mt_free(ids);
 	return rc;
@@ -934,7 +939,7 @@ list_object(struct store *st, const struct dialog_filter *f, long limit,
     struct page *pg)
 {
 	char *ids = NULL, *search = NULL;
-	sqlite3_stmt *s;
+	struct dbstmt *s;
 	int rc;
 
 	if (f->available && (rc = open_ids(st, f, &ids)) != 0)
@@ -946,14 +951,14 @@ list_object(struct store *st, const struct dialog_filter *f, long limit,
 	store_bind_text(s, 1, f->user);
 	store_bind_text(s, 2, f->object_type);
 	store_bind_text(s, 3, f->object_id);
-	sqlite3_bind_int(s, 4, f->participating);
+	db_bind_int(s, 4, f->participating);
 	bind_archived(s, 5, f->archived);
 	store_bind_text(s, 6, ids ? ids : "[]");
 	if ((rc = bind_search(s, 7, f->search, &search)) == 0) {
-		sqlite3_bind_int64(s, 8, limit);
+		db_bind_int64(s, 8, limit);
 		rc = page_run(st, s, pg, false);
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	mt_free(search);
 	mt_free(ids);
 	return rc;
@@ -997,13 +1002,13 @@ store_dialog_by_object(struct store *st, const struct dialog_filter *f,
 
 /* The C2 item from a SQL_DIALOG_ONE row (C2): reduced field sets. */
 static json_t *
-present_one(sqlite3_stmt *s, bool mine)
+present_one(struct dbstmt *s, bool mine)
 {
 	json_t *o = json_object();
 
 	if (o == NULL || present_dialog(o, s, 0) != 0 ||
 	    (mine && json_add_int(o, "participants_count",
-	    sqlite3_column_int64(s, DIALOG_NCOLS)) != 0) ||
+	    db_column_int64(s, DIALOG_NCOLS)) != 0) ||
 	    json_add_bool(o, "i_am_participant", mine) != 0 ||
 	    json_add_bool(o, "can_join", !mine) != 0) {
 		json_decref(o);
@@ -1017,7 +1022,7 @@ static int
 dialog_one(struct store *st, const char *dialog_id, const char *user,
     json_t **item, bool *mine)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_DIALOG_ONE);
+	struct dbstmt *s = store_stmt(st, SQL_DIALOG_ONE);
 	int rc;
 
 	*item = NULL;
@@ -1025,13 +1030,13 @@ dialog_one(struct store *st, const char *dialog_id, const char *user,
 		return MT_EIO;
 	store_bind_text(s, 1, dialog_id);
 	store_bind_text(s, 2, user);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		*mine = sqlite3_column_int(s, DIALOG_NCOLS + 1) != 0;
+	if ((rc = db_step(s)) == SQLITE_ROW) {
+		*mine = db_column_int(s, DIALOG_NCOLS + 1) != 0;
 		*item = present_one(s, *mine);
 		rc = *item ? 0 : MT_ENOMEM;
 	} else
 		rc = rc == SQLITE_DONE ? 0 : store_rc(st, rc, __func__);
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
@@ -1109,7 +1114,7 @@ static const char *const hidden_fields[] = {
 };
 
 static json_t *
-present_member(sqlite3_stmt *s, bool mine)
+present_member(struct dbstmt *s, bool mine)
 {
 	json_t *o = present_participant(s, 0, !mine);
 	size_t i, n = sizeof(hidden_fields) / sizeof(hidden_fields[0]);
@@ -1119,7 +1124,7 @@ present_member(sqlite3_stmt *s, bool mine)
 	for (i = 0; !mine && i < n; i++)
 		json_object_del(o, hidden_fields[i]);
 	if (json_add_bool(o, "is_online",
-	    sqlite3_column_int(s, PARTICIPANT_NCOLS) != 0) != 0) {
+	    db_column_int(s, PARTICIPANT_NCOLS) != 0) != 0) {
 		json_decref(o);
 		return NULL;
 	}
@@ -1130,16 +1135,16 @@ static int
 members(struct store *st, const char *dialog_id, bool mine,
     int64_t online_since, json_t *arr)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_PARTICIPANTS);
+	struct dbstmt *s = store_stmt(st, SQL_PARTICIPANTS);
 	int rc;
 
 	if (s == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, dialog_id);
-	sqlite3_bind_int64(s, 2, online_since);
+	db_bind_int64(s, 2, online_since);
 	while ((rc = store_step(st, s, __func__)) == 1)
 		if (json_array_append_new(arr, present_member(s, mine)) != 0) {
-			sqlite3_reset(s);
+			db_reset(s);
 			return MT_ENOMEM;
 		}
 	return rc;
@@ -1213,14 +1218,14 @@ static int
 join_insert(struct store *st, const struct dialog_join *j,
     enum dialog_result *res)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_JOIN_INSERT);
+	struct dbstmt *s = store_stmt(st, SQL_JOIN_INSERT);
 	int rc;
 
 	if (s == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, j->dialog_id);
 	store_bind_text(s, 2, j->user);
-	sqlite3_bind_int64(s, 3, tm_now_us());
+	db_bind_int64(s, 3, tm_now_us());
 	store_bind_text(s, 4, j->display_name);
 	store_bind_text(s, 5, j->company ? j->company : "");
 	store_bind_text(s, 6, j->email);
@@ -1297,7 +1302,7 @@ static int
 leave_write(struct store *st, const char *dialog_id, const char *user,
     const char *name, int64_t *seq)
 {
-	sqlite3_stmt *s;
+	struct dbstmt *s;
 	json_t *content;
 	int rc;
 
@@ -1353,7 +1358,7 @@ store_dialog_set_flag(struct store *st, const struct dialog_flag_change *ch,
 {
 	const char *sql = ch->flag == DIALOG_FLAG_ARCHIVED ? SQL_SET_ARCHIVED :
 	    ch->flag == DIALOG_FLAG_PINNED ? SQL_SET_PINNED : SQL_SET_NOTIFY;
-	sqlite3_stmt *s;
+	struct dbstmt *s;
 	int rc;
 
 	*res = DIALOG_NOT_PARTICIPANT;
@@ -1365,11 +1370,11 @@ store_dialog_set_flag(struct store *st, const struct dialog_flag_change *ch,
 	}
 	store_bind_text(s, 1, ch->dialog_id);
 	store_bind_text(s, 2, ch->user);
-	sqlite3_bind_int(s, 3, ch->on);
+	db_bind_int(s, 3, ch->on);
 	if (ch->flag == DIALOG_FLAG_ARCHIVED)
-		sqlite3_bind_int64(s, 4, tm_now_us());
+		db_bind_int64(s, 4, tm_now_us());
 	if ((rc = store_exec_stmt(st, s, __func__)) == 0 &&
-	    sqlite3_changes(st->db) > 0)
+	    store_changes(st) > 0)
 		*res = DIALOG_OK;
 	return finish_tx(st, rc, *res);
 }

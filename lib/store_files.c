@@ -38,15 +38,15 @@ static const char SQL_GC_DELETE[] =
 int
 store_files_uploaded(struct store *st, const char *s3_key, bool *uploaded)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_UPLOADED);
+	struct dbstmt *s = store_stmt(st, SQL_UPLOADED);
 	int rc;
 
 	*uploaded = false;
 	if (s == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, s3_key);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
+	rc = db_step(s);
+	db_reset(s);
 	if (rc == SQLITE_ROW)
 		*uploaded = true;
 	else if (rc != SQLITE_DONE)
@@ -57,7 +57,7 @@ store_files_uploaded(struct store *st, const char *s3_key, bool *uploaded)
 static int
 insert_upload(struct store *st, const struct upload_row *u)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_UPLOAD_ADD);
+	struct dbstmt *s = store_stmt(st, SQL_UPLOAD_ADD);
 
 	if (s == NULL)
 		return MT_EIO;
@@ -65,11 +65,11 @@ insert_upload(struct store *st, const struct upload_row *u)
 	store_bind_text(s, 2, u->dialog_id);
 	store_bind_text(s, 3, u->user_id);
 	store_bind_text(s, 4, u->content_type);
-	sqlite3_bind_int64(s, 5, u->size);
-	sqlite3_bind_int64(s, 6, tm_now_us());
+	db_bind_int64(s, 5, u->size);
+	db_bind_int64(s, 6, tm_now_us());
 	if (u->width > 0 && u->height > 0) {
-		sqlite3_bind_int(s, 7, u->width);
-		sqlite3_bind_int(s, 8, u->height);
+		db_bind_int(s, 7, u->width);
+		db_bind_int(s, 8, u->height);
 	}
 	return store_exec_stmt(st, s, __func__);
 }
@@ -99,13 +99,13 @@ store_files_record(struct store *st, const struct upload_row *u,
 
 /* Copies column i into buf (len bytes); false if NULL or too long. */
 static bool
-col_copy(sqlite3_stmt *s, int i, char *buf, size_t len)
+col_copy(struct dbstmt *s, int i, char *buf, size_t len)
 {
 	const char *v = store_col_text(s, i);
 
-	if (v == NULL || (size_t)sqlite3_column_bytes(s, i) >= len)
+	if (v == NULL || (size_t)db_column_bytes(s, i) >= len)
 		return false;
-	memcpy(buf, v, (size_t)sqlite3_column_bytes(s, i) + 1);
+	memcpy(buf, v, (size_t)db_column_bytes(s, i) + 1);
 	return true;
 }
 
@@ -113,7 +113,7 @@ int
 store_files_attachment(struct store *st, const char *att_id,
     const char *user_id, struct att_file *out, enum files_result *res)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_ATTACHMENT);
+	struct dbstmt *s = store_stmt(st, SQL_ATTACHMENT);
 	int rc;
 
 	*res = FILES_R_NOT_FOUND;
@@ -122,7 +122,7 @@ store_files_attachment(struct store *st, const char *att_id,
 		return MT_EIO;
 	store_bind_text(s, 1, att_id);
 	store_bind_text(s, 2, user_id);
-	rc = sqlite3_step(s);
+	rc = db_step(s);
 	if (rc == SQLITE_ROW) {
 		if (!col_copy(s, 0, out->id, sizeof(out->id)) ||
 		    !col_copy(s, 1, out->dialog_id, sizeof(out->dialog_id)) ||
@@ -132,14 +132,14 @@ store_files_attachment(struct store *st, const char *att_id,
 		    sizeof(out->content_type)))
 			rc = MT_EIO;	/* the columns' CHECKs forbid it */
 		else {
-			out->size = sqlite3_column_int64(s, 5);
-			*res = user_id != NULL && !sqlite3_column_int(s, 6) ?
+			out->size = db_column_int64(s, 5);
+			*res = user_id != NULL && !db_column_int(s, 6) ?
 			    FILES_R_NOT_PARTICIPANT : FILES_R_OK;
 			rc = 0;
 		}
 	} else
 		rc = rc == SQLITE_DONE ? 0 : store_rc(st, rc, __func__);
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc;
 }
 
@@ -149,15 +149,15 @@ struct gc_item {
 };
 
 /* The statement listing g's candidates, at most limit; NULL (logged). */
-static sqlite3_stmt *
+static struct dbstmt *
 gc_candidates(struct store *st, const struct files_gc *g, int limit)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_GC_LIST);
+	struct dbstmt *s = store_stmt(st, SQL_GC_LIST);
 
 	if (s != NULL) {
-		sqlite3_bind_int64(s, 1, g->pending_before);
-		sqlite3_bind_int64(s, 2, g->released_before);
-		sqlite3_bind_int(s, 3, limit);
+		db_bind_int64(s, 1, g->pending_before);
+		db_bind_int64(s, 2, g->released_before);
+		db_bind_int(s, 3, limit);
 	}
 	return s;
 }
@@ -167,14 +167,14 @@ static int
 gc_list(struct store *st, const struct files_gc *g, struct gc_item *items,
     int n, int *got)
 {
-	sqlite3_stmt *s = gc_candidates(st, g, n);
+	struct dbstmt *s = gc_candidates(st, g, n);
 	int rc;
 
 	*got = 0;
 	while ((rc = store_step(st, s, __func__)) == 1) {
 		if (!col_copy(s, 0, items[*got].key, sizeof(items[*got].key)))
 			continue;	/* not ours to have made */
-		items[(*got)++].released = sqlite3_column_int(s, 1) == 2;
+		items[(*got)++].released = db_column_int(s, 1) == 2;
 	}
 	return rc;
 }
@@ -184,7 +184,7 @@ static int
 gc_delete(struct store *st, const struct files_gc *g,
     const struct gc_item *items, int n, bool *done)
 {
-	sqlite3_stmt *s;
+	struct dbstmt *s;
 	int i, rc;
 
 	if ((rc = store_begin(st)) != 0)
@@ -194,11 +194,11 @@ gc_delete(struct store *st, const struct files_gc *g,
 			rc = MT_EIO;
 			break;
 		}
-		sqlite3_bind_int64(s, 1, g->pending_before);
-		sqlite3_bind_int64(s, 2, g->released_before);
+		db_bind_int64(s, 1, g->pending_before);
+		db_bind_int64(s, 2, g->released_before);
 		store_bind_text(s, 3, items[i].key);
 		if ((rc = store_exec_stmt(st, s, __func__)) == 0)
-			done[i] = sqlite3_changes(st->db) == 1;
+			done[i] = store_changes(st) == 1;
 	}
 	if (rc != 0) {
 		store_rollback(st);
@@ -212,11 +212,11 @@ static int
 gc_show(struct store *st, const struct files_gc *g,
     void (*gone)(const char *, bool, void *), void *arg, int *count)
 {
-	sqlite3_stmt *s = gc_candidates(st, g, g->limit);
+	struct dbstmt *s = gc_candidates(st, g, g->limit);
 	int rc;
 
 	while ((rc = store_step(st, s, __func__)) == 1) {
-		gone(store_col_text(s, 0), sqlite3_column_int(s, 1) == 2, arg);
+		gone(store_col_text(s, 0), db_column_int(s, 1) == 2, arg);
 		(*count)++;
 	}
 	return rc;

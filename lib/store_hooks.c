@@ -111,7 +111,7 @@ static int
 queue(struct store *st, const char *event, json_t *payload)
 {
 	char id[ID_BUF], *body;
-	sqlite3_stmt *s;
+	struct dbstmt *s;
 	int rc;
 
 	if (payload == NULL)
@@ -128,7 +128,7 @@ queue(struct store *st, const char *event, json_t *payload)
 		store_bind_text(s, 1, id);
 		store_bind_text(s, 2, event);
 		store_bind_text(s, 3, body);
-		sqlite3_bind_int64(s, 4, tm_now_us());
+		db_bind_int64(s, 4, tm_now_us());
 		rc = store_exec_stmt(st, s, __func__);
 	}
 	mt_free(body);
@@ -148,10 +148,10 @@ struct take_ctx {
  * caller resets *sp. *found is false when the dialog is gone.
  */
 static int
-dialog_row(struct store *st, const char *id, sqlite3_stmt **sp,
+dialog_row(struct store *st, const char *id, struct dbstmt **sp,
     struct hook_dialog *d, bool *found)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_DIALOG);
+	struct dbstmt *s = store_stmt(st, SQL_DIALOG);
 	int rc;
 
 	*sp = s;
@@ -159,7 +159,7 @@ dialog_row(struct store *st, const char *id, sqlite3_stmt **sp,
 	if (s == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, id);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	if ((rc = db_step(s)) == SQLITE_ROW) {
 		*found = true;
 		d->id = store_col_text(s, 0);
 		d->object_id = store_col_text(s, 1);
@@ -181,12 +181,12 @@ gone(const struct changelog_row *r)
 static int
 check_add(struct store *st, const char *id, int64_t due_us)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_CHECK_ADD);
+	struct dbstmt *s = store_stmt(st, SQL_CHECK_ADD);
 
 	if (s == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, id);
-	sqlite3_bind_int64(s, 2, due_us);
+	db_bind_int64(s, 2, due_us);
 	return store_exec_stmt(st, s, __func__);
 }
 
@@ -196,7 +196,7 @@ take_message(struct take_ctx *c, const struct changelog_row *r)
 {
 	struct hook_dialog d;
 	struct hook_message m;
-	sqlite3_stmt *s;
+	struct dbstmt *s;
 	json_t *body;
 	char err[64];
 	bool found;
@@ -231,7 +231,7 @@ take_message(struct take_ctx *c, const struct changelog_row *r)
 	    (rc = queue(c->st, "message.new", hook_message_new(&d, &m))) == 0)
 		c->queued++;
 	if (s != NULL)
-		sqlite3_reset(s);
+		db_reset(s);
 	if (rc == 0 && !found)
 		gone(r);
 	if (rc == 0 && found && c->o->notify)
@@ -246,7 +246,7 @@ static int
 joined_at(struct store *st, const char *dialog_id, const char *user,
     int64_t fallback, int64_t *at)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_JOINED_AT);
+	struct dbstmt *s = store_stmt(st, SQL_JOINED_AT);
 	int rc;
 
 	*at = fallback;
@@ -254,9 +254,9 @@ joined_at(struct store *st, const char *dialog_id, const char *user,
 		return MT_EIO;
 	store_bind_text(s, 1, dialog_id);
 	store_bind_text(s, 2, user);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*at = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
+	if ((rc = db_step(s)) == SQLITE_ROW)
+		*at = db_column_int64(s, 0);
+	db_reset(s);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
 	    store_rc(st, rc, __func__);
 }
@@ -267,7 +267,7 @@ take_membership(struct take_ctx *c, const struct changelog_row *r)
 {
 	bool joined = strcmp(r->type, "participant.joined") == 0, found;
 	struct hook_dialog d;
-	sqlite3_stmt *s;
+	struct dbstmt *s;
 	int64_t at = r->created_at;
 	int rc;
 
@@ -283,7 +283,7 @@ take_membership(struct take_ctx *c, const struct changelog_row *r)
 	    hook_participant_left(&d, r->subject_user, at))) == 0)
 		c->queued++;
 	if (s != NULL)
-		sqlite3_reset(s);
+		db_reset(s);
 	if (rc == 0 && !found)
 		gone(r);
 	return rc;
@@ -355,7 +355,7 @@ store_hooks_take(struct store *st, const struct hooks_take *o, int *rows,
 static int
 check_run(struct store *st, const char *message_id, int *n)
 {
-	sqlite3_stmt *m = store_stmt(st, SQL_CHECK_MESSAGE), *r;
+	struct dbstmt *m = store_stmt(st, SQL_CHECK_MESSAGE), *r;
 	struct hook_message hm;
 	struct hook_dialog d;
 	char sent[TM_BUF];
@@ -367,7 +367,7 @@ check_run(struct store *st, const char *message_id, int *n)
 	store_bind_text(m, 1, message_id);
 	if ((rc = store_step(st, m, __func__)) != 1)	/* 0: gone, nobody */
 		return rc;
-	if (tm_format(sqlite3_column_int64(m, 4), sent, sizeof(sent)) != 0)
+	if (tm_format(db_column_int64(m, 4), sent, sizeof(sent)) != 0)
 		sent[0] = '\0';
 	hm = (struct hook_message){
 		.id = store_col_text(m, 0), .sender_id = store_col_text(m, 1),
@@ -382,23 +382,23 @@ check_run(struct store *st, const char *message_id, int *n)
 	};
 	company = store_col_text(m, 10);
 	if ((r = store_stmt(st, SQL_CHECK_RECIPIENTS)) == NULL) {
-		sqlite3_reset(m);
+		db_reset(m);
 		return MT_EIO;
 	}
 	store_bind_text(r, 1, hm.id);
-	sqlite3_bind_int64(r, 2, sqlite3_column_int64(m, 4));
+	db_bind_int64(r, 2, db_column_int64(m, 4));
 	store_bind_text(r, 3, hm.sender_id);
 	store_bind_text(r, 4, d.id);
 	while ((rc = store_step(st, r, __func__)) == 1) {
 		if ((rc = queue(st, "notification.pending",
 		    hook_notification_pending(&d, store_col_text(r, 0),
 		    company, &hm))) != 0) {
-			sqlite3_reset(r);
+			db_reset(r);
 			break;
 		}
 		(*n)++;
 	}
-	sqlite3_reset(m);
+	db_reset(m);
 	return rc;
 }
 
@@ -407,21 +407,21 @@ static int
 checks_due(struct store *st, int64_t now_us,
     char ids[HOOKS_NOTIFY_BATCH][ID_BUF], int *n)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_CHECKS_DUE);
+	struct dbstmt *s = store_stmt(st, SQL_CHECKS_DUE);
 	const char *id;
 	int rc;
 
 	*n = 0;
 	if (s == NULL)
 		return MT_EIO;
-	sqlite3_bind_int64(s, 1, now_us);
-	sqlite3_bind_int(s, 2, HOOKS_NOTIFY_BATCH);
+	db_bind_int64(s, 1, now_us);
+	db_bind_int(s, 2, HOOKS_NOTIFY_BATCH);
 	while ((rc = store_step(st, s, __func__)) == 1 &&
 	    *n < HOOKS_NOTIFY_BATCH)
 		if ((id = store_col_text(s, 0)) != NULL &&
 		    strlen(id) == ID_LEN)
 			memcpy(ids[(*n)++], id, ID_BUF);
-	sqlite3_reset(s);	/* a row left when the batch is full */
+	db_reset(s);	/* a row left when the batch is full */
 	return rc < 0 ? rc : 0;
 }
 
@@ -430,7 +430,7 @@ store_hooks_notify(struct store *st, int64_t now_us, int *checks,
     int *queued)
 {
 	char ids[HOOKS_NOTIFY_BATCH][ID_BUF];
-	sqlite3_stmt *s;
+	struct dbstmt *s;
 	int64_t due;
 	int i, n = 0, q = 0, rc;
 
@@ -461,17 +461,17 @@ store_hooks_notify(struct store *st, int64_t now_us, int *checks,
 int
 store_hooks_notify_next(struct store *st, int64_t *due_us)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_CHECK_NEXT);
+	struct dbstmt *s = store_stmt(st, SQL_CHECK_NEXT);
 	int rc, none = 1;
 
 	if (s == NULL)
 		return MT_EIO;
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW &&
-	    sqlite3_column_type(s, 0) != SQLITE_NULL) {
-		*due_us = sqlite3_column_int64(s, 0);
+	if ((rc = db_step(s)) == SQLITE_ROW &&
+	    db_column_type(s, 0) != SQLITE_NULL) {
+		*due_us = db_column_int64(s, 0);
 		none = 0;
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	if (rc != SQLITE_ROW)
 		return store_rc(st, rc, __func__);
 	return none ? MT_ENOTFOUND : 0;
@@ -488,7 +488,7 @@ store_hooks_delivery_reset(struct hook_delivery *d)
 
 /* Copies the head row of s into d. */
 static int
-delivery_copy(sqlite3_stmt *s, struct hook_delivery *d)
+delivery_copy(struct dbstmt *s, struct hook_delivery *d)
 {
 	const char *event_id = store_col_text(s, 1);
 	const char *event = store_col_text(s, 2);
@@ -498,36 +498,36 @@ delivery_copy(sqlite3_stmt *s, struct hook_delivery *d)
 	if (event_id == NULL || !id_is_canonical(event_id) ||
 	    hook_body_type(event) == NULL || strlen(event) >= sizeof(d->event))
 		return MT_EIO;
-	d->id = sqlite3_column_int64(s, 0);
+	d->id = db_column_int64(s, 0);
 	memcpy(d->event_id, event_id, ID_BUF);
 	memcpy(d->event, event, strlen(event) + 1);
 	if ((d->body = store_col_dup(s, 3, &oom)) == NULL)
 		return oom ? MT_ENOMEM : MT_EIO;
-	d->len = (size_t)sqlite3_column_bytes(s, 3);
-	d->attempts = sqlite3_column_int(s, 4);
-	d->next_at = sqlite3_column_int64(s, 5);
+	d->len = (size_t)db_column_bytes(s, 3);
+	d->attempts = db_column_int(s, 4);
+	d->next_at = db_column_int64(s, 5);
 	return 0;
 }
 
 int
 store_hooks_head(struct store *st, struct hook_delivery *d)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_HEAD);
+	struct dbstmt *s = store_stmt(st, SQL_HEAD);
 	int rc;
 
 	memset(d, 0, sizeof(*d));
 	if (s == NULL)
 		return MT_EIO;
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	if ((rc = db_step(s)) == SQLITE_ROW) {
 		if ((rc = delivery_copy(s, d)) != 0) {
 			log_warnx("%s: outbox row %lld is malformed", __func__,
-			    (long long)sqlite3_column_int64(s, 0));
+			    (long long)db_column_int64(s, 0));
 			store_hooks_delivery_reset(d);
 		}
-		sqlite3_reset(s);
+		db_reset(s);
 		return rc;
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc == SQLITE_DONE ? MT_ENOTFOUND : store_rc(st, rc, __func__);
 }
 
@@ -535,11 +535,11 @@ store_hooks_head(struct store *st, struct hook_delivery *d)
 static int
 outbox_delete(struct store *st, int64_t id)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_ACK);
+	struct dbstmt *s = store_stmt(st, SQL_ACK);
 
 	if (s == NULL)
 		return MT_EIO;
-	sqlite3_bind_int64(s, 1, id);
+	db_bind_int64(s, 1, id);
 	return store_exec_stmt(st, s, __func__);
 }
 
@@ -557,16 +557,16 @@ int
 store_hooks_retry(struct store *st, int64_t id, int attempts,
     int64_t next_at, const char *error)
 {
-	sqlite3_stmt *s;
+	struct dbstmt *s;
 	int rc;
 
 	if ((rc = store_begin(st)) != 0)
 		return rc;
 	if ((s = store_stmt(st, SQL_RETRY)) == NULL)
 		return finish(st, MT_EIO);
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int(s, 2, attempts);
-	sqlite3_bind_int64(s, 3, next_at);
+	db_bind_int64(s, 1, id);
+	db_bind_int(s, 2, attempts);
+	db_bind_int64(s, 3, next_at);
 	store_bind_text(s, 4, error);
 	return finish(st, store_exec_stmt(st, s, __func__));
 }
@@ -575,17 +575,17 @@ int
 store_hooks_bury(struct store *st, int64_t id, int attempts,
     const char *error)
 {
-	sqlite3_stmt *s;
+	struct dbstmt *s;
 	int rc;
 
 	if ((rc = store_begin(st)) != 0)
 		return rc;
 	if ((s = store_stmt(st, SQL_BURY)) == NULL)
 		return finish(st, MT_EIO);
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int(s, 2, attempts);
+	db_bind_int64(s, 1, id);
+	db_bind_int(s, 2, attempts);
 	store_bind_text(s, 3, error ? error : "");
-	sqlite3_bind_int64(s, 4, tm_now_us());
+	db_bind_int64(s, 4, tm_now_us());
 	if ((rc = store_exec_stmt(st, s, __func__)) == 0)
 		rc = outbox_delete(st, id);
 	return finish(st, rc);
@@ -594,7 +594,7 @@ store_hooks_bury(struct store *st, int64_t id, int attempts,
 int
 store_hooks_replay(struct store *st, const char *event_id, int *n)
 {
-	sqlite3_stmt *s;
+	struct dbstmt *s;
 	int rc;
 
 	*n = 0;
@@ -607,7 +607,7 @@ store_hooks_replay(struct store *st, const char *event_id, int *n)
 		store_bind_text(s, 1, event_id);
 	if ((rc = store_exec_stmt(st, s, __func__)) != 0)
 		return finish(st, rc);
-	*n = sqlite3_changes(st->db);
+	*n = store_changes(st);
 	if (event_id != NULL && *n == 0)
 		return finish(st, MT_ENOTFOUND);
 	if ((s = store_stmt(st, event_id ? SQL_DEAD_DROP_ONE :
@@ -624,7 +624,7 @@ int
 store_hooks_dead_list(struct store *st,
     void (*cb)(const struct hook_dead_row *, void *), void *arg)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_DEAD_LIST);
+	struct dbstmt *s = store_stmt(st, SQL_DEAD_LIST);
 	struct hook_dead_row r;
 	int rc;
 
@@ -634,10 +634,10 @@ store_hooks_dead_list(struct store *st,
 		r = (struct hook_dead_row){
 			.event_id = store_col_text(s, 0),
 			.event = store_col_text(s, 1),
-			.attempts = sqlite3_column_int(s, 2),
+			.attempts = db_column_int(s, 2),
 			.last_error = store_col_text(s, 3),
-			.created_at = sqlite3_column_int64(s, 4),
-			.failed_at = sqlite3_column_int64(s, 5),
+			.created_at = db_column_int64(s, 4),
+			.failed_at = db_column_int64(s, 5),
 		};
 		cb(&r, arg);
 	}
@@ -647,17 +647,17 @@ store_hooks_dead_list(struct store *st,
 int
 store_hooks_counts(struct store *st, struct hooks_counts *c)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_COUNTS);
+	struct dbstmt *s = store_stmt(st, SQL_COUNTS);
 	int rc;
 
 	memset(c, 0, sizeof(*c));
 	if (s == NULL)
 		return MT_EIO;
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		c->queued = sqlite3_column_int64(s, 0);
-		c->checks = sqlite3_column_int64(s, 1);
-		c->dead = sqlite3_column_int64(s, 2);
+	if ((rc = db_step(s)) == SQLITE_ROW) {
+		c->queued = db_column_int64(s, 0);
+		c->checks = db_column_int64(s, 1);
+		c->dead = db_column_int64(s, 2);
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc == SQLITE_ROW ? 0 : store_rc(st, rc, __func__);
 }

@@ -12,14 +12,31 @@
 #include "json.h"
 #include "store.h"
 
-struct stmt_slot {
-	const char	*sql;	/* key: address of a static SQL string */
-	sqlite3_stmt	*stmt;
+/*
+ * One SQL statement of the store, whichever database runs it: a SQLite
+ * statement, or a PostgreSQL one (lib/store_pg_stmt.c) that keeps its
+ * parameters and its result. The store's files use only the db_*()
+ * functions below, which take and return what the sqlite3_*() functions of
+ * the same name do (SQLITE_ROW, SQLITE_DONE, SQLITE_NULL, ... are the codes
+ * of both), so that one text of a statement serves both drivers.
+ */
+struct pgstmt;
+struct dbstmt {
+	sqlite3_stmt	*lite;	/* SQLite, or NULL */
+	struct pgstmt	*pg;	/* PostgreSQL, or NULL */
 };
 
+struct stmt_slot {
+	const char	*sql;	/* key: address of a static SQL string */
+	struct dbstmt	*stmt;
+};
+
+struct store_pg;
+
 struct store {
-	sqlite3		*db;
-	char		*path;
+	sqlite3		*db;		/* SQLite, or NULL */
+	struct store_pg	*pg;		/* PostgreSQL, or NULL */
+	char		*path;		/* the file, or the URL's host/db */
 	bool		 in_tx;		/* in a write (or a batch member) */
 	bool		 in_batch;	/* a batch transaction is open */
 	bool		 fold_ready;	/* mt_fold() defined (store_dialog.c) */
@@ -34,28 +51,147 @@ struct store {
 };
 
 /*
- * Fault injection (store_fault_set(), store.h): every sqlite3_step() and
- * sqlite3_prepare_v2/v3() of the files that include this header goes
- * through these, which fail the chosen call with the chosen result code
- * instead of making it. One branch per call when no fault is set.
+ * A statement whose text differs between the two databases; the others
+ * have one text for both (the PostgreSQL driver turns ? and ?N into $N).
+ * store_sql() picks the store's.
  */
-int		 store_fault_step(sqlite3_stmt *s);
-int		 store_fault_prepare_v2(sqlite3 *db, const char *sql, int n,
-		    sqlite3_stmt **s, const char **tail);
-int		 store_fault_prepare_v3(sqlite3 *db, const char *sql, int n,
-		    unsigned int flags, sqlite3_stmt **s, const char **tail);
-#define sqlite3_step(s)		store_fault_step(s)
-#define sqlite3_prepare_v2(db, sql, n, s, tail) \
-	store_fault_prepare_v2(db, sql, n, s, tail)
-#define sqlite3_prepare_v3(db, sql, n, flags, s, tail) \
-	store_fault_prepare_v3(db, sql, n, flags, s, tail)
+struct sql2 {
+	const char	*lite;
+	const char	*pg;
+};
+#define store_sql(st, q)	((st)->pg != NULL ? (q).pg : (q).lite)
+
+/* The PostgreSQL side of the db_*() functions (lib/store_pg_stmt.c). */
+struct pgstmt	*pgstmt_new(struct store_pg *pg, const char *sql);
+void		 pgstmt_free(struct pgstmt *p);
+int		 pgstmt_bind_int64(struct pgstmt *p, int i, int64_t v);
+int		 pgstmt_bind_text(struct pgstmt *p, int i, const char *v,
+		    int n);
+int		 pgstmt_bind_null(struct pgstmt *p, int i);
+int		 pgstmt_bind_parameter_count(const struct pgstmt *p);
+void		 pgstmt_clear_bindings(struct pgstmt *p);
+int		 pgstmt_step(struct pgstmt *p);
+void		 pgstmt_reset(struct pgstmt *p);
+int		 pgstmt_column_type(const struct pgstmt *p, int i);
+int64_t		 pgstmt_column_int64(const struct pgstmt *p, int i);
+const unsigned char *pgstmt_column_text(const struct pgstmt *p, int i);
+int		 pgstmt_column_bytes(const struct pgstmt *p, int i);
+/* Rows changed by the connection's last INSERT, UPDATE or DELETE. */
+int		 store_pg_changes(const struct store_pg *pg);
+/* The connection's last error, one line. */
+const char	*store_pg_errmsg(const struct store_pg *pg);
+
+/*
+ * Fault injection (store_fault_set(), store.h): every db_step() and every
+ * preparation of store_stmt() asks this first, which answers the result
+ * code the call fails with instead of running, or SQLITE_OK. One branch
+ * per call when no fault is set.
+ */
+int		 store_fault_take(void);
+
+static inline int
+db_bind_int64(struct dbstmt *s, int i, int64_t v)
+{
+	return s->lite ? sqlite3_bind_int64(s->lite, i, v) :
+	    pgstmt_bind_int64(s->pg, i, v);
+}
+
+static inline int
+db_bind_int(struct dbstmt *s, int i, int v)
+{
+	return db_bind_int64(s, i, v);
+}
+
+static inline int
+db_bind_null(struct dbstmt *s, int i)
+{
+	return s->lite ? sqlite3_bind_null(s->lite, i) :
+	    pgstmt_bind_null(s->pg, i);
+}
+
+/* Only SQLITE_STATIC is used: v stays valid until the statement steps. */
+static inline int
+db_bind_text(struct dbstmt *s, int i, const char *v, int n,
+    void (*destructor)(void *))
+{
+	return s->lite ? sqlite3_bind_text(s->lite, i, v, n, destructor) :
+	    pgstmt_bind_text(s->pg, i, v, n);
+}
+
+static inline int
+db_bind_parameter_count(struct dbstmt *s)
+{
+	return s->lite ? sqlite3_bind_parameter_count(s->lite) :
+	    pgstmt_bind_parameter_count(s->pg);
+}
+
+/* SQLITE_ROW, SQLITE_DONE or an error code, as sqlite3_step(). */
+static inline int
+db_step(struct dbstmt *s)
+{
+	int rc = store_fault_take();
+
+	if (rc != SQLITE_OK)
+		return rc;
+	return s->lite ? sqlite3_step(s->lite) : pgstmt_step(s->pg);
+}
+
+static inline void
+db_reset(struct dbstmt *s)
+{
+	if (s->lite)
+		sqlite3_reset(s->lite);
+	else
+		pgstmt_reset(s->pg);
+}
+
+static inline int
+db_column_type(struct dbstmt *s, int i)
+{
+	return s->lite ? sqlite3_column_type(s->lite, i) :
+	    pgstmt_column_type(s->pg, i);
+}
+
+static inline int64_t
+db_column_int64(struct dbstmt *s, int i)
+{
+	return s->lite ? sqlite3_column_int64(s->lite, i) :
+	    pgstmt_column_int64(s->pg, i);
+}
+
+static inline int
+db_column_int(struct dbstmt *s, int i)
+{
+	return (int)db_column_int64(s, i);
+}
+
+static inline const unsigned char *
+db_column_text(struct dbstmt *s, int i)
+{
+	return s->lite ? sqlite3_column_text(s->lite, i) :
+	    pgstmt_column_text(s->pg, i);
+}
+
+static inline int
+db_column_bytes(struct dbstmt *s, int i)
+{
+	return s->lite ? sqlite3_column_bytes(s->lite, i) :
+	    pgstmt_column_bytes(s->pg, i);
+}
+
+/* Rows changed by st's last write statement (sqlite3_changes()). */
+int		 store_changes(struct store *st);
+/* st's last error message (sqlite3_errmsg()). */
+const char	*store_errmsg(struct store *st);
+/* Whether st has no transaction open (sqlite3_get_autocommit()). */
+int		 store_autocommit(struct store *st);
 
 /*
  * Returns the cached prepared statement for sql (a string with static
  * storage), prepared on first use; reset and with bindings cleared. NULL
  * (and a log line) if it does not prepare. Do not finalize it.
  */
-sqlite3_stmt	*store_stmt(struct store *st, const char *sql);
+struct dbstmt	*store_stmt(struct store *st, const char *sql);
 /* Maps a SQLite result code to 0 or an MT_E* code (logging real errors). */
 int		 store_rc(struct store *st, int rc, const char *what);
 /*
@@ -67,17 +203,17 @@ int		 store_rc(struct store *st, int rc, const char *what);
  *		...
  * and a NULL s (store_stmt() failed) is MT_EIO.
  */
-int		 store_step(struct store *st, sqlite3_stmt *s, const char *what);
+int		 store_step(struct store *st, struct dbstmt *s, const char *what);
 /* Steps a statement expected to be done (no rows); returns 0 or MT_E*. */
-int		 store_exec_stmt(struct store *st, sqlite3_stmt *s,
+int		 store_exec_stmt(struct store *st, struct dbstmt *s,
 		    const char *what);
 /* Runs a one-row, one-integer query (sql static, as for store_stmt()). */
 int		 store_query_int64(struct store *st, const char *sql,
 		    int64_t *out);
 /* Binds text or NULL. */
-int		 store_bind_text(sqlite3_stmt *s, int idx, const char *v);
+int		 store_bind_text(struct dbstmt *s, int idx, const char *v);
 /* Copies column i as a new string (NULL for SQL NULL); *oom on failure. */
-char		*store_col_dup(sqlite3_stmt *s, int i, int *oom);
+char		*store_col_dup(struct dbstmt *s, int i, int *oom);
 
 /*
  * Column lists of the API's resources and the functions that turn such a
@@ -118,37 +254,37 @@ char		*store_col_dup(sqlite3_stmt *s, int i, int *oom);
 #define SCOPE_NCOLS	6
 
 /* The Dialog (docs/rest.md#dialog) members into an open object. */
-void		 write_dialog_fields(struct jw *w, sqlite3_stmt *s, int col);
+void		 write_dialog_fields(struct jw *w, struct dbstmt *s, int col);
 /* Adds the Dialog fields (docs/rest.md#dialog) to obj; 0 or MT_ENOMEM. */
-int		 present_dialog(json_t *obj, sqlite3_stmt *s, int col);
+int		 present_dialog(json_t *obj, struct dbstmt *s, int col);
 /*
  * A Participant (docs/rest.md#participant); hide_contact nulls email and phone.
  */
-json_t		*present_participant(sqlite3_stmt *s, int col,
+json_t		*present_participant(struct dbstmt *s, int col,
 		    bool hide_contact);
 /*
  * The Message (docs/rest.md#message) members, without attachments, into an open
  * object.
  */
-void		 write_message_fields(struct jw *w, sqlite3_stmt *s, int col);
+void		 write_message_fields(struct jw *w, struct dbstmt *s, int col);
 /* The value w wrote, as a Jansson tree (w is emptied); NULL on failure. */
 json_t		*present_written(struct jw *w);
 /* A Message (docs/rest.md#message) without attachments. */
-json_t		*present_message(sqlite3_stmt *s, int col);
+json_t		*present_message(struct dbstmt *s, int col);
 /* An access scope (docs/rest.md#access-scope). */
-json_t		*present_scope(sqlite3_stmt *s, int col);
+json_t		*present_scope(struct dbstmt *s, int col);
 /*
  * Steps s (already bound) to the end and collects fn(s) of every row into a
  * new JSON array *out; fn returns a new reference or NULL (out of memory).
  * Resets s. 0 or an MT_E* code (then *out is NULL).
  */
-int		 store_collect(struct store *st, sqlite3_stmt *s,
-		    json_t *(*fn)(sqlite3_stmt *), json_t **out);
+int		 store_collect(struct store *st, struct dbstmt *s,
+		    json_t *(*fn)(struct dbstmt *), json_t **out);
 /* Row makers for store_collect(). */
-json_t		*present_scope_row(sqlite3_stmt *s);
-json_t		*present_participant_row(sqlite3_stmt *s);
-json_t		*present_text_row(sqlite3_stmt *s);
+json_t		*present_scope_row(struct dbstmt *s);
+json_t		*present_participant_row(struct dbstmt *s);
+json_t		*present_text_row(struct dbstmt *s);
 /* The text of column i, or NULL. */
-const char	*store_col_text(sqlite3_stmt *s, int i);
+const char	*store_col_text(struct dbstmt *s, int i);
 
 #endif

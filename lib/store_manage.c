@@ -52,14 +52,14 @@ static const char SQL_DIALOG_DELETE[] =
 
 /* Binds a JSON value as its compact text (NULL / JSON null → SQL NULL). */
 static int
-bind_json(sqlite3_stmt *s, int idx, const json_t *v, char **text)
+bind_json(struct dbstmt *s, int idx, const json_t *v, char **text)
 {
 	*text = NULL;
 	if (v == NULL || json_is_null(v))
-		return sqlite3_bind_null(s, idx) == SQLITE_OK ? 0 : MT_EIO;
+		return db_bind_null(s, idx) == SQLITE_OK ? 0 : MT_EIO;
 	if ((*text = json_encode_sorted(v)) == NULL)
 		return MT_ENOMEM;
-	return sqlite3_bind_text(s, idx, *text, -1, SQLITE_STATIC) ==
+	return db_bind_text(s, idx, *text, -1, SQLITE_STATIC) ==
 	    SQLITE_OK ? 0 : MT_EIO;
 }
 
@@ -76,7 +76,7 @@ static int
 insert_scope_values(struct store *st, const char *scope_id,
     const char *dialog_id, int lv, const json_t *values)
 {
-	sqlite3_stmt *s;
+	struct dbstmt *s;
 	size_t i;
 	int rc;
 
@@ -85,7 +85,7 @@ insert_scope_values(struct store *st, const char *scope_id,
 			return MT_EIO;
 		store_bind_text(s, 1, scope_id);
 		store_bind_text(s, 2, dialog_id);
-		sqlite3_bind_int(s, 3, lv);
+		db_bind_int(s, 3, lv);
 		store_bind_text(s, 4,
 		    json_string_value(json_array_get(values, i)));
 		if ((rc = store_exec_stmt(st, s, __func__)) != 0)
@@ -101,7 +101,7 @@ insert_scope(struct store *st, const char *dialog_id, int pos,
 {
 	char id[ID_BUF], *text[3] = { NULL, NULL, NULL };
 	json_t *lv[3];
-	sqlite3_stmt *s;
+	struct dbstmt *s;
 	int i, rc;
 
 	for (i = 0; i < 3; i++)
@@ -113,11 +113,11 @@ insert_scope(struct store *st, const char *dialog_id, int pos,
 	}
 	store_bind_text(s, 1, id);
 	store_bind_text(s, 2, dialog_id);
-	sqlite3_bind_int(s, 3, pos);
+	db_bind_int(s, 3, pos);
 	for (i = 0; i < 3; i++)
 		if ((rc = bind_json(s, 4 + i, lv[i], &text[i])) != 0)
 			goto out;
-	sqlite3_bind_int64(s, 7, now);
+	db_bind_int64(s, 7, now);
 	if ((rc = store_exec_stmt(st, s, __func__)) != 0)
 		goto out;
 	for (i = 0; i < 3 && rc == 0; i++)
@@ -148,13 +148,13 @@ static int
 insert_participant(struct store *st, const char *dialog_id,
     const struct participant_in *p, int64_t joined_at)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_PARTICIPANT_INSERT);
+	struct dbstmt *s = store_stmt(st, SQL_PARTICIPANT_INSERT);
 
 	if (s == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, dialog_id);
 	store_bind_text(s, 2, p->user_id);
-	sqlite3_bind_int64(s, 3, joined_at);
+	db_bind_int64(s, 3, joined_at);
 	store_bind_text(s, 4, p->display_name);
 	store_bind_text(s, 5, p->company);
 	store_bind_text(s, 6, p->email);
@@ -193,7 +193,7 @@ static int
 insert_dialog(struct store *st, const struct dialog_in *in, const char *id,
     int64_t now)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_DIALOG_INSERT);
+	struct dbstmt *s = store_stmt(st, SQL_DIALOG_INSERT);
 	char *meta = NULL;
 	int rc;
 
@@ -206,11 +206,11 @@ insert_dialog(struct store *st, const struct dialog_in *in, const char *id,
 	store_bind_text(s, 5, in->object_url);
 	store_bind_text(s, 6, in->nparticipants ?
 	    in->participants[0].user_id : NULL);
-	sqlite3_bind_int64(s, 7, now);
+	db_bind_int64(s, 7, now);
 	if ((rc = bind_json(s, 8, in->meta, &meta)) == 0)
 		rc = store_exec_stmt(st, s, __func__);
 	else
-		sqlite3_reset(s);
+		db_reset(s);
 	mt_free(meta);
 	return rc;
 }
@@ -221,24 +221,24 @@ insert_dialog(struct store *st, const struct dialog_in *in, const char *id,
 static int
 dialog_json(struct store *st, const char *id, json_t **out)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_DIALOG_GET);
+	struct dbstmt *s = store_stmt(st, SQL_DIALOG_GET);
 	int rc;
 
 	*out = NULL;
 	if (s == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, id);
-	rc = sqlite3_step(s);
+	rc = db_step(s);
 	if (rc == SQLITE_ROW) {
 		if ((*out = json_object()) == NULL ||
 		    present_dialog(*out, s, 0) != 0) {
 			json_decref(*out);
 			*out = NULL;
-			sqlite3_reset(s);
+			db_reset(s);
 			return MT_ENOMEM;
 		}
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	if (rc == SQLITE_DONE)
 		return MT_ENOTFOUND;
 	return rc == SQLITE_ROW ? 0 : store_rc(st, rc, __func__);
@@ -304,7 +304,7 @@ store_manage_create(struct store *st, const struct dialog_in *in,
 static int
 scopes_of(struct store *st, const char *dialog_id, json_t **out)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_SCOPES_OF);
+	struct dbstmt *s = store_stmt(st, SQL_SCOPES_OF);
 
 	if (s != NULL)
 		store_bind_text(s, 1, dialog_id);
@@ -316,7 +316,7 @@ store_manage_search(struct store *st, const char *object_type,
     const char *object_id, const json_t *scopes, json_t **dialog)
 {
 	json_t *empty = NULL, *cands, *stored;
-	sqlite3_stmt *s = store_stmt(st, SQL_DIALOGS_OF_OBJECT);
+	struct dbstmt *s = store_stmt(st, SQL_DIALOGS_OF_OBJECT);
 	size_t i;
 	int rc;
 
@@ -330,7 +330,7 @@ store_manage_search(struct store *st, const char *object_type,
 
 		if (d == NULL || json_array_append_new(cands, d) != 0 ||
 		    present_dialog(d, s, 0) != 0) {
-			sqlite3_reset(s);
+			db_reset(s);
 			rc = MT_ENOMEM;
 			break;
 		}
@@ -363,7 +363,7 @@ store_manage_search(struct store *st, const char *object_type,
 static int
 participants_of(struct store *st, const char *dialog_id, json_t **out)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_PARTICIPANTS_OF);
+	struct dbstmt *s = store_stmt(st, SQL_PARTICIPANTS_OF);
 
 	if (s != NULL)
 		store_bind_text(s, 1, dialog_id);
@@ -399,7 +399,7 @@ store_manage_get(struct store *st, const char *dialog_id, json_t **dialog,
 static int
 participant_ids(struct store *st, const char *dialog_id, json_t **out)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_PARTICIPANT_IDS);
+	struct dbstmt *s = store_stmt(st, SQL_PARTICIPANT_IDS);
 
 	if (s != NULL)
 		store_bind_text(s, 1, dialog_id);
@@ -409,7 +409,7 @@ participant_ids(struct store *st, const char *dialog_id, json_t **out)
 static int
 delete_rows(struct store *st, const char *dialog_id, int64_t *seq)
 {
-	sqlite3_stmt *s;
+	struct dbstmt *s;
 	json_t *users;
 	int rc;
 
@@ -421,7 +421,7 @@ delete_rows(struct store *st, const char *dialog_id, int64_t *seq)
 		store_bind_text(s, 1, dialog_id);
 		rc = store_exec_stmt(st, s, __func__);
 	}
-	if (rc == 0 && sqlite3_changes(st->db) > 0)
+	if (rc == 0 && store_changes(st) > 0)
 		rc = event_dialog_deleted(st, dialog_id, users, seq);
 	json_decref(users);
 	return rc;
@@ -488,7 +488,7 @@ int
 store_manage_remove(struct store *st, const char *dialog_id,
     const char *user_id, enum manage_result *res, int64_t *seq)
 {
-	sqlite3_stmt *s;
+	struct dbstmt *s;
 	bool dialog, present;
 	int rc;
 
@@ -521,7 +521,7 @@ store_manage_remove(struct store *st, const char *dialog_id,
 static int
 replace_scopes(struct store *st, const char *dialog_id, const json_t *in)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_SCOPES_DELETE);
+	struct dbstmt *s = store_stmt(st, SQL_SCOPES_DELETE);
 	int rc;
 
 	if (s == NULL)

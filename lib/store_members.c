@@ -39,7 +39,7 @@ static int
 change(struct store *st, const char *sql, const char *user,
     const char *dialog_id, int64_t seq)
 {
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct dbstmt *s = store_stmt(st, sql);
 	int i = 1;
 
 	if (s == NULL)
@@ -47,7 +47,7 @@ change(struct store *st, const char *sql, const char *user,
 	if (user != NULL)
 		store_bind_text(s, i++, user);
 	store_bind_text(s, i++, dialog_id);
-	sqlite3_bind_int64(s, i, seq);
+	db_bind_int64(s, i, seq);
 	return store_exec_stmt(st, s, "membership");
 }
 
@@ -76,14 +76,14 @@ store_membership_close_dialog(struct store *st, const char *dialog_id,
 static int
 prune_by(struct store *st, const char *sql, int64_t bound, int64_t *n)
 {
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct dbstmt *s = store_stmt(st, sql);
 	int rc;
 
 	if (s == NULL)
 		return MT_EIO;
-	sqlite3_bind_int64(s, 1, bound);
+	db_bind_int64(s, 1, bound);
 	if ((rc = store_exec_stmt(st, s, __func__)) == 0)
-		*n += sqlite3_changes(st->db);
+		*n += store_changes(st);
 	return rc;
 }
 
@@ -108,7 +108,7 @@ store_history_prune(struct store *st, int64_t before_us, int64_t keys_before,
 }
 
 static int
-period_add(struct periods *ps, size_t *cap, sqlite3_stmt *s)
+period_add(struct periods *ps, size_t *cap, struct dbstmt *s)
 {
 	const char *d = store_col_text(s, 0);
 	struct period *p;
@@ -125,9 +125,9 @@ period_add(struct periods *ps, size_t *cap, sqlite3_stmt *s)
 	}
 	p = &ps->p[ps->n++];
 	memcpy(p->dialog_id, d, strlen(d) + 1);
-	p->from_seq = sqlite3_column_int64(s, 1);
-	p->to_seq = sqlite3_column_type(s, 2) == SQLITE_NULL ? INT64_MAX :
-	    sqlite3_column_int64(s, 2);
+	p->from_seq = db_column_int64(s, 1);
+	p->to_seq = db_column_type(s, 2) == SQLITE_NULL ? INT64_MAX :
+	    db_column_int64(s, 2);
 	return 0;
 }
 
@@ -135,7 +135,7 @@ int
 store_periods_load(struct store *st, const char *user_id,
     struct periods *out)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_LOAD);
+	struct dbstmt *s = store_stmt(st, SQL_LOAD);
 	size_t cap = 0;
 	int rc;
 
@@ -145,7 +145,7 @@ store_periods_load(struct store *st, const char *user_id,
 	store_bind_text(s, 1, user_id);
 	while ((rc = store_step(st, s, __func__)) == 1)
 		if ((rc = period_add(out, &cap, s)) != 0) {
-			sqlite3_reset(s);
+			db_reset(s);
 			break;
 		}
 	if (rc != 0)

@@ -144,17 +144,17 @@ static int
 any_row(struct store *st, const char *sql, const char *a, const char *b,
     bool *found)
 {
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct dbstmt *s = store_stmt(st, sql);
 	int rc;
 
 	if (s == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, a);
-	if (sqlite3_bind_parameter_count(s) > 1)
+	if (db_bind_parameter_count(s) > 1)
 		store_bind_text(s, 2, b);
 	if ((rc = store_step(st, s, __func__)) < 0)
 		return rc;
-	sqlite3_reset(s);
+	db_reset(s);
 	*found = rc == 1;
 	return 0;
 }
@@ -169,7 +169,7 @@ read_begin(struct store *st)
 static void
 read_end(struct store *st)
 {
-	if (!sqlite3_get_autocommit(st->db))
+	if (!store_autocommit(st))
 		(void)store_exec_stmt(st, store_stmt(st, SQL_READ_END),
 		    __func__);
 }
@@ -205,7 +205,7 @@ read_pos(struct store *st, const char *dialog_id, const char *user_id,
  * column 1; its url is a signed download URL with local storage (N5), else "".
  */
 static void
-write_attachment(struct store *st, struct jw *w, sqlite3_stmt *s)
+write_attachment(struct store *st, struct jw *w, struct dbstmt *s)
 {
 	const char *id = store_col_text(s, 1);
 	struct download_link dl;
@@ -217,13 +217,13 @@ write_attachment(struct store *st, struct jw *w, sqlite3_stmt *s)
 	jw_str(w, "id", id);
 	jw_str(w, "filename", store_col_text(s, 2));
 	jw_str(w, "content_type", store_col_text(s, 3));
-	jw_int(w, "size", sqlite3_column_int64(s, 4));
-	if (sqlite3_column_type(s, 5) != SQLITE_NULL)
-		jw_int(w, "width", sqlite3_column_int64(s, 5));
-	if (sqlite3_column_type(s, 6) != SQLITE_NULL)
-		jw_int(w, "height", sqlite3_column_int64(s, 6));
+	jw_int(w, "size", db_column_int64(s, 4));
+	if (db_column_type(s, 5) != SQLITE_NULL)
+		jw_int(w, "width", db_column_int64(s, 5));
+	if (db_column_type(s, 6) != SQLITE_NULL)
+		jw_int(w, "height", db_column_int64(s, 6));
 	jw_str(w, "url", dl.url);
-	if (sqlite3_column_type(s, 7) != SQLITE_NULL)
+	if (db_column_type(s, 7) != SQLITE_NULL)
 		jw_str(w, "thumbnail_url", "");
 	jw_close(w, '}');
 }
@@ -236,7 +236,7 @@ static int
 message_json(struct store *st, const char *dialog_id, const char *id,
     json_t **msg)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_MSG_GET);
+	struct dbstmt *s = store_stmt(st, SQL_MSG_GET);
 	int rc;
 
 	*msg = NULL;
@@ -247,7 +247,7 @@ message_json(struct store *st, const char *dialog_id, const char *id,
 	if ((rc = store_step(st, s, __func__)) <= 0)
 		return rc;
 	*msg = present_message(s, 0);
-	sqlite3_reset(s);
+	db_reset(s);
 	return *msg ? 0 : MT_ENOMEM;
 }
 
@@ -283,7 +283,7 @@ message_of_row(const struct msg_row *row)
 static int
 message_attachments(struct store *st, const char *id, json_t **arr)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_ATT_OF_MSG);
+	struct dbstmt *s = store_stmt(st, SQL_ATT_OF_MSG);
 	struct jw w = JW_INIT;
 	int rc;
 
@@ -342,25 +342,25 @@ static int
 upload_matches(struct store *st, const struct msg_send *m,
     const struct attach_in *a, bool *ok, bool *used)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_UPLOAD_GET);
+	struct dbstmt *s = store_stmt(st, SQL_UPLOAD_GET);
 	const char *d, *u, *ct;
 	int rc;
 
 	*ok = *used = false;
 	if (s == NULL)
 		return MT_EIO;
-	sqlite3_bind_text(s, 1, a->s3_key, (int)a->s3_key_len, SQLITE_STATIC);
+	db_bind_text(s, 1, a->s3_key, (int)a->s3_key_len, SQLITE_STATIC);
 	if ((rc = store_step(st, s, __func__)) <= 0)
 		return rc;
 	d = store_col_text(s, 0);
 	u = store_col_text(s, 1);
 	ct = store_col_text(s, 2);
-	*used = sqlite3_column_int(s, 4) != 0;
+	*used = db_column_int(s, 4) != 0;
 	*ok = d != NULL && strcmp(d, m->dialog_id) == 0 && u != NULL &&
 	    strcmp(u, m->user_id) == 0 && ct != NULL &&
 	    strcmp(ct, a->content_type) == 0 &&
-	    sqlite3_column_int64(s, 3) == a->size;
-	sqlite3_reset(s);
+	    db_column_int64(s, 3) == a->size;
+	db_reset(s);
 	return 0;
 }
 
@@ -430,7 +430,7 @@ insert_attachments(struct store *st, const struct msg_send *m,
 {
 	int64_t now = tm_now_us();
 	char id[ID_BUF];
-	sqlite3_stmt *s;
+	struct dbstmt *s;
 	size_t i;
 	int rc;
 
@@ -443,15 +443,15 @@ insert_attachments(struct store *st, const struct msg_send *m,
 		store_bind_text(s, 2, message_id);
 		store_bind_text(s, 3, m->att[i].filename);
 		store_bind_text(s, 4, m->att[i].content_type);
-		sqlite3_bind_int64(s, 5, m->att[i].size);
-		sqlite3_bind_text(s, 6, m->att[i].s3_key,
+		db_bind_int64(s, 5, m->att[i].size);
+		db_bind_text(s, 6, m->att[i].s3_key,
 		    (int)m->att[i].s3_key_len, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 7, now);
+		db_bind_int64(s, 7, now);
 		if ((rc = store_exec_stmt(st, s, __func__)) != 0)
 			return rc;
 		if ((s = store_stmt(st, SQL_UPLOAD_ATTACH)) == NULL)
 			return MT_EIO;
-		sqlite3_bind_text(s, 1, m->att[i].s3_key,
+		db_bind_text(s, 1, m->att[i].s3_key,
 		    (int)m->att[i].s3_key_len, SQLITE_STATIC);
 		if ((rc = store_exec_stmt(st, s, __func__)) != 0)
 			return rc;
@@ -463,12 +463,12 @@ insert_attachments(struct store *st, const struct msg_send *m,
 static int
 exec2(struct store *st, const char *sql, const char *a, const char *b)
 {
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct dbstmt *s = store_stmt(st, sql);
 
 	if (s == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, a);
-	if (sqlite3_bind_parameter_count(s) > 1)
+	if (db_bind_parameter_count(s) > 1)
 		store_bind_text(s, 2, b);
 	return store_exec_stmt(st, s, __func__);
 }
@@ -477,7 +477,7 @@ exec2(struct store *st, const char *sql, const char *a, const char *b)
 static int
 unarchive(struct store *st, const char *dialog_id, json_t **users)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_ARCHIVED);
+	struct dbstmt *s = store_stmt(st, SQL_ARCHIVED);
 	int rc;
 
 	if ((*users = json_array()) == NULL)
@@ -488,7 +488,7 @@ unarchive(struct store *st, const char *dialog_id, json_t **users)
 	while ((rc = store_step(st, s, __func__)) == 1)
 		if (json_array_append_new(*users,
 		    json_string(store_col_text(s, 0))) != 0) {
-			sqlite3_reset(s);
+			db_reset(s);
 			return MT_ENOMEM;
 		}
 	if (rc != 0 || json_array_size(*users) == 0)
@@ -500,7 +500,7 @@ unarchive(struct store *st, const char *dialog_id, json_t **users)
 static int
 sender_read(struct store *st, const struct msg_row *row)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_SENDER_READ);
+	struct dbstmt *s = store_stmt(st, SQL_SENDER_READ);
 
 	if (s == NULL)
 		return MT_EIO;
@@ -596,7 +596,7 @@ sent_message(struct store *st, const char *dialog_id, const char *id,
 static int
 send_repeated(struct store *st, const struct msg_send *m, json_t **msg)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_KEY_FIND);
+	struct dbstmt *s = store_stmt(st, SQL_KEY_FIND);
 	char id[ID_BUF];
 	const char *t;
 	int rc;
@@ -607,14 +607,14 @@ send_repeated(struct store *st, const struct msg_send *m, json_t **msg)
 	store_bind_text(s, 1, m->user_id);
 	store_bind_text(s, 2, m->dialog_id);
 	store_bind_text(s, 3, m->key);
-	sqlite3_bind_int64(s, 4, tm_now_us() - SEND_KEY_US);
+	db_bind_int64(s, 4, tm_now_us() - SEND_KEY_US);
 	if ((rc = store_step(st, s, __func__)) <= 0)
 		return rc;
 	t = store_col_text(s, 0);
 	rc = t != NULL && strlen(t) < ID_BUF ? 0 : MT_EIO;
 	if (rc == 0)
 		memcpy(id, t, strlen(t) + 1);
-	sqlite3_reset(s);
+	db_reset(s);
 	/* a message deleted since: the key is spent, nothing comes back */
 	return rc != 0 ? rc : sent_message(st, m->dialog_id, id, msg);
 }
@@ -622,7 +622,7 @@ send_repeated(struct store *st, const struct msg_send *m, json_t **msg)
 static int
 key_remember(struct store *st, const struct msg_send *m, const char *id)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_KEY_ADD);
+	struct dbstmt *s = store_stmt(st, SQL_KEY_ADD);
 
 	if (s == NULL)
 		return MT_EIO;
@@ -630,7 +630,7 @@ key_remember(struct store *st, const struct msg_send *m, const char *id)
 	store_bind_text(s, 2, m->dialog_id);
 	store_bind_text(s, 3, m->key);
 	store_bind_text(s, 4, id);
-	sqlite3_bind_int64(s, 5, tm_now_us());
+	db_bind_int64(s, 5, tm_now_us());
 	return store_exec_stmt(st, s, __func__);
 }
 
@@ -700,7 +700,7 @@ store_message_can_change(struct store *st, const struct msg_ref *m,
     enum msg_result *res)
 {
 	const char *dialog_id = m->dialog_id, *user_id = m->user_id;
-	sqlite3_stmt *s = store_stmt(st, SQL_MSG_SENDER);
+	struct dbstmt *s = store_stmt(st, SQL_MSG_SENDER);
 	const char *sender;
 	bool own, found;
 	int rc;
@@ -718,7 +718,7 @@ store_message_can_change(struct store *st, const struct msg_ref *m,
 	}
 	sender = store_col_text(s, 0);
 	own = sender != NULL && strcmp(sender, user_id) == 0;
-	sqlite3_reset(s);
+	db_reset(s);
 	if (!own) {
 		*res = MSG_NOT_AUTHOR;
 		return 0;
@@ -740,7 +740,7 @@ edit_rows(struct store *st, const struct msg_ref *m, json_t **msg,
 	const char *content = m->content;
 	int64_t now = tm_now_us();
 	char id[ID_BUF];
-	sqlite3_stmt *s;
+	struct dbstmt *s;
 	int rc;
 
 	if ((rc = id_new(id)) != 0)
@@ -748,14 +748,14 @@ edit_rows(struct store *st, const struct msg_ref *m, json_t **msg,
 	if ((s = store_stmt(st, SQL_HISTORY_ADD)) == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, id);
-	sqlite3_bind_int64(s, 2, now);
+	db_bind_int64(s, 2, now);
 	store_bind_text(s, 3, message_id);
 	if ((rc = store_exec_stmt(st, s, __func__)) != 0)
 		return rc;
 	if ((s = store_stmt(st, SQL_MSG_UPDATE)) == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, content);
-	sqlite3_bind_int64(s, 2, now);
+	db_bind_int64(s, 2, now);
 	store_bind_text(s, 3, message_id);
 	if ((rc = store_exec_stmt(st, s, __func__)) != 0 ||
 	    (rc = message_json(st, dialog_id, message_id, msg)) != 0)
@@ -791,7 +791,7 @@ static int
 delete_rows(struct store *st, const char *dialog_id, const char *message_id,
     const char *user_id, int64_t *seq)
 {
-	sqlite3_stmt *s;
+	struct dbstmt *s;
 	int rc;
 
 	if ((s = store_stmt(st, SQL_READ_UNDO)) == NULL)
@@ -809,7 +809,7 @@ delete_rows(struct store *st, const char *dialog_id, const char *message_id,
 		return MT_EIO;
 	store_bind_text(s, 1, message_id);
 	store_bind_text(s, 2, dialog_id);
-	sqlite3_bind_int64(s, 3, tm_now_us());
+	db_bind_int64(s, 3, tm_now_us());
 	if ((rc = store_exec_stmt(st, s, __func__)) != 0)
 		return rc;
 	return event_message_deleted(st, message_id, dialog_id, seq);
@@ -872,7 +872,7 @@ store_message_mark_read(struct store *st, const struct msg_ref *m,
 {
 	const char *dialog_id = m->dialog_id, *user_id = m->user_id;
 	const char *message_id = m->message_id;
-	sqlite3_stmt *s;
+	struct dbstmt *s;
 	int rc;
 
 	*res = MSG_OK;
@@ -957,7 +957,7 @@ page_reverse(struct page *pg, size_t base)
 
 /* Writes the row's message into the arena, its object left open. */
 static int
-page_add_row(struct page *pg, sqlite3_stmt *s)
+page_add_row(struct page *pg, struct dbstmt *s)
 {
 	struct page_msg *m = page_push(pg);
 	const char *id = store_col_text(s, 0);
@@ -973,7 +973,7 @@ page_add_row(struct page *pg, sqlite3_stmt *s)
 	m->start = pg->arena.b.len - 1;
 	write_message_fields(&pg->arena, s, 0);
 	m->end = pg->arena.b.len;
-	if (sqlite3_column_int(s, MESSAGE_NCOLS) != 0)
+	if (db_column_int(s, MESSAGE_NCOLS) != 0)
 		pg->any_att = true;
 	return pg->arena.b.err != 0 ? MT_ENOMEM : 0;
 }
@@ -988,7 +988,7 @@ fetch(struct store *st, const char *sql, const struct msg_page *q,
     long limit, struct page *pg)
 {
 	bool desc = sql == SQL_PAGE_LATEST || sql == SQL_PAGE_BEFORE;
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct dbstmt *s = store_stmt(st, sql);
 	size_t base = pg->n;
 	int rc;
 
@@ -996,15 +996,15 @@ fetch(struct store *st, const char *sql, const struct msg_page *q,
 		return MT_EIO;
 	store_bind_text(s, 1, q->dialog_id);
 	if (sql == SQL_PAGE_LATEST)
-		sqlite3_bind_int64(s, 2, limit);
+		db_bind_int64(s, 2, limit);
 	else {
 		store_bind_text(s, 2, q->anchor);
-		sqlite3_bind_int64(s, 3, limit);
+		db_bind_int64(s, 3, limit);
 	}
 	jw_reserve(&pg->arena, (size_t)limit * 512);	/* a typical message */
 	while ((rc = store_step(st, s, __func__)) == 1)
 		if ((rc = page_add_row(pg, s)) != 0) {
-			sqlite3_reset(s);
+			db_reset(s);
 			return rc;
 		}
 	if (desc)
@@ -1077,7 +1077,7 @@ first_unread(const struct msg_page *q, const struct page *pg)
 /* Writes the attachment row for message m (rows come grouped by message). */
 static int
 page_add_attachment(struct store *st, struct page *pg, struct page_msg *m,
-    sqlite3_stmt *s)
+    struct dbstmt *s)
 {
 	if (m->att_end == m->att_start) {	/* its first: a new list */
 		pg->att.more = 0;
@@ -1096,7 +1096,7 @@ static int
 page_attachments(struct store *st, const struct msg_page *q, struct page *pg)
 {
 	size_t i = 0;
-	sqlite3_stmt *s;
+	struct dbstmt *s;
 	int rc;
 
 	if (!pg->any_att)
@@ -1114,7 +1114,7 @@ page_attachments(struct store *st, const struct msg_page *q, struct page *pg)
 		if (i == pg->n)
 			continue;
 		if ((rc = page_add_attachment(st, pg, &pg->m[i], s)) != 0) {
-			sqlite3_reset(s);
+			db_reset(s);
 			return rc;
 		}
 	}
@@ -1197,7 +1197,7 @@ int
 store_message_history(struct store *st, const char *message_id,
     json_t **edits)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_HISTORY);
+	struct dbstmt *s = store_stmt(st, SQL_HISTORY);
 	json_t *o;
 	int rc;
 
@@ -1214,10 +1214,10 @@ store_message_history(struct store *st, const char *message_id,
 			    json_add_str(o, "old_content",
 			    store_col_text(s, 1)) != 0 ||
 			    json_add_time(o, "edited_at",
-			    sqlite3_column_int64(s, 2)) != 0 ||
+			    db_column_int64(s, 2)) != 0 ||
 			    json_array_append_new(*edits, o) != 0) {
 				json_decref(o);
-				sqlite3_reset(s);
+				db_reset(s);
 				rc = MT_ENOMEM;
 				break;
 			}

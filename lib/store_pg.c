@@ -6,6 +6,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <errno.h>
+#include <sqlite3.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,10 +104,13 @@ store_pg_open(struct store_pg **pp, const char *url, char *err,
 		snprintf(err, errlen, "no PostgreSQL connection string");
 		return MT_EINVAL;
 	}
-	if ((pg = mt_calloc(1, sizeof(*pg))) == NULL) {
+	if ((pg = mt_calloc(1, sizeof(*pg))) == NULL ||
+	    (pg->url = mt_strdup(url)) == NULL) {
+		mt_free(pg);
 		snprintf(err, errlen, "out of memory");
 		return MT_ENOMEM;
 	}
+	pg->gen = 1;
 	if ((pg->conn = PQconnectdb(url)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		rc = MT_ENOMEM;
@@ -127,6 +131,19 @@ fail:
 	return rc;
 }
 
+char *
+store_pg_describe(const struct store_pg *pg)
+{
+	const char *host = PQhost(pg->conn), *port = PQport(pg->conn);
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "postgresql://%s%s%s/%s",
+	    host != NULL && *host != '/' ? host : "",
+	    port != NULL && *port != '\0' ? ":" : "", port ? port : "",
+	    PQdb(pg->conn) ? PQdb(pg->conn) : "");
+	return mt_strdup(buf);
+}
+
 void
 store_pg_close(struct store_pg *pg)
 {
@@ -134,7 +151,53 @@ store_pg_close(struct store_pg *pg)
 		return;
 	if (pg->conn != NULL)
 		PQfinish(pg->conn);
+	mt_free(pg->url);
 	mt_free(pg);
+}
+
+int
+store_pg_set_lock_timeout(struct store_pg *pg, long ms)
+{
+	char v[24];
+	const char *args[] = { v };
+
+	pg->lock_timeout_ms = ms;
+	snprintf(v, sizeof(v), "%ld", ms > 0 ? ms : 0);
+	return store_pg_exec(pg, "SELECT set_config('lock_timeout', $1, false)",
+	    1, args, NULL, __func__);
+}
+
+void
+store_pg_note_tx(struct store_pg *pg)
+{
+	PGTransactionStatusType t = PQtransactionStatus(pg->conn);
+
+	if (t != PQTRANS_UNKNOWN)
+		pg->tx_open = t != PQTRANS_IDLE;
+}
+
+int
+store_pg_ready(struct store_pg *pg)
+{
+	if (PQstatus(pg->conn) == CONNECTION_OK)
+		return SQLITE_OK;
+	if (pg->tx_open)
+		return SQLITE_IOERR;	/* until the caller rolls back */
+	PQreset(pg->conn);
+	if (PQstatus(pg->conn) != CONNECTION_OK) {
+		snprintf(pg->errmsg, sizeof(pg->errmsg), "%.*s",
+		    (int)strcspn(PQerrorMessage(pg->conn), "\n"),
+		    PQerrorMessage(pg->conn));
+		return SQLITE_IOERR;
+	}
+	log_info("postgresql: connected again");
+	pg->gen++;
+	PQsetNoticeProcessor(pg->conn, on_notice, NULL);
+	if (PQsetClientEncoding(pg->conn, "UTF8") != 0 ||
+	    (pg->lock_timeout_ms > 0 &&
+	    store_pg_set_lock_timeout(pg, pg->lock_timeout_ms) != 0))
+		return SQLITE_IOERR;
+	return SQLITE_OK;
 }
 
 int
@@ -167,6 +230,7 @@ store_pg_exec(struct store_pg *pg, const char *sql, int n,
 		*res = NULL;
 	r = PQexecParams(pg->conn, sql, n, NULL, params, NULL, NULL, 0);
 	st = PQresultStatus(r);
+	store_pg_note_tx(pg);
 	if (r != NULL && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)) {
 		if (res != NULL)
 			*res = r;
@@ -240,6 +304,7 @@ store_pg_rollback(struct store_pg *pg)
 {
 	if (store_pg_in_tx(pg))
 		(void)exec_plain(pg, "ROLLBACK", __func__);
+	pg->tx_open = false;	/* a broken one is gone too */
 }
 
 bool

@@ -23,6 +23,11 @@ struct store_pg;
  */
 int	 store_pg_open(struct store_pg **pp, const char *url, char *err,
 	    size_t errlen);
+/*
+ * The database for messages: postgresql://host:port/dbname, without the
+ * user and password. A new string for mt_free(), or NULL.
+ */
+char	*store_pg_describe(const struct store_pg *pg);
 /* Ends the connection (an open transaction rolls back). NULL is ok. */
 void	 store_pg_close(struct store_pg *pg);
 

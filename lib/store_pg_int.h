@@ -8,13 +8,35 @@
 #define MT_STORE_PG_INT_H
 
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "store_pg.h"
 
 struct store_pg {
 	PGconn		*conn;
+	char		*url;		/* to connect again (store_pg_ready()) */
+	unsigned long	 gen;		/* connections made: 1, 2, ... */
+	unsigned long	 nstmts;	/* statements made, for their names */
+	int		 changes;	/* rows of the last write statement */
+	bool		 tx_open;	/* a transaction was open at the last
+					   answer (store_pg_note_tx()) */
+	long		 lock_timeout_ms;	/* lock waits, 0: none */
+	char		 errmsg[256];	/* the last error, one line */
 };
+
+/*
+ * Before a statement: a connection that broke while no transaction was
+ * open is made again (once per call; the server's prepared statements go
+ * with it, and pgstmt prepares again). SQLITE_OK, or SQLITE_IOERR when
+ * there is none to be had (or it broke inside a transaction, which is
+ * lost: the caller rolls back).
+ */
+int	store_pg_ready(struct store_pg *pg);
+/* Notes after each statement whether a transaction is open. */
+void	store_pg_note_tx(struct store_pg *pg);
+/* Waits for locks at most ms (0: without limit), from now on. */
+int	store_pg_set_lock_timeout(struct store_pg *pg, long ms);
 
 /*
  * Runs sql with n parameters given as text (a NULL one is SQL NULL), sent

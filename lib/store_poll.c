@@ -118,16 +118,16 @@ is_member(void *arg, const char *dialog_id, const char *user, int64_t seq)
 static int
 shares_query(struct store *st, const char *a, const char *b, bool *yes)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_SHARES);
+	struct dbstmt *s = store_stmt(st, SQL_SHARES);
 	int rc;
 
 	if (s == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, a);
 	store_bind_text(s, 2, b);
-	rc = sqlite3_step(s);
+	rc = db_step(s);
 	*yes = rc == SQLITE_ROW;
-	sqlite3_reset(s);
+	db_reset(s);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
 	    store_rc(st, rc, __func__);
 }

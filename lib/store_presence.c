@@ -28,16 +28,16 @@ int
 store_presence_get(struct store *st, const char *user, bool *found,
     int64_t *last_seen)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_GET);
+	struct dbstmt *s = store_stmt(st, SQL_GET);
 	int rc;
 
 	if (s == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, user);
-	rc = sqlite3_step(s);
+	rc = db_step(s);
 	*found = rc == SQLITE_ROW;
-	*last_seen = *found ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_reset(s);
+	*last_seen = *found ? db_column_int64(s, 0) : 0;
+	db_reset(s);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
 	    store_rc(st, rc, __func__);
 }
@@ -47,12 +47,12 @@ static int
 exec_user_time(struct store *st, const char *sql, const char *user,
     int64_t t)
 {
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct dbstmt *s = store_stmt(st, sql);
 
 	if (s == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, user);
-	sqlite3_bind_int64(s, 2, t);
+	db_bind_int64(s, 2, t);
 	return store_exec_stmt(st, s, __func__);
 }
 
@@ -76,7 +76,7 @@ touch_one(struct store *st, const char *user, struct presence_batch *b)
 
 	if ((rc = exec_user_time(st, SQL_REFRESH, user, b->now_us)) != 0)
 		return rc;
-	if (sqlite3_changes(st->db) > 0)
+	if (store_changes(st) > 0)
 		return 0;
 	if ((rc = store_presence_get(st, user, &was, &seen)) != 0)
 		return rc;
@@ -121,7 +121,7 @@ store_presence_touch(struct store *st, const char *const *users, size_t n,
 static int
 remove_one(struct store *st, const char *user, struct presence_batch *b)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_REMOVE);
+	struct dbstmt *s = store_stmt(st, SQL_REMOVE);
 	int rc;
 
 	if (s == NULL)
@@ -129,7 +129,7 @@ remove_one(struct store *st, const char *user, struct presence_batch *b)
 	store_bind_text(s, 1, user);
 	if ((rc = store_exec_stmt(st, s, __func__)) != 0)
 		return rc;
-	if (sqlite3_changes(st->db) == 0)
+	if (store_changes(st) == 0)
 		return 0;
 	return event_presence(st, user, false, b->seq);
 }
@@ -147,15 +147,15 @@ int
 store_presence_stale(struct store *st, int64_t cutoff_us, int limit,
     void (*cb)(const char *, int64_t, void *), void *arg)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_STALE);
+	struct dbstmt *s = store_stmt(st, SQL_STALE);
 	int rc;
 
 	if (s == NULL)
 		return MT_EIO;
-	sqlite3_bind_int64(s, 1, cutoff_us);
-	sqlite3_bind_int(s, 2, limit);
+	db_bind_int64(s, 1, cutoff_us);
+	db_bind_int(s, 2, limit);
 	while ((rc = store_step(st, s, __func__)) == 1)
-		cb(store_col_text(s, 0), sqlite3_column_int64(s, 1), arg);
+		cb(store_col_text(s, 0), db_column_int64(s, 1), arg);
 	return rc;
 }
 

@@ -11,26 +11,26 @@
 #include "store_int.h"
 
 const char *
-store_col_text(sqlite3_stmt *s, int i)
+store_col_text(struct dbstmt *s, int i)
 {
-	return (const char *)sqlite3_column_text(s, i);
+	return (const char *)db_column_text(s, i);
 }
 
 static int
-add_col_str(json_t *o, const char *key, sqlite3_stmt *s, int i)
+add_col_str(json_t *o, const char *key, struct dbstmt *s, int i)
 {
 	return json_add_str(o, key, store_col_text(s, i));
 }
 
 static int
-add_col_bool(json_t *o, const char *key, sqlite3_stmt *s, int i)
+add_col_bool(json_t *o, const char *key, struct dbstmt *s, int i)
 {
-	return json_add_bool(o, key, sqlite3_column_int(s, i) != 0);
+	return json_add_bool(o, key, db_column_int(s, i) != 0);
 }
 
 /* A stored JSON text column, parsed back; NULL column adds nothing. */
 static int
-add_col_json(json_t *o, const char *key, sqlite3_stmt *s, int i)
+add_col_json(json_t *o, const char *key, struct dbstmt *s, int i)
 {
 	const char *text = store_col_text(s, i);
 	char err[64];
@@ -77,7 +77,7 @@ static const struct col_field MESSAGE_FIELDS[] = {
 };
 
 static void
-write_fields(struct jw *w, const struct col_field *f, sqlite3_stmt *s,
+write_fields(struct jw *w, const struct col_field *f, struct dbstmt *s,
     int c)
 {
 	const char *text;
@@ -88,13 +88,13 @@ write_fields(struct jw *w, const struct col_field *f, sqlite3_stmt *s,
 			jw_str(w, f->key, store_col_text(s, c));
 			break;
 		case COL_TIME_NULL:
-			if (sqlite3_column_type(s, c) == SQLITE_NULL) {
+			if (db_column_type(s, c) == SQLITE_NULL) {
 				jw_null(w, f->key);
 				break;
 			}
 			/* FALLTHROUGH */
 		case COL_TIME:
-			jw_time(w, f->key, sqlite3_column_int64(s, c));
+			jw_time(w, f->key, db_column_int64(s, c));
 			break;
 		case COL_JSON_OPT:	/* stored as json_encode() wrote it */
 			if ((text = store_col_text(s, c)) != NULL)
@@ -105,12 +105,12 @@ write_fields(struct jw *w, const struct col_field *f, sqlite3_stmt *s,
 }
 
 static int
-add_fields(json_t *o, const struct col_field *f, sqlite3_stmt *s, int c)
+add_fields(json_t *o, const struct col_field *f, struct dbstmt *s, int c)
 {
 	int rc = 0;
 
 	for (; rc == 0 && f->key != NULL; f++, c++) {
-		bool null = sqlite3_column_type(s, c) == SQLITE_NULL;
+		bool null = db_column_type(s, c) == SQLITE_NULL;
 
 		switch (f->kind) {
 		case COL_STR:
@@ -120,7 +120,7 @@ add_fields(json_t *o, const struct col_field *f, sqlite3_stmt *s, int c)
 		case COL_TIME_NULL:
 			rc = json_add_time_null(o, f->key,
 			    f->kind == COL_TIME || !null,
-			    sqlite3_column_int64(s, c));
+			    db_column_int64(s, c));
 			break;
 		case COL_JSON_OPT:
 			rc = add_col_json(o, f->key, s, c);
@@ -131,31 +131,31 @@ add_fields(json_t *o, const struct col_field *f, sqlite3_stmt *s, int c)
 }
 
 void
-write_dialog_fields(struct jw *w, sqlite3_stmt *s, int c)
+write_dialog_fields(struct jw *w, struct dbstmt *s, int c)
 {
 	write_fields(w, DIALOG_FIELDS, s, c);
 }
 
 int
-present_dialog(json_t *o, sqlite3_stmt *s, int c)
+present_dialog(json_t *o, struct dbstmt *s, int c)
 {
 	return add_fields(o, DIALOG_FIELDS, s, c) == 0 ? 0 : MT_ENOMEM;
 }
 
 json_t *
-present_participant(sqlite3_stmt *s, int c, bool hide_contact)
+present_participant(struct dbstmt *s, int c, bool hide_contact)
 {
 	json_t *o = json_object();
 
 	if (o == NULL ||
 	    add_col_str(o, "dialog_id", s, c) != 0 ||
 	    add_col_str(o, "user_id", s, c + 1) != 0 ||
-	    json_add_time(o, "joined_at", sqlite3_column_int64(s, c + 2))
+	    json_add_time(o, "joined_at", db_column_int64(s, c + 2))
 	    != 0 ||
 	    add_col_str(o, "joined_as", s, c + 3) != 0 ||
 	    add_col_bool(o, "notifications_enabled", s, c + 4) != 0 ||
 	    add_col_str(o, "last_read_message_id", s, c + 5) != 0 ||
-	    json_add_int(o, "unread_count", sqlite3_column_int64(s, c + 6))
+	    json_add_int(o, "unread_count", db_column_int64(s, c + 6))
 	    != 0 ||
 	    add_col_str(o, "display_name", s, c + 7) != 0 ||
 	    add_col_str(o, "company", s, c + 8) != 0 ||
@@ -172,7 +172,7 @@ present_participant(sqlite3_stmt *s, int c, bool hide_contact)
 }
 
 void
-write_message_fields(struct jw *w, sqlite3_stmt *s, int c)
+write_message_fields(struct jw *w, struct dbstmt *s, int c)
 {
 	write_fields(w, MESSAGE_FIELDS, s, c);
 }
@@ -192,7 +192,7 @@ present_written(struct jw *w)
 }
 
 json_t *
-present_message(sqlite3_stmt *s, int c)
+present_message(struct dbstmt *s, int c)
 {
 	json_t *o = json_object();
 
@@ -204,7 +204,7 @@ present_message(sqlite3_stmt *s, int c)
 }
 
 json_t *
-present_scope(sqlite3_stmt *s, int c)
+present_scope(struct dbstmt *s, int c)
 {
 	json_t *o = json_object();
 
@@ -214,7 +214,7 @@ present_scope(sqlite3_stmt *s, int c)
 	    add_col_json(o, "scope_level0", s, c + 2) != 0 ||
 	    add_col_json(o, "scope_level1", s, c + 3) != 0 ||
 	    add_col_json(o, "scope_level2", s, c + 4) != 0 ||
-	    json_add_time(o, "created_at", sqlite3_column_int64(s, c + 5))
+	    json_add_time(o, "created_at", db_column_int64(s, c + 5))
 	    != 0) {
 		json_decref(o);
 		return NULL;
@@ -223,8 +223,8 @@ present_scope(sqlite3_stmt *s, int c)
 }
 
 int
-store_collect(struct store *st, sqlite3_stmt *s,
-    json_t *(*fn)(sqlite3_stmt *), json_t **out)
+store_collect(struct store *st, struct dbstmt *s,
+    json_t *(*fn)(struct dbstmt *), json_t **out)
 {
 	json_t *arr;
 	int rc;
@@ -233,12 +233,12 @@ store_collect(struct store *st, sqlite3_stmt *s,
 	if (s == NULL)
 		return MT_EIO;
 	if ((arr = json_array()) == NULL) {
-		sqlite3_reset(s);
+		db_reset(s);
 		return MT_ENOMEM;
 	}
 	while ((rc = store_step(st, s, __func__)) == 1)
 		if (json_array_append_new(arr, fn(s)) != 0) {
-			sqlite3_reset(s);
+			db_reset(s);
 			rc = MT_ENOMEM;
 			break;
 		}
@@ -251,19 +251,19 @@ store_collect(struct store *st, sqlite3_stmt *s,
 }
 
 json_t *
-present_scope_row(sqlite3_stmt *s)
+present_scope_row(struct dbstmt *s)
 {
 	return present_scope(s, 0);
 }
 
 json_t *
-present_participant_row(sqlite3_stmt *s)
+present_participant_row(struct dbstmt *s)
 {
 	return present_participant(s, 0, false);
 }
 
 json_t *
-present_text_row(sqlite3_stmt *s)
+present_text_row(struct dbstmt *s)
 {
 	return json_string(store_col_text(s, 0));
 }
