@@ -51,7 +51,7 @@ store_pg_changelog_append(struct store_pg *pg, const struct changelog_row *r,
 	char now[24];
 	const char *args[] = {
 		r->type, r->dialog_id, r->subject_user, r->audience, r->body,
-		now, r->webhook ? "t" : "f",
+		now, r->webhook ? "1" : "0",	/* an integer 0/1, as in SQLite */
 	};
 	int64_t s;
 	int rc;
@@ -73,20 +73,22 @@ static int
 row_get(const PGresult *res, int i, struct changelog_row *r)
 {
 	const char *v[8];
+	int64_t webhook;
 	int k;
 
 	for (k = 0; k < 8; k++)
 		v[k] = PQgetisnull(res, i, k) ? NULL : PQgetvalue(res, i, k);
 	if (store_pg_int64(res, i, 0, &r->seq) != 0 ||
 	    store_pg_int64(res, i, 6, &r->created_at) != 0 ||
-	    v[1] == NULL || v[5] == NULL || v[7] == NULL)
+	    store_pg_int64(res, i, 7, &webhook) != 0 ||
+	    v[1] == NULL || v[5] == NULL)
 		return MT_EIO;
 	r->type = v[1];
 	r->dialog_id = v[2];
 	r->subject_user = v[3];
 	r->audience = v[4];
 	r->body = v[5];
-	r->webhook = strcmp(v[7], "t") == 0;
+	r->webhook = webhook != 0;
 	return 0;
 }
 

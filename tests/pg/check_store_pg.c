@@ -4,8 +4,10 @@
  * server: connecting, migrations (also several processes at once),
  * transactions and error codes, appends and reads of the change-log, the
  * append lock, the head, and LISTEN/NOTIFY wake-ups of a tailer blocked in
- * select(). tests/it/0800-pg-changelog.sh runs it on a throw-away cluster
- * (tests/pg.sh), with MTCHAT_DATABASE_URL set; without it, it skips.
+ * select(), and the schema of sql/pg/0002-schema.sql (triggers, checks,
+ * collation, mt_fold()). tests/it/0800-pg-changelog.sh runs it on a
+ * throw-away cluster (tests/pg.sh), with MTCHAT_DATABASE_URL set; without
+ * it, it skips.
  * SPDX-License-Identifier: MIT
  */
 #include <check.h>
@@ -174,6 +176,42 @@ wait_woken(struct store_pg *p, int ms, int64_t *seq)
 	}
 	ck_assert_int_gt(n, 0);
 	return n;
+}
+
+/* The first column of the one row a statement answers, as text (mt_free). */
+static char *
+query_text(struct store_pg *p, const char *sql, int n,
+    const char *const *params)
+{
+	PGresult *res;
+	char *v;
+
+	ck_assert_int_eq(store_pg_exec(p, sql, n, params, &res, "test"), 0);
+	ck_assert_int_eq(PQntuples(res), 1);
+	v = PQgetisnull(res, 0, 0) ? NULL : mt_strdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return v;
+}
+
+/* The one bigint a statement answers. */
+static int64_t
+query_int(struct store_pg *p, const char *sql, int n,
+    const char *const *params)
+{
+	PGresult *res;
+	int64_t v = -1;
+
+	ck_assert_int_eq(store_pg_exec(p, sql, n, params, &res, "test"), 0);
+	ck_assert_int_eq(store_pg_int64(res, 0, 0, &v), 0);
+	PQclear(res);
+	return v;
+}
+
+/* Runs one statement with parameters; returns its MT_E* code. */
+static int
+xrun(struct store_pg *p, const char *sql, int n, const char *const *params)
+{
+	return store_pg_exec(p, sql, n, params, NULL, "test");
 }
 
 START_TEST(pg_open_refuses_bad_urls)
@@ -532,6 +570,140 @@ START_TEST(pg_connection_lost)
 }
 END_TEST
 
+/*
+ * sql/pg/0002-schema.sql: what its translation of the SQLite schema must
+ * keep. The triggers count participants and release uploads (also through
+ * a dialog's cascade), mt_fold() lower-cases Unicode, the length checks
+ * count bytes, text sorts byte-wise, the flags are integers. All in one
+ * transaction, rolled back.
+ */
+START_TEST(pg_schema_translation)
+{
+	static const char ins_dialog[] =
+	    "INSERT INTO dialogs (id, object_id, object_type, created_at)"
+	    " VALUES ($1, 'o1', 'order', 1)";
+	static const char ins_part[] =
+	    "INSERT INTO participants (dialog_id, user_id, joined_at, joined_as)"
+	    " VALUES ($1, $2, 1, 'joined')";
+	static const char count[] =
+	    "SELECT participants_count FROM dialogs WHERE id = $1";
+	static const char ins_msg[] =
+	    "INSERT INTO messages (id, dialog_id, sender_id, content, sent_at,"
+	    " reply_to_id, message_type) VALUES ($1, $2, 'u1', 'hi', 1, $3,"
+	    " 'user')";
+	static const char ins_upload[] =
+	    "INSERT INTO uploads (s3_key, dialog_id, user_id, content_type, size,"
+	    " created_at, state) VALUES ($1, $2, 'u1', 'image/png', 10, 1, 1)";
+	static const char ins_att[] =
+	    "INSERT INTO attachments (id, message_id, filename, content_type,"
+	    " size, s3_key, created_at) VALUES ($1, $2, 'a.png', 'image/png', 10,"
+	    " $1, 1)";
+	static const char state[] = "SELECT state FROM uploads WHERE s3_key = $1";
+	char u255[256], u256[257], *v;
+	const char *a[3];
+
+	/* mt_fold() uses ICU where the server has it (Debian's does). */
+	v = query_text(pg, "SELECT EXISTS (SELECT 1 FROM pg_collation"
+	    " WHERE collname = 'und-x-icu')::text", 0, NULL);
+	if (strcmp(v, "true") == 0) {
+		mt_free(v);
+		v = query_text(pg, "SELECT pg_get_functiondef('mt_fold(text)'"
+		    "::regprocedure)", 0, NULL);
+		ck_assert_msg(strstr(v, "und-x-icu") != NULL, "%s", v);
+	}
+	mt_free(v);
+	v = query_text(pg, "SELECT mt_fold('ÄÖÉ Straße')", 0, NULL);
+	ck_assert_str_eq(v, "äöé straße");
+	mt_free(v);
+	v = query_text(pg, "SELECT mt_fold(NULL)", 0, NULL);
+	ck_assert_ptr_null(v);
+
+	ck_assert_int_eq(store_pg_begin(pg), 0);
+	/* Text sorts by bytes, as SQLite's BINARY: 'B' < 'a' < 'é'. */
+	a[0] = "dé"; a[1] = "da"; a[2] = "dB";
+	ck_assert_int_eq(xrun(pg, ins_dialog, 1, &a[0]), 0);
+	ck_assert_int_eq(xrun(pg, ins_dialog, 1, &a[1]), 0);
+	ck_assert_int_eq(xrun(pg, ins_dialog, 1, &a[2]), 0);
+	v = query_text(pg, "SELECT string_agg(id, ',' ORDER BY id) FROM dialogs"
+	    " WHERE id IN ('dé', 'da', 'dB')", 0, NULL);
+	ck_assert_str_eq(v, "dB,da,dé");
+	mt_free(v);
+
+	/* participants_count_join / _leave */
+	a[0] = "da";
+	ck_assert_int_eq(query_int(pg, count, 1, a), 0);
+	a[1] = "u1";
+	ck_assert_int_eq(xrun(pg, ins_part, 2, a), 0);
+	a[1] = "u2";
+	ck_assert_int_eq(xrun(pg, ins_part, 2, a), 0);
+	ck_assert_int_eq(query_int(pg, count, 1, a), 2);
+	ck_assert_int_eq(xrun(pg, "DELETE FROM participants WHERE dialog_id = $1"
+	    " AND user_id = $2", 2, a), 0);
+	ck_assert_int_eq(query_int(pg, count, 1, a), 1);
+
+	/* The flags are integers: = 0, <> 0, and the partial index's form. */
+	ck_assert_int_eq(xrun(pg, "UPDATE participants SET is_archived = 1"
+	    " WHERE dialog_id = $1 AND is_archived = 0", 1, a), 0);
+	ck_assert_int_eq(query_int(pg, "SELECT count(*) FROM participants"
+	    " WHERE dialog_id = $1 AND is_archived <> 0", 1, a), 1);
+
+	/* attachments_release: directly, and through a dialog's cascade */
+	a[0] = "m1"; a[1] = "da"; a[2] = NULL;
+	ck_assert_int_eq(xrun(pg, ins_msg, 3, a), 0);
+	a[0] = "m2"; a[2] = "m1";
+	ck_assert_int_eq(xrun(pg, ins_msg, 3, a), 0);
+	ck_assert_int_eq(xrun(pg, "UPDATE participants"
+	    " SET last_read_message_id = 'm2' WHERE dialog_id = 'da'", 0,
+	    NULL), 0);
+	a[0] = "k1"; a[1] = "da";
+	ck_assert_int_eq(xrun(pg, ins_upload, 2, a), 0);
+	a[1] = "m1";
+	ck_assert_int_eq(xrun(pg, ins_att, 2, a), 0);
+	a[0] = "k2"; a[1] = "da";
+	ck_assert_int_eq(xrun(pg, ins_upload, 2, a), 0);
+	a[1] = "m2";
+	ck_assert_int_eq(xrun(pg, ins_att, 2, a), 0);
+	ck_assert_int_eq(xrun(pg, "DELETE FROM attachments WHERE id = 'k1'", 0,
+	    NULL), 0);
+	a[0] = "k1";
+	ck_assert_int_eq(query_int(pg, state, 1, a), 2);
+	a[0] = "k2";
+	ck_assert_int_eq(query_int(pg, state, 1, a), 1);
+	/* the message m1 goes: m2's reply_to_id becomes NULL */
+	ck_assert_int_eq(xrun(pg, "DELETE FROM messages WHERE id = 'm1'", 0,
+	    NULL), 0);
+	ck_assert_int_eq(query_int(pg, "SELECT count(*) FROM messages"
+	    " WHERE id = 'm2' AND reply_to_id IS NULL", 0, NULL), 1);
+	/* the dialog goes: messages, attachments, participants with it */
+	ck_assert_int_eq(xrun(pg, "DELETE FROM dialogs WHERE id = 'da'", 0,
+	    NULL), 0);
+	ck_assert_int_eq(query_int(pg, state, 1, a), 2);
+	ck_assert_int_eq(query_int(pg, "SELECT (SELECT count(*) FROM messages"
+	    " WHERE dialog_id = 'da') + (SELECT count(*) FROM participants"
+	    " WHERE dialog_id = 'da')", 0, NULL), 0);
+
+	/* hook_outbox.id is given by the database */
+	ck_assert_int_gt(query_int(pg, "INSERT INTO hook_outbox (event_id,"
+	    " event, body, created_at) VALUES ('ev1', 'message.new', '{}', 1)"
+	    " RETURNING id", 0, NULL), 0);
+
+	/* The length checks count bytes: 255 bytes pass, 256 do not. */
+	memset(u255, 'x', 255);
+	u255[255] = '\0';
+	memcpy(u255, "é", 2);		/* 254 characters, 255 bytes */
+	memset(u256, 'x', 256);
+	u256[256] = '\0';
+	memcpy(u256, "éé", 4);		/* 254 characters, 256 bytes */
+	a[0] = "dB"; a[1] = u255;
+	ck_assert_int_eq(xrun(pg, ins_part, 2, a), 0);
+	a[1] = u256;
+	ck_assert_int_eq(xrun(pg, ins_part, 2, a), MT_ECONFLICT);
+	store_pg_rollback(pg);
+	ck_assert_int_eq(query_int(pg, "SELECT count(*) FROM dialogs"
+	    " WHERE id IN ('dé', 'da', 'dB')", 0, NULL), 0);
+}
+END_TEST
+
 static Suite *
 pg_suite(void)
 {
@@ -555,6 +727,7 @@ pg_suite(void)
 	tcase_add_test(tc, pg_notify_only_on_commit);
 	tcase_add_test(tc, pg_notify_during_a_query_is_kept);
 	tcase_add_test(tc, pg_connection_lost);
+	tcase_add_test(tc, pg_schema_translation);
 	suite_add_tcase(s, tc);
 	return s;
 }
