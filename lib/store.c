@@ -349,6 +349,12 @@ store_bind_text(struct dbstmt *s, int idx, const char *v)
 	return db_bind_text(s, idx, v, -1, SQLITE_STATIC);
 }
 
+int
+store_bind_limit(struct dbstmt *s, int idx, int64_t limit)
+{
+	return db_bind_int64(s, idx, limit < 0 ? INT64_MAX : limit);
+}
+
 char *
 store_col_dup(struct dbstmt *s, int i, int *oom)
 {

@@ -2,6 +2,10 @@
  * store_bridge.c — the bridge's start-up snapshot: participants and the
  * change-log head read inside one read transaction (WAL gives it a stable
  * view while writers go on), so no membership change falls between them.
+ * PostgreSQL reads the head first, then the participants in a later
+ * snapshot: the events after the head that the participants already show
+ * are applied again, which leaves them as they are (each join or leave
+ * sets the state the last one of a user left).
  */
 #include "changelog.h"
 #include "err.h"
@@ -36,6 +40,11 @@ store_bridge_load(struct store *st,
 	int rc;
 
 	*head = 0;
+	if (st->pg != NULL) {
+		if ((rc = changelog_head(st, head)) != 0)
+			return rc;
+		return walk_members(st, cb, arg);
+	}
 	if ((rc = store_exec_stmt(st, store_stmt(st, SQL_READ_BEGIN),
 	    __func__)) != 0)
 		return rc;

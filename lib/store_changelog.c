@@ -24,7 +24,7 @@
 static const struct sql2 SQL_APPEND = {
 	"INSERT INTO changelog (type, dialog_id, subject_user, audience, body,"
 	" created_at, webhook) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq",
-	"SELECT changelog_append(?, ?, ?, ?, ?, ?, ?)",
+	"SELECT changelog_append(?, ?, ?, ?, ?, ?, CAST(? AS integer))",
 };
 static const char SQL_READ[] =
 	"SELECT seq, type, dialog_id, subject_user, audience, body, created_at,"

@@ -15,6 +15,10 @@
  * Search (F21) is a case-insensitive substring test through mt_fold(), a
  * SQL function registered here that lower-cases UTF-8 (Unicode letters too,
  * as the reference's ILIKE does), so % and _ are ordinary characters.
+ * (sql/pg/0002-schema.sql defines the same function on PostgreSQL.)
+ *
+ * A parameter that may be NULL is written CAST(?n AS type) IS NULL: SQLite
+ * does not mind, and PostgreSQL cannot tell the type of a bare "?n IS NULL".
  */
 #include <locale.h>
 #include <stdint.h>
@@ -47,7 +51,7 @@ enum {	/* from COL_READ on: own_of_row() */
 };
 
 /* Search parameter ?N: the folded text, or NULL for no filter. */
-#define SEARCH(n)	"(?" #n " IS NULL" \
+#define SEARCH(n)	"(CAST(?" #n " AS TEXT) IS NULL" \
 	" OR instr(mt_fold(d.title), ?" #n ") > 0" \
 	" OR EXISTS (SELECT 1 FROM participants s WHERE s.dialog_id = d.id" \
 	" AND instr(mt_fold(s.company), ?" #n ") > 0))"
@@ -63,12 +67,13 @@ enum {	/* from COL_READ on: own_of_row() */
 	"SELECT p.dialog_id, p.read_messages, p.is_archived, p.is_pinned," \
 	" p.notifications_enabled" \
 	" FROM participants p JOIN " dialogs " ON d.id = p.dialog_id" \
-	" WHERE p.user_id = ?1 AND (?2 IS NULL OR p.is_archived = ?2)" \
+	" WHERE p.user_id = ?1 AND (CAST(?2 AS INTEGER) IS NULL" \
+	" OR p.is_archived = ?2)" \
 	search " ORDER BY p.is_pinned DESC," \
 	" coalesce(d.last_message_at, d.created_at) DESC, p.dialog_id DESC" \
 	" LIMIT ?4 OFFSET ?5"
 static const char SQL_LIST_MINE[] =
-	LIST_MINE("dialogs d INDEXED BY dialogs_list", " AND ?3 IS NULL");
+	LIST_MINE("dialogs d INDEXED BY dialogs_list", " AND CAST(?3 AS TEXT) IS NULL");
 static const char SQL_LIST_MINE_SEARCH[] =
 	LIST_MINE("dialogs d", " AND " SEARCH(3));
 /* The dialogs of a JSON array of ids: ITEM_COLS up to COL_USER_MSGS. */
@@ -93,8 +98,8 @@ static const char SQL_LIST_OBJECT[] =
 	"SELECT " ITEM_COLS " FROM dialogs d"
 	" LEFT JOIN participants p ON p.dialog_id = d.id AND p.user_id = ?1"
 	" WHERE d.object_type = ?2 AND d.object_id = ?3"
-	" AND ((?4 AND p.user_id IS NOT NULL"
-	" AND (?5 IS NULL OR p.is_archived = ?5))"
+	" AND ((?4 <> 0 AND p.user_id IS NOT NULL"
+	" AND (CAST(?5 AS INTEGER) IS NULL OR p.is_archived = ?5))"
 	" OR (p.user_id IS NULL AND d.id IN (SELECT value FROM json_each(?6))))"
 	" AND " SEARCH(7)
 	" ORDER BY d.created_at DESC, d.id DESC LIMIT ?8";
@@ -159,7 +164,7 @@ static const char SQL_DIALOG_ONE[] =
 	" WHERE d.id = ?1";
 static const char SQL_PARTICIPANTS[] =
 	"SELECT " PARTICIPANT_COLS ","
-	" coalesce(pr.last_seen >= ?2, 0) FROM " PARTICIPANT_FROM
+	" CASE WHEN pr.last_seen >= ?2 THEN 1 ELSE 0 END FROM " PARTICIPANT_FROM
 	" LEFT JOIN presence pr ON pr.user_id = p.user_id"
 	" WHERE p.dialog_id = ?1 ORDER BY p.joined_at, p.user_id";
 
@@ -167,7 +172,7 @@ static const char SQL_PARTICIPANTS[] =
 static const char SQL_JOIN_INSERT[] =
 	"INSERT INTO participants (dialog_id, user_id, joined_at, joined_as,"
 	" read_messages, display_name, company, email, phone)"
-	" VALUES (?1, ?2, ?3, 'joined', " READ_MESSAGES(1, 2, "1") ","
+	" VALUES (?1, ?2, ?3, 'joined', " READ_MESSAGES(1, 2, "1 = 1") ","
 	" ?4, ?5, ?6, ?7)";
 static const char SQL_PARTICIPANT_NAME[] =
 	"SELECT display_name FROM participants"
@@ -177,7 +182,7 @@ static const char SQL_PARTICIPANT_DELETE[] =
 /* F13: a manual unarchive is remembered for the auto-archive job. */
 static const char SQL_SET_ARCHIVED[] =
 	"UPDATE participants SET is_archived = ?3, unarchived_at ="
-	" CASE WHEN ?3 THEN unarchived_at ELSE ?4 END"
+	" CASE WHEN ?3 <> 0 THEN unarchived_at ELSE ?4 END"
 	" WHERE dialog_id = ?1 AND user_id = ?2";
 static const char SQL_SET_PINNED[] =
 	"UPDATE participants SET is_pinned = ?3"
@@ -344,9 +349,9 @@ fold_register(struct store *st)
 {
 	int rc;
 
+	pthread_once(&fold_loc_once, fold_loc_open);	/* bind_search() too */
 	if (st->fold_ready || st->pg != NULL)	/* sql/pg/ defines it */
 		return 0;
-	pthread_once(&fold_loc_once, fold_loc_open);
 	rc = sqlite3_create_function_v2(st->db, "mt_fold", 1, SQLITE_UTF8 |
 	    SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL, fold_sql, NULL,
 	    NULL, NULL);
@@ -844,7 +849,7 @@ list_mine(struct store *st, const struct dialog_filter *f, struct page *pg)
 	store_bind_text(s, 1, f->user);
 	bind_archived(s, 2, f->archived);
 	if ((rc = bind_search(s, 3, f->search, &search)) == 0) {
-		db_bind_int64(s, 4, f->limit);
+		store_bind_limit(s, 4, f->limit);
 		db_bind_int64(s, 5, f->offset);
 		rc = page_run(st, s, pg, true);
 	}
@@ -869,7 +874,7 @@ list_open(struct store *st, const struct dialog_filter *f, struct page *pg)
 	store_bind_text(s, 1, f->user);
 	store_bind_text(s, 2, ids);
 	if ((rc = bind_search(s, 3, f->search, &search)) == 0) {
-		db_bind_int64(s, 4, f->limit);
+		store_bind_limit(s, 4, f->limit);
 		db_bind_int64(s, 5, f->offset);
 		rc = page_run(st, s, pg, false);
 	}
@@ -955,7 +960,7 @@ list_object(struct store *st, const struct dialog_filter *f, long limit,
 	bind_archived(s, 5, f->archived);
 	store_bind_text(s, 6, ids ? ids : "[]");
 	if ((rc = bind_search(s, 7, f->search, &search)) == 0) {
-		db_bind_int64(s, 8, limit);
+		store_bind_limit(s, 8, limit);
 		rc = page_run(st, s, pg, false);
 	}
 	db_reset(s);

@@ -59,7 +59,7 @@ static const char SQL_CHECK_RECIPIENTS[] =
 	"SELECT p.user_id FROM participants p"
 	" JOIN dialogs d ON d.id = p.dialog_id"
 	" WHERE p.dialog_id = ?4 AND p.user_id <> ?3"
-	" AND p.notifications_enabled AND p.joined_at <= ?2"
+	" AND p.notifications_enabled <> 0 AND p.joined_at <= ?2"
 	" AND (p.last_read_message_id IS NULL"
 	" OR p.last_read_message_id < ?1)"
 	" AND d.user_messages > p.read_messages"
@@ -73,9 +73,13 @@ static const char SQL_RETRY[] =
 	"UPDATE hook_outbox SET attempts = ?2, next_at = ?3, last_error = ?4"
 	" WHERE id = ?1";
 static const char SQL_BURY[] =
-	"INSERT OR REPLACE INTO hook_dead (event_id, event, body, attempts,"
+	"INSERT INTO hook_dead (event_id, event, body, attempts,"
 	" last_error, created_at, failed_at) SELECT event_id, event, body, ?2,"
-	" ?3, created_at, ?4 FROM hook_outbox WHERE id = ?1";
+	" ?3, created_at, ?4 FROM hook_outbox WHERE id = ?1"
+	" ON CONFLICT (event_id) DO UPDATE SET event = excluded.event,"
+	" body = excluded.body, attempts = excluded.attempts,"
+	" last_error = excluded.last_error, created_at = excluded.created_at,"
+	" failed_at = excluded.failed_at";
 static const char SQL_REPLAY_ONE[] =
 	"INSERT INTO hook_outbox (event_id, event, body, created_at)"
 	" SELECT event_id, event, body, created_at FROM hook_dead"

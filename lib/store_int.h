@@ -212,6 +212,8 @@ int		 store_query_int64(struct store *st, const char *sql,
 		    int64_t *out);
 /* Binds text or NULL. */
 int		 store_bind_text(struct dbstmt *s, int idx, const char *v);
+/* Binds a LIMIT: a negative one is none (SQLite's -1 is PostgreSQL's ALL). */
+int		 store_bind_limit(struct dbstmt *s, int idx, int64_t limit);
 /* Copies column i as a new string (NULL for SQL NULL); *oom on failure. */
 char		*store_col_dup(struct dbstmt *s, int i, int *oom);
 

@@ -40,8 +40,8 @@ static const char SQL_SCOPE_INSERT[] =
 	"INSERT INTO access_scopes (id, dialog_id, position, scope_level0,"
 	" scope_level1, scope_level2, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_SCOPE_VALUE_INSERT[] =
-	"INSERT OR IGNORE INTO access_scope_values (scope_id, dialog_id, level,"
-	" value) VALUES (?, ?, ?, ?)";
+	"INSERT INTO access_scope_values (scope_id, dialog_id, level,"
+	" value) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING";
 static const char SQL_SCOPES_OF[] =
 	"SELECT " SCOPE_COLS " FROM access_scopes a WHERE a.dialog_id = ?"
 	" ORDER BY a.position";

@@ -16,8 +16,8 @@
 #include "store_members.h"
 
 static const char SQL_OPEN[] =
-	"INSERT OR IGNORE INTO memberships (user_id, dialog_id, from_seq)"
-	" VALUES (?1, ?2, ?3)";
+	"INSERT INTO memberships (user_id, dialog_id, from_seq)"
+	" VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING";
 static const char SQL_CLOSE[] =
 	"UPDATE memberships SET to_seq = ?3"
 	" WHERE dialog_id = ?2 AND user_id = ?1 AND to_seq IS NULL";

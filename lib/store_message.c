@@ -26,7 +26,11 @@
 #define ATT_COLS	"a.message_id, a.id, a.filename, a.content_type," \
 			" a.size, a.width, a.height, a.thumbnail_s3_key"
 
-static const char SQL_READ_BEGIN[] = "BEGIN DEFERRED";
+/* PostgreSQL: one snapshot for the whole transaction, as SQLite's WAL. */
+static const struct sql2 SQL_READ_BEGIN = {
+	"BEGIN DEFERRED",
+	"BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+};
 static const char SQL_READ_END[] = "ROLLBACK";
 static const char SQL_READ_POS[] =
 	"SELECT last_read_message_id FROM participants"
@@ -41,8 +45,9 @@ static const char SQL_MSG_IN_DIALOG[] =
 static const char SQL_WAS_IN_DIALOG[] =
 	"SELECT 1 FROM deleted_messages WHERE id = ? AND dialog_id = ?";
 static const char SQL_TOMBSTONE[] =
-	"INSERT OR REPLACE INTO deleted_messages (id, dialog_id, deleted_at)"
-	" VALUES (?1, ?2, ?3)";
+	"INSERT INTO deleted_messages (id, dialog_id, deleted_at)"
+	" VALUES (?1, ?2, ?3) ON CONFLICT (id) DO UPDATE SET"
+	" dialog_id = excluded.dialog_id, deleted_at = excluded.deleted_at";
 static const char SQL_KEY_USED[] =
 	"SELECT 1 FROM attachments WHERE s3_key = ?";
 static const char SQL_ATT_INSERT[] =
@@ -59,12 +64,22 @@ static const char SQL_UPLOAD_ATTACH[] =
 static const char SQL_ATT_OF_MSG[] =
 	"SELECT " ATT_COLS " FROM attachments a WHERE a.message_id = ?"
 	" ORDER BY a.created_at, a.id";
-static const char SQL_ARCHIVED[] =
-	"SELECT user_id FROM participants WHERE dialog_id = ? AND is_archived"
-	" ORDER BY user_id";
-static const char SQL_UNARCHIVE[] =
-	"UPDATE participants SET is_archived = 0"
-	" WHERE dialog_id = ? AND is_archived";
+/*
+ * F14, on every message: SQLite finds the archived rows through the
+ * partial index participants_archived only when the condition is written
+ * as the index's ("WHERE is_archived"), which PostgreSQL does not take of
+ * an integer.
+ */
+#define ARCHIVED(is) "SELECT user_id FROM participants WHERE dialog_id = ?" \
+	" AND " is " ORDER BY user_id"
+#define UNARCHIVE(is) "UPDATE participants SET is_archived = 0" \
+	" WHERE dialog_id = ? AND " is
+static const struct sql2 SQL_ARCHIVED = {
+	ARCHIVED("is_archived"), ARCHIVED("is_archived <> 0"),
+};
+static const struct sql2 SQL_UNARCHIVE = {
+	UNARCHIVE("is_archived"), UNARCHIVE("is_archived <> 0"),
+};
 /* The sender has read up to their message: nothing of the dialog unread. */
 static const char SQL_SENDER_READ[] =
 	"UPDATE participants SET last_read_message_id = ?1,"
@@ -74,8 +89,10 @@ static const char SQL_KEY_FIND[] =
 	"SELECT message_id FROM send_keys WHERE user_id = ?1"
 	" AND dialog_id = ?2 AND key = ?3 AND created_at >= ?4";
 static const char SQL_KEY_ADD[] =
-	"INSERT OR REPLACE INTO send_keys (user_id, dialog_id, key,"
-	" message_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+	"INSERT INTO send_keys (user_id, dialog_id, key,"
+	" message_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)"
+	" ON CONFLICT (user_id, dialog_id, key) DO UPDATE SET"
+	" message_id = excluded.message_id, created_at = excluded.created_at";
 static const char SQL_HISTORY_ADD[] =
 	"INSERT INTO message_edits (id, message_id, old_content, edited_at)"
 	" SELECT ?, id, content, ? FROM messages WHERE id = ?";
@@ -163,7 +180,7 @@ any_row(struct store *st, const char *sql, const char *a, const char *b,
 static int
 read_begin(struct store *st)
 {
-	return store_exec_stmt(st, store_stmt(st, SQL_READ_BEGIN), __func__);
+	return store_exec_stmt(st, store_stmt(st, store_sql(st, SQL_READ_BEGIN)), __func__);
 }
 
 static void
@@ -477,7 +494,7 @@ exec2(struct store *st, const char *sql, const char *a, const char *b)
 static int
 unarchive(struct store *st, const char *dialog_id, json_t **users)
 {
-	struct dbstmt *s = store_stmt(st, SQL_ARCHIVED);
+	struct dbstmt *s = store_stmt(st, store_sql(st, SQL_ARCHIVED));
 	int rc;
 
 	if ((*users = json_array()) == NULL)
@@ -493,7 +510,7 @@ unarchive(struct store *st, const char *dialog_id, json_t **users)
 		}
 	if (rc != 0 || json_array_size(*users) == 0)
 		return rc;
-	return exec2(st, SQL_UNARCHIVE, dialog_id, NULL);
+	return exec2(st, store_sql(st, SQL_UNARCHIVE), dialog_id, NULL);
 }
 
 /* The sender's read position moves to their new message. */

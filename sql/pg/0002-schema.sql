@@ -353,19 +353,14 @@ CREATE TABLE hook_dead (
 
 -- mt_fold(): Unicode lower-casing for the case-insensitive search (F21),
 -- which SQLite gets from a C function of the same name (lib/store_dialog.c:
--- towlower_l() in C.UTF-8, one code point to one). Here: ICU's root locale
--- where the server has ICU, else glibc's C.UTF-8 through a libc collation
--- (the same mapping as SQLite's), else lower() under the database's default
--- collation (only ASCII when that is C). ICU differs from the SQLite side
--- in a few letters, because it applies Unicode's full lower-casing and not
--- per-code-point mapping: U+0130 (İ) becomes "i" + U+0307 rather than "i",
--- a capital sigma at the end of a word becomes final ς rather than σ; and
--- the Unicode versions of ICU and glibc may differ for new letters. The
--- search text must therefore be folded by mt_fold() in SQL on this store,
--- not by the C code, or such words would not match. Bytes that are not
--- UTF-8, which SQLite's copies as they are, cannot reach a UTF-8 database.
--- IMMUTABLE is as true as it is for any collation-dependent function: a
--- new ICU or glibc version may fold a few letters differently.
+-- towlower_l() in C.UTF-8, one code point to one). The C code folds the
+-- search text the same way, so both sides must agree: glibc's C.UTF-8
+-- through a libc collation is the very same mapping, and is preferred.
+-- Where the server lacks it, ICU's root locale (it differs in a few
+-- letters: U+0130 becomes "i" + U+0307, a capital sigma at the end of a
+-- word final ς), else lower() under the default collation (ASCII only
+-- when that is C). IMMUTABLE is as true as for any collation-dependent
+-- function: a new glibc may fold a few new letters differently.
 DO $$
 DECLARE
 	coll text;
@@ -373,7 +368,7 @@ BEGIN
 	SELECT collname INTO coll FROM pg_collation
 	    WHERE collname IN ('und-x-icu', 'C.utf8', 'C.UTF-8')
 	    AND collencoding IN (-1, pg_char_to_encoding('UTF8'))
-	    ORDER BY collname = 'und-x-icu' DESC, collname LIMIT 1;
+	    ORDER BY collname = 'und-x-icu', collname LIMIT 1;
 	IF coll IS NULL THEN
 		CREATE FUNCTION mt_fold(text) RETURNS text
 		    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -384,4 +379,14 @@ BEGIN
 		    ' RETURN lower($1 COLLATE %I)', coll);
 	END IF;
 END
+$$;
+
+-- mt_json_each(): SQLite's json_each() of a JSON array, which the store's
+-- statements use to pass a list of ids as one parameter (the PostgreSQL
+-- driver, lib/store_pg_stmt.c, writes json_each( as mt_json_each( ): the
+-- same key (0-based position) and value (the element as text) columns.
+CREATE FUNCTION mt_json_each(text) RETURNS TABLE (key bigint, value text)
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+	SELECT n - 1, v COLLATE "C"
+	FROM json_array_elements_text($1::json) WITH ORDINALITY AS t (v, n)
 $$;
