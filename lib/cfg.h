@@ -13,6 +13,7 @@
 struct cfg {
 	/* storage */
 	char	*db_path;		/* MTCHAT_DB */
+	char	*database_url;		/* MTCHAT_DATABASE_URL, "" when unset */
 	char	*bridge_socket;		/* MTCHAT_BRIDGE_SOCKET */
 	char	*synchronous;		/* MTCHAT_SYNCHRONOUS: FULL or NORMAL */
 	long	 busy_timeout_ms;	/* MTCHAT_BUSY_TIMEOUT_MS */
