@@ -41,8 +41,9 @@ struct cfg_row {
 static const struct cfg_row rows[] = {
 	{ "MTCHAT_DB", S(db_path), "/var/lib/mtchat/mtchat.db", 0, 0, NULL, 0,
 	  "path of the SQLite database" },
-	{ "MTCHAT_DATABASE_URL", S(database_url), "", 0, 0, NULL, 0,
-	  "PostgreSQL connection string; empty: SQLite at MTCHAT_DB" },
+	{ "MTCHAT_DATABASE_URL", S(database_url), "", 0, 0, NULL, 1,
+	  "PostgreSQL libpq URL or key=value string (unset: SQLite at "
+	  "MTCHAT_DB)" },
 	{ "MTCHAT_BRIDGE_SOCKET", S(bridge_socket), "/run/mtchat/bridge.sock",
 	  0, 0, NULL, 0,
 	  "Unix datagram socket on which writers wake the bridge" },
@@ -433,6 +434,21 @@ check_files(const struct cfg *c, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * MTCHAT_DATABASE_URL, checked lightly (libpq parses it): empty, a
+ * postgresql:// or postgres:// URL, or a key=value connection string.
+ */
+static int
+check_database_url(const char *u)
+{
+	if (u == NULL || *u == '\0')
+		return 0;
+	if (strncmp(u, "postgresql://", 13) == 0 ||
+	    strncmp(u, "postgres://", 11) == 0 || strchr(u, '=') != NULL)
+		return 0;
+	return -1;
+}
+
 /* Rules that involve more than one key. */
 static int
 check_combined(const struct cfg *c, char *err, size_t errlen)
@@ -460,6 +476,12 @@ check_combined(const struct cfg *c, char *err, size_t errlen)
 	}
 	if (*c->db_path == '\0') {
 		snprintf(err, errlen, "MTCHAT_DB: must not be empty");
+		return MT_EINVAL;
+	}
+	if (check_database_url(c->database_url) != 0) {
+		/* never the value: it may hold a password */
+		snprintf(err, errlen, "MTCHAT_DATABASE_URL: not a postgresql:// "
+		    "or postgres:// URL or a libpq key=value string");
 		return MT_EINVAL;
 	}
 	return check_files(c, err, errlen);

@@ -9,10 +9,21 @@
 #                         PostgreSQL is not installed it prints "skip: ..."
 #                         and exits the script with 0
 #   pg_createdb NAME      one more database; prints its URL
+#   pg_dropdb NAME        drops a database, its sessions ended first
 #   pg_psql [ARGS]        psql on the cluster as its superuser
+#   pg_psql_on DB [ARGS]  the same on database DB
 #   pg_stop               stops the cluster and removes its directory
 #                         (pg_start sets it as the EXIT trap; a script with
 #                         its own EXIT trap sets PG_NO_TRAP=1 and calls it)
+#
+# tests/run.sh starts one cluster for its whole PostgreSQL pass:
+#   pg_up                 pg_start without the database, returning instead
+#                         of exiting: 0 started, 2 PostgreSQL cannot run
+#                         here, 1 it failed; PG_WHY says why
+#   pg_export             exports the cluster's coordinates (MTCHAT_TEST_PG_*)
+#   pg_attach             in a test: takes them back (1 when there are none)
+#   pg_build_calls_libpq BUILD   whether BUILD's programs call libpq (the
+#                         PostgreSQL driver has landed) or not yet
 #
 # The server runs as the first of $MTCHAT_PG_USER, postgres or nobody when
 # the script runs as root (PostgreSQL refuses root; CI runs as root), else
@@ -23,7 +34,7 @@
 # should the script die without running its traps (kill -9).
 # shellcheck shell=sh
 
-PG_DIR="" PG_PORT="" PG_BINDIR="" PG_AS="" PG_PASS=""
+PG_DIR="" PG_PORT="" PG_BINDIR="" PG_AS="" PG_PASS="" PG_WHY=""
 
 # Sets PG_BINDIR to the directory holding initdb and pg_ctl, or returns 1.
 # MTCHAT_PG_BINDIR, when set, is the only place looked at.
@@ -144,11 +155,16 @@ pg_watchdog() {	# pid
 	)
 }
 
-pg_psql() {
+pg_psql_on() {	# dbname [args]
 	_psql=$PG_BINDIR/psql
 	[ -x "$_psql" ] || _psql=psql
+	_db=$1; shift
 	pg_as "$_psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_DIR" \
-	    -p "$PG_PORT" -U mtchat -d postgres "$@"
+	    -p "$PG_PORT" -U mtchat -d "$_db" "$@"
+}
+
+pg_psql() {
+	pg_psql_on postgres "$@"
 }
 
 pg_url() {	# dbname
@@ -162,29 +178,69 @@ pg_createdb() {	# name
 	pg_url "$1"
 }
 
-pg_start() {	# [dbname]
+pg_dropdb() {	# name
+	pg_psql -c "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)"
+}
+
+# Starts the cluster: 0, or 2 when PostgreSQL cannot run here, 1 when it
+# failed; PG_WHY then says why. With PG_NO_TRAP=1 the caller stops it.
+pg_up() {
 	if ! pg_find; then
-		echo "skip: PostgreSQL not installed (no initdb and pg_ctl;" \
-		    "tools/deps.sh installs postgresql)"
-		exit 0
+		PG_WHY="PostgreSQL is not installed (no initdb and pg_ctl"
+		[ -n "${MTCHAT_PG_BINDIR+x}" ] &&
+			PG_WHY="$PG_WHY in MTCHAT_PG_BINDIR=$MTCHAT_PG_BINDIR"
+		PG_WHY="$PG_WHY; tools/deps.sh installs postgresql)"
+		return 2
 	fi
 	if ! pg_pick_user; then
-		echo "skip: running as root without runuser or an unprivileged" \
-		    "user for PostgreSQL"
-		exit 0
+		PG_WHY="running as root without runuser or an unprivileged user"
+		PG_WHY="$PG_WHY for PostgreSQL"
+		return 2
 	fi
 	pg_mkdir ||
-		{ echo "pg.sh: no directory the server's user can write"; exit 1; }
+		{ PG_WHY="no directory the server's user can write"; return 1; }
 	if [ "${PG_NO_TRAP:-0}" != 1 ]; then
 		trap 'pg_stop' EXIT
 		trap 'exit 130' INT TERM HUP
 	fi
-	pg_initdb || { echo "pg.sh: initdb failed"; exit 1; }
-	pg_server || { echo "pg.sh: the server did not start"; exit 1; }
+	pg_initdb || { PG_WHY="initdb failed"; return 1; }
+	pg_server || { PG_WHY="the server did not start"; return 1; }
 	pg_watchdog $$
+}
+
+pg_start() {	# [dbname]
+	pg_up
+	case $? in
+	0) ;;
+	2) echo "skip: $PG_WHY"; exit 0 ;;
+	*) echo "pg.sh: $PG_WHY"; exit 1 ;;
+	esac
 	MTCHAT_DATABASE_URL=$(pg_createdb "${1:-mtchat}") ||
 		{ echo "pg.sh: createdb failed"; exit 1; }
 	export MTCHAT_DATABASE_URL
+}
+
+pg_export() {
+	MTCHAT_TEST_PG_DIR=$PG_DIR MTCHAT_TEST_PG_PORT=$PG_PORT
+	MTCHAT_TEST_PG_BINDIR=$PG_BINDIR MTCHAT_TEST_PG_AS=$PG_AS
+	MTCHAT_TEST_PG_PASS=$PG_PASS
+	export MTCHAT_TEST_PG_DIR MTCHAT_TEST_PG_PORT MTCHAT_TEST_PG_BINDIR \
+	    MTCHAT_TEST_PG_AS MTCHAT_TEST_PG_PASS
+}
+
+# The cluster of pg_export, in a script it runs (which must not stop it).
+pg_attach() {
+	[ -n "${MTCHAT_TEST_PG_DIR:-}" ] && [ -n "${MTCHAT_TEST_PG_PORT:-}" ] ||
+		return 1
+	PG_DIR=$MTCHAT_TEST_PG_DIR PG_PORT=$MTCHAT_TEST_PG_PORT
+	PG_BINDIR=${MTCHAT_TEST_PG_BINDIR:-} PG_AS=${MTCHAT_TEST_PG_AS:-}
+	PG_PASS=${MTCHAT_TEST_PG_PASS:-}
+}
+
+# Whether the programs of BUILD call libpq, i.e. whether they can use
+# MTCHAT_DATABASE_URL at all (issue 22: not until the driver lands).
+pg_build_calls_libpq() {	# build
+	nm -D "$1/mtchat-admin" 2>/dev/null | grep -q ' U PQconnect'
 }
 
 pg_stop() {

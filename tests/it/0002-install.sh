@@ -2,6 +2,7 @@
 # 0002-install.sh — `make install` honours PREFIX and DESTDIR and puts every
 # program, man page and the demo web client where INSTALL says; `make
 # uninstall` removes them.
+# backend: any (make install, no store)
 set -u
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT

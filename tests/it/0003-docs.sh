@@ -2,6 +2,7 @@
 # 0003-docs.sh — the documentation matches the code: every configuration key
 # of the program is in INSTALL, mtchat.conf(5) and mtchat.conf.example, and
 # every program's --help and man page exist.
+# backend: any (documentation against the code, no store)
 set -u
 cd "$MTCHAT_TOP"
 fail=0

@@ -20,6 +20,7 @@
 #
 # Path parameters compare by position: `{dialog_id}` in the docs matches
 # `{id}` or `{s}` in a route table.
+# backend: any (documentation against the code, no store)
 set -u
 cd "$MTCHAT_TOP"
 keys=$(MTCHAT_CONFIG=/dev/null "$MTCHAT_BUILD/mtchat-admin" config --keys) ||

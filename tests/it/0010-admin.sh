@@ -3,6 +3,7 @@
 # backup, events, config errors with file:line, a file that is not SQLite,
 # a missing database, a read-only directory — one clear line and a non-zero
 # exit each time, and nothing half-created.
+# backend: sqlite (SQLite files: a backup file, a copy corrupted with sqlite3)
 . "$MTCHAT_TOP/tests/it/lib.sh"
 A=$MTCHAT_BUILD/mtchat-admin
 export MTCHAT_CONFIG=$T/empty.conf MTCHAT_DB=$T/m.db

@@ -4,6 +4,7 @@
 # under FastCGI) and mtchat-hooks (deliveries, retries, a dead letter) run
 # under memcheck on the plain (non-sanitized) build, any error or leak
 # failing the test.
+# backend: sqlite (its own environment on a SQLite file, backup to a file)
 set -u
 PLAIN=${MTCHAT_PLAIN_BUILD:-$MTCHAT_TOP/build}
 if ! command -v valgrind >/dev/null || [ ! -x "$PLAIN/mtchat.fcgi" ]; then

@@ -3,6 +3,7 @@
 # describes, each passing the path its own way: nginx with spawn-fcgi
 # (REQUEST_URI, also under a /chat prefix) and Apache with mod_fcgid
 # (ScriptAlias: SCRIPT_NAME + PATH_INFO). One create and one read each.
+# backend: any (how nginx and Apache pass the path; the store is incidental)
 . "$MTCHAT_TOP/tests/it/lib.sh"
 it_env
 with_env "$MTCHAT_BUILD/mtchat-admin" init >/dev/null || exit 1

@@ -50,7 +50,7 @@ send() {	# user dialog text
 	req POST "/api/v1/dialogs/$2/messages?user_id=$1" "{\"content\":\"$3\"}"
 }
 sql() {		# fixture changes the API cannot make (presence, a NULL name)
-	sqlite3 -cmd '.timeout 5000' "$T/mtchat.db" "$1"
+	it_sql "$1"
 }
 CAROL='{"display_name":"Carol","company":"Beta","email":"c@x.example","phone":null}'
 
@@ -253,7 +253,7 @@ check "archive shows in C1" "$(item bob "$J" is_archived)" "true"
 check "archive keeps unarchived_at" "$(unarchived_at)" "$u0"
 post bob "$J" unarchive
 check "unarchive shows in C1" "$(item bob "$J" is_archived)" "false"
-check "F13: unarchive records now" "$(sql "SELECT unarchived_at > $u0 FROM participants WHERE user_id = 'bob' AND dialog_id = '$J'")" "1"
+check "F13: unarchive records now" "$(sql "SELECT CAST(unarchived_at > $u0 AS INTEGER) FROM participants WHERE user_id = 'bob' AND dialog_id = '$J'")" "1"
 post bob "$J" pin
 check "pin shows in C1" "$(item bob "$J" is_pinned)" "true"
 post bob "$J" unpin

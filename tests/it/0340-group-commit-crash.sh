@@ -7,6 +7,7 @@
 # row or has two (a batch lands whole or not at all); seq has no gap; the
 # answered ids are the stored ones. Then SIGTERM: a process finishes the
 # requests in progress and exits.
+# backend: sqlite (group commit and WAL under kill -9, read with sqlite3)
 . "$MTCHAT_TOP/tests/it/lib.sh"
 PROCS=2
 it_start MTCHAT_FCGI_THREADS=8

@@ -3,6 +3,7 @@
 # 500, and leaves the database as it was; once space is freed, writes work
 # again (issue 15). The database lives on a small tmpfs the test mounts
 # (skipped, with a message, where it cannot mount: not root).
+# backend: sqlite (fills the filesystem of the SQLite file)
 . "$MTCHAT_TOP/tests/it/lib.sh"
 mkdir "$T/small"
 if ! mount -t tmpfs -o size=4m tmpfs "$T/small" 2>/dev/null; then

@@ -2,6 +2,7 @@
 # 0590-supervise.sh — `make run`'s stack (tools/run-demo.sh) starts a
 # crashed bridge again by itself, passes every configuration key to both
 # mtchat.fcgi and the bridge, and leaves nothing running when stopped.
+# backend: any (make run's stack, on its own SQLite data directory)
 . "$MTCHAT_TOP/tests/it/lib.sh"
 PORT=$(free_port)
 BP=$(free_port)

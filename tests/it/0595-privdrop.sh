@@ -7,6 +7,7 @@
 # Started as root without MTCHAT_USER they refuse to run (exit 2) unless
 # MTCHAT_ALLOW_ROOT=true, and an unknown user is refused too. Needs root (CI
 # runs the suite as root).
+# backend: sqlite (owners and modes of the SQLite files the daemons make)
 . "$MTCHAT_TOP/tests/it/lib.sh"
 if [ "$(id -u)" != 0 ]; then
 	echo "skip: not root"

@@ -137,7 +137,11 @@ check "missing config file: exit 2" "$RC" "2"
 with_env env PRESENCE_TTL_SECS=x "$R" 2>"$T/err"
 check "bad value: exit 2" "$?" "2"
 check "bad value: one line" "$(cat "$T/err")" "mtchat-reaper: environment: PRESENCE_TTL_SECS: not a number"
-with_env env MTCHAT_DB="$T/none.db" "$R" 2>"$T/err"
+if [ "$IT_STORE" = pg ]; then	# a database the cluster does not have
+	with_env env MTCHAT_DATABASE_URL="$(pg_url "${IT_PG_DB}_none")" "$R" 2>"$T/err"
+else
+	with_env env MTCHAT_DB="$T/none.db" "$R" 2>"$T/err"
+fi
 check "missing database: exit 1" "$?" "1"
 
 it_done

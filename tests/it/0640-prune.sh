@@ -15,11 +15,10 @@ seqs() {	# the seqs in the log, space separated
 	with_env "$MTCHAT_BUILD/mtchat-admin" events tail | jq -r .seq | tr '\n' ' '
 }
 # A consumer's durable cursor, as mtchat-hooks would register it (no admin
-# command writes cursors; the fixture goes through sqlite3 itself).
+# command writes cursors; the fixture goes through SQL itself).
 set_cursor() {	# name seq
-	sqlite3 "$T/mtchat.db" ".timeout 5000" \
-		"INSERT INTO cursors (name, seq, updated_at) VALUES ('$1', $2, 0)
-		 ON CONFLICT (name) DO UPDATE SET seq = excluded.seq" >/dev/null
+	it_sql "INSERT INTO cursors (name, seq, updated_at) VALUES ('$1', $2, 0)
+		ON CONFLICT (name) DO UPDATE SET seq = excluded.seq" >/dev/null
 }
 poll() {	# since -> BODY
 	req GET "/api/v1/events?user_id=alice&since=$1"

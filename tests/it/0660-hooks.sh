@@ -315,6 +315,10 @@ O2=$MID
 hooks --once --limit 1
 check "--once --limit 1: exit 0, silent" "$RC $OUT$ERR" "0 "
 check "--limit 1: one delivered" "$(got "$MSGID == \"$O1\"") $(got "$MSGID == \"$O2\"")" "1 0"
+# Another instance delivering holds SQLite's mtchat.db-hooks lock. (On
+# PostgreSQL the lock is the driver's, issue 22: hold it here once it
+# exists; until then this part is SQLite's.)
+if [ "$IT_STORE" = sqlite ]; then
 flock -o "$T/mtchat.db-hooks" sleep 5 &
 FL=$!
 n=0; while flock -n "$T/mtchat.db-hooks" true && [ $n -lt 100 ]; do sleep 0.02; n=$((n + 1)); done
@@ -322,6 +326,9 @@ hooks --once
 check "--once while another instance delivers: exit 0, silent" "$RC $OUT$ERR" "0 "
 check "and it delivered nothing" "$(got "$MSGID == \"$O2\"")" "0"
 kill "$FL" 2>/dev/null; wait "$FL" 2>/dev/null
+else
+	echo "note: --once under another instance's lock: SQLite only for now"
+fi
 hooks --once -v
 check "--once: the rest" "$RC $(got "$MSGID == \"$O2\"")" "0 1"
 check "-v says what it did" "$(printf '%s\n' "$ERR" | grep -c 'delivered (HTTP 200, attempt 1)')" "1"

@@ -5,6 +5,7 @@
 # with 2m bodies except 100m on the upload route, and X-Accel-Redirect with
 # the S9 headers repeated in its internal location; Apache with mod_fcgid,
 # LimitRequestBody 2 MiB except on the upload route.
+# backend: any (send-file headers of each web server; the store is incidental)
 . "$MTCHAT_TOP/tests/it/lib.sh"
 FILES=$T/files
 SECRET=it-files-secret-0123456789

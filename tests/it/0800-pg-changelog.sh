@@ -6,6 +6,7 @@
 # two tailers read, and each tailer must receive every committed seq once,
 # in increasing order. The same run with appends that skip the lock must
 # show violations, or the test could not catch the race it is about.
+# backend: pg (PostgreSQL only, on a cluster of its own)
 set -u
 : "${MTCHAT_BUILD:?run through tests/run.sh}" "${MTCHAT_TOP:?}"
 B=$MTCHAT_BUILD/tests/pg

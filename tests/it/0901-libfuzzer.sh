@@ -6,6 +6,7 @@
 # (FUZZ_SEED, default 1) from the committed seeds, into a scratch corpus.
 # Any sanitizer report or failed property fails the test; the crash is
 # kept in the work directory. `make fuzz` runs them for longer.
+# backend: any (in-process fuzz targets, no store)
 set -u
 FB=${MTCHAT_FUZZ_BUILD:-$MTCHAT_TOP/build/fuzz}
 SEED=${FUZZ_SEED:-1}

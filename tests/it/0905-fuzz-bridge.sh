@@ -6,6 +6,7 @@
 # frames), on the sanitizer build. Afterwards the same process answers a
 # WebSocket and a poll, and no sanitizer report was written. The seed is
 # fixed (FUZZ_SEED=N for another run; FUZZ_N sets the count).
+# backend: any (the bridge's framing and handshake; the store is incidental)
 . "$MTCHAT_TOP/tests/it/lib.sh"
 BRIDGE_PORT=$(free_port)
 it_start

@@ -5,6 +5,7 @@
 # may join, once however often it runs), and / serves the demo only where
 # asked (MTCHAT_DEMO=1), the API beside it unchanged. The page itself is
 # driven in a browser by 0920-browser.sh.
+# backend: any (make run, on its own SQLite data directory)
 . "$MTCHAT_TOP/tests/it/lib.sh"
 
 # --- the stack of `make run`, on free ports, in a data directory of ours

@@ -6,6 +6,7 @@
 # read receipts, reply/edit/delete, presence, the polling fallback, inert
 # XSS. Skipped, saying why, only where Chromium or Node.js is missing
 # (tools/deps.sh installs both on Debian 12).
+# backend: any (the demo client in a browser; the store is incidental)
 . "$MTCHAT_TOP/tests/it/lib.sh"
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 B=$MTCHAT_TOP/tests/browser

@@ -14,7 +14,19 @@
 #   clock_advance SECS             moves the programs' clock forward (with
 #                                  MTCHAT_TEST_CLOCK=$T/clock given to
 #                                  it_start), instead of sleeping
+#   it_sql SQL                     runs SQL on the test's store (sqlite3
+#                                  or psql), rows as sqlite3 prints them
 #   it_done                        stops everything, checks logs, exits
+#
+# The store: MTCHAT_TEST_BACKEND=pg (the PostgreSQL pass of tests/run.sh,
+# which exports its cluster's coordinates, tests/pg.sh) gives the test a
+# database of its own in that cluster, created by it_env and written to
+# the programs' environment as MTCHAT_DATABASE_URL beside MTCHAT_DB, and
+# dropped by it_done (tests/run.sh drops what a test leaves). IT_BACKEND
+# is the pass (sqlite or pg); IT_STORE the store the programs really use:
+# pg only once they call libpq (issue 22), sqlite before. A test marks
+# itself with a line "# backend: any" (nothing to do with the store: run
+# once), "# backend: sqlite" (SQLite only) or "# backend: pg".
 # shellcheck shell=sh
 
 set -u
@@ -26,15 +38,62 @@ PASS=0 FAIL=0
 ADMIN_TOKEN=it-admin-token
 SCOPE="" TOKEN="" CT="application/json"
 LIGHTTPD_PID="" BRIDGE_PID=""
+IT_BACKEND=${MTCHAT_TEST_BACKEND:-sqlite} IT_STORE=sqlite
+IT_PG_DB="" IT_PG_URL=""
+case $IT_BACKEND in
+sqlite) ;;
+pg)
+	. "$MTCHAT_TOP/tests/pg.sh"
+	pg_attach || { echo "MTCHAT_TEST_BACKEND=pg: no cluster" \
+	    "(MTCHAT_TEST_PG_*: run through tests/run.sh)"; exit 1; }
+	if [ -n "${MTCHAT_TEST_PG_LIVE:-}" ]; then
+		[ "$MTCHAT_TEST_PG_LIVE" = 1 ] && IT_STORE=pg
+	elif pg_build_calls_libpq "$MTCHAT_BUILD"; then
+		IT_STORE=pg
+	fi
+	;;
+*)	echo "MTCHAT_TEST_BACKEND=$IT_BACKEND: sqlite or pg"; exit 1 ;;
+esac
 
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
+# On the pg pass, the test's database (once per test, whatever number of
+# it_env): it_<test name>_<random>, as tests/run.sh looks for leftovers.
+it_pg_db() {
+	[ "$IT_BACKEND" = pg ] && [ -z "$IT_PG_DB" ] || return 0
+	_n=$(printf '%s' "$IT_NAME" | tr -c 'a-zA-Z0-9' _ |
+	    tr '[:upper:]' '[:lower:]' | cut -c1-40)
+	_n=it_${_n}_$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
+	IT_PG_URL=$(pg_createdb "$_n") ||
+		{ echo "createdb $_n failed"; exit 1; }
+	IT_PG_DB=$_n
+}
+
+it_pg_drop() {
+	[ -n "$IT_PG_DB" ] || return 0
+	pg_dropdb "$IT_PG_DB" && IT_PG_DB="" IT_PG_URL=""
+}
+
+# SQL the API cannot run, on the test's store: sqlite3 on the database
+# file (IT_DB), or psql on the test's PostgreSQL database; rows printed as
+# sqlite3 prints them (columns separated by |, NULL empty, no header).
+# Keep to SQL both accept (no PRAGMA; CAST(x > y AS INTEGER) for a 0/1).
+it_sql() {	# sql
+	if [ "$IT_STORE" = pg ]; then
+		pg_psql_on "$IT_PG_DB" -A -t -F '|' -c "$1"
+	else
+		sqlite3 -cmd '.timeout 5000' "${IT_DB:-$T/mtchat.db}" "$1"
+	fi
+}
+
 # Writes the environment of the mtchat programs to $T/env.
 it_env() {
+	it_pg_db
 	{
 		echo "MTCHAT_DB=${IT_DB:-$T/mtchat.db}"
+		[ -n "$IT_PG_URL" ] && echo "MTCHAT_DATABASE_URL=$IT_PG_URL"
 		echo "MTCHAT_CONFIG=$T/mtchat.conf"
 		echo "MTCHAT_BRIDGE_SOCKET=$T/bridge.sock"
 		echo "MTCHAT_SYNCHRONOUS=NORMAL"
@@ -107,12 +166,13 @@ it_stop() {
 it_done() {
 	it_stop
 	it_check_logs
+	it_pg_drop || { echo "FAIL dropping $IT_PG_DB"; FAIL=$((FAIL + 1)); }
 	echo "$IT_NAME: $PASS passed, $FAIL failed"
 	if [ "$FAIL" -eq 0 ]; then rm -rf "$T"; exit 0; fi
 	echo "(work directory kept: $T)"
 	exit 1
 }
-trap 'it_stop' INT TERM
+trap 'it_stop; exit 130' INT TERM
 
 # api METHOD PATH [BODY]: PATH may carry a query string.
 api() {

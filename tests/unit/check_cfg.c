@@ -95,6 +95,7 @@ START_TEST(cfg_defaults)
 
 	ck_assert_int_eq(load_text(&c, "", err, sizeof(err)), 0);
 	ck_assert_str_eq(c.db_path, "/var/lib/mtchat/mtchat.db");
+	ck_assert_str_eq(c.database_url, "");	/* SQLite */
 	ck_assert_str_eq(c.bridge_socket, "/run/mtchat/bridge.sock");
 	ck_assert_str_eq(c.synchronous, "FULL");
 	ck_assert_int_eq(c.busy_timeout_ms, 5000);
@@ -492,6 +493,66 @@ START_TEST(cfg_files_rules)
 }
 END_TEST
 
+START_TEST(cfg_database_url)
+{
+	static const char *const ok[] = {
+		"", "postgresql://mtchat@db.example/mtchat",
+		"postgresql://mtchat:pw@127.0.0.1:5432/m?sslmode=require",
+		"postgres://db.example/mtchat", "postgresql://",
+		"host=/run/postgresql dbname=mtchat",
+		"dbname=mtchat", "service=mtchat",
+	};
+	static const char *const bad[] = {
+		"mtchat", "/var/lib/mtchat/mtchat.db", "mysql://h/m",
+		"pg://h/m", "PostgreSQL://h/m", "http://h/m", " ",
+		"postgresql:/h/m", "sqlite:///var/lib/mtchat/mtchat.db",
+	};
+	struct cfg c;
+	char err[CFG_ERR_LEN], line[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(line, sizeof(line), "MTCHAT_DATABASE_URL = %s\n",
+		    ok[i]);
+		ck_assert_msg(load_text(&c, line, err, sizeof(err)) == 0,
+		    "%s: %s", ok[i], err);
+		ck_assert_str_eq(c.database_url, ok[i]);
+		ck_assert_str_eq(c.db_path, "/var/lib/mtchat/mtchat.db");
+		cfg_reset(&c);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(line, sizeof(line), "MTCHAT_DATABASE_URL = %s\n",
+		    bad[i]);
+		/* " " is trimmed to "" in the file: only the environment
+		 * can give it */
+		if (strcmp(bad[i], " ") == 0)
+			continue;
+		assert_error(line, "MTCHAT_DATABASE_URL: not a postgresql:// "
+		    "or postgres:// URL or a libpq key=value string");
+	}
+	/* From the environment too, and the message never shows the value
+	 * (it may hold a password). */
+	setenv("MTCHAT_DATABASE_URL", "mysql://u:hunter2@h/m", 1);
+	ck_assert_int_eq(load_text(&c, "", err, sizeof(err)), MT_EINVAL);
+	ck_assert_str_eq(err, "MTCHAT_DATABASE_URL: not a postgresql:// or "
+	    "postgres:// URL or a libpq key=value string");
+	ck_assert_ptr_null(strstr(err, "hunter2"));
+	setenv("MTCHAT_DATABASE_URL", " ", 1);
+	ck_assert_int_eq(load_text(&c, "", err, sizeof(err)), MT_EINVAL);
+	setenv("MTCHAT_DATABASE_URL", "postgresql://u:pw@h/env", 1);
+	ck_assert_int_eq(load_text(&c, "MTCHAT_DATABASE_URL = dbname=file\n",
+	    err, sizeof(err)), 0);
+	ck_assert_str_eq(c.database_url, "postgresql://u:pw@h/env");
+	cfg_reset(&c);
+	/* An empty value in the environment keeps SQLite. */
+	setenv("MTCHAT_DATABASE_URL", "", 1);
+	ck_assert_int_eq(load_text(&c, "MTCHAT_DATABASE_URL = dbname=file\n",
+	    err, sizeof(err)), 0);
+	ck_assert_str_eq(c.database_url, "");
+	cfg_reset(&c);
+}
+END_TEST
+
 START_TEST(cfg_reset_frees_everything)
 {
 	struct cfg c;
@@ -508,7 +569,8 @@ START_TEST(cfg_reset_frees_everything)
 	    "MTCHAT_FILES_DIR = /f\nMTCHAT_FILES_SECRET = 0123456789abcdef\n"
 	    "MTCHAT_PUBLIC_URL = https://c.example\n"
 	    "MTCHAT_FILES_SENDFILE = X-Sendfile\n"
-	    "JWT_SECRETS = a,b\nRATE_LIMIT_FILE = /r\n", err, sizeof(err)), 0);
+	    "JWT_SECRETS = a,b\nRATE_LIMIT_FILE = /r\n"
+	    "MTCHAT_DATABASE_URL = dbname=m\n", err, sizeof(err)), 0);
 	cfg_reset(&c);
 	for (i = 0; cfg_key(i, &k) == 0; i++) {
 		cfg_value_text(&c, i, v, sizeof(v));
@@ -526,7 +588,7 @@ START_TEST(cfg_key_table)
 {
 	static const char *const secrets[] = {
 		"ADMIN_API_TOKEN", "JWT_SECRETS", "JWT_SECRET",
-		"WEBHOOK_SECRET", "MTCHAT_FILES_SECRET",
+		"WEBHOOK_SECRET", "MTCHAT_FILES_SECRET", "MTCHAT_DATABASE_URL",
 	};
 	struct cfg_key_info k, k2;
 	int i, j, n = cfg_key_count(), nsecret = 0;
@@ -567,6 +629,7 @@ START_TEST(cfg_value_text_masks_secrets)
 	ck_assert_int_eq(load_text(&c, "ADMIN_API_TOKEN = hunter2\n"
 	    "JWT_SECRETS = hunter2\nWEBHOOK_SECRET = hunter2\n"
 	    "MTCHAT_FILES_SECRET = hunter2\nWEBHOOK_URL = http://h/\n"
+	    "MTCHAT_DATABASE_URL = postgresql://u:hunter2@h/m\n"
 	    "JWT_SECRET =\n", err, sizeof(err)), 0);
 	for (i = 0; cfg_key(i, &k) == 0; i++) {
 		cfg_value_text(&c, i, v, sizeof(v));
@@ -576,6 +639,8 @@ START_TEST(cfg_value_text_masks_secrets)
 	ck_assert_str_eq(value_of(&c, "ADMIN_API_TOKEN", v, sizeof(v)),
 	    "(set)");
 	ck_assert_str_eq(value_of(&c, "JWT_SECRET", v, sizeof(v)), "");
+	ck_assert_str_eq(value_of(&c, "MTCHAT_DATABASE_URL", v, sizeof(v)),
+	    "(set)");
 	ck_assert_str_eq(value_of(&c, "WEBHOOK_URL", v, sizeof(v)),
 	    "http://h/");
 	ck_assert_str_eq(value_of(&c, "BRIDGE_PORT", v, sizeof(v)), "8081");
@@ -662,6 +727,7 @@ cfg_suite(void)
 	tcase_add_test(errors, cfg_jwt_enabled_needs_secret);
 	tcase_add_test(errors, cfg_cors_credentials_need_explicit_lists);
 	tcase_add_test(errors, cfg_files_rules);
+	tcase_add_test(errors, cfg_database_url);
 	suite_add_tcase(s, errors);
 
 	tcase_add_checked_fixture(table, setup, teardown);
