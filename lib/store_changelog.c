@@ -40,7 +40,7 @@ static const char SQL_PRUNED[] =
 static const char SQL_SET_PRUNED[] =
 	"INSERT INTO meta (key, value) VALUES ('pruned_through', ?)"
 	" ON CONFLICT (key) DO UPDATE SET value = excluded.value"
-	" WHERE CAST(value AS INTEGER) < CAST(excluded.value AS INTEGER)";
+	" WHERE CAST(meta.value AS INTEGER) < CAST(excluded.value AS INTEGER)";
 static const char SQL_PRUNE_LIMIT[] =
 	"SELECT coalesce((SELECT max(seq) FROM changelog WHERE created_at < ?),"
 	" 0), (SELECT min(seq) FROM cursors)";

@@ -118,7 +118,7 @@ pg_initdb() {
 	fsync = off
 	full_page_writes = off
 	shared_buffers = 16MB
-	max_connections = 40
+	max_connections = 300
 	log_min_messages = warning
 	EOF
 }
