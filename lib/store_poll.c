@@ -25,8 +25,15 @@ static const char SQL_SHARES[] =
 	"SELECT 1 FROM participants a JOIN participants b"
 	" ON b.dialog_id = a.dialog_id AND b.user_id = ?2"
 	" WHERE a.user_id = ?1 LIMIT 1";
-static const char SQL_DATA_VERSION[] =
-	"PRAGMA data_version";
+/*
+ * PostgreSQL: the change-log head, which changes with every append and,
+ * waiting for an append's transaction to end, never names one that is
+ * not visible yet (docs/postgresql.md).
+ */
+static const struct sql2 SQL_DATA_VERSION = {
+	"PRAGMA data_version",
+	"SELECT changelog_head()",
+};
 
 /* Answers already looked up during one read: key → yes or no. */
 struct memo {
@@ -255,6 +262,6 @@ store_poll_read(struct store *st, const char *user, int max_rows,
 int
 store_poll_data_version(struct store *st, int64_t *version)
 {
-	return store_query_int64(st, SQL_DATA_VERSION, version);
+	return store_query_int64(st, store_sql(st, SQL_DATA_VERSION), version);
 }
 
