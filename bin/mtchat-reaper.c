@@ -120,7 +120,7 @@ expire(struct store *st, const struct cfg *c, int64_t cutoff, long limit)
 			break;
 		}
 		total += n;
-		if (seq > 0) {
+		if (seq > 0 && *c->database_url == '\0') {	/* else NOTIFY */
 			if (w == NULL)
 				w = wake_open(c->bridge_socket);
 			wake_send(w, seq);

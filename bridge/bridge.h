@@ -43,6 +43,8 @@ struct dialog;
 struct conn;
 struct bridge;
 struct evloop_timer;
+struct evloop_io;
+struct wake_pg;
 
 /*
  * A one-shot timer (timer.c): libev's own when the bridge runs on libev,
@@ -175,7 +177,10 @@ struct bridge {
 	int			 nconns;
 	struct user		*pchanges;	/* presence to write */
 	int			 wake_fd;
+	struct wake_pg		*pgwake;	/* PostgreSQL: LISTEN (listen.c) */
+	struct evloop_io	*pgio;		/* its socket, while connected */
 	lws_sorted_usec_list_t	 sul_tail, sul_tick;
+	lws_usec_t		 tail_every;	/* the fallback tail's period */
 	struct btimer		 t_flush;	/* presence to write */
 	lws_sorted_usec_list_t	 sul_stop;
 	struct ratelimit	*rl;		/* NULL unless RATE_LIMIT_ENABLED */
@@ -279,6 +284,17 @@ int		 conn_subscribe(struct bridge *b, struct conn *c,
 		    const char *dialog_id);
 void		 conn_unsubscribe(struct bridge *b, struct conn *c,
 		    const char *dialog_id);
+
+/* listen.c: wake-ups by LISTEN/NOTIFY on PostgreSQL */
+/* On PostgreSQL, connects the LISTEN connection; else nothing. */
+void		 listen_start(struct bridge *b);
+/*
+ * Before each timed tail: connects again after a failure (back-off).
+ * True while a LISTEN connection is wanted and missing: the timer then
+ * tails every second.
+ */
+bool		 listen_lost(struct bridge *b);
+void		 listen_stop(struct bridge *b);
 
 /* tail.c */
 void		 tail_run(struct bridge *b);
