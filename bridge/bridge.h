@@ -22,6 +22,8 @@
 #include "audience.h"
 #include "reqargs.h"
 
+#define BRIDGE_INSTANCE_MAX	200	/* bytes of a presence instance */
+
 struct cfg;
 struct store;
 struct auth_keys;
@@ -179,6 +181,7 @@ struct bridge {
 	struct btimer		 t_flush;	/* presence to write */
 	lws_sorted_usec_list_t	 sul_stop;
 	struct ratelimit	*rl;		/* NULL unless RATE_LIMIT_ENABLED */
+	char			 instance[BRIDGE_INSTANCE_MAX + 1];	/* rows' */
 	struct ratelimit	*authfail;	/* failed token checks, or NULL */
 	/* connections whose request header is being read (accept.c) */
 	struct pre		*pre_head, *pre_tail;
@@ -409,5 +412,16 @@ void		 presence_flush(struct bridge *b);
 bool		 presence_live(struct bridge *b, const struct user *u,
 		    int64_t now);
 void		 presence_all_offline(struct bridge *b);
+/*
+ * This bridge's name on its presence rows into buf: BRIDGE_INSTANCE, else
+ * the host name and ":" BRIDGE_PORT (or ":" BRIDGE_UNIX_LISTEN without
+ * TCP). -1 if it is longer than BRIDGE_INSTANCE_MAX.
+ */
+int		 presence_instance(const struct cfg *c, char *buf, size_t len);
+/*
+ * Start-up: removes the rows of this instance that a bridge killed
+ * without its stop left, with the offline events of users left with none.
+ */
+void		 presence_start(struct bridge *b);
 
 #endif
