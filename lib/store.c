@@ -277,14 +277,14 @@ const char *
 store_errmsg(struct store *st)
 {
 	return st->pg != NULL ? store_pg_errmsg(st->pg) :
-	    store_errmsg(st);
+	    sqlite3_errmsg(st->db);
 }
 
 int
 store_autocommit(struct store *st)
 {
 	return st->pg != NULL ? !store_pg_in_tx(st->pg) :
-	    store_autocommit(st);
+	    sqlite3_get_autocommit(st->db);
 }
 
 int
