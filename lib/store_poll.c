@@ -255,6 +255,10 @@ store_poll_read(struct store *st, const char *user, int max_rows,
 int
 store_poll_data_version(struct store *st, int64_t *version)
 {
+	/* PostgreSQL has no data_version: the committed head of the log,
+	 * which is what a poll reads anyway. */
+	if (st->pg != NULL)
+		return changelog_head(st, version);
 	return store_query_int64(st, SQL_DATA_VERSION, version);
 }
 

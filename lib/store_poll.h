@@ -39,7 +39,8 @@ int	store_poll_read(struct store *st, const char *user, int max_rows,
 	    json_t *events, struct poll_pos *pos);
 /*
  * A number that changes whenever another connection committed to the
- * database (PRAGMA data_version): the cheap "anything new?" of a held poll.
+ * database (PRAGMA data_version; on PostgreSQL the committed head of the
+ * change-log): the cheap "anything new?" of a held poll.
  */
 int	store_poll_data_version(struct store *st, int64_t *version);
 
