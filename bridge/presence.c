@@ -251,8 +251,9 @@ presence_start(struct bridge *b)
 	long n = drop_rows(b);
 
 	if (n > 0)
-		log_info("start: %ld presence rows of %s left by a bridge "
-		    "that did not stop removed", n, b->instance);
+		log_info("start: %ld presence row%s of %s left by a bridge "
+		    "that did not stop removed", n, n == 1 ? "" : "s",
+		    b->instance);
 }
 
 int
@@ -298,6 +299,6 @@ presence_all_offline(struct bridge *b)
 	plist_free(&off);
 	/* rows whose removal failed above, or that a refresh re-made */
 	if ((rest = drop_rows(b)) > 0)
-		log_info("stop: %ld more presence rows of %s removed", rest,
-		    b->instance);
+		log_info("stop: %ld more presence row%s of %s removed", rest,
+		    rest == 1 ? "" : "s", b->instance);
 }
