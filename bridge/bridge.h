@@ -181,8 +181,9 @@ struct bridge {
 	struct btimer		 t_flush;	/* presence to write */
 	lws_sorted_usec_list_t	 sul_stop;
 	struct ratelimit	*rl;		/* NULL unless RATE_LIMIT_ENABLED */
-	char			 instance[BRIDGE_INSTANCE_MAX + 1];	/* rows' */
 	struct ratelimit	*authfail;	/* failed token checks, or NULL */
+	/* BRIDGE_INSTANCE (or host:port): the name on its presence rows */
+	char			 instance[BRIDGE_INSTANCE_MAX + 1];
 	/* connections whose request header is being read (accept.c) */
 	struct pre		*pre_head, *pre_tail;
 	long			 npre;
