@@ -22,6 +22,8 @@
 #include "audience.h"
 #include "reqargs.h"
 
+#define BRIDGE_INSTANCE_MAX	200	/* bytes of a presence instance */
+
 struct cfg;
 struct store;
 struct auth_keys;
@@ -185,6 +187,8 @@ struct bridge {
 	lws_sorted_usec_list_t	 sul_stop;
 	struct ratelimit	*rl;		/* NULL unless RATE_LIMIT_ENABLED */
 	struct ratelimit	*authfail;	/* failed token checks, or NULL */
+	/* BRIDGE_INSTANCE (or host:port): the name on its presence rows */
+	char			 instance[BRIDGE_INSTANCE_MAX + 1];
 	/* connections whose request header is being read (accept.c) */
 	struct pre		*pre_head, *pre_tail;
 	long			 npre;
@@ -425,5 +429,16 @@ void		 presence_flush(struct bridge *b);
 bool		 presence_live(struct bridge *b, const struct user *u,
 		    int64_t now);
 void		 presence_all_offline(struct bridge *b);
+/*
+ * This bridge's name on its presence rows into buf: BRIDGE_INSTANCE, else
+ * the host name and ":" BRIDGE_PORT (or ":" BRIDGE_UNIX_LISTEN without
+ * TCP). -1 if it is longer than BRIDGE_INSTANCE_MAX.
+ */
+int		 presence_instance(const struct cfg *c, char *buf, size_t len);
+/*
+ * Start-up: removes the rows of this instance that a bridge killed
+ * without its stop left, with the offline events of users left with none.
+ */
+void		 presence_start(struct bridge *b);
 
 #endif

@@ -101,12 +101,13 @@ take_opt(const struct cli *p, int ch, const char *arg, struct cli_opts *o)
 
 /*
  * What a start checks beyond cfg_load(), --check-config included: an
- * address to listen on, the JWT keys (*keys) and whom root would become
- * (pu). 0, or CLI_EXIT_USAGE after saying why.
+ * address to listen on, the presence instance (into instance), the JWT
+ * keys (*keys) and whom root would become (pu). 0, or CLI_EXIT_USAGE after
+ * saying why.
  */
 static int
 check_cfg(const struct cfg *c, struct auth_keys **keys,
-    struct proc_user *pu)
+    struct proc_user *pu, char *instance, size_t len)
 {
 	char err[PROC_ERR_LEN];
 
@@ -115,6 +116,9 @@ check_cfg(const struct cfg *c, struct auth_keys **keys,
 	    *c->bridge_unix_listen == '\0'))
 		return cli_config_error(&bridge_cli, "neither BRIDGE_LISTEN "
 		    "nor BRIDGE_UNIX_LISTEN is set");
+	if (presence_instance(c, instance, len) != 0)
+		return cli_config_error(&bridge_cli, "BRIDGE_INSTANCE: more "
+		    "than %d bytes", BRIDGE_INSTANCE_MAX);
 	if (auth_keys_new(c, keys) != 0)
 		return cli_config_error(&bridge_cli, "JWT_AUTH_ENABLED needs "
 		    "JWT_SECRET or JWT_SECRETS");
@@ -494,7 +498,8 @@ main(int argc, char **argv)
 	b.cfg = &c;
 	b.tail_every = LWS_US_PER_SEC;
 	b.wake_fd = b.lock_fd = b.spare_fd = -1;
-	if ((status = check_cfg(&c, &b.keys, &pu)) != 0 || co.check_config) {
+	if ((status = check_cfg(&c, &b.keys, &pu, b.instance,
+	    sizeof(b.instance))) != 0 || co.check_config) {
 		auth_keys_free(b.keys);
 		if (status == 0)
 			return cli_config_ok(&c);
@@ -529,9 +534,11 @@ main(int argc, char **argv)
 	    btimer_init(&b, &b.t_pump, presq_pump) == 0) {
 		adopt_wake(&b);
 		listen_start(&b);
+		presence_start(&b);
 		test_faults();
 		test_tail(&b);
-		log_info("listening (cursor %lld)", (long long)b.cursor);
+		log_info("listening as %s (cursor %lld)", b.instance,
+		    (long long)b.cursor);
 		run(&b);
 		status = 0;
 	}
