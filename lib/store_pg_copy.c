@@ -119,8 +119,8 @@ static const char SQL_LITE_HEAD[] =
 static const char SQL_LATE_REPLIES[] =
 	"SELECT id, reply_to_id FROM messages WHERE reply_to_id >= id";
 static const char SQL_PG_NOT_EMPTY[] =
-	"SELECT EXISTS (SELECT 1 FROM dialogs) OR EXISTS (SELECT 1 FROM"
-	" messages) OR EXISTS (SELECT 1 FROM changelog)";
+	"SELECT CAST(EXISTS (SELECT 1 FROM dialogs) OR EXISTS (SELECT 1 FROM"
+	" messages) OR EXISTS (SELECT 1 FROM changelog) AS integer)";
 static const char SQL_PG_SET_REPLY[] =
 	"UPDATE messages SET reply_to_id = $2 WHERE id = $1";
 static const char SQL_PG_MISCOUNTED[] =
