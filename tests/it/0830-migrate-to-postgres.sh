@@ -151,6 +151,7 @@ check "head and pruned mark reported" \
     "$(printf '%s\n' "$OUT" | grep '^changelog head')" \
     "changelog head $HEAD, pruned through $PRUNED"
 check "check ran on the copy" "$(printf '%s\n' "$OUT" | tail -1 | sed 's/.*, //')" "check ok"
+check "changelog_seq at the old head" "$(it_sql "SELECT changelog_head()")" "$HEAD"
 check "the late reply" "$(it_sql "SELECT reply_to_id FROM messages WHERE id = '$M1'")" "$LATE"
 
 # --- the programs on PostgreSQL answer as before
