@@ -352,34 +352,44 @@ flush(struct copier *c, struct tcopy *tc)
 	return rc;
 }
 
+/* Copies column i of the row s is on into *v (NULL for SQL NULL). */
+static int
+take_value(struct copier *c, struct tcopy *tc, sqlite3_stmt *s, int i,
+    char **v)
+{
+	const char *text;
+
+	if (sqlite3_column_type(s, i) == SQLITE_NULL)
+		return 0;
+	if ((text = (const char *)sqlite3_column_text(s, i)) == NULL ||
+	    (*v = mt_strdup(text)) == NULL) {
+		snprintf(c->err, c->errlen, "out of memory");
+		return MT_ENOMEM;
+	}
+	if ((int)strlen(text) != sqlite3_column_bytes(s, i)) {
+		snprintf(c->err, c->errlen, "table %s, column %s: a value "
+		    "holds a NUL byte, which PostgreSQL cannot store",
+		    tc->t->name, tc->cols[i]);
+		return MT_EINVAL;
+	}
+	return 0;
+}
+
 /* Adds the row s is on to the batch. */
 static int
 take_row(struct copier *c, struct tcopy *tc, sqlite3_stmt *s)
 {
 	char **v = tc->vals + tc->nrows * tc->ncols;
-	int i;
+	int i, rc;
 
-	for (i = 0; i < tc->ncols; i++) {
-		const char *text;
-
-		if (sqlite3_column_type(s, i) == SQLITE_NULL)
-			continue;	/* v[i] stays NULL */
-		text = (const char *)sqlite3_column_text(s, i);
-		if (text == NULL) {
-			snprintf(c->err, c->errlen, "out of memory");
-			return MT_ENOMEM;
+	for (i = 0; i < tc->ncols; i++)
+		if ((rc = take_value(c, tc, s, i, &v[i])) != 0) {
+			for (; i >= 0; i--) {	/* not in the batch yet */
+				mt_free(v[i]);
+				v[i] = NULL;
+			}
+			return rc;
 		}
-		if ((int)strlen(text) != sqlite3_column_bytes(s, i)) {
-			snprintf(c->err, c->errlen, "table %s, column %s: a "
-			    "value holds a NUL byte, which PostgreSQL cannot "
-			    "store", tc->t->name, tc->cols[i]);
-			return MT_EINVAL;
-		}
-		if ((v[i] = mt_strdup(text)) == NULL) {
-			snprintf(c->err, c->errlen, "out of memory");
-			return MT_ENOMEM;
-		}
-	}
 	tc->nrows++;
 	return 0;
 }

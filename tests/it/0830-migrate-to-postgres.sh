@@ -146,6 +146,7 @@ admin migrate-to-postgres --from "$T/mtchat.db"
 check "migrate-to-postgres: exit 0" "$RC $ERR" "0 "
 check "copied per table" "$(printf '%s\n' "$OUT" | awk 'NF == 2 && $1 == "messages" || NF == 2 && $1 == "changelog" || $1 == "uploads" || $1 == "cursors" { print $1, $2 }' | tr '\n' ' ')" \
     "messages $(lite 'SELECT count(*) FROM messages') uploads 2 changelog $(lite 'SELECT count(*) FROM changelog') cursors 1 "
+check "participant counts agreed" "$(printf '%s\n' "$OUT" | grep -c 'participants_count was wrong')" 0
 check "presence is not copied" "$(printf '%s\n' "$OUT" | grep -c '^presence')" 0
 check "head and pruned mark reported" \
     "$(printf '%s\n' "$OUT" | grep '^changelog head')" \
