@@ -40,8 +40,9 @@ const struct admin_cmd admin_cmds[] = {
 	  "  --json   one JSON object instead of `name value` lines\n",
 	  admin_stats },
 	{ "check", "",
-	  "Runs SQLite's integrity check and foreign-key check. Prints `ok`,\n"
-	  "or one line per problem and exits 1.\n",
+	  "Runs SQLite's integrity check and foreign-key check (PostgreSQL\n"
+	  "checks its own) and checks the counts kept beside what they count.\n"
+	  "Prints `ok`, or one line per problem and exits 1.\n",
 	  admin_check },
 	{ "backup", "FILE",
 	  "Writes a consistent copy of the database to FILE (which must not\n"
