@@ -89,8 +89,8 @@ int	store_dialog_get(struct store *st, const struct dialog_access *a,
 
 /*
  * C13 (S6): *res DIALOG_OK with *out a new array of participants
- * (with is_online: presence last seen at or after online_since, in
- * microseconds), or DIALOG_NO_ACCESS (also for a missing dialog).
+ * (with is_online: a presence row of any instance last seen at or
+ * after online_since, in microseconds), or DIALOG_NO_ACCESS (also for a missing dialog).
  */
 int	store_dialog_participants(struct store *st,
 	    const struct dialog_access *a, int64_t online_since, json_t **out,
