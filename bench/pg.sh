@@ -118,16 +118,7 @@ store_up() {
 	} > "$CUR/env"
 	(with_env; exec "$BUILD/mtchat-admin" init) >/dev/null ||
 		{ echo "mtchat-admin init failed ($STORE)"; return 1; }
-	sh "$TOP/tools/lighttpd-conf.sh" "$PORT" "$BUILD/mtchat.fcgi" "$CUR" \
-		"$CUR/env" 1 "$BPORT" > "$CUR/lighttpd.conf"
-	/usr/sbin/lighttpd -D -f "$CUR/lighttpd.conf" 2>>"$CUR/lighttpd.log" &
-	LPID=$!
-	n=0
-	until curl -s -o /dev/null "http://127.0.0.1:$PORT/health"; do
-		n=$((n + 1))
-		[ $n -lt 100 ] || { echo "lighttpd did not start"; return 1; }
-		sleep 0.1
-	done
+	lighttpd_start 1 || return 1
 	BPID=$(bridge_run "$BPORT" "$CUR/bridge.sock" "$CUR/bridge.log")
 }
 
@@ -143,6 +134,20 @@ bridge_run() {
 		n=$((n + 1))
 		[ $n -lt 200 ] || { echo "bridge did not start" >&2; return 1; }
 		sleep 0.05
+	done
+}
+
+# lighttpd_start PROCS: lighttpd and PROCS mtchat.fcgi processes.
+lighttpd_start() {
+	sh "$TOP/tools/lighttpd-conf.sh" "$PORT" "$BUILD/mtchat.fcgi" "$CUR" \
+		"$CUR/env" "$1" "$BPORT" > "$CUR/lighttpd.conf"
+	/usr/sbin/lighttpd -D -f "$CUR/lighttpd.conf" 2>>"$CUR/lighttpd.log" &
+	LPID=$!
+	n=0
+	until curl -s -o /dev/null "http://127.0.0.1:$PORT/health"; do
+		n=$((n + 1))
+		[ $n -lt 100 ] || { echo "lighttpd did not start"; return 1; }
+		sleep 0.1
 	done
 }
 
@@ -179,22 +184,26 @@ PY
 		"http://127.0.0.1:$PORT/api/v1/management/dialogs" | jq -r .data.id
 }
 
-online() {	# N: presence rows for u0 .. u(N-1)
+# online N: presence rows for u0 .. u(N-1) of an instance no bridge has
+# ('bench'): a bridge's own row is never a user's first or last, so
+# connecting and leaving make no presence.update storm.
+online() {
 	case $STORE in
 	sqlite)	sql "WITH RECURSIVE i(n) AS (SELECT 0 UNION ALL SELECT n + 1
 		    FROM i WHERE n < $1 - 1) INSERT OR IGNORE INTO presence
-		    SELECT 'u' || n, strftime('%s','now') * 1000000 FROM i" ;;
-	pg)	sql "INSERT INTO presence SELECT 'u' || n,
-		    (extract(epoch FROM now()) * 1000000)::bigint
-		    FROM generate_series(0, $1 - 1) n ON CONFLICT DO NOTHING"
-		;;
+		    (user_id, last_seen, instance) SELECT 'u' || n,
+		    strftime('%s','now') * 1000000, 'bench' FROM i" ;;
+	pg)	sql "INSERT INTO presence (user_id, last_seen, instance)
+		    SELECT 'u' || n, (extract(epoch FROM now()) * 1000000)::bigint,
+		    'bench' FROM generate_series(0, $1 - 1) n
+		    ON CONFLICT DO NOTHING" ;;
 	esac >/dev/null
 }
 
-# Until (60 s at most) the bridges took the last run's users offline.
+# Until (60 s at most) the bridges removed the last run's rows.
 drained() {
 	i=0
-	while [ "$(sql 'SELECT count(*) FROM presence')" -gt 0 ] &&
+	while [ "$(sql "SELECT count(*) FROM presence WHERE instance <> 'bench'")" -gt 0 ] &&
 	    [ $i -lt 600 ]; do
 		sleep 0.1
 		i=$((i + 1))
@@ -248,6 +257,17 @@ phase_a() {
 		# shellcheck disable=SC2086
 		sendrate send16own $CLIENTS "$SENDN" $ds
 	done
+	# Two mtchat.fcgi processes (two web nodes' worth): on PostgreSQL
+	# their batches take turns on the change-log lock.
+	stop_pid "$LPID"
+	lighttpd_start 2 || return 1
+	r=0
+	while [ $r -lt "$RUNS" ]; do
+		r=$((r + 1))
+		sendrate send16p2 $CLIENTS "$SENDN" "$D1"
+	done
+	stop_pid "$LPID"
+	lighttpd_start 1
 }
 
 # fanout KEY N RATE [BPORT2]: one run of N recipients of dialog $DF.
@@ -417,6 +437,8 @@ row send16 "send, $CLIENTS clients, one dialog, msg/s"
 row send16.p50 "  answer p50 ms"
 row send16own "send, $CLIENTS clients, own dialogs, msg/s"
 row send16own.p50 "  answer p50 ms"
+row send16p2 "send, $CLIENTS clients, one dialog, 2 processes"
+row send16p2.p50 "  answer p50 ms"
 for k in fcgi db lighttpd bridge; do
 	row "send16.cpu.$k" "  CPU ms/send ($CLIENTS clients, one), $k"
 done
@@ -431,7 +453,8 @@ row one2000.10.p99 "2,000 on one bridge x 10/s, p99 ms"
 row two2000.10.p50 "2,000 on two bridges x 10/s, p50 ms"
 row two2000.10.p99 "2,000 on two bridges x 10/s, p99 ms"
 row two2000.10.lost "  lost deliveries"
-echo "PostgreSQL send path, one run each (\"logged\": every statement logged, which slows it):"
+grep -q '^prof' "$T/res" &&
+	echo "PostgreSQL send path, one run each (\"logged\": every statement logged, which slows it):"
 row prof.server_ms "  server execution ms per send (pgss)"
 row prof.fsync_ms "  ms per WAL flush"
 row prof.rt1 "  round trips per send, 1 client (logged)"
