@@ -10,6 +10,8 @@
  *   ws-load poll   HOST BPORT N RPORT DIALOG RATE COUNT
  *
  * Users are u0 .. u(N-1); u0 sends. Prints one result line.
+ * With WS_LOAD_BPORT2=PORT the second half of the users connect to a
+ * second bridge at PORT (bench/pg.sh: two bridges over one database).
  * With WS_LOAD_PLAIN=1 (a plain pub/sub server such as nginx + nchan, for
  * comparison) a connection counts once upgraded and every frame is a
  * message; any 2xx answers a send.
@@ -51,7 +53,7 @@ struct c {
 
 static enum mode mode;
 static const char *host;
-static int bport, rport, nconn, rate, count;
+static int bport, bport2, rport, nconn, rate, count;
 static const char *dialog;
 static struct c *cs;
 static int epfd;		/* the one epoll instance */
@@ -72,6 +74,13 @@ tcp_connect(int port, int nonblock)
 		exit(1);
 	}
 	return fd;
+}
+
+/* The bridge port of client c: the second bridge's for the upper half. */
+static int
+port_of(const struct c *c)
+{
+	return bport2 > 0 && c->user >= nconn / 2 ? bport2 : bport;
 }
 
 static void
@@ -182,7 +191,7 @@ reconnect(struct c *c)
 
 	epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
-	c->fd = tcp_connect(bport, 1);
+	c->fd = tcp_connect(port_of(c), 1);
 	c->st = CONNECTING;
 	epoll_ctl(epfd, EPOLL_CTL_ADD, c->fd, &ev);
 }
@@ -351,7 +360,7 @@ open_all(int ep)
 
 		c->user = i;
 		c->cursor = -1;
-		c->fd = tcp_connect(bport, 1);
+		c->fd = tcp_connect(port_of(c), 1);
 		c->st = CONNECTING;
 		ev.events = EPOLLIN | EPOLLOUT | EPOLLET;
 		ev.data.ptr = c;
@@ -447,6 +456,8 @@ main(int argc, char **argv)
 		count = atoi(argv[8]);
 	}
 	plain = getenv("WS_LOAD_PLAIN") != NULL;
+	if (getenv("WS_LOAD_BPORT2") != NULL)
+		bport2 = atoi(getenv("WS_LOAD_BPORT2"));
 	getrlimit(RLIMIT_NOFILE, &rl);
 	rl.rlim_cur = rl.rlim_max;
 	setrlimit(RLIMIT_NOFILE, &rl);
