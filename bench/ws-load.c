@@ -123,20 +123,26 @@ send_request(struct c *c)
 	c->requests++;
 }
 
-/* Records the latency of every "<p>T<ns></p>" in s; how many. */
+/*
+ * Records the latency of each event's "<p>T<ns></p>" in s (one per
+ * message.new, wsc_next_content()); how many.
+ */
 static long
 scan_times(const char *s, size_t len, int64_t t)
 {
-	const char *p = s, *end = s + len;
+	const char *p = s, *end = s + len, *c;
 	long found = 0;
 
-	while ((p = memmem(p, (size_t)(end - p), "<p>T", 4)) != NULL) {
-		long long sent = strtoll(p + 4, NULL, 10);
-		long i = __atomic_fetch_add(&nlat, 1, __ATOMIC_RELAXED);
+	while ((c = wsc_next_content(&p, end)) != NULL) {
+		long long sent;
+		long i;
 
+		if (c[3] != 'T')
+			continue;
+		sent = strtoll(c + 4, NULL, 10);
+		i = __atomic_fetch_add(&nlat, 1, __ATOMIC_RELAXED);
 		if (i < expected + 1000000)
 			lat[i] = t - sent;
-		p += 4;
 		found++;
 	}
 	return found;
