@@ -737,25 +737,25 @@ START_TEST(store_step_walks_rows)
 	static const char sql[] =
 	    "SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3";
 	struct store *st = open_init(db);
-	sqlite3_stmt *s = store_stmt(st, sql);
+	struct dbstmt *s = store_stmt(st, sql);
 	int rc, sum = 0, n = 0;
 
 	ck_assert_ptr_nonnull(s);
 	while ((rc = store_step(st, s, __func__)) == 1) {
-		sum += sqlite3_column_int(s, 0);
+		sum += db_column_int(s, 0);
 		n++;
 	}
 	ck_assert_int_eq(rc, 0);
 	ck_assert_int_eq(n, 3);
 	ck_assert_int_eq(sum, 6);
 	ck_assert_int_eq(store_step(st, s, __func__), 1);  /* reset: again */
-	sqlite3_reset(s);
+	db_reset(s);
 	store_fault_set(2, STORE_FAULT_BUSY, STORE_FAULT_ONCE);
 	ck_assert_int_eq(store_step(st, s, __func__), 1);
 	ck_assert_int_eq(store_step(st, s, __func__), MT_EBUSY);
 	ck_assert_int_eq(store_step(st, s, __func__), 1);  /* reset: again */
 	store_fault_set(0, 0, 0);
-	sqlite3_reset(s);
+	db_reset(s);
 	ck_assert_int_eq(store_step(st, NULL, __func__), MT_EIO);
 	store_close(st);
 }
