@@ -405,8 +405,8 @@ START_TEST(send_survives_allocation_failures)
 {
 	struct msg_send m = { .dialog_id = dialog, .user_id = "alice",
 	    .content = "<p>x</p>" };
+	struct message_rows msg;
 	enum msg_result res;
-	json_t *msg;
 	int64_t seq;
 	size_t n = count_messages();
 	long k;
@@ -414,18 +414,21 @@ START_TEST(send_survives_allocation_failures)
 
 	for (k = 1; k < 1000; k++) {
 		mem_fail_after(k);
-		rc = sj_message_send(st, &m, &res, &msg, &seq);
+		rc = store_message_send(st, &m, &res, &msg, &seq);
 		mem_fail_after(0);
 		if (rc == 0)
 			break;
 		ck_assert_msg(rc == MT_ENOMEM || rc == MT_EIO, "rc %d", rc);
-		ck_assert_ptr_null(msg);
+		ck_assert_uint_eq(msg.n, 0);
+		ck_assert_ptr_null(msg.m);
 		ck_assert_uint_eq(count_messages(), n);
 	}
 	ck_assert_int_eq(rc, 0);
 	ck_assert_int_gt(k, 1);		/* some failure was injected */
 	ck_assert_int_eq(res, MSG_OK);
-	json_decref(msg);
+	ck_assert_uint_eq(msg.n, 1);
+	ck_assert_str_eq(msg.m[0].content, "<p>x</p>");
+	message_rows_free(&msg);
 	ck_assert_uint_eq(count_messages(), n + 1);
 }
 END_TEST
