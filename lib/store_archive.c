@@ -6,6 +6,10 @@
  * repeats every condition, so what changes is exactly what is still
  * inactive at that moment, and the returned users are the event's
  * audience.
+ *
+ * JSON here (lib/shape.c makes the API's): the users of a dialog as a
+ * JSON array, the recipients of dialog.archived (event_body.h) and what
+ * store_archive_candidates() reports.
  */
 #include <stdio.h>
 #include <string.h>

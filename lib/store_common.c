@@ -1,6 +1,10 @@
 /*
  * store_common.c — existence checks and message insertion shared by the
  * dialog, message and management statements.
+ *
+ * JSON here (lib/shape.c makes the API's): a system message's content,
+ * stored as JSON text (docs/rest.md#system-messages), and the JSON arrays
+ * of user ids that per-user events are addressed to (event_body.h).
  */
 #include <stdio.h>
 

@@ -3,8 +3,10 @@
  * C13): lists, single dialogs, join/leave, per-user flags, participants.
  *
  * A list is built in a fixed number of queries whatever its length: one
- * for the page (dialog, participant count and the caller's own row), one for
- * the last messages of the page and one for its participants. The caller's own
+ * for the page (dialog, participant count and the caller's own row; for
+ * the caller's own dialogs, one for the page's ids and one for their
+ * dialog rows), one for the last messages of the page and one for its
+ * participants. The caller's own
  * dialogs (C1) are ordered from covering indexes, reading only the page's
  * dialog rows (sql/0002-counts.sql). Scope access (docs/api.md#scopes) is
  * decided here in C by scope_row_matches() on the stored JSON levels; for
@@ -19,6 +21,13 @@
  *
  * A parameter that may be NULL is written CAST(?n AS type) IS NULL: SQLite
  * does not mind, and PostgreSQL cannot tell the type of a bare "?n IS NULL".
+ *
+ * The reads fill the rows of lib/rows.h (a struct dialog_page for the
+ * lists and C2), which lib/shape.c turns into JSON. JSON here is not an
+ * API shape: the page's ids and the caller's scope values are bound as
+ * JSON arrays for json_each(), the stored scope levels are parsed for
+ * scope_row_matches(), and the system messages of C5 and C6 have JSON
+ * content (docs/rest.md#system-messages).
  */
 #include <locale.h>
 #include <stdint.h>

@@ -1,6 +1,12 @@
 /*
  * store_manage.c — Management API statements (M1–M7). Each write is one
  * BEGIN IMMEDIATE transaction that also appends its change-log rows.
+ * Reads fill the rows of lib/rows.h (lib/shape.c makes their JSON).
+ *
+ * JSON here is input only: the request's meta and scopes, stored as compact
+ * JSON text; the stored scope levels parsed back to compare with M2's
+ * (scope_lists_equal()); chat_created's content; the recipients of
+ * dialog.deleted.
  */
 #include <string.h>
 

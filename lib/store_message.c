@@ -8,6 +8,12 @@
  * others, a read recounts after the new position, a delete takes one off
  * for those who had not read the message. Paging and its flags (F16) are
  * answered from one read snapshot, so they describe one state of the dialog.
+ *
+ * Messages come back as rows (lib/rows.h), read into one arena per
+ * result; lib/shape.c writes their JSON, also for the bodies of
+ * message.new and message.edited (event_body.c). The only JSON here is the
+ * array of users who had archived the dialog, dialog.unarchived's
+ * recipients (F14).
  */
 #include <stdio.h>
 #include <string.h>
