@@ -53,7 +53,9 @@ archive(struct store *st, const struct cfg *c, int64_t cutoff, long limit)
 	int rc;
 
 	rc = store_archive_inactive(st, cutoff, (int)limit, &n);
-	if (n.seq > 0 && (w = wake_open(c->bridge_socket)) != NULL) {
+	/* on PostgreSQL the commit's NOTIFY woke the bridges */
+	if (n.seq > 0 && *c->database_url == '\0' &&
+	    (w = wake_open(c->bridge_socket)) != NULL) {
 		wake_send(w, n.seq);
 		wake_close(w);
 	}

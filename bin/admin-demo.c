@@ -60,8 +60,12 @@ seed(struct store *st, const struct cfg *c, const json_t *scopes)
 	}
 	if ((rc = store_manage_create(st, &in, &dialog, &seq)) != 0)
 		return rc;
-	/* The bridge would find the rows within a second anyway. */
-	if (seq > 0 && (w = wake_open(c->bridge_socket)) != NULL) {
+	/*
+	 * The bridge would find the rows within a second anyway. On
+	 * PostgreSQL the commit's NOTIFY woke it.
+	 */
+	if (seq > 0 && *c->database_url == '\0' &&
+	    (w = wake_open(c->bridge_socket)) != NULL) {
 		wake_send(w, seq);
 		wake_close(w);
 	}

@@ -88,6 +88,10 @@ hooks_replay(struct admin_ctx *ctx, int argc, char **argv)
 	for (i = 1; !all && i < argc; i++)
 		status |= replay_one(st, argv[i], &total);
 	store_close(st);
+	/*
+	 * No change-log row, hence no NOTIFY on PostgreSQL either: the
+	 * datagram, else mtchat-hooks finds them within a second.
+	 */
 	if (total > 0 && (w = wake_open(ctx->cfg.hooks_socket)) != NULL) {
 		wake_send(w, 0);
 		wake_close(w);

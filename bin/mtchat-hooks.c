@@ -19,8 +19,10 @@
  *
  * --once (cron) does what is due and exits, bounded by --limit and
  * --max-seconds. --follow (daemon) is woken by the datagram mtchat.fcgi
- * sends to MTCHAT_HOOKS_SOCKET after each commit, and looks anyway at
- * least every second and whenever a retry or check falls due. One
+ * sends to MTCHAT_HOOKS_SOCKET after each commit (on PostgreSQL: by the
+ * NOTIFY of each change-log append, on a LISTEN connection of its own,
+ * lib/wake_pg.h), and looks anyway at least every second and whenever a
+ * retry or check falls due. One
  * instance delivers at a time: the others wait (--follow) or leave
  * (--once) while it holds DB-hooks (flock).
  *
@@ -57,6 +59,7 @@
 #include "tm.h"
 #include "valid.h"
 #include "wake.h"
+#include "wake_pg.h"
 
 #define TAKE_BATCH	200	/* change-log rows per transaction */
 #define ONCE_LIMIT	1000	/* webhooks finished per --once run */
@@ -81,6 +84,7 @@ struct hooks {
 	CURL			*curl;
 	int			 lockfd;
 	int			 wakefd;	/* --follow; -1 without */
+	struct wake_pg		*pgwake;	/* --follow on PostgreSQL */
 	long			 finished;	/* acknowledged or buried */
 	int64_t			 deadline_us;	/* --once */
 };
@@ -171,19 +175,61 @@ signals_init(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
-/* Sleeps until until_us, a wake-up datagram or a signal. */
+/*
+ * Takes the wake-ups that arrived on the LISTEN connection: how many, 0
+ * when it broke (it is dropped, to connect again after a back-off).
+ */
+static int
+pg_take(struct hooks *h)
+{
+	int64_t seq = 0;
+	int n;
+
+	if ((n = wake_pg_take(h->pgwake, &seq)) < 0) {
+		wake_pg_drop(h->pgwake);
+		return 0;
+	}
+	if (n > 0)	/* at -vv: tests/it/0810-pg-nodes.sh */
+		log_debug("woken by NOTIFY (seq %lld)", (long long)seq);
+	return n;
+}
+
+/*
+ * The LISTEN connection before a wait: connected again if it was lost
+ * (with back-off). Returns its socket, -1 without one, or -2 when there
+ * is something to look at already: wake-ups that came during the turn,
+ * or a new connection (what committed while nobody listened).
+ */
+static int
+pg_ready(struct hooks *h)
+{
+	if (h->pgwake == NULL)
+		return -1;
+	if (wake_pg_connect(h->pgwake) == 1 || pg_take(h) > 0)
+		return -2;
+	return wake_pg_socket(h->pgwake);
+}
+
+/* Sleeps until until_us, a wake-up (datagram or NOTIFY) or a signal. */
 static void
 nap(struct hooks *h, int64_t until_us)
 {
-	struct pollfd p = { .fd = h->wakefd, .events = POLLIN };
+	struct pollfd p[2] = {
+		{ .fd = h->wakefd, .events = POLLIN },
+		{ .fd = -1, .events = POLLIN },
+	};
 	int64_t ms = (until_us - tm_now_us() + 999) / 1000, seq = 0;
 
-	if (ms <= 0 || stop)
+	if (ms <= 0 || stop || (p[1].fd = pg_ready(h)) == -2)
 		return;
 	if (ms > INT_MAX)
 		ms = INT_MAX;
-	if (poll(&p, 1, (int)ms) > 0 && h->wakefd >= 0)
+	if (poll(p, 2, (int)ms) <= 0)
+		return;
+	if (h->wakefd >= 0)
 		wake_drain(h->wakefd, &seq);
+	if (p[1].revents != 0)
+		(void)pg_take(h);
 }
 
 /*
@@ -490,12 +536,20 @@ hooks_open(struct hooks *h)
 	    (h->wakefd = wake_listen(h->c->hooks_socket)) == -1)
 		log_warn("wake-up socket %s (looking every second)",
 		    h->c->hooks_socket);
+	if (h->o->follow && *h->c->database_url != '\0') {
+		if ((h->pgwake = wake_pg_new(h->c->database_url)) == NULL)
+			log_warnx("LISTEN: out of memory (looking every "
+			    "second)");
+		else
+			(void)wake_pg_connect(h->pgwake);
+	}
 	return 0;
 }
 
 static void
 hooks_close(struct hooks *h)
 {
+	wake_pg_free(h->pgwake);
 	if (h->wakefd >= 0) {
 		close(h->wakefd);
 		unlink(h->c->hooks_socket);

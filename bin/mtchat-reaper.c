@@ -1,9 +1,11 @@
 /*
  * mtchat-reaper.c — the presence reaper, run from cron every minute:
- * users whose presence row nobody refreshed for PRESENCE_TTL_SECS (a
- * crashed bridge, pollers that went away) go offline, each with its
- * presence.update event written in the same transaction
- * (store_presence_expire()). Idempotent and safe to run twice at once and
+ * presence rows nobody refreshed for PRESENCE_TTL_SECS (of a crashed
+ * bridge, of pollers that went away) are removed, row by row (a row per
+ * user and bridge instance); a user whose last row goes goes offline, with
+ * the presence.update event written in the same transaction, while a user
+ * still on another bridge stays online (store_presence_expire()).
+ * Idempotent and safe to run twice at once and
  * alongside the bridge: the selection happens inside the write
  * transaction, so a row expires once. Prints nothing on success (cron mails
  * every byte); -v says what it did, --dry-run lists what it would do.
@@ -31,8 +33,8 @@
 #include "tm.h"
 #include "wake.h"
 
-#define REAPER_BATCH	500	/* users expired per transaction */
-#define REAPER_LIMIT	10000	/* users expired per run by default */
+#define REAPER_BATCH	500	/* rows expired per transaction */
+#define REAPER_LIMIT	10000	/* rows expired per run by default */
 #define REAPER_LIMIT_MAX 10000000
 
 struct opts {
@@ -59,7 +61,7 @@ static const struct cli reaper_cli = {
 	.options =
 	    "  -n, --dry-run         list the users that would go offline; "
 	    "change nothing\n"
-	    "  -l, --limit N         expire at most N users (default "
+	    "  -l, --limit N         expire at most N rows (default "
 	    CLI_STR(REAPER_LIMIT) ")\n",
 	.verbose = "say what was done (twice: debug)",
 	.shortopts = "nl:",
@@ -84,20 +86,37 @@ take_opt(const struct cli *p, int ch, const char *arg, struct cli_opts *o)
 	}
 }
 
-/* Prints one user the way cron mail and terminals can show safely. */
-static void
-print_stale(const char *user, int64_t last_seen, void *arg)
+/* A string quoted as JSON: safe for cron mail and terminals. */
+static char *
+quoted(const char *v)
 {
-	char when[TM_BUF];
-	json_t *s = json_string(user);
+	json_t *s = json_string(v);
 	char *q = s ? json_encode(s) : NULL;
 
+	json_decref(s);
+	return q;
+}
+
+/*
+ * Prints one row: its user, the bridge instance that wrote it (none for
+ * mtchat.fcgi's polls) and when it was last seen.
+ */
+static void
+print_stale(const char *user, const char *instance, int64_t last_seen,
+    void *arg)
+{
+	char when[TM_BUF];
+	char *q = quoted(user), *qi = NULL;
+
 	(void)arg;
+	if (instance != NULL && *instance != '\0')
+		qi = quoted(instance);
 	if (tm_format(last_seen, when, sizeof(when)) != 0)
 		snprintf(when, sizeof(when), "?");
-	printf("would expire %s (last seen %s)\n", q ? q : "?", when);
+	printf("would expire %s%s%s (last seen %s)\n", q ? q : "?",
+	    qi ? " on " : "", qi ? qi : "", when);
 	mt_free(q);
-	json_decref(s);
+	mt_free(qi);
 }
 
 /* Expires in batches of REAPER_BATCH up to limit; wakes the bridge. */
@@ -113,14 +132,15 @@ expire(struct store *st, const struct cfg *c, int64_t cutoff, long limit)
 		long batch = limit - total < REAPER_BATCH ?
 		    limit - total : REAPER_BATCH;
 
-		rc = store_presence_expire(st, cutoff, (int)batch, &n, &seq);
+		rc = store_presence_expire(st, NULL, cutoff, (int)batch, &n,
+		    &seq);
 		if (rc != 0) {
 			fprintf(stderr, "mtchat-reaper: expiring presence: "
 			    "%s\n", mt_strerror(rc));
 			break;
 		}
 		total += n;
-		if (seq > 0) {
+		if (seq > 0 && *c->database_url == '\0') {	/* else NOTIFY */
 			if (w == NULL)
 				w = wake_open(c->bridge_socket);
 			wake_send(w, seq);
@@ -129,7 +149,7 @@ expire(struct store *st, const struct cfg *c, int64_t cutoff, long limit)
 			break;
 	} while (total < limit);
 	wake_close(w);
-	log_info("expired %ld user%s", total, total == 1 ? "" : "s");
+	log_info("expired %ld row%s", total, total == 1 ? "" : "s");
 	if (rc == 0 && total == limit)
 		log_info("stopped at --limit %ld; more may be stale", limit);
 	return rc == 0 ? 0 : 1;
@@ -153,7 +173,7 @@ run(const struct cfg *c, const struct opts *o)
 		log_info("presence rows not seen since %s (PRESENCE_TTL_SECS "
 		    "%ld) go offline", when, c->presence_ttl);
 	if (o->dry_run) {
-		rc = store_presence_stale(st, cutoff, (int)o->limit,
+		rc = store_presence_stale(st, NULL, cutoff, (int)o->limit,
 		    print_stale, NULL);
 		if (rc != 0)
 			fprintf(stderr, "mtchat-reaper: listing presence: "

@@ -22,6 +22,8 @@
 #include "audience.h"
 #include "reqargs.h"
 
+#define BRIDGE_INSTANCE_MAX	200	/* bytes of a presence instance */
+
 struct cfg;
 struct store;
 struct auth_keys;
@@ -43,6 +45,8 @@ struct dialog;
 struct conn;
 struct bridge;
 struct evloop_timer;
+struct evloop_io;
+struct wake_pg;
 
 /*
  * A one-shot timer (timer.c): libev's own when the bridge runs on libev,
@@ -175,11 +179,16 @@ struct bridge {
 	int			 nconns;
 	struct user		*pchanges;	/* presence to write */
 	int			 wake_fd;
+	struct wake_pg		*pgwake;	/* PostgreSQL: LISTEN (listen.c) */
+	struct evloop_io	*pgio;		/* its socket, while connected */
 	lws_sorted_usec_list_t	 sul_tail, sul_tick;
+	lws_usec_t		 tail_every;	/* the fallback tail's period */
 	struct btimer		 t_flush;	/* presence to write */
 	lws_sorted_usec_list_t	 sul_stop;
 	struct ratelimit	*rl;		/* NULL unless RATE_LIMIT_ENABLED */
 	struct ratelimit	*authfail;	/* failed token checks, or NULL */
+	/* BRIDGE_INSTANCE (or host:port): the name on its presence rows */
+	char			 instance[BRIDGE_INSTANCE_MAX + 1];
 	/* connections whose request header is being read (accept.c) */
 	struct pre		*pre_head, *pre_tail;
 	long			 npre;
@@ -279,6 +288,17 @@ int		 conn_subscribe(struct bridge *b, struct conn *c,
 		    const char *dialog_id);
 void		 conn_unsubscribe(struct bridge *b, struct conn *c,
 		    const char *dialog_id);
+
+/* listen.c: wake-ups by LISTEN/NOTIFY on PostgreSQL */
+/* On PostgreSQL, connects the LISTEN connection; else nothing. */
+void		 listen_start(struct bridge *b);
+/*
+ * Before each timed tail: connects again after a failure (back-off).
+ * True while a LISTEN connection is wanted and missing: the timer then
+ * tails every second.
+ */
+bool		 listen_lost(struct bridge *b);
+void		 listen_stop(struct bridge *b);
 
 /* tail.c */
 void		 tail_run(struct bridge *b);
@@ -409,5 +429,16 @@ void		 presence_flush(struct bridge *b);
 bool		 presence_live(struct bridge *b, const struct user *u,
 		    int64_t now);
 void		 presence_all_offline(struct bridge *b);
+/*
+ * This bridge's name on its presence rows into buf: BRIDGE_INSTANCE, else
+ * the host name and ":" BRIDGE_PORT (or ":" BRIDGE_UNIX_LISTEN without
+ * TCP). -1 if it is longer than BRIDGE_INSTANCE_MAX.
+ */
+int		 presence_instance(const struct cfg *c, char *buf, size_t len);
+/*
+ * Start-up: removes the rows of this instance that a bridge killed
+ * without its stop left, with the offline events of users left with none.
+ */
+void		 presence_start(struct bridge *b);
 
 #endif

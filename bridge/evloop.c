@@ -8,6 +8,9 @@
  * that is running, so a sul scheduled from an I/O callback sooner than the
  * one armed waited for it (the 1 s tail timer: a presence flush due 2 ms
  * after a connect came 0.5 to 0.6 s late).
+ *
+ * Descriptors of our own: lws closes what it adopts, libpq wants to close
+ * its socket itself.
  */
 #include <ev.h>
 
@@ -16,6 +19,13 @@
 
 struct evloop_timer {
 	ev_timer	 w;		/* first: the callback gets it */
+	struct ev_loop	*loop;
+	void		(*cb)(void *);
+	void		*arg;
+};
+
+struct evloop_io {
+	ev_io		 w;		/* first: the callback gets it */
 	struct ev_loop	*loop;
 	void		(*cb)(void *);
 	void		*arg;
@@ -80,4 +90,38 @@ evloop_timer_free(struct evloop_timer *t)
 		return;
 	ev_timer_stop(t->loop, &t->w);
 	mt_free(t);
+}
+
+static void
+io_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct evloop_io *io = (struct evloop_io *)w;
+
+	(void)loop;
+	(void)revents;
+	io->cb(io->arg);
+}
+
+struct evloop_io *
+evloop_io_new(struct ev_loop *loop, int fd, void (*cb)(void *), void *arg)
+{
+	struct evloop_io *io = mt_calloc(1, sizeof(*io));
+
+	if (io == NULL)
+		return NULL;
+	ev_io_init(&io->w, io_cb, fd, EV_READ);
+	io->loop = loop;
+	io->cb = cb;
+	io->arg = arg;
+	ev_io_start(loop, &io->w);
+	return io;
+}
+
+void
+evloop_io_free(struct evloop_io *io)
+{
+	if (io == NULL)
+		return;
+	ev_io_stop(io->loop, &io->w);
+	mt_free(io);
 }

@@ -32,6 +32,7 @@
 #include "presence.h"
 #include "store.h"
 #include "tm.h"
+#include "valid.h"
 #include "wake.h"
 
 #define STOP_GRACE_US	(2 * LWS_US_PER_SEC)	/* for close frames */
@@ -100,12 +101,13 @@ take_opt(const struct cli *p, int ch, const char *arg, struct cli_opts *o)
 
 /*
  * What a start checks beyond cfg_load(), --check-config included: an
- * address to listen on, the JWT keys (*keys) and whom root would become
- * (pu). 0, or CLI_EXIT_USAGE after saying why.
+ * address to listen on, the presence instance (into instance), the JWT
+ * keys (*keys) and whom root would become (pu). 0, or CLI_EXIT_USAGE after
+ * saying why.
  */
 static int
 check_cfg(const struct cfg *c, struct auth_keys **keys,
-    struct proc_user *pu)
+    struct proc_user *pu, char *instance, size_t len)
 {
 	char err[PROC_ERR_LEN];
 
@@ -114,6 +116,9 @@ check_cfg(const struct cfg *c, struct auth_keys **keys,
 	    *c->bridge_unix_listen == '\0'))
 		return cli_config_error(&bridge_cli, "neither BRIDGE_LISTEN "
 		    "nor BRIDGE_UNIX_LISTEN is set");
+	if (presence_instance(c, instance, len) != 0)
+		return cli_config_error(&bridge_cli, "BRIDGE_INSTANCE: more "
+		    "than %d bytes", BRIDGE_INSTANCE_MAX);
 	if (auth_keys_new(c, keys) != 0)
 		return cli_config_error(&bridge_cli, "JWT_AUTH_ENABLED needs "
 		    "JWT_SECRET or JWT_SECRETS");
@@ -429,6 +434,27 @@ test_faults(void)
 }
 
 /*
+ * Tests only: MTCHAT_TEST_TAIL_SECS (1 to 3600) stretches the fallback
+ * tail's period, so that a test sees events come by wake-ups alone
+ * (tests/it/0810-pg-nodes.sh). Never set in production.
+ */
+static void
+test_tail(struct bridge *b)
+{
+	const char *secs = getenv("MTCHAT_TEST_TAIL_SECS");
+	long n;
+
+	if (secs == NULL || *secs == '\0')
+		return;
+	if (valid_number(secs, 1, 3600, &n, NULL) != 0) {
+		log_warnx("MTCHAT_TEST_TAIL_SECS: %s: not 1 to 3600", secs);
+		return;
+	}
+	b->tail_every = (lws_usec_t)n * LWS_US_PER_SEC;
+	log_warnx("tailing every %ld s (tests only)", n);
+}
+
+/*
  * Started as root: root is dropped once the sockets are bound. The lock
  * file and a Unix listening socket made as root are given to the user
  * first, so that a later start as that user can take them.
@@ -470,8 +496,10 @@ main(int argc, char **argv)
 		return status;
 	memset(&b, 0, sizeof(b));
 	b.cfg = &c;
+	b.tail_every = LWS_US_PER_SEC;
 	b.wake_fd = b.lock_fd = b.spare_fd = -1;
-	if ((status = check_cfg(&c, &b.keys, &pu)) != 0 || co.check_config) {
+	if ((status = check_cfg(&c, &b.keys, &pu, b.instance,
+	    sizeof(b.instance))) != 0 || co.check_config) {
 		auth_keys_free(b.keys);
 		if (status == 0)
 			return cli_config_ok(&c);
@@ -505,12 +533,17 @@ main(int argc, char **argv)
 	    btimer_init(&b, &b.t_flush, presence_flush) == 0 &&
 	    btimer_init(&b, &b.t_pump, presq_pump) == 0) {
 		adopt_wake(&b);
+		listen_start(&b);
+		presence_start(&b);
 		test_faults();
-		log_info("listening (cursor %lld)", (long long)b.cursor);
+		test_tail(&b);
+		log_info("listening as %s (cursor %lld)", b.instance,
+		    (long long)b.cursor);
 		run(&b);
 		status = 0;
 	}
 out:
+	listen_stop(&b);
 	btimer_fini(&b.t_flush);
 	btimer_fini(&b.t_pump);
 	if (b.ctx != NULL)

@@ -10,8 +10,17 @@
  * stall the event loop for a time that grows with the users; the tick spreads
  * the same writes over the seconds. store_presence_*() append presence.update
  * only on real transitions; the tail then delivers them like any other row.
+ *
+ * The rows are this bridge's own, named by its instance (BRIDGE_INSTANCE):
+ * with several bridges over one database, a user connected to two has two
+ * rows and stays online until the last goes. A stop removes the
+ * instance's rows; a start removes those a bridge killed before its stop
+ * left (the reaper would take them after the TTL).
  */
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bridge.h"
 #include "cfg.h"
@@ -93,8 +102,10 @@ write_chunks(struct bridge *b, struct plist *l, bool online, int64_t now)
 	for (i = 0; i < l->n; i += n) {
 		n = l->n - i < WRITE_CHUNK ? l->n - i : WRITE_CHUNK;
 		rc = online ?
-		    store_presence_touch(b->st, l->names + i, n, now, &seq) :
-		    store_presence_remove(b->st, l->names + i, n, &seq);
+		    store_presence_touch(b->st, b->instance, l->names + i, n,
+		    now, &seq) :
+		    store_presence_remove(b->st, b->instance, l->names + i, n,
+		    &seq);
 		if (rc != 0) {
 			log_warnx("presence: %s %zu users: %s", online ?
 			    "touch" : "remove", n, mt_strerror(rc));
@@ -210,12 +221,69 @@ presence_tick(struct bridge *b)
 	plist_free(&off);
 }
 
+/*
+ * Removes every row of this instance, WRITE_CHUNK per transaction, with
+ * the offline events of users left with no row; how many, or -1.
+ */
+static long
+drop_rows(struct bridge *b)
+{
+	int64_t seq;
+	long total = 0;
+	int n, rc;
+
+	do {
+		rc = store_presence_expire(b->st, b->instance, INT64_MAX,
+		    WRITE_CHUNK, &n, &seq);
+		if (rc != 0) {
+			log_warnx("presence: removing the rows of %s: %s",
+			    b->instance, mt_strerror(rc));
+			return -1;
+		}
+		total += n;
+	} while (n == WRITE_CHUNK);
+	return total;
+}
+
+void
+presence_start(struct bridge *b)
+{
+	long n = drop_rows(b);
+
+	if (n > 0)
+		log_info("start: %ld presence row%s of %s left by a bridge "
+		    "that did not stop removed", n, n == 1 ? "" : "s",
+		    b->instance);
+}
+
+int
+presence_instance(const struct cfg *c, char *buf, size_t len)
+{
+	char host[256];
+	int n;
+
+	if (c->bridge_instance != NULL && *c->bridge_instance != '\0')
+		n = snprintf(buf, len, "%s", c->bridge_instance);
+	else {
+		if (gethostname(host, sizeof(host)) == -1)
+			snprintf(host, sizeof(host), "localhost");
+		host[sizeof(host) - 1] = '\0';
+		if (c->bridge_listen != NULL && *c->bridge_listen != '\0')
+			n = snprintf(buf, len, "%s:%ld", host, c->bridge_port);
+		else
+			n = snprintf(buf, len, "%s:%s", host,
+			    c->bridge_unix_listen ? c->bridge_unix_listen : "");
+	}
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
 void
 presence_all_offline(struct bridge *b)
 {
 	struct plist off = { 0 };
 	struct hnode *n;
 	size_t i;
+	long rest;
 
 	for (i = 0; i < b->users.nb; i++)
 		for (n = b->users.b[i]; n != NULL; n = n->next)
@@ -229,4 +297,8 @@ presence_all_offline(struct bridge *b)
 		log_info("stop: %zu users offline", off.n);
 	}
 	plist_free(&off);
+	/* rows whose removal failed above, or that a refresh re-made */
+	if ((rest = drop_rows(b)) > 0)
+		log_info("stop: %ld more presence row%s of %s removed", rest,
+		    rest == 1 ? "" : "s", b->instance);
 }

@@ -1,13 +1,13 @@
 /*
- * tail.c — follows the change-log. Woken by the writers' datagram or by a
- * fallback timer of at most one second, it reads the rows after its cursor
- * in batches and, for each in seq order, first applies the membership
- * change the row carries (so a joiner receives their own
- * participant.joined), then hands the row to its audience (lib/audience.c)
- * over the in-memory membership: one encoding per row, one reference per
- * receiving connection, in seq order on each. Presence goes to WebSockets
- * through the presence lane (presq.c) instead: after their chat events,
- * the latest state of each user only.
+ * tail.c — follows the change-log. Woken by the writers' datagram (on
+ * PostgreSQL: by NOTIFY, listen.c) or by a fallback timer of at most one
+ * second, it reads the rows after its cursor in batches and, for each in
+ * seq order, first applies the membership change the row carries (so a
+ * joiner receives their own participant.joined), then hands the row to
+ * its audience (lib/audience.c) over the in-memory membership: one
+ * encoding per row, one reference per receiving connection, in seq order
+ * on each. Presence goes to WebSockets through the presence lane (presq.c)
+ * instead: after their chat events, the latest state of each user only.
  *
  * Resuming connections replay their events from the database up to the
  * cursor (tail_replay()); live rows are not queued on them meanwhile, so
@@ -171,9 +171,10 @@ static void
 tail_timer(lws_sorted_usec_list_t *sul)
 {
 	struct bridge *b = lws_container_of(sul, struct bridge, sul_tail);
+	bool lost = listen_lost(b);	/* first: connects again if due */
 
 	tail_run(b);
-	tail_schedule(b, LWS_US_PER_SEC);
+	tail_schedule(b, lost ? LWS_US_PER_SEC : b->tail_every);
 }
 
 void

@@ -60,11 +60,14 @@ touch_job(struct store *st, void *arg)
 {
 	struct touch_call *c = arg;
 
-	return store_presence_touch(st, &c->user, 1, c->now, c->seq);
+	return store_presence_touch(st, PRESENCE_POLLS, &c->user, 1, c->now,
+	    c->seq);
 }
 
 /*
- * A poll is a presence ping (N3). The row is rewritten only when it is
+ * A poll is a presence ping (N3), on the row of instance PRESENCE_POLLS
+ * (all of mtchat.fcgi's processes and nodes share it; it only expires,
+ * through mtchat-reaper). The row is rewritten only when it is
  * older than a quarter of PRESENCE_TTL_SECS, so frequent pollers do not
  * turn every poll into a write transaction. A failure is logged, not
  * answered: presence is a side effect of reading events.
@@ -77,7 +80,8 @@ presence_ping(struct app *app, const char *user)
 	bool found = false;
 	int rc;
 
-	rc = store_presence_get(app->store, user, &found, &seen);
+	rc = store_presence_get(app->store, user, PRESENCE_POLLS, &found,
+	    &seen);
 	if (rc == 0 && found && now - seen < fresh)
 		return;
 	if (rc == 0)

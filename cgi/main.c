@@ -308,9 +308,14 @@ app_open(struct app *app, const struct cfg *c, struct files_cfg *files)
 		fatalx("%s", err);
 	if (c->jwt_enabled && auth_keys_new(c, &app->keys) != 0)
 		fatalx("JWT_AUTH_ENABLED needs a non-empty JWT secret");
-	/* Commits wake the bridge, and mtchat-hooks when webhooks are on. */
-	app->wake = wake_open_all((const char *const []){ c->bridge_socket,
-	    hook_enabled(c) ? c->hooks_socket : NULL }, 2);
+	/*
+	 * Commits wake the bridge, and mtchat-hooks when webhooks are on; on
+	 * PostgreSQL the NOTIFY of the transaction does (app->wake NULL).
+	 */
+	if (*c->database_url == '\0')
+		app->wake = wake_open_all((const char *const []){
+		    c->bridge_socket, hook_enabled(c) ? c->hooks_socket : NULL },
+		    2);
 	if (ratelimit_open_cfg(c, &app->rl, err, sizeof(err)) != 0)
 		fatalx("rate limiting: %s", err);
 	/* A courtesy limit: without its file, serve and say so. */

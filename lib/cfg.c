@@ -115,6 +115,9 @@ static const struct cfg_row rows[] = {
 	  "bridge TCP port" },
 	{ "BRIDGE_UNIX_LISTEN", S(bridge_unix_listen), "", 0, 0, NULL, 0,
 	  "bridge HTTP/WebSocket Unix socket (empty: none)" },
+	{ "BRIDGE_INSTANCE", S(bridge_instance), "", 0, 0, NULL, 0,
+	  "this bridge's name on its presence rows, unique among the bridges "
+	  "of one database (empty: host name:BRIDGE_PORT)" },
 	{ "BRIDGE_MAX_CONNECTIONS", I(bridge_max_conns), "15000", 1, 1000000,
 	  NULL, 0, "most simultaneous bridge connections" },
 	{ "BRIDGE_MAX_CONNECTIONS_PER_USER", I(bridge_max_per_user), "20", 1,

@@ -54,6 +54,7 @@ struct cfg {
 	char	*bridge_listen;		/* BRIDGE_LISTEN */
 	long	 bridge_port;		/* BRIDGE_PORT */
 	char	*bridge_unix_listen;	/* BRIDGE_UNIX_LISTEN */
+	char	*bridge_instance;	/* BRIDGE_INSTANCE */
 	long	 bridge_max_conns;	/* BRIDGE_MAX_CONNECTIONS */
 	long	 bridge_max_per_user;	/* BRIDGE_MAX_CONNECTIONS_PER_USER */
 	long	 bridge_max_frame;	/* BRIDGE_MAX_FRAME */

@@ -173,8 +173,9 @@ static const char SQL_DIALOG_ONE[] =
 	" WHERE d.id = ?1";
 static const char SQL_PARTICIPANTS[] =
 	"SELECT " PARTICIPANT_COLS ","
-	" CASE WHEN pr.last_seen >= ?2 THEN 1 ELSE 0 END FROM " PARTICIPANT_FROM
-	" LEFT JOIN presence pr ON pr.user_id = p.user_id"
+	" CASE WHEN EXISTS (SELECT 1 FROM presence pr"
+	" WHERE pr.user_id = p.user_id AND pr.last_seen >= ?2) THEN 1 ELSE 0 END"
+	" FROM " PARTICIPANT_FROM
 	" WHERE p.dialog_id = ?1 ORDER BY p.joined_at, p.user_id";
 
 /* C5: unread = the other users' user messages so far (F15). */

@@ -94,10 +94,10 @@ int	store_dialog_get(struct store *st, const struct dialog_access *a,
 
 /*
  * C13 (S6): *res DIALOG_OK with out->parts the participants (with
- * is_online: presence last seen at or after online_since, in
- * microseconds) and out->mine whether the caller is one of them, or
- * DIALOG_NO_ACCESS (also for a missing dialog; out empty). Free out with
- * dialog_rows_free().
+ * is_online: a presence row of any instance last seen at or after
+ * online_since, in microseconds) and out->mine whether the caller is one
+ * of them, or DIALOG_NO_ACCESS (also for a missing dialog; out empty).
+ * Free out with dialog_rows_free().
  */
 int	store_dialog_participants(struct store *st,
 	    const struct dialog_access *a, int64_t online_since,

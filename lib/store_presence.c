@@ -1,8 +1,13 @@
 /*
- * store_presence.c — the presence table. A row exists while a user is
- * online; writers (the bridge on connect/ping/close, pollers, the reaper)
- * change it only together with the presence.update events of real
- * transitions.
+ * store_presence.c — the presence table: a row per user and instance (the
+ * bridge holding their connections, or PRESENCE_POLLS for mtchat.fcgi's
+ * polls) while the user is online there. Writers (the bridge on
+ * connect/ping/close, start and stop, pollers, the reaper) change rows
+ * only together with the presence.update events of real transitions: a
+ * user's first row takes them online, the removal of their last takes
+ * them offline (docs/events.md#presence). The test and the write are in
+ * one write transaction, which the store serialises on both databases, so
+ * two bridges cannot both see "first" or both see "last".
  */
 #include "err.h"
 #include "event_body.h"
@@ -11,41 +16,80 @@
 #include "store_presence.h"
 
 static const char SQL_ONLINE[] =
-	"INSERT INTO presence (user_id, last_seen) VALUES (?, ?)";
-/* A refresh of an online user: most touches are one. */
+	"INSERT INTO presence (user_id, last_seen, instance)"
+	" VALUES (?1, ?2, ?3)";
+/* A refresh of a user online here: most touches are one. */
 static const char SQL_REFRESH[] =
 	"UPDATE presence SET last_seen = ?2 WHERE user_id = ?1"
-	" AND last_seen < ?2";
+	" AND instance = ?3 AND last_seen < ?2";
+/* One row: 1 if the user has a row of instance ?2, 0 if only others. */
+static const char SQL_ROWS[] =
+	"SELECT CASE WHEN instance = ?2 THEN 1 ELSE 0 END FROM presence"
+	" WHERE user_id = ?1 ORDER BY 1 DESC LIMIT 1";
 static const char SQL_GET[] =
-	"SELECT last_seen FROM presence WHERE user_id = ?";
+	"SELECT last_seen FROM presence WHERE user_id = ?1 AND instance = ?2";
+static const char SQL_GET_ANY[] =
+	"SELECT last_seen FROM presence WHERE user_id = ?1"
+	" ORDER BY last_seen DESC LIMIT 1";
 static const char SQL_REMOVE[] =
-	"DELETE FROM presence WHERE user_id = ?";
+	"DELETE FROM presence WHERE user_id = ?1 AND instance = ?2";
 static const char SQL_STALE[] =
-	"SELECT user_id, last_seen FROM presence WHERE last_seen < ?"
-	" ORDER BY last_seen LIMIT ?";
+	"SELECT user_id, instance, last_seen FROM presence WHERE last_seen < ?1"
+	" ORDER BY last_seen, user_id, instance LIMIT ?2";
+static const char SQL_STALE_OF[] =
+	"SELECT user_id, instance, last_seen FROM presence WHERE last_seen < ?1"
+	" AND instance = ?3 ORDER BY last_seen, user_id LIMIT ?2";
 
 int
-store_presence_get(struct store *st, const char *user, bool *found,
-    int64_t *last_seen)
+store_presence_get(struct store *st, const char *user, const char *instance,
+    bool *found, int64_t *last_seen)
 {
-	struct dbstmt *s = store_stmt(st, SQL_GET);
+	struct dbstmt *s = store_stmt(st, instance ? SQL_GET : SQL_GET_ANY);
 	int rc;
 
+	*found = false;
+	*last_seen = 0;
 	if (s == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, user);
-	rc = db_step(s);
-	*found = rc == SQLITE_ROW;
-	*last_seen = *found ? db_column_int64(s, 0) : 0;
+	if (instance != NULL)
+		store_bind_text(s, 2, instance);
+	if ((rc = store_step(st, s, __func__)) != 1)
+		return rc;
+	*found = true;
+	*last_seen = db_column_int64(s, 0);
 	db_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
-	    store_rc(st, rc, __func__);
+	return 0;
 }
 
-/* Runs sql with a user (?1) and a time (?2). */
+/*
+ * Which rows user has: *mine whether one of instance, *any whether one of
+ * any instance.
+ */
+static int
+user_rows(struct store *st, const char *user, const char *instance,
+    bool *any, bool *mine)
+{
+	struct dbstmt *s = store_stmt(st, SQL_ROWS);
+	int rc;
+
+	*any = *mine = false;
+	if (s == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, user);
+	store_bind_text(s, 2, instance);
+	if ((rc = store_step(st, s, __func__)) != 1)
+		return rc;
+	*any = true;
+	*mine = db_column_int64(s, 0) != 0;
+	db_reset(s);
+	return 0;
+}
+
+/* Runs sql with a user (?1), a time (?2) and an instance (?3). */
 static int
 exec_user_time(struct store *st, const char *sql, const char *user,
-    int64_t t)
+    int64_t t, const char *instance)
 {
 	struct dbstmt *s = store_stmt(st, sql);
 
@@ -53,38 +97,42 @@ exec_user_time(struct store *st, const char *sql, const char *user,
 		return MT_EIO;
 	store_bind_text(s, 1, user);
 	db_bind_int64(s, 2, t);
+	store_bind_text(s, 3, instance);
 	return store_exec_stmt(st, s, __func__);
 }
 
 /* What a batch of presence changes shares across its users. */
 struct presence_batch {
-	int64_t	 now_us;	/* touches: when the users were seen */
-	int64_t	*seq;		/* out: the last event's seq (0: none) */
+	const char	*instance;	/* the writer's rows */
+	int64_t		 now_us;	/* touches: when the users were seen */
+	int64_t		*seq;		/* out: the last event's seq (0: none) */
 };
 
 /*
- * A user's row refreshed, or made with its online event. The row of an
- * online user is refreshed in one statement; only a touch that changed
- * nothing looks further (no row yet, or one already as recent).
+ * A user's row of this instance refreshed, or made; with the online event
+ * when it is the user's first row. The row of a user online here is
+ * refreshed in one statement; only a touch that changed nothing looks
+ * further (no row here yet, or one already as recent).
  */
 static int
 touch_one(struct store *st, const char *user, struct presence_batch *b)
 {
-	int64_t seen;
-	bool was;
+	bool any, mine;
 	int rc;
 
-	if ((rc = exec_user_time(st, SQL_REFRESH, user, b->now_us)) != 0)
+	if ((rc = exec_user_time(st, SQL_REFRESH, user, b->now_us,
+	    b->instance)) != 0)
 		return rc;
 	if (store_changes(st) > 0)
 		return 0;
-	if ((rc = store_presence_get(st, user, &was, &seen)) != 0)
+	if ((rc = user_rows(st, user, b->instance, &any, &mine)) != 0)
 		return rc;
-	if (was)	/* already as recent */
+	if (mine)	/* already as recent */
 		return 0;
-	if ((rc = exec_user_time(st, SQL_ONLINE, user, b->now_us)) != 0)
+	if ((rc = exec_user_time(st, SQL_ONLINE, user, b->now_us,
+	    b->instance)) != 0)
 		return rc;
-	return event_presence(st, user, true, b->seq);
+	return any ? 0 : event_presence(st, user, true, b->seq);
 }
 
 /* Runs one() for every user, all in one transaction. */
@@ -110,85 +158,107 @@ each_user(struct store *st, const char *const *users, size_t n,
 }
 
 int
-store_presence_touch(struct store *st, const char *const *users, size_t n,
-    int64_t now_us, int64_t *seq)
+store_presence_touch(struct store *st, const char *instance,
+    const char *const *users, size_t n, int64_t now_us, int64_t *seq)
 {
-	struct presence_batch b = { now_us, seq };
+	struct presence_batch b = { instance, now_us, seq };
 
 	return each_user(st, users, n, touch_one, &b);
 }
 
+/* Removes row (user, instance); the offline event if it was the last. */
 static int
-remove_one(struct store *st, const char *user, struct presence_batch *b)
+remove_row(struct store *st, const char *user, const char *instance,
+    int64_t *seq)
 {
 	struct dbstmt *s = store_stmt(st, SQL_REMOVE);
+	bool any, mine;
 	int rc;
 
 	if (s == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, user);
+	store_bind_text(s, 2, instance);
 	if ((rc = store_exec_stmt(st, s, __func__)) != 0)
 		return rc;
 	if (store_changes(st) == 0)
 		return 0;
-	return event_presence(st, user, false, b->seq);
+	if ((rc = user_rows(st, user, instance, &any, &mine)) != 0)
+		return rc;
+	return any ? 0 : event_presence(st, user, false, seq);
+}
+
+static int
+remove_one(struct store *st, const char *user, struct presence_batch *b)
+{
+	return remove_row(st, user, b->instance, b->seq);
 }
 
 int
-store_presence_remove(struct store *st, const char *const *users, size_t n,
-    int64_t *seq)
+store_presence_remove(struct store *st, const char *instance,
+    const char *const *users, size_t n, int64_t *seq)
 {
-	struct presence_batch b = { 0, seq };
+	struct presence_batch b = { instance, 0, seq };
 
 	return each_user(st, users, n, remove_one, &b);
 }
 
 int
-store_presence_stale(struct store *st, int64_t cutoff_us, int limit,
-    void (*cb)(const char *, int64_t, void *), void *arg)
+store_presence_stale(struct store *st, const char *instance,
+    int64_t cutoff_us, int limit,
+    void (*cb)(const char *, const char *, int64_t, void *), void *arg)
 {
-	struct dbstmt *s = store_stmt(st, SQL_STALE);
+	struct dbstmt *s = store_stmt(st, instance ? SQL_STALE_OF : SQL_STALE);
 	int rc;
 
 	if (s == NULL)
 		return MT_EIO;
 	db_bind_int64(s, 1, cutoff_us);
 	db_bind_int(s, 2, limit);
+	if (instance != NULL)
+		store_bind_text(s, 3, instance);
 	while ((rc = store_step(st, s, __func__)) == 1)
-		cb(store_col_text(s, 0), db_column_int64(s, 1), arg);
+		cb(store_col_text(s, 0), store_col_text(s, 1),
+		    db_column_int64(s, 2), arg);
 	return rc;
 }
 
-/* The stale users, copied out of the statement before rows change. */
+/* The stale rows, copied out of the statement before rows change. */
 struct stale_list {
-	char	**users;
-	size_t	  n, cap;
+	char	**rows;		/* user, instance, user, instance, ... */
+	size_t	  n, cap;	/* in strings */
 	int	  oom;
 };
 
 static void
-collect(const char *user, int64_t last_seen, void *arg)
+collect_one(struct stale_list *l, const char *v)
 {
-	struct stale_list *l = arg;
 	char **p;
 
-	(void)last_seen;
 	if (l->oom)
 		return;
 	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
+		size_t cap = l->cap ? l->cap * 2 : 128;
 
-		if ((p = mt_realloc(l->users, cap * sizeof(*p))) == NULL) {
+		if ((p = mt_realloc(l->rows, cap * sizeof(*p))) == NULL) {
 			l->oom = 1;
 			return;
 		}
-		l->users = p;
+		l->rows = p;
 		l->cap = cap;
 	}
-	if ((l->users[l->n] = mt_strdup(user)) == NULL)
+	if ((l->rows[l->n] = mt_strdup(v ? v : "")) == NULL)
 		l->oom = 1;
 	else
 		l->n++;
+}
+
+static void
+collect(const char *user, const char *instance, int64_t last_seen, void *arg)
+{
+	(void)last_seen;
+	collect_one(arg, user);
+	collect_one(arg, instance);
 }
 
 static void
@@ -197,16 +267,15 @@ stale_free(struct stale_list *l)
 	size_t i;
 
 	for (i = 0; i < l->n; i++)
-		mt_free(l->users[i]);
-	mt_free(l->users);
+		mt_free(l->rows[i]);
+	mt_free(l->rows);
 }
 
 int
-store_presence_expire(struct store *st, int64_t cutoff_us, int limit, int *n,
-    int64_t *seq)
+store_presence_expire(struct store *st, const char *instance,
+    int64_t cutoff_us, int limit, int *n, int64_t *seq)
 {
 	struct stale_list l = { 0 };
-	struct presence_batch b = { 0, seq };
 	size_t i;
 	int rc;
 
@@ -214,17 +283,17 @@ store_presence_expire(struct store *st, int64_t cutoff_us, int limit, int *n,
 	*seq = 0;
 	if ((rc = store_begin(st)) != 0)
 		return rc;
-	rc = store_presence_stale(st, cutoff_us, limit, collect, &l);
-	if (rc == 0 && l.oom)
+	rc = store_presence_stale(st, instance, cutoff_us, limit, collect, &l);
+	if (rc == 0 && (l.oom || l.n % 2 != 0))
 		rc = MT_ENOMEM;
-	for (i = 0; rc == 0 && i < l.n; i++)
-		rc = remove_one(st, l.users[i], &b);
+	for (i = 0; rc == 0 && i < l.n; i += 2)
+		rc = remove_row(st, l.rows[i], l.rows[i + 1], seq);
 	if (rc == 0)
 		rc = store_commit(st);
 	else
 		store_rollback(st);
 	if (rc == 0)
-		*n = (int)l.n;
+		*n = (int)(l.n / 2);
 	stale_free(&l);
 	return rc;
 }

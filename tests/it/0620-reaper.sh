@@ -59,7 +59,7 @@ CB=$(jqr .data.cursor)
 reaper -v
 check "-v exit 0" "$RC" "0"
 check "-v: nothing on stdout" "$OUT" ""
-check "-v explains" "$(printf '%s\n' "$ERR" | grep -c 'expired 1 user$')" "1"
+check "-v explains" "$(printf '%s\n' "$ERR" | grep -c 'expired 1 row$')" "1"
 check "alice offline, bob still online" "$(presence_rows)" "alice:true bob:true alice:false "
 poll bob "since=$CB"
 check "bob's poll receives alice going offline" \

@@ -570,7 +570,7 @@ START_TEST(poll_data_version_sees_other_writers_only)
 	const char *u = "alice";
 
 	ck_assert_int_eq(store_poll_data_version(st, &v1), 0);
-	ck_assert_int_eq(store_presence_touch(st, &u, 1, 5, &seq), 0);
+	ck_assert_int_eq(store_presence_touch(st, "A", &u, 1, 5, &seq), 0);
 	ck_assert_int_eq(store_poll_data_version(st, &v2), 0);
 	ck_assert_int_eq(v1, v2);	/* our own commit */
 	sql_exec("INSERT INTO meta (key, value) VALUES ('x', 'y')");
@@ -585,10 +585,10 @@ START_TEST(poll_last_seen)
 	int64_t seen = -1, seq;
 	bool found = true;
 
-	ck_assert_int_eq(store_presence_get(st, u, &found, &seen), 0);
+	ck_assert_int_eq(store_presence_get(st, u, "A", &found, &seen), 0);
 	ck_assert(!found);
-	ck_assert_int_eq(store_presence_touch(st, &u, 1, 1234, &seq), 0);
-	ck_assert_int_eq(store_presence_get(st, u, &found, &seen), 0);
+	ck_assert_int_eq(store_presence_touch(st, "A", &u, 1, 1234, &seq), 0);
+	ck_assert_int_eq(store_presence_get(st, u, "A", &found, &seen), 0);
 	ck_assert(found);
 	ck_assert_int_eq(seen, 1234);
 }
@@ -622,32 +622,96 @@ START_TEST(presence_touch_and_remove_transitions)
 	int64_t seen = -1, seq = -1;
 	bool found = false;
 
-	ck_assert_int_eq(store_presence_touch(st, users, 2, 100, &seq), 0);
+	ck_assert_int_eq(store_presence_touch(st, "A", users, 2, 100, &seq), 0);
 	ck_assert_int_gt(seq, 0);
 	ck_assert_int_eq(presence_events(true), 2);
 	/* A refresh: newer time, no event. */
-	ck_assert_int_eq(store_presence_touch(st, users, 1, 200, &seq), 0);
+	ck_assert_int_eq(store_presence_touch(st, "A", users, 1, 200, &seq), 0);
 	ck_assert_int_eq(seq, 0);
-	ck_assert_int_eq(store_presence_get(st, "alice", &found, &seen), 0);
+	ck_assert_int_eq(store_presence_get(st, "alice", "A", &found, &seen), 0);
 	ck_assert(found);
 	ck_assert_int_eq(seen, 200);
 	/* An older time changes nothing. */
-	ck_assert_int_eq(store_presence_touch(st, users, 1, 150, &seq), 0);
-	ck_assert_int_eq(store_presence_get(st, "alice", &found, &seen), 0);
+	ck_assert_int_eq(store_presence_touch(st, "A", users, 1, 150, &seq), 0);
+	ck_assert_int_eq(store_presence_get(st, "alice", "A", &found, &seen), 0);
 	ck_assert_int_eq(seen, 200);
 	ck_assert_int_eq(presence_events(true), 2);
 	/* Offline once, with one event; then online again, with one. */
-	ck_assert_int_eq(store_presence_remove(st, users, 1, &seq), 0);
+	ck_assert_int_eq(store_presence_remove(st, "A", users, 1, &seq), 0);
 	ck_assert_int_gt(seq, 0);
-	ck_assert_int_eq(store_presence_remove(st, users, 1, &seq), 0);
+	ck_assert_int_eq(store_presence_remove(st, "A", users, 1, &seq), 0);
 	ck_assert_int_eq(seq, 0);
 	ck_assert_int_eq(presence_events(false), 1);
-	ck_assert_int_eq(store_presence_get(st, "alice", &found, &seen), 0);
+	ck_assert_int_eq(store_presence_get(st, "alice", "A", &found, &seen), 0);
 	ck_assert(!found);
-	ck_assert_int_eq(store_presence_touch(st, users, 2, 300, &seq), 0);
+	ck_assert_int_eq(store_presence_touch(st, "A", users, 2, 300, &seq), 0);
 	ck_assert_int_eq(presence_events(true), 3);
-	ck_assert_int_eq(store_presence_get(st, "bob", &found, &seen), 0);
+	ck_assert_int_eq(store_presence_get(st, "bob", "A", &found, &seen), 0);
 	ck_assert_int_eq(seen, 300);
+}
+END_TEST
+
+/* Rows of instance A and B: a user's first row and last row are the
+ * transitions; a second instance's row, its refresh or its removal while
+ * another row stays, write nothing. */
+START_TEST(presence_first_and_last_instance)
+{
+	const char *u = "alice";
+	int64_t seen = -1, seq = -1;
+	bool found = false;
+	int n = -1;
+
+	ck_assert_int_eq(store_presence_touch(st, "A", &u, 1, 100, &seq), 0);
+	ck_assert_int_gt(seq, 0);
+	ck_assert_int_eq(store_presence_touch(st, "B", &u, 1, 110, &seq), 0);
+	ck_assert_int_eq(seq, 0);
+	ck_assert_int_eq(presence_events(true), 1);
+	ck_assert_int_eq(store_presence_get(st, u, "A", &found, &seen), 0);
+	ck_assert(found);
+	ck_assert_int_eq(seen, 100);
+	ck_assert_int_eq(store_presence_get(st, u, NULL, &found, &seen), 0);
+	ck_assert_int_eq(seen, 110);
+	/* A's last connection closes: B still holds alice. */
+	ck_assert_int_eq(store_presence_remove(st, "A", &u, 1, &seq), 0);
+	ck_assert_int_eq(seq, 0);
+	ck_assert_int_eq(presence_events(false), 0);
+	ck_assert_int_eq(store_presence_get(st, u, "A", &found, &seen), 0);
+	ck_assert(!found);
+	ck_assert_int_eq(store_presence_get(st, u, NULL, &found, &seen), 0);
+	ck_assert(found);
+	/* Back on A, then B refreshes: still no event. */
+	ck_assert_int_eq(store_presence_touch(st, "A", &u, 1, 120, &seq), 0);
+	ck_assert_int_eq(store_presence_touch(st, "B", &u, 1, 300, &seq), 0);
+	ck_assert_int_eq(seq, 0);
+	ck_assert_int_eq(presence_events(true), 1);
+	/* A's row expires (B is fresh): one row gone, alice stays online. */
+	ck_assert_int_eq(store_presence_expire(st, NULL, 200, 10, &n, &seq),
+	    0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(seq, 0);
+	ck_assert_int_eq(presence_events(false), 0);
+	/* B, dropping its rows at a stop: the last row, the offline event. */
+	ck_assert_int_eq(store_presence_touch(st, "A", &u, 1, 400, &seq), 0);
+	ck_assert_int_eq(store_presence_expire(st, "B", INT64_MAX, 10, &n,
+	    &seq), 0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(seq, 0);
+	ck_assert_int_eq(store_presence_expire(st, "A", INT64_MAX, 10, &n,
+	    &seq), 0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_gt(seq, 0);
+	ck_assert_int_eq(presence_events(false), 1);
+	/* Two stale rows in one expiry: one offline event, with the last. */
+	ck_assert_int_eq(store_presence_touch(st, "A", &u, 1, 500, &seq), 0);
+	ck_assert_int_eq(store_presence_touch(st, "B", &u, 1, 510, &seq), 0);
+	ck_assert_int_eq(presence_events(true), 2);
+	ck_assert_int_eq(store_presence_expire(st, NULL, 1000, 10, &n, &seq),
+	    0);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_gt(seq, 0);
+	ck_assert_int_eq(presence_events(false), 2);
+	ck_assert_int_eq(store_presence_get(st, u, NULL, &found, &seen), 0);
+	ck_assert(!found);
 }
 END_TEST
 
@@ -867,6 +931,7 @@ audience_suite(void)
 	tcase_add_test(poll, poll_data_version_sees_other_writers_only);
 	tcase_add_test(poll, poll_last_seen);
 	tcase_add_test(poll, presence_touch_and_remove_transitions);
+	tcase_add_test(poll, presence_first_and_last_instance);
 	tcase_add_test(poll, poll_fault_injection);
 	suite_add_tcase(s, poll);
 

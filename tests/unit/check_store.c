@@ -952,7 +952,8 @@ START_TEST(store_stats_counts)
 	    " joined_as) VALUES ('d1', 'u1', 1, 'creator'),"
 	    " ('d1', 'u2', 1, 'participant'), ('d2', 'u1', 1, 'creator'),"
 	    " ('d2', 'u3', 1, 'joined');"
-	    "INSERT INTO presence (user_id, last_seen) VALUES ('u1', 1);");
+	    "INSERT INTO presence (user_id, last_seen, instance)"
+	    " VALUES ('u1', 1, '');");
 	append_rows(st, 5, "{}");
 	ck_assert_int_eq(store_stats(st, &s), 0);
 	ck_assert_int_eq(s.dialogs, 2);
