@@ -40,13 +40,28 @@ const struct admin_cmd admin_cmds[] = {
 	  "  --json   one JSON object instead of `name value` lines\n",
 	  admin_stats },
 	{ "check", "",
-	  "Runs SQLite's integrity check and foreign-key check. Prints `ok`,\n"
-	  "or one line per problem and exits 1.\n",
+	  "Runs SQLite's integrity check and foreign-key check (PostgreSQL\n"
+	  "checks its own) and checks the counts kept beside what they count.\n"
+	  "Prints `ok`, or one line per problem and exits 1.\n",
 	  admin_check },
 	{ "backup", "FILE",
 	  "Writes a consistent copy of the database to FILE (which must not\n"
-	  "exist) with SQLite's online backup, while writers keep running.\n",
+	  "exist) while writers keep running: SQLite's online backup, or on\n"
+	  "PostgreSQL pg_dump's custom format (restore it with pg_restore\n"
+	  "into an empty database, then run mtchat-admin migrate).\n",
 	  admin_backup },
+	{ "migrate-to-postgres", "[--from FILE] [--to URL]",
+	  "Copies the SQLite database (MTCHAT_DB) into the empty PostgreSQL\n"
+	  "database of MTCHAT_DATABASE_URL: applies PostgreSQL's migrations,\n"
+	  "copies every table but presence in one transaction, keeping ids and\n"
+	  "change-log seqs, moves the change-log's sequence to SQLite's head,\n"
+	  "prints the rows copied per table and runs check on the copy. Refused\n"
+	  "when the target holds dialogs, messages or change-log rows. Stop the\n"
+	  "programs first: what they write after the copy began is not copied.\n"
+	  "  --from FILE   the SQLite database instead of MTCHAT_DB\n"
+	  "  --to URL      the PostgreSQL database instead of\n"
+	  "                MTCHAT_DATABASE_URL\n",
+	  admin_migrate_to_postgres },
 	{ "events", "tail [--since SEQ] [--follow] | prune --keep DURATION "
 	  "[--force] | cursors [--delete NAME]",
 	  "tail    prints change-log rows after SEQ (default: from the start) as\n"

@@ -49,6 +49,7 @@ int	admin_archive_inactive(struct admin_ctx *, int, char **);
 int	admin_hooks(struct admin_ctx *, int, char **);
 int	admin_files(struct admin_ctx *, int, char **);
 int	admin_demo_seed(struct admin_ctx *, int, char **);
+int	admin_migrate_to_postgres(struct admin_ctx *, int, char **);
 
 extern const struct admin_cmd admin_cmds[];
 

@@ -1,6 +1,6 @@
 /*
  * store_admin.c — the statements behind the administrators' commands:
- * stats, integrity check and online backup.
+ * stats, integrity check and online backup (pg_dump on PostgreSQL).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +15,7 @@
 #include "log.h"
 #include "mem.h"
 #include "store_int.h"
+#include "store_pg.h"
 
 static const char SQL_STATS[] =
 	"SELECT (SELECT count(*) FROM dialogs),"
@@ -189,11 +190,37 @@ copy_pages(struct store *st, sqlite3 *dst, char *err, size_t errlen)
 	return 0;
 }
 
+/* SQLite's online backup into the (empty) file tmp. */
+static int
+backup_sqlite(struct store *st, const char *tmp, char *err, size_t errlen)
+{
+	sqlite3 *dst = NULL;
+	int rc;
+
+	rc = sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", tmp, sqlite3_errstr(rc));
+		rc = MT_EIO;
+	} else
+		rc = copy_pages(st, dst, err, errlen);
+	if (rc == 0 && sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL,
+	    NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", tmp, sqlite3_errmsg(dst));
+		rc = MT_EIO;
+	}
+	sqlite3_close(dst);
+	return rc;
+}
+
+/*
+ * The copy goes to a temporary file beside dest, synced, then renamed: dest
+ * appears whole or not at all. On PostgreSQL it is pg_dump's custom format
+ * (docs/postgresql.md#backups).
+ */
 int
 store_backup(struct store *st, const char *dest, char *err, size_t errlen)
 {
 	char tmp[4096];
-	sqlite3 *dst = NULL;
 	int fd, rc;
 
 	if (access(dest, F_OK) == 0) {
@@ -210,21 +237,15 @@ store_backup(struct store *st, const char *dest, char *err, size_t errlen)
 		return MT_EIO;
 	}
 	close(fd);
-	rc = sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE, NULL);
-	if (rc != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", tmp, sqlite3_errstr(rc));
-		rc = MT_EIO;
-	} else
-		rc = copy_pages(st, dst, err, errlen);
-	if (rc == 0 && sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL,
-	    NULL, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", tmp, sqlite3_errmsg(dst));
-		rc = MT_EIO;
-	}
-	sqlite3_close(dst);
+	if (st->pg != NULL)
+		rc = store_pg_dump(st->pg, tmp, err, errlen);
+	else
+		rc = backup_sqlite(st, tmp, err, errlen);
 	if (rc == 0 && (fd = open(tmp, O_RDONLY)) != -1) {
-		if (fsync(fd) != 0)
+		if (fsync(fd) != 0) {
+			snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 			rc = MT_EIO;
+		}
 		close(fd);
 	}
 	if (rc == 0 && rename(tmp, dest) != 0) {

@@ -56,6 +56,16 @@ void	 store_pg_rollback(struct store_pg *pg);
 bool	 store_pg_in_tx(const struct store_pg *pg);
 
 /*
+ * `mtchat-admin backup` on PostgreSQL: runs pg_dump --format=custom into
+ * file (which it overwrites), handing it the connection in libpq's
+ * environment variables, never on its command line; pg_dump's messages go
+ * to our stderr. 0, MT_ENOTFOUND where there is no pg_dump in PATH, or
+ * MT_EIO when it failed; err says which.
+ */
+int	 store_pg_dump(const struct store_pg *pg, const char *file, char *err,
+	    size_t errlen);
+
+/*
  * The connection's socket, to wait on with select(), poll() or an event
  * loop for notifications (store_pg_changelog_woken()); -1 when the
  * connection is gone.

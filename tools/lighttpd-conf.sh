@@ -86,5 +86,11 @@ while IFS= read -r line; do
 	printf '%s\t\t\t"%s" => "%s"' "$sep" "$name" "$value"
 	sep=",
 "
-done < "$envfile"
+done <<EOF
+$(# a name given twice: the later line wins, as with export (lighttpd
+  # refuses a duplicate key)
+  awk -F= '{ l[NR] = $0; k[NR] = $1; last[$1] = NR }
+	END { for (i = 1; i <= NR; i++) if (last[k[i]] == i) print l[i] }' \
+	"$envfile")
+EOF
 printf '\n\t\t)\n\t) ) )\n}\n'
