@@ -284,7 +284,7 @@ check "C7–C11 wrote no events" "$(nev)" "$N0"
 
 # ---- C13 participants ------------------------------------------------------
 now=$(($(date +%s) * 1000000))
-sql "INSERT INTO presence (user_id, last_seen) VALUES ('alice', $now), ('bob', $((now - 120000000)))"
+sql "INSERT INTO presence (user_id, last_seen, instance) VALUES ('alice', $now, ''), ('bob', $((now - 120000000)), '')"
 parts() {	# user dialog
 	req GET "/api/v1/dialogs/$2/participants?user_id=$1"
 }
