@@ -226,7 +226,8 @@ check: deps
 	then $(MAKE) fuzz-build; else echo "check: no libFuzzer" \
 	    "($(FUZZ_CC), libclang-rt): the fuzz targets are skipped"; fi
 	MTCHAT_PLAIN_BUILD=$(abspath $(BUILD)) \
-	    MTCHAT_FUZZ_BUILD=$(abspath $(FUZZ_BUILD)) sh tests/run.sh build/asan
+	    MTCHAT_FUZZ_BUILD=$(abspath $(FUZZ_BUILD)) \
+	    MTCHAT_TEST_JOBS=$${MTCHAT_TEST_JOBS:-2} sh tests/run.sh build/asan
 
 asan: check
 

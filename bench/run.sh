@@ -4,7 +4,7 @@
 set -u
 BUILD=${1:-build}
 DIR=$(dirname "$0")
-for b in "$DIR"/rest.sh "$DIR"/mem-manage.sh "$DIR"/ws-*.sh; do
+for b in "$DIR"/rest.sh "$DIR"/mem-manage.sh "$DIR"/ws-*.sh "$DIR"/pg.sh; do
 	[ -f "$b" ] || continue
 	echo "== $(basename "$b")"
 	sh "$b" "$BUILD" || echo "$(basename "$b") failed"

@@ -10,6 +10,8 @@
  *   ws-load poll   HOST BPORT N RPORT DIALOG RATE COUNT
  *
  * Users are u0 .. u(N-1); u0 sends. Prints one result line.
+ * With WS_LOAD_BPORT2=PORT the second half of the users connect to a
+ * second bridge at PORT (bench/pg.sh: two bridges over one database).
  * With WS_LOAD_PLAIN=1 (a plain pub/sub server such as nginx + nchan, for
  * comparison) a connection counts once upgraded and every frame is a
  * message; any 2xx answers a send.
@@ -51,7 +53,7 @@ struct c {
 
 static enum mode mode;
 static const char *host;
-static int bport, rport, nconn, rate, count;
+static int bport, bport2, rport, nconn, rate, count;
 static const char *dialog;
 static struct c *cs;
 static int epfd;		/* the one epoll instance */
@@ -72,6 +74,13 @@ tcp_connect(int port, int nonblock)
 		exit(1);
 	}
 	return fd;
+}
+
+/* The bridge port of client c: the second bridge's for the upper half. */
+static int
+port_of(const struct c *c)
+{
+	return bport2 > 0 && c->user >= nconn / 2 ? bport2 : bport;
 }
 
 static void
@@ -114,20 +123,26 @@ send_request(struct c *c)
 	c->requests++;
 }
 
-/* Records the latency of every "<p>T<ns></p>" in s; how many. */
+/*
+ * Records the latency of each event's "<p>T<ns></p>" in s (one per
+ * message.new, wsc_next_content()); how many.
+ */
 static long
 scan_times(const char *s, size_t len, int64_t t)
 {
-	const char *p = s, *end = s + len;
+	const char *p = s, *end = s + len, *c;
 	long found = 0;
 
-	while ((p = memmem(p, (size_t)(end - p), "<p>T", 4)) != NULL) {
-		long long sent = strtoll(p + 4, NULL, 10);
-		long i = __atomic_fetch_add(&nlat, 1, __ATOMIC_RELAXED);
+	while ((c = wsc_next_content(&p, end)) != NULL) {
+		long long sent;
+		long i;
 
+		if (c[3] != 'T')
+			continue;
+		sent = strtoll(c + 4, NULL, 10);
+		i = __atomic_fetch_add(&nlat, 1, __ATOMIC_RELAXED);
 		if (i < expected + 1000000)
 			lat[i] = t - sent;
-		p += 4;
 		found++;
 	}
 	return found;
@@ -182,7 +197,7 @@ reconnect(struct c *c)
 
 	epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
-	c->fd = tcp_connect(bport, 1);
+	c->fd = tcp_connect(port_of(c), 1);
 	c->st = CONNECTING;
 	epoll_ctl(epfd, EPOLL_CTL_ADD, c->fd, &ev);
 }
@@ -351,7 +366,7 @@ open_all(int ep)
 
 		c->user = i;
 		c->cursor = -1;
-		c->fd = tcp_connect(bport, 1);
+		c->fd = tcp_connect(port_of(c), 1);
 		c->st = CONNECTING;
 		ev.events = EPOLLIN | EPOLLOUT | EPOLLET;
 		ev.data.ptr = c;
@@ -447,6 +462,8 @@ main(int argc, char **argv)
 		count = atoi(argv[8]);
 	}
 	plain = getenv("WS_LOAD_PLAIN") != NULL;
+	if (getenv("WS_LOAD_BPORT2") != NULL)
+		bport2 = atoi(getenv("WS_LOAD_BPORT2"));
 	getrlimit(RLIMIT_NOFILE, &rl);
 	rl.rlim_cur = rl.rlim_max;
 	setrlimit(RLIMIT_NOFILE, &rl);

@@ -178,24 +178,24 @@ consume(char *buf, size_t *len, size_t n)
 static long
 scan_times(const char *s, size_t len, int64_t t, int count_it)
 {
-	const char *p = s, *end = s + len;
+	const char *p = s, *end = s + len, *c;
 	long found = 0;
 
-	while ((p = memmem(p, (size_t)(end - p), "<p>", 3)) != NULL) {
-		int ph = p[3] == 'S' ? 0 : p[3] == 'Q' ? 1 : -1;
+	/* one per event: a message.new carries its content twice */
+	while ((c = wsc_next_content(&p, end)) != NULL) {
+		int ph = c[3] == 'S' ? 0 : c[3] == 'Q' ? 1 : -1;
 
 		if (ph >= 0 && count_it) {
-			long long sent = strtoll(p + 4, NULL, 10);
+			long long sent = strtoll(c + 4, NULL, 10);
 			long i = nlat[ph]++;
 
 			if (i < (long)nconn * count)
 				lat[ph][i] = t - sent;
 			if (debug && t - sent > 50000000)
 				fprintf(stderr, "slow %c: sent %.3f s after start, "
-				    "+%.1f ms\n", p[3], (sent - t_start) / 1e9,
+				    "+%.1f ms\n", c[3], (sent - t_start) / 1e9,
 				    (t - sent) / 1e6);
 		}
-		p += 3;
 		found++;
 	}
 	return found;

@@ -91,4 +91,30 @@ wsframe_next(const unsigned char *b, size_t len, size_t *hl, size_t *pl)
 	return b[0] & 0x0f;
 }
 
+/*
+ * The first "<p>" of each message.new event in s: a message.new carries
+ * its content twice (at the top and in payload.message), and a latency is
+ * one per event. Call with *p = s, then again while it answers non-NULL;
+ * a text without events (plain bodies) answers its first "<p>" once.
+ */
+static inline const char *
+wsc_next_content(const char **p, const char *end)
+{
+	const char *ev, *next, *c;
+
+	if (*p == NULL || *p >= end)
+		return NULL;
+	if ((ev = memmem(*p, (size_t)(end - *p), "\"message.new\"", 13))
+	    == NULL) {
+		c = memmem(*p, (size_t)(end - *p), "<p>", 3);
+		*p = NULL;	/* no events: one content at most */
+		return c;
+	}
+	ev += 13;
+	next = memmem(ev, (size_t)(end - ev), "\"message.new\"", 13);
+	c = memmem(ev, (size_t)((next != NULL ? next : end) - ev), "<p>", 3);
+	*p = next != NULL ? next : end;
+	return c != NULL ? c : wsc_next_content(p, end);
+}
+
 #endif

@@ -497,6 +497,29 @@ store_schema_version(struct store *st, int *version)
 	return rc == SQLITE_ROW ? 0 : store_rc(st, rc, __func__);
 }
 
+/*
+ * Whether a program of schema version code may use a database of version v
+ * (fresh: none of our tables yet): 0, or MT_ESCHEMA with the reason in err.
+ */
+static int
+judge_version(const struct store *st, const struct store_opts *o, int v,
+    int code, bool fresh, char *err, size_t errlen)
+{
+	if (v > code) {
+		snprintf(err, errlen, "%s: database schema version %d is newer "
+		    "than this program knows (%d); upgrade mtchat", st->path, v,
+		    code);
+		return MT_ESCHEMA;
+	}
+	if (v < code && !o->allow_old) {
+		snprintf(err, errlen, "%s: database schema version %d, this "
+		    "program needs %d; run mtchat-admin %s", st->path, v, code,
+		    fresh ? "init" : "migrate");
+		return MT_ESCHEMA;
+	}
+	return 0;
+}
+
 static int
 check_version(struct store *st, const struct store_opts *o, char *err,
     size_t errlen)
@@ -514,19 +537,7 @@ check_version(struct store *st, const struct store_opts *o, char *err,
 		    "mtchat one", st->path);
 		return MT_ESCHEMA;
 	}
-	if (v > code) {
-		snprintf(err, errlen, "%s: database schema version %d is newer "
-		    "than this program knows (%d); upgrade mtchat", st->path, v,
-		    code);
-		return MT_ESCHEMA;
-	}
-	if (v < code && !o->allow_old) {
-		snprintf(err, errlen, "%s: database schema version %d, this "
-		    "program needs %d; run mtchat-admin %s", st->path, v, code,
-		    ntables == 0 ? "init" : "migrate");
-		return MT_ESCHEMA;
-	}
-	return 0;
+	return judge_version(st, o, v, code, ntables == 0, err, errlen);
 }
 
 static void
@@ -680,19 +691,7 @@ check_version_pg(struct store *st, const struct store_opts *o, char *err,
 		snprintf(err, errlen, "%s: %s", st->path, store_errmsg(st));
 		return rc;
 	}
-	if (v > code) {
-		snprintf(err, errlen, "%s: database schema version %d is newer "
-		    "than this program knows (%d); upgrade mtchat", st->path, v,
-		    code);
-		return MT_ESCHEMA;
-	}
-	if (v < code && !o->allow_old) {
-		snprintf(err, errlen, "%s: database schema version %d, this "
-		    "program needs %d; run mtchat-admin %s", st->path, v, code,
-		    v == 0 ? "init" : "migrate");
-		return MT_ESCHEMA;
-	}
-	return 0;
+	return judge_version(st, o, v, code, v == 0, err, errlen);
 }
 
 /*

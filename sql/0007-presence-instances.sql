@@ -8,12 +8,15 @@
 -- per user, a bridge whose last connection of a user closed took the user
 -- offline while another bridge still served them. The table is made again
 -- for the new primary key; the rows of before were written by the one
--- bridge or by polls, and become instance ''. The new column comes last, as
--- PostgreSQL's ADD COLUMN puts it (sql/pg/0003-presence-instances.sql).
+-- bridge or by polls, and become instance ''. The key columns come first:
+-- SQLite 3.40's integrity_check misreads a NOT NULL column declared before
+-- them in a WITHOUT ROWID table as NULL (as sql/0001-init.sql notes); the
+-- statements name their columns, so the order differs from PostgreSQL's
+-- (sql/pg/0003-presence-instances.sql, where ADD COLUMN put it last).
 CREATE TABLE presence_new (
 	user_id		TEXT NOT NULL,
-	last_seen	INTEGER NOT NULL,
 	instance	TEXT NOT NULL,
+	last_seen	INTEGER NOT NULL,
 	PRIMARY KEY (user_id, instance)
 ) STRICT, WITHOUT ROWID;
 INSERT INTO presence_new (user_id, last_seen, instance)

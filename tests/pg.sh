@@ -31,7 +31,10 @@
 # (by default: from PATH, pg_config, or Debian's /usr/lib/postgresql/N/bin);
 # MTCHAT_PG_BINDIR=/nonexistent shows what a machine without them does.
 # The cluster is for tests only: fsync is off, and a watchdog stops it
-# should the script die without running its traps (kill -9).
+# should the script die without running its traps (kill -9). PG_FSYNC=on
+# (bench/pg.sh) makes it durable as a real server is: fsync, full-page
+# writes and synchronous_commit on; PG_CONF holds more postgresql.conf
+# lines, appended last (they win).
 # shellcheck shell=sh
 
 PG_DIR="" PG_PORT="" PG_BINDIR="" PG_AS="" PG_PASS="" PG_WHY=""
@@ -112,15 +115,20 @@ pg_initdb() {
 	    --pwfile="$PG_DIR/pw" >"$PG_DIR/initdb.log" 2>&1 ||
 		{ cat "$PG_DIR/initdb.log"; return 1; }
 	rm -f "$PG_DIR/pw"
+	_sync=off
+	[ "${PG_FSYNC:-off}" = on ] && _sync=on
 	cat >> "$PG_DIR/data/postgresql.conf" <<-EOF
 	listen_addresses = '127.0.0.1'
 	unix_socket_directories = '$PG_DIR'
-	fsync = off
-	full_page_writes = off
+	fsync = $_sync
+	full_page_writes = $_sync
+	synchronous_commit = on
 	shared_buffers = 16MB
 	max_connections = 300
 	log_min_messages = warning
 	EOF
+	[ -z "${PG_CONF:-}" ] ||
+		printf '%s\n' "$PG_CONF" >> "$PG_DIR/data/postgresql.conf"
 }
 
 # Starts the server on a free port (a few tries: the port may be taken

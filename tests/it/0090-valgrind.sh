@@ -4,7 +4,9 @@
 # under FastCGI) and mtchat-hooks (deliveries, retries, a dead letter) run
 # under memcheck on the plain (non-sanitized) build, any error or leak
 # failing the test.
-# backend: sqlite (its own environment on a SQLite file, backup to a file)
+# On the PostgreSQL pass of tests/run.sh it runs on a database of that
+# pass's cluster: the same commands through libpq (the backup through
+# pg_dump).
 set -u
 PLAIN=${MTCHAT_PLAIN_BUILD:-$MTCHAT_TOP/build}
 if ! command -v valgrind >/dev/null || [ ! -x "$PLAIN/mtchat.fcgi" ]; then
@@ -12,8 +14,17 @@ if ! command -v valgrind >/dev/null || [ ! -x "$PLAIN/mtchat.fcgi" ]; then
 	exit 0
 fi
 T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+PG_DB=""
+trap 'rm -rf "$T"; [ -z "$PG_DB" ] || pg_dropdb "$PG_DB"' EXIT
 export MTCHAT_CONFIG=/dev/null MTCHAT_DB=$T/m.db MTCHAT_BRIDGE_SOCKET=$T/b.sock
+if [ "${MTCHAT_TEST_BACKEND:-sqlite}" = pg ]; then
+	. "$MTCHAT_TOP/tests/pg.sh"
+	pg_attach || { echo "MTCHAT_TEST_BACKEND=pg: no cluster"; exit 1; }
+	PG_DB=it_0090_valgrind_$$
+	MTCHAT_DATABASE_URL=$(pg_createdb "$PG_DB") ||
+		{ echo "createdb $PG_DB failed"; PG_DB=""; exit 1; }
+	export MTCHAT_DATABASE_URL
+fi
 export MTCHAT_ALLOW_ROOT=true	# the suite may run as root (CI)
 VG="valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect"
 pass=0 fail=0
