@@ -28,10 +28,9 @@ static const struct participant_in demo_users[] = {
 };
 
 static void
-print_dialog(const json_t *dialog, const char *what)
+print_dialog(const struct dialog_rows *dialog, const char *what)
 {
-	printf("%s\t%s\n", json_string_value(json_object_get(dialog, "id")),
-	    what);
+	printf("%s\t%s\n", dialog->d.id, what);
 }
 
 /* Creates the dialog unless M2's search finds it; 0 or an MT_E* code. */
@@ -47,16 +46,16 @@ seed(struct store *st, const struct cfg *c, const json_t *scopes)
 		.scopes = scopes,
 	};
 	struct wake *w;
-	json_t *dialog;
+	struct dialog_rows dialog;
 	int64_t seq;
 	int rc;
 
 	if ((rc = store_manage_search(st, DEMO_TYPE, DEMO_OBJECT, scopes,
 	    &dialog)) != 0)
 		return rc;
-	if (dialog != NULL) {
-		print_dialog(dialog, "exists");
-		json_decref(dialog);
+	if (dialog.found) {
+		print_dialog(&dialog, "exists");
+		dialog_rows_free(&dialog);
 		return 0;
 	}
 	if ((rc = store_manage_create(st, &in, &dialog, &seq)) != 0)
@@ -70,8 +69,8 @@ seed(struct store *st, const struct cfg *c, const json_t *scopes)
 		wake_send(w, seq);
 		wake_close(w);
 	}
-	print_dialog(dialog, "created");
-	json_decref(dialog);
+	print_dialog(&dialog, "created");
+	dialog_rows_free(&dialog);
 	return 0;
 }
 

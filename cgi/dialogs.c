@@ -16,6 +16,7 @@
 #include "params.h"
 #include "presence.h"
 #include "route.h"
+#include "shape.h"
 #include "store_dialog.h"
 #include "tm.h"
 
@@ -117,6 +118,7 @@ static void
 dialogs_list(struct req *r, struct app *app)
 {
 	struct dialog_filter f = { .user = r->user, .scopes = r->scopes };
+	struct dialog_page pg;
 	struct jw w = JW_INIT;
 	char *search = NULL;
 	int rc;
@@ -136,13 +138,18 @@ dialogs_list(struct req *r, struct app *app)
 	}
 	if (f.available)
 		f.participating = false;
-	jw_open(&w, NULL, '{');
-	if ((rc = store_dialog_list(app->store, &f, &w, "data")) != 0)
+	if ((rc = store_dialog_list(app->store, &f, &pg)) != 0) {
 		reply_failure(r, rc);
-	else {
-		jw_close(&w, '}');
-		reply_written(r, &w);
+		goto out;
 	}
+	jw_open(&w, NULL, '{');
+	rc = shape_dialog_list(&w, "data", &pg);
+	jw_close(&w, '}');
+	dialog_page_free(&pg);
+	if (rc != 0)
+		reply_failure(r, rc);
+	else
+		reply_written(r, &w);
 out:
 	jw_free(&w);
 	mt_free(search);
@@ -155,11 +162,11 @@ dialog_get(struct req *r, struct app *app)
 	static const struct err_reply no_access =
 		{ 403, "SCOPE_MISMATCH", "No access to this dialog" };
 	enum dialog_result res;
-	json_t *item;
+	struct dialog_page pg;
 	int rc;
 
 	rc = store_dialog_get(app->store, &(struct dialog_access){ r->ids[0],
-	    r->user, r->scopes }, &item, &res);
+	    r->user, r->scopes }, &pg, &res);
 	if (rc != 0)
 		reply_failure(r, rc);
 	else if (res == DIALOG_NOT_FOUND)
@@ -167,7 +174,8 @@ dialog_get(struct req *r, struct app *app)
 	else if (res != DIALOG_OK)
 		reply_err(r, &no_access);
 	else
-		reply_data(r, item);
+		reply_data(r, shape_dialog_one(&pg));
+	dialog_page_free(&pg);
 }
 
 /* C3 — GET /api/v1/dialogs/by-object/{object_type}/{object_id} */
@@ -178,10 +186,17 @@ dialog_by_object(struct req *r, struct app *app)
 		.user = r->user, .scopes = r->scopes, .archived = -1,
 		.object_type = r->params[0], .object_id = r->params[1],
 	};
+	struct dialog_page pg;
 	json_t *item, *o;
 	int rc;
 
-	if ((rc = store_dialog_by_object(app->store, &f, &item)) != 0) {
+	if ((rc = store_dialog_by_object(app->store, &f, &pg)) != 0) {
+		reply_failure(r, rc);
+		return;
+	}
+	rc = shape_dialog_first(&pg, &item);
+	dialog_page_free(&pg);
+	if (rc != 0) {
 		reply_failure(r, rc);
 		return;
 	}
@@ -203,17 +218,19 @@ dialog_by_object_list(struct req *r, struct app *app)
 		.user = r->user, .scopes = r->scopes,
 		.object_type = r->params[0], .object_id = r->params[1],
 	};
+	struct dialog_page pg;
 	char *search = NULL;
-	json_t *arr;
 	int rc;
 
 	if (query_common(r, &f, &search) != 0 ||
 	    query_type(r, true, &f) != 0)
 		goto out;
-	if ((rc = store_dialog_list_by_object(app->store, &f, &arr)) != 0)
+	if ((rc = store_dialog_list_by_object(app->store, &f, &pg)) != 0)
 		reply_failure(r, rc);
-	else
-		reply_data(r, arr);
+	else {
+		reply_data(r, shape_dialog_items(&pg));
+		dialog_page_free(&pg);
+	}
 out:
 	mt_free(search);
 }
@@ -391,17 +408,19 @@ dialog_participants(struct req *r, struct app *app)
 {
 	int64_t since = presence_cutoff(app->cfg, tm_now_us());
 	enum dialog_result res;
-	json_t *arr;
+	struct dialog_rows rows;
 	int rc;
 
 	rc = store_dialog_participants(app->store, &(struct dialog_access){
-	    r->ids[0], r->user, r->scopes }, since, &arr, &res);
+	    r->ids[0], r->user, r->scopes }, since, &rows, &res);
 	if (rc != 0)
 		reply_failure(r, rc);
 	else if (res != DIALOG_OK)
 		reply_error(r, 403, "FORBIDDEN", "Not a participant");
 	else
-		reply_data(r, arr);
+		reply_data(r, shape_participants(rows.parts, rows.nparts,
+		    SHAPE_ONLINE | (rows.mine ? 0 : SHAPE_HIDE)));
+	dialog_rows_free(&rows);
 }
 
 #define D	"/api/v1/dialogs"

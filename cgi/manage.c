@@ -11,6 +11,7 @@
 #include "mem.h"
 #include "params.h"
 #include "route.h"
+#include "shape.h"
 #include "scope.h"
 #include "store_manage.h"
 #include "valid.h"
@@ -177,7 +178,7 @@ struct manage_call {
 	const struct participant_in	*participant;	/* M5 */
 	const char			*user_id;	/* M6 */
 	const json_t			*scopes;	/* M7 */
-	json_t				**out;
+	struct dialog_rows		*out;
 	enum manage_result		*res;
 	int64_t				*seq;
 };
@@ -231,22 +232,21 @@ dialog_create(struct req *r, struct app *app)
 {
 	struct dialog_in in = { 0 };
 	struct participant_in *parts = NULL;
-	json_t *dialog;
+	struct dialog_rows dialog = { 0 };
 	int64_t seq;
 	int rc;
 
 	if (create_input(r, &in, &parts) == 0) {
-		dialog = NULL;
 		rc = app_run(app, create_job, &(struct manage_call){
 		    .dialog = &in, .out = &dialog, .seq = &seq });
-		if (rc != 0) {
-			json_decref(dialog);
+		if (rc != 0)
 			reply_failure(r, rc);
-		} else {
+		else {
 			app_wake(app, seq);
-			reply_data(r, dialog);
+			reply_data(r, shape_dialog(&dialog.d));
 		}
 	}
+	dialog_rows_free(&dialog);
 	mt_free(parts);
 }
 
@@ -255,7 +255,8 @@ static void
 dialog_search(struct req *r, struct app *app)
 {
 	const char *object_id, *object_type;
-	json_t *scopes, *dialog;
+	struct dialog_rows dialog;
+	json_t *scopes;
 	int rc;
 
 	if (body_object(r) != 0 ||
@@ -268,7 +269,9 @@ dialog_search(struct req *r, struct app *app)
 	if (rc != 0)
 		reply_failure(r, rc);
 	else
-		reply_data(r, dialog ? dialog : json_null());
+		reply_data(r, dialog.found ? shape_dialog(&dialog.d) :
+		    json_null());
+	dialog_rows_free(&dialog);
 }
 
 /* M3 · GET /api/v1/management/dialogs/{dialog_id} */
@@ -276,7 +279,7 @@ static void
 dialog_get(struct req *r, struct app *app)
 {
 	enum manage_result res;
-	json_t *dialog;
+	struct dialog_rows dialog;
 	int rc;
 
 	rc = store_manage_get(app->store, r->ids[0], &dialog, &res);
@@ -285,7 +288,8 @@ dialog_get(struct req *r, struct app *app)
 	else if (res == MANAGE_NO_DIALOG)
 		reply_no_dialog(r);
 	else
-		reply_data(r, dialog);
+		reply_data(r, shape_manage_dialog(&dialog));
+	dialog_rows_free(&dialog);
 }
 
 /* M4 · DELETE /api/v1/management/dialogs/{dialog_id} */
@@ -366,24 +370,24 @@ participant_remove(struct req *r, struct app *app)
 static void
 scopes_replace(struct req *r, struct app *app)
 {
+	struct dialog_rows scopes = { 0 };
 	enum manage_result res;
-	json_t *in, *scopes;
+	json_t *in;
 	int rc;
 
 	if (body_object(r) != 0 ||
 	    scopes_shape(r, "access_scopes", true, &in) != 0)
 		return;
-	scopes = NULL;
 	rc = app_run(app, scopes_job, &(struct manage_call){
 	    .dialog_id = r->ids[0], .scopes = in, .out = &scopes,
 	    .res = &res });
-	if (rc != 0) {
-		json_decref(scopes);
+	if (rc != 0)
 		reply_failure(r, rc);
-	} else if (res == MANAGE_NO_DIALOG)
+	else if (res == MANAGE_NO_DIALOG)
 		reply_no_dialog(r);
 	else
-		reply_data(r, scopes);
+		reply_data(r, shape_scopes(scopes.scopes, scopes.nscopes));
+	dialog_rows_free(&scopes);
 }
 
 #define M(method, pattern, fn, body) \

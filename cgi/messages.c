@@ -20,6 +20,7 @@
 #include "params.h"
 #include "route.h"
 #include "sanitize.h"
+#include "shape.h"
 #include "store_message.h"
 #include "valid.h"
 
@@ -140,7 +141,7 @@ struct msg_call {
 	struct msg_ref		 ref;		/* C12, C17, C18 */
 	const struct msg_send	*send;		/* C15 */
 	enum msg_result		*res;
-	json_t			**msg;
+	struct message_rows	*msg;
 	int64_t			*seq;
 };
 
@@ -239,6 +240,7 @@ static void
 list_messages(struct req *r, struct app *app)
 {
 	struct msg_page q = { .dialog_id = DIALOG_ID(r), .user_id = r->user };
+	struct message_rows rows;
 	enum msg_result res;
 	struct jw w = JW_INIT;
 	char anchor[ID_BUF];
@@ -246,13 +248,18 @@ list_messages(struct req *r, struct app *app)
 
 	if (page_query(r, &q, anchor) != 0)
 		return;
+	rc = store_message_list(app->store, &q, &res, &rows);
+	if (answered(r, rc, res, list_outcomes))
+		return;
 	jw_open(&w, NULL, '{');
-	rc = store_message_list(app->store, &q, &res, &w, "data");
-	if (answered(r, rc, res, list_outcomes)) {
+	rc = shape_message_list(&w, "data", &rows);
+	jw_close(&w, '}');
+	message_rows_free(&rows);
+	if (rc != 0) {
 		jw_free(&w);
+		reply_failure(r, rc);
 		return;
 	}
-	jw_close(&w, '}');
 	reply_written(r, &w);
 }
 
@@ -406,7 +413,7 @@ send_message(struct req *r, struct app *app)
 	const char *content;
 	char *clean = NULL, reply_to[ID_BUF];
 	enum msg_result res;
-	json_t *msg = NULL;
+	struct message_rows msg = { 0 };
 	int64_t seq;
 	bool has_reply;
 	size_t len;
@@ -430,16 +437,15 @@ send_message(struct req *r, struct app *app)
 	rc = app_run(app, send_job, &(struct msg_call){
 	    .send = &m, .res = &res, .msg = &msg, .seq = &seq });
 	if (not_uploaded(r, rc, res, &m, bad) ||
-	    answered(r, rc, res, send_outcomes)) {
-		json_decref(msg);
+	    answered(r, rc, res, send_outcomes))
 		goto out;
-	}
 	if (repeated)	/* the first send's message; nothing was written */
 		reply_header(r, "Idempotent-Replayed", "true");
 	else
 		app_wake(app, seq);
-	reply_data(r, msg);
+	reply_data(r, shape_message(&msg.m[0]));
 out:
+	message_rows_free(&msg);
 	mt_free(clean);
 	mt_free(att);
 }
@@ -450,15 +456,16 @@ out:
 static void
 get_message(struct req *r, struct app *app)
 {
+	struct message_rows msg;
 	enum msg_result res;
-	json_t *msg = NULL;
 	int rc;
 
 	rc = store_message_get(app->store, &(struct msg_ref){ DIALOG_ID(r),
 	    MESSAGE_ID(r), r->user, NULL }, &res, &msg);
 	if (answered(r, rc, res, get_outcomes))
 		return;
-	reply_data(r, msg);
+	reply_data(r, shape_message(&msg.m[0]));
+	message_rows_free(&msg);
 }
 
 /* ---- C17 ------------------------------------------------------------ */
@@ -470,7 +477,7 @@ edit_message(struct req *r, struct app *app)
 	enum msg_result res;
 	const char *content;
 	char *clean = NULL;
-	json_t *msg = NULL;
+	struct message_rows msg = { 0 };
 	int64_t seq;
 	size_t len;
 	int rc;
@@ -485,13 +492,12 @@ edit_message(struct req *r, struct app *app)
 	rc = app_run(app, edit_job, &(struct msg_call){
 	    .ref = { DIALOG_ID(r), MESSAGE_ID(r), r->user, clean },
 	    .res = &res, .msg = &msg, .seq = &seq });
-	if (answered(r, rc, res, edit_outcomes)) {
-		json_decref(msg);
+	if (answered(r, rc, res, edit_outcomes))
 		goto out;
-	}
 	app_wake(app, seq);
-	reply_data(r, msg);
+	reply_data(r, shape_message(&msg.m[0]));
 out:
+	message_rows_free(&msg);
 	mt_free(clean);
 }
 

@@ -11,6 +11,7 @@
 #include "event_body.h"
 #include "json.h"
 #include "mem.h"
+#include "shape.h"
 #include "store_members.h"
 
 /*
@@ -58,24 +59,15 @@ typed(const char *type)
 static json_t *
 message_object(const struct msg_event *m)
 {
-	json_t *o = json_object();
+	struct message_row r = {
+		.id = m->id, .dialog_id = m->dialog_id,
+		.sender_id = m->sender_id, .content = m->content,
+		.sent_at = m->sent_at, .reply_to_id = m->reply_to_id,
+		.message_type = m->sender_id ? "user" : "system",
+		.att = m->att, .natt = m->natt,
+	};
 
-	if (o == NULL ||
-	    json_add_str(o, "id", m->id) != 0 ||
-	    json_add_str(o, "dialog_id", m->dialog_id) != 0 ||
-	    json_add_str(o, "sender_id", m->sender_id) != 0 ||
-	    json_add_str(o, "content", m->content) != 0 ||
-	    json_add_time(o, "sent_at", m->sent_at) != 0 ||
-	    json_add_new(o, "last_edited_at", json_null()) != 0 ||
-	    json_add_str(o, "reply_to_id", m->reply_to_id) != 0 ||
-	    json_add_str(o, "message_type", m->sender_id ? "user" : "system")
-	    != 0 ||
-	    (json_array_size(m->attachments) > 0 && json_add_new(o,
-	    "attachments", json_deep_copy(m->attachments)) != 0)) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	return shape_message(&r);
 }
 
 /* Adds {"message": message} (stolen) as o's payload; 0 or MT_ENOMEM. */
@@ -109,8 +101,8 @@ event_message_new(struct store *st, const struct msg_event *m, int64_t *seq)
 	    json_add_str(o, "message_type", m->sender_id ? "user" : "system")
 	    != 0 ||
 	    json_add_str(o, "reply_to_id", m->reply_to_id) != 0 ||
-	    json_add_new(o, "attachments", m->attachments ?
-	    json_deep_copy(m->attachments) : json_array()) != 0 ||
+	    json_add_new(o, "attachments", shape_attachments(m->att,
+	    m->natt)) != 0 ||
 	    add_payload(o, message_object(m)) != 0) {
 		json_decref(o);
 		return MT_ENOMEM;
@@ -136,20 +128,24 @@ copy_member(json_t *o, const json_t *from, const char *key)
 }
 
 int
-event_message_edited(struct store *st, const json_t *message, int64_t *seq)
+event_message_edited(struct store *st, const struct message_row *m,
+    int64_t *seq)
 {
 	json_t *o = typed("message.edited");
-	const char *dialog_id = json_get_str(message, "dialog_id");
+	json_t *message = shape_message(m);
+	const char *dialog_id = m->dialog_id;
 
-	if (o == NULL || dialog_id == NULL ||
+	if (o == NULL || message == NULL || dialog_id == NULL ||
 	    copy_member(o, message, "id") != 0 ||
 	    copy_member(o, message, "dialog_id") != 0 ||
 	    copy_member(o, message, "content") != 0 ||
 	    copy_member(o, message, "last_edited_at") != 0 ||
-	    add_payload(o, json_deep_copy(message)) != 0) {
+	    add_payload(o, json_incref(message)) != 0) {
+		json_decref(message);
 		json_decref(o);
 		return MT_ENOMEM;
 	}
+	json_decref(message);
 	return append(st, &(struct changelog_row){ .type = "message.edited",
 	    .dialog_id = dialog_id }, NULL, o, seq);
 }

@@ -8,7 +8,10 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "rows.h"
 
 struct store;
 
@@ -19,20 +22,21 @@ struct msg_event {
 	const char	*content;
 	int64_t		 sent_at;	/* microseconds */
 	const char	*reply_to_id;	/* NULL when none */
-	const json_t	*attachments;	/* attachment objects; NULL: [] */
+	const struct attachment_row *att;	/* natt of them */
+	size_t		 natt;
 };
 
 /*
  * Each returns 0 or an MT_E* code; seq (may be NULL) gets the row's seq.
  * message.new and message.edited carry the whole Message (docs/rest.md#message)
  * as payload.message besides the flat fields
- * (docs/websocket.md#client-messages): an edit's are taken from message, the
- * edited Message (not stolen).
+ * (docs/websocket.md#client-messages), made by lib/shape.c: an edit's are
+ * taken from message, the edited Message.
  */
 int	event_message_new(struct store *st, const struct msg_event *m,
 	    int64_t *seq);
-int	event_message_edited(struct store *st, const json_t *message,
-	    int64_t *seq);
+int	event_message_edited(struct store *st,
+	    const struct message_row *message, int64_t *seq);
 int	event_message_deleted(struct store *st, const char *id,
 	    const char *dialog_id, int64_t *seq);
 int	event_message_read(struct store *st, const char *dialog_id,

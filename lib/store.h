@@ -2,6 +2,8 @@
  * store.h — the storage interface: every SQL statement of mtchat lives behind
  * these functions (lib/store*.c). SQLite in WAL mode, BEGIN IMMEDIATE write
  * transactions, statements prepared once and kept for the life of the store.
+ * The reads return rows (lib/rows.h), never the API's JSON: lib/shape.c,
+ * one layer above, makes that (docs/postgresql.md#rows-and-shapes).
  */
 #ifndef MT_STORE_H
 #define MT_STORE_H

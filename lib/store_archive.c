@@ -6,6 +6,10 @@
  * repeats every condition, so what changes is exactly what is still
  * inactive at that moment, and the returned users are the event's
  * audience.
+ *
+ * JSON here (lib/shape.c makes the API's): the users of a dialog as a
+ * JSON array, the recipients of dialog.archived (event_body.h) and what
+ * store_archive_candidates() reports.
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +18,7 @@
 #include "event_body.h"
 #include "id.h"
 #include "store_archive.h"
+#include "store_common.h"
 #include "store_int.h"
 
 /* A participant is inactive when both the dialog and their unarchive are
@@ -73,7 +78,7 @@ inactive_users(struct store *st, const char *dialog_id, int64_t cutoff,
 		return MT_EIO;
 	store_bind_text(s, 1, dialog_id);
 	db_bind_int64(s, 2, cutoff);
-	return store_collect(st, s, present_text_row, users);
+	return store_collect_users(st, s, users);
 }
 
 int
@@ -116,7 +121,7 @@ archive_one(struct store *st, const char *dialog_id, int64_t cutoff,
 		return MT_EIO;
 	store_bind_text(s, 1, dialog_id);
 	db_bind_int64(s, 2, cutoff);
-	if ((rc = store_collect(st, s, present_text_row, &users)) != 0)
+	if ((rc = store_collect_users(st, s, &users)) != 0)
 		return rc;
 	if (json_array_size(users) > 0 &&
 	    (rc = event_dialog_archived(st, dialog_id, users, &seq)) == 0) {

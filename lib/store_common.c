@@ -1,6 +1,10 @@
 /*
  * store_common.c — existence checks and message insertion shared by the
  * dialog, message and management statements.
+ *
+ * JSON here (lib/shape.c makes the API's): a system message's content,
+ * stored as JSON text (docs/rest.md#system-messages), and the JSON arrays
+ * of user ids that per-user events are addressed to (event_body.h).
  */
 #include <stdio.h>
 
@@ -168,4 +172,32 @@ store_system_message(struct store *st, const char *dialog_id,
 	}
 	mt_free(text);
 	return rc;
+}
+
+int
+store_collect_users(struct store *st, struct dbstmt *s, json_t **users)
+{
+	json_t *arr;
+	int rc;
+
+	*users = NULL;
+	if (s == NULL)
+		return MT_EIO;
+	if ((arr = json_array()) == NULL) {
+		db_reset(s);
+		return MT_ENOMEM;
+	}
+	while ((rc = store_step(st, s, __func__)) == 1)
+		if (json_array_append_new(arr,
+		    json_string(store_col_text(s, 0))) != 0) {
+			db_reset(s);
+			rc = MT_ENOMEM;
+			break;
+		}
+	if (rc != 0) {
+		json_decref(arr);
+		return rc;
+	}
+	*users = arr;
+	return 0;
 }

@@ -61,4 +61,14 @@ int	store_message_insert(struct store *st, struct msg_row *m);
 int	store_system_message(struct store *st, const char *dialog_id,
 	    const json_t *content, bool broadcast, int64_t *seq);
 
+/*
+ * Steps s (bound already) to the end and collects the text of column 0 of
+ * its rows, user ids, into a new JSON array *users: the recipients of the
+ * per-user events of event_body.h (an input of the change-log, not an API
+ * shape). Resets s; a NULL s is MT_EIO. 0 or an MT_E* code (*users NULL).
+ */
+struct dbstmt;
+int	store_collect_users(struct store *st, struct dbstmt *s,
+	    json_t **users);
+
 #endif

@@ -3,8 +3,10 @@
  * C13): lists, single dialogs, join/leave, per-user flags, participants.
  *
  * A list is built in a fixed number of queries whatever its length: one
- * for the page (dialog, participant count and the caller's own row), one for
- * the last messages of the page and one for its participants. The caller's own
+ * for the page (dialog, participant count and the caller's own row; for
+ * the caller's own dialogs, one for the page's ids and one for their
+ * dialog rows), one for the last messages of the page and one for its
+ * participants. The caller's own
  * dialogs (C1) are ordered from covering indexes, reading only the page's
  * dialog rows (sql/0002-counts.sql). Scope access (docs/api.md#scopes) is
  * decided here in C by scope_row_matches() on the stored JSON levels; for
@@ -19,6 +21,13 @@
  *
  * A parameter that may be NULL is written CAST(?n AS type) IS NULL: SQLite
  * does not mind, and PostgreSQL cannot tell the type of a bare "?n IS NULL".
+ *
+ * The reads fill the rows of lib/rows.h (a struct dialog_page for the
+ * lists and C2), which lib/shape.c turns into JSON. JSON here is not an
+ * API shape: the page's ids and the caller's scope values are bound as
+ * JSON arrays for json_each(), the stored scope levels are parsed for
+ * scope_row_matches(), and the system messages of C5 and C6 have JSON
+ * content (docs/rest.md#system-messages).
  */
 #include <locale.h>
 #include <stdint.h>
@@ -191,28 +200,6 @@ static const char SQL_SET_PINNED[] =
 static const char SQL_SET_NOTIFY[] =
 	"UPDATE participants SET notifications_enabled = ?3"
 	" WHERE dialog_id = ?1 AND user_id = ?2";
-
-/*
- * A page of list items, written straight to JSON text (the dialog list is
- * the hottest read): each item's object stays open until its last message
- * and participants are added, then the page is joined into one array.
- */
-struct item {
-	char		id[ID_BUF];
-	struct jw	w;		/* {"id":...  so far */
-	bool		mine;		/* the caller participates */
-	bool		has_parts;	/* its "participants" array is open */
-	struct own {			/* C1 participating, until written */
-		bool	 archived, pinned, notify;
-		int64_t	 read_messages;
-	}		own;
-};
-
-struct page {
-	struct item	*it;		/* in order */
-	struct item	**by_id;	/* the same, sorted by id */
-	size_t		 n, cap;
-};
 
 /* --- mt_fold(): Unicode lower-casing for search ------------------------ */
 
@@ -540,8 +527,8 @@ out:
 }
 
 /*
- * --- list items (docs/rest.md#dialog-list-item, #dialog-list-item)
- * -------------------------------------------
+ * --- list items (docs/rest.md#dialog-list-item)
+ * -------------------------------------------------------------------------
  */
 
 /*
@@ -549,114 +536,86 @@ out:
  * is_archived, is_pinned, notifications_enabled (ITEM_COLS from COL_READ,
  * LIST_MINE from 1).
  */
-static struct own
-own_of_row(struct dbstmt *s, int c)
-{
-	return (struct own){
-		.read_messages = db_column_int64(s, c),
-		.archived = db_column_int(s, c + 1) != 0,
-		.pinned = db_column_int(s, c + 2) != 0,
-		.notify = db_column_int(s, c + 3) != 0,
-	};
-}
-
-/* F9, with the unread count of F15 (sql/0002-counts.sql). */
 static void
-write_own(struct jw *w, const struct own *own, int64_t user_messages)
+own_of_row(struct dialog_item *it, struct dbstmt *s, int c)
 {
-	jw_int(w, "unread_count", user_messages - own->read_messages);
-	jw_bool(w, "is_archived", own->archived);
-	jw_bool(w, "is_pinned", own->pinned);
-	jw_bool(w, "notifications_enabled", own->notify);
+	it->read_messages = db_column_int64(s, c);
+	it->is_archived = db_column_int(s, c + 1) != 0;
+	it->is_pinned = db_column_int(s, c + 2) != 0;
+	it->notifications_enabled = db_column_int(s, c + 3) != 0;
 }
 
 /*
- * One list item from a row of ITEM_COLS up to COL_USER_MSGS, left open:
- * the caller's own state (F9), from own or else from the row, and, later,
- * the last message only where the caller participates.
+ * The item's dialog from a row of ITEM_COLS up to COL_USER_MSGS, with the
+ * unread count of F15 (sql/0002-counts.sql) where the caller takes part.
  */
-static void
-write_item(struct jw *w, struct dbstmt *s, bool mine, const struct own *own)
+static int
+item_of_row(struct dialog_page *pg, struct dialog_item *it, struct dbstmt *s)
 {
-	struct own row;
-
-	jw_open(w, NULL, '{');
-	write_dialog_fields(w, s, 0);
-	jw_int(w, "participants_count", db_column_int64(s, COL_COUNT));
-	jw_bool(w, "i_am_participant", mine);
-	jw_bool(w, "can_join", !mine);
-	if (mine && own == NULL) {
-		row = own_of_row(s, COL_READ);
-		own = &row;
-	}
-	if (mine)
-		write_own(w, own, db_column_int64(s, COL_USER_MSGS));
-	if (db_column_type(s, COL_LAST_AT) != SQLITE_NULL)
-		jw_time(w, "last_message_at",
-		    db_column_int64(s, COL_LAST_AT));
-}
-
-static void
-page_free(struct page *pg)
-{
-	for (size_t i = 0; i < pg->n; i++)
-		jw_free(&pg->it[i].w);
-	mt_free(pg->it);
-	mt_free(pg->by_id);
-	memset(pg, 0, sizeof(*pg));
+	store_read_dialog(s, 0, &pg->arena, &it->d);
+	it->has_dialog = true;
+	it->participants_count = db_column_int64(s, COL_COUNT);
+	if (it->mine)
+		it->unread_count = db_column_int64(s, COL_USER_MSGS) -
+		    it->read_messages;
+	if ((it->has_last_at = db_column_type(s, COL_LAST_AT) != SQLITE_NULL))
+		it->last_message_at = db_column_int64(s, COL_LAST_AT);
+	return pg->arena.err;
 }
 
 /* A new empty item at the end of the page; NULL when out of memory. */
-static struct item *
-page_push(struct page *pg, const char *id)
+static struct dialog_item *
+page_push(struct dialog_page *pg, const char *id)
 {
-	struct item *it;
+	struct dialog_item *it;
 
-	if (id == NULL || strlen(id) >= ID_BUF)
+	if (id == NULL)
 		return NULL;
 	if (mt_reserve(&pg->it, &pg->cap, pg->n + 1, sizeof(*it)) != 0)
 		return NULL;
-	it = &pg->it[pg->n++];
+	it = &pg->it[pg->n];
 	memset(it, 0, sizeof(*it));
-	strcpy(it->id, id);
+	if ((it->id = arena_dup(&pg->arena, id)) == NULL)
+		return NULL;
+	pg->n++;
 	return it;
 }
 
 static int
-page_add(struct page *pg, struct dbstmt *s)
+page_add(struct dialog_page *pg, struct dbstmt *s)
 {
-	struct item *it = page_push(pg, store_col_text(s, 0));
+	struct dialog_item *it = page_push(pg, store_col_text(s, 0));
 
 	if (it == NULL)
 		return MT_ENOMEM;
-	it->mine = db_column_int(s, COL_IS_PART) != 0;
-	write_item(&it->w, s, it->mine, NULL);
-	return it->w.b.err != 0 ? MT_ENOMEM : 0;
+	if ((it->mine = db_column_int(s, COL_IS_PART) != 0))
+		own_of_row(it, s, COL_READ);
+	return item_of_row(pg, it, s);
 }
 
-/* An item from a LIST_MINE row: the caller's own state, written later. */
+/* An item from a LIST_MINE row: its dialog comes later. */
 static int
-page_add_own(struct page *pg, struct dbstmt *s)
+page_add_own(struct dialog_page *pg, struct dbstmt *s)
 {
-	struct item *it = page_push(pg, store_col_text(s, 0));
+	struct dialog_item *it = page_push(pg, store_col_text(s, 0));
 
 	if (it == NULL)
 		return MT_ENOMEM;
 	it->mine = true;
-	it->own = own_of_row(s, 1);
+	own_of_row(it, s, 1);
 	return 0;
 }
 
 static int
 by_id_cmp(const void *a, const void *b)
 {
-	return strcmp((*(struct item *const *)a)->id,
-	    (*(struct item *const *)b)->id);
+	return strcmp((*(struct dialog_item *const *)a)->id,
+	    (*(struct dialog_item *const *)b)->id);
 }
 
 /* Sorts the index by id, for page_find(). */
 static int
-page_index(struct page *pg)
+page_index(struct dialog_page *pg)
 {
 	if (pg->n == 0)
 		return 0;
@@ -669,8 +628,8 @@ page_index(struct page *pg)
 }
 
 /* The item of dialog id, or NULL. */
-static struct item *
-page_find(const struct page *pg, const char *id)
+static struct dialog_item *
+page_find(const struct dialog_page *pg, const char *id)
 {
 	size_t lo = 0, hi = pg->n, mid;
 	int c;
@@ -688,8 +647,8 @@ page_find(const struct page *pg, const char *id)
 }
 
 static int
-page_fill(struct store *st, struct dbstmt *s, struct page *pg,
-    int (*add)(struct page *, struct dbstmt *))
+page_fill(struct store *st, struct dbstmt *s, struct dialog_page *pg,
+    int (*add)(struct dialog_page *, struct dbstmt *))
 {
 	int rc, err;
 
@@ -703,29 +662,12 @@ page_fill(struct store *st, struct dbstmt *s, struct page *pg,
 }
 
 /*
- * A LastMessage (docs/rest.md#dialog-list-item) from a SQL_LAST_MESSAGES row.
- */
-static void
-write_last(struct jw *w, struct dbstmt *s)
-{
-	bool system = db_column_type(s, 3) == SQLITE_NULL;
-
-	jw_open(w, "last_message", '{');
-	jw_str(w, "id", store_col_text(s, 1));
-	jw_str(w, "content", store_col_text(s, 2));
-	jw_str_opt(w, "sender_id", store_col_text(s, 3));
-	jw_str_opt(w, "sender_name", system ? NULL : store_col_text(s, 4));
-	jw_time(w, "sent_at", db_column_int64(s, 5));
-	jw_str(w, "message_type", store_col_text(s, 6));
-	jw_close(w, '}');
-}
-
-/*
  * Binds, as ?1 of sql, the JSON array of the page's ids (only the
- * caller's own with mine_only); *text owns it. NULL on failure.
+ * caller's own with mine_only); *text owns it. NULL on failure. (A
+ * parameter for json_each(), not an API shape.)
  */
 static struct dbstmt *
-stmt_with_ids(struct store *st, const char *sql, const struct page *pg,
+stmt_with_ids(struct store *st, const char *sql, const struct dialog_page *pg,
     bool mine_only, char **text)
 {
 	struct jw w = JW_INIT;
@@ -746,10 +688,11 @@ stmt_with_ids(struct store *st, const char *sql, const struct page *pg,
 
 /* Runs sql over the page's ids, handing each row to add with its item. */
 static int
-page_query(struct store *st, struct page *pg, const char *sql,
-    bool mine_only, int (*add)(struct item *, struct dbstmt *))
+page_query(struct store *st, struct dialog_page *pg, const char *sql,
+    bool mine_only, int (*add)(struct dialog_page *, struct dialog_item *,
+    struct dbstmt *))
 {
-	struct item *it;
+	struct dialog_item *it;
 	struct dbstmt *s;
 	char *ids = NULL;
 	int rc;
@@ -763,7 +706,7 @@ page_query(struct store *st, struct page *pg, const char *sql,
 	}
 	while ((rc = store_step(st, s, __func__)) == 1) {
 		it = page_find(pg, store_col_text(s, 0));
-		if (it != NULL && (rc = add(it, s)) != 0) {
+		if (it != NULL && (rc = add(pg, it, s)) != 0) {
 			db_reset(s);
 			break;
 		}
@@ -772,38 +715,49 @@ page_query(struct store *st, struct page *pg, const char *sql,
 	return rc;
 }
 
+/* The last message of an item, from a SQL_LAST_MESSAGES row. */
 static int
-add_last(struct item *it, struct dbstmt *s)
+add_last(struct dialog_page *pg, struct dialog_item *it, struct dbstmt *s)
 {
-	write_last(&it->w, s);
-	return it->w.b.err != 0 ? MT_ENOMEM : 0;
+	struct arena *a = &pg->arena;
+
+	it->has_last = true;
+	it->last.id = store_col_arena(s, 1, a);
+	it->last.content = store_col_arena(s, 2, a);
+	it->last.sender_id = store_col_arena(s, 3, a);
+	it->last.sender_name = store_col_arena(s, 4, a);
+	it->last.sent_at = db_column_int64(s, 5);
+	it->last.message_type = store_col_arena(s, 6, a);
+	return a->err;
 }
 
 /*
- * A ParticipantSummary (docs/rest.md#dialog-list-item): null names and
- * companies are left out.
+ * A participant summary of an item, from a SQL_SUMMARIES row: the rows
+ * come grouped by dialog, so an item's summaries are consecutive.
  */
 static int
-add_summary(struct item *it, struct dbstmt *s)
+add_summary(struct dialog_page *pg, struct dialog_item *it, struct dbstmt *s)
 {
-	if (!it->has_parts) {
-		jw_open(&it->w, "participants", '[');
-		it->has_parts = true;
-	}
-	jw_open(&it->w, NULL, '{');
-	jw_str(&it->w, "user_id", store_col_text(s, 1));
-	jw_str_opt(&it->w, "display_name", store_col_text(s, 2));
-	jw_str_opt(&it->w, "company", store_col_text(s, 3));
-	jw_close(&it->w, '}');
-	return it->w.b.err != 0 ? MT_ENOMEM : 0;
+	struct summary_row *r;
+
+	if (it->nsum > 0 && it->first + it->nsum != pg->nsum)
+		return MT_EIO;		/* not grouped: never */
+	if (mt_reserve(&pg->sum, &pg->sumcap, pg->nsum + 1, sizeof(*r)) != 0)
+		return MT_ENOMEM;
+	if (it->nsum++ == 0)
+		it->first = pg->nsum;
+	r = &pg->sum[pg->nsum++];
+	r->user_id = store_col_arena(s, 1, &pg->arena);
+	r->display_name = store_col_arena(s, 2, &pg->arena);
+	r->company = store_col_arena(s, 3, &pg->arena);
+	return pg->arena.err;
 }
 
 /* The dialog of an item of page_add_own(), from a SQL_MINE_DIALOGS row. */
 static int
-add_dialog(struct item *it, struct dbstmt *s)
+add_dialog(struct dialog_page *pg, struct dialog_item *it, struct dbstmt *s)
 {
-	write_item(&it->w, s, true, &it->own);
-	return it->w.b.err != 0 ? MT_ENOMEM : 0;
+	return item_of_row(pg, it, s);
 }
 
 /*
@@ -811,7 +765,8 @@ add_dialog(struct item *it, struct dbstmt *s)
  * own_rows, of LIST_MINE, then completes its items.
  */
 static int
-page_run(struct store *st, struct dbstmt *s, struct page *pg, bool own_rows)
+page_run(struct store *st, struct dbstmt *s, struct dialog_page *pg,
+    bool own_rows)
 {
 	int rc;
 
@@ -837,7 +792,8 @@ bind_archived(struct dbstmt *s, int idx, int archived)
 }
 
 static int
-list_mine(struct store *st, const struct dialog_filter *f, struct page *pg)
+list_mine(struct store *st, const struct dialog_filter *f,
+    struct dialog_page *pg)
 {
 	bool searching = f->search != NULL && *f->search != '\0';
 	struct dbstmt *s = store_stmt(st, searching ? SQL_LIST_MINE_SEARCH :
@@ -860,7 +816,8 @@ list_mine(struct store *st, const struct dialog_filter *f, struct page *pg)
 }
 
 static int
-list_open(struct store *st, const struct dialog_filter *f, struct page *pg)
+list_open(struct store *st, const struct dialog_filter *f,
+    struct dialog_page *pg)
 {
 	char *ids = NULL, *search = NULL;
 	struct dbstmt *s;
@@ -885,64 +842,32 @@ list_open(struct store *st, const struct dialog_filter *f, struct page *pg)
 	return rc;
 }
 
-/* Closes the page's items and writes them as an array to out. */
+/* Frees a failed result, so that the caller has nothing to free. */
 static int
-page_write(struct page *pg, struct jw *out, const char *key)
+page_done(struct dialog_page *pg, int rc)
 {
-	struct item *it;
-	size_t i;
-
-	jw_open(out, key, '[');
-	for (i = 0; i < pg->n; i++) {	/* pg->it is NULL when n is 0 */
-		it = &pg->it[i];
-		if (it->w.b.len == 0)
-			continue;	/* its dialog was deleted meanwhile */
-		if (it->has_parts)
-			jw_close(&it->w, ']');
-		jw_close(&it->w, '}');
-		if (it->w.b.err != 0)
-			return MT_ENOMEM;
-		jw_raw(out, NULL, it->w.b.data, it->w.b.len);
-	}
-	jw_close(out, ']');
-	return out->b.err != 0 ? MT_ENOMEM : 0;
-}
-
-/* Hands the page's items to *out as a Jansson array (not the hot path). */
-static int
-page_out(struct page *pg, int rc, json_t **out)
-{
-	struct jw w = JW_INIT;
-
-	*out = NULL;
-	if (rc == 0 && (rc = page_write(pg, &w, NULL)) == 0 &&
-	    (*out = present_written(&w)) == NULL)
-		rc = MT_ENOMEM;
-	jw_free(&w);
-	page_free(pg);
+	if (rc != 0)
+		dialog_page_free(pg);
 	return rc;
 }
 
 int
 store_dialog_list(struct store *st, const struct dialog_filter *f,
-    struct jw *out, const char *key)
+    struct dialog_page *pg)
 {
-	struct page pg = { NULL, NULL, 0, 0 };
 	int rc;
 
+	memset(pg, 0, sizeof(*pg));
 	if ((rc = fold_register(st)) == 0 && f->limit > 0)
-		rc = f->available ? list_open(st, f, &pg) :
-		    list_mine(st, f, &pg);
-	if (rc == 0)
-		rc = page_write(&pg, out, key);
-	page_free(&pg);
-	return rc;
+		rc = f->available ? list_open(st, f, pg) :
+		    list_mine(st, f, pg);
+	return page_done(pg, rc);
 }
 
 /* C3/C4: the object's dialogs in the branches of f, up to limit (-1). */
 static int
 list_object(struct store *st, const struct dialog_filter *f, long limit,
-    struct page *pg)
+    struct dialog_page *pg)
 {
 	char *ids = NULL, *search = NULL;
 	struct dbstmt *s;
@@ -972,199 +897,133 @@ list_object(struct store *st, const struct dialog_filter *f, long limit,
 
 int
 store_dialog_list_by_object(struct store *st, const struct dialog_filter *f,
-    json_t **out)
+    struct dialog_page *pg)
 {
-	struct page pg = { NULL, NULL, 0, 0 };
 	int rc;
 
+	memset(pg, 0, sizeof(*pg));
 	if ((rc = fold_register(st)) == 0)
-		rc = list_object(st, f, -1, &pg);
-	return page_out(&pg, rc, out);
+		rc = list_object(st, f, -1, pg);
+	return page_done(pg, rc);
 }
 
 int
 store_dialog_by_object(struct store *st, const struct dialog_filter *f,
-    json_t **out)
+    struct dialog_page *pg)
 {
 	struct dialog_filter one = *f;
-	struct page pg = { NULL, NULL, 0, 0 };
-	json_t *items = NULL;
 	int rc;
 
+	memset(pg, 0, sizeof(*pg));
 	one.participating = true;
 	one.available = f->scopes != NULL;
 	one.archived = -1;
 	one.search = NULL;
 	if ((rc = fold_register(st)) == 0)
-		rc = list_object(st, &one, 1, &pg);
-	if ((rc = page_out(&pg, rc, &items)) != 0)
-		return rc;
-	*out = json_incref(json_array_get(items, 0));
-	json_decref(items);
-	return 0;
+		rc = list_object(st, &one, 1, pg);
+	return page_done(pg, rc);
 }
 
 /* --- C2 ------------------------------------------------------------------ */
 
-/* The C2 item from a SQL_DIALOG_ONE row (C2): reduced field sets. */
-static json_t *
-present_one(struct dbstmt *s, bool mine)
-{
-	json_t *o = json_object();
-
-	if (o == NULL || present_dialog(o, s, 0) != 0 ||
-	    (mine && json_add_int(o, "participants_count",
-	    db_column_int64(s, DIALOG_NCOLS)) != 0) ||
-	    json_add_bool(o, "i_am_participant", mine) != 0 ||
-	    json_add_bool(o, "can_join", !mine) != 0) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
-}
-
-/* Reads the dialog: *item NULL when it does not exist. */
+/*
+ * Reads the dialog into the page's one item (DIALOG_COLS, the count, the
+ * caller's participation); the page stays empty when it does not exist.
+ */
 static int
 dialog_one(struct store *st, const char *dialog_id, const char *user,
-    json_t **item, bool *mine)
+    struct dialog_page *pg)
 {
 	struct dbstmt *s = store_stmt(st, SQL_DIALOG_ONE);
+	struct dialog_item *it;
 	int rc;
 
-	*item = NULL;
 	if (s == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, dialog_id);
 	store_bind_text(s, 2, user);
-	if ((rc = db_step(s)) == SQLITE_ROW) {
-		*mine = db_column_int(s, DIALOG_NCOLS + 1) != 0;
-		*item = present_one(s, *mine);
-		rc = *item ? 0 : MT_ENOMEM;
-	} else
-		rc = rc == SQLITE_DONE ? 0 : store_rc(st, rc, __func__);
+	if ((rc = store_step(st, s, __func__)) != 1)
+		return rc;
+	if ((it = page_push(pg, store_col_text(s, 0))) == NULL)
+		rc = MT_ENOMEM;
+	else {
+		store_read_dialog(s, 0, &pg->arena, &it->d);
+		it->has_dialog = true;
+		it->participants_count = db_column_int64(s, DIALOG_NCOLS);
+		it->mine = db_column_int(s, DIALOG_NCOLS + 1) != 0;
+		rc = pg->arena.err;
+	}
 	db_reset(s);
-	return rc;
-}
-
-/*
- * The participants of one item, always present ("always" in
- * docs/rest.md#dialog-list-item).
- */
-static int
-one_participants(struct store *st, const char *dialog_id, json_t *item)
-{
-	struct page pg = { NULL, NULL, 0, 0 };
-	struct item *it;
-	json_t *o = NULL;
-	int rc = MT_ENOMEM;
-
-	if ((it = page_push(&pg, dialog_id)) != NULL &&
-	    (rc = page_index(&pg)) == 0) {
-		jw_open(&it->w, NULL, '{');
-		rc = page_query(st, &pg, SQL_SUMMARIES, false, add_summary);
-	}
-	if (rc == 0) {
-		if (it->has_parts)
-			jw_close(&it->w, ']');
-		jw_close(&it->w, '}');
-		if ((o = present_written(&it->w)) == NULL)
-			rc = MT_ENOMEM;
-	}
-	if (rc == 0)
-		rc = json_add_new(item, "participants",
-		    json_object_get(o, "participants") != NULL ?
-		    json_incref(json_object_get(o, "participants")) :
-		    json_array());
-	json_decref(o);
-	page_free(&pg);
 	return rc;
 }
 
 int
 store_dialog_get(struct store *st, const struct dialog_access *a,
-    json_t **out, enum dialog_result *res)
+    struct dialog_page *pg, enum dialog_result *res)
 {
-	json_t *item;
-	bool mine = false, ok;
+	bool ok;
 	int rc;
 
-	*out = NULL;
-	if ((rc = dialog_one(st, a->dialog_id, a->user, &item, &mine)) != 0)
-		return rc;
+	memset(pg, 0, sizeof(*pg));
 	*res = DIALOG_NOT_FOUND;
-	if (item == NULL)
-		return 0;
-	if (mine)
-		rc = one_participants(st, a->dialog_id, item);
-	else if ((rc = scope_access(st, a->dialog_id, a->scopes, &ok)) == 0 &&
-	    !ok) {
+	if ((rc = dialog_one(st, a->dialog_id, a->user, pg)) != 0 ||
+	    pg->n == 0)
+		return page_done(pg, rc);
+	if (pg->it[0].mine) {
+		/* its participants, always there ("always" in #dialog-list-item) */
+		if ((rc = page_index(pg)) == 0)
+			rc = page_query(st, pg, SQL_SUMMARIES, false,
+			    add_summary);
+	} else if ((rc = scope_access(st, a->dialog_id, a->scopes, &ok)) ==
+	    0 && !ok) {
 		*res = DIALOG_NO_ACCESS;
-		json_decref(item);
+		dialog_page_free(pg);
 		return 0;
 	}
-	if (rc != 0) {
-		json_decref(item);
-		return rc;
-	}
-	*res = DIALOG_OK;
-	*out = item;
-	return 0;
+	if (rc == 0)
+		*res = DIALOG_OK;
+	return page_done(pg, rc);
 }
 
 /* --- C13 ----------------------------------------------------------------- */
 
-/* S6: what a potential participant sees of a participant. */
-static const char *const hidden_fields[] = {
-	"notifications_enabled", "last_read_message_id", "unread_count",
-	"is_archived", "is_pinned",
-};
-
-static json_t *
-present_member(struct dbstmt *s, bool mine)
-{
-	json_t *o = present_participant(s, 0, !mine);
-	size_t i, n = sizeof(hidden_fields) / sizeof(hidden_fields[0]);
-
-	if (o == NULL)
-		return NULL;
-	for (i = 0; !mine && i < n; i++)
-		json_object_del(o, hidden_fields[i]);
-	if (json_add_bool(o, "is_online",
-	    db_column_int(s, PARTICIPANT_NCOLS) != 0) != 0) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
-}
-
 static int
-members(struct store *st, const char *dialog_id, bool mine,
-    int64_t online_since, json_t *arr)
+members(struct store *st, const char *dialog_id, int64_t online_since,
+    struct dialog_rows *out)
 {
 	struct dbstmt *s = store_stmt(st, SQL_PARTICIPANTS);
+	struct participant_row *p;
 	int rc;
 
 	if (s == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, dialog_id);
 	db_bind_int64(s, 2, online_since);
-	while ((rc = store_step(st, s, __func__)) == 1)
-		if (json_array_append_new(arr, present_member(s, mine)) != 0) {
+	while ((rc = store_step(st, s, __func__)) == 1) {
+		if (mt_reserve(&out->parts, &out->partcap, out->nparts + 1,
+		    sizeof(*p)) != 0) {
 			db_reset(s);
 			return MT_ENOMEM;
 		}
+		p = &out->parts[out->nparts++];
+		store_read_participant(s, 0, &out->arena, p);
+		p->is_online = db_column_int(s, PARTICIPANT_NCOLS) != 0;
+		if (out->arena.err != 0) {
+			db_reset(s);
+			return out->arena.err;
+		}
+	}
 	return rc;
 }
 
 int
 store_dialog_participants(struct store *st, const struct dialog_access *a,
-    int64_t online_since, json_t **out, enum dialog_result *res)
+    int64_t online_since, struct dialog_rows *out, enum dialog_result *res)
 {
 	bool mine, ok = false;
-	json_t *arr;
 	int rc;
 
-	*out = NULL;
+	memset(out, 0, sizeof(*out));
 	*res = DIALOG_NO_ACCESS;
 	if ((rc = store_participant_exists(st, a->dialog_id, a->user,
 	    &mine)) != 0 || (!mine && (rc = scope_access(st, a->dialog_id,
@@ -1172,14 +1031,12 @@ store_dialog_participants(struct store *st, const struct dialog_access *a,
 		return rc;
 	if (!mine && !ok)
 		return 0;
-	if ((arr = json_array()) == NULL)
-		return MT_ENOMEM;
-	if ((rc = members(st, a->dialog_id, mine, online_since, arr)) != 0) {
-		json_decref(arr);
+	if ((rc = members(st, a->dialog_id, online_since, out)) != 0) {
+		dialog_rows_free(out);
 		return rc;
 	}
+	out->mine = mine;
 	*res = DIALOG_OK;
-	*out = arr;
 	return 0;
 }
 

@@ -5,7 +5,8 @@
  * system messages and events, the per-user flags, and the participant list
  * of C13.
  *
- * Reads return JSON built here; writes run in one BEGIN IMMEDIATE
+ * Reads return rows (lib/rows.h; lib/shape.c makes their JSON); writes
+ * run in one BEGIN IMMEDIATE
  * transaction with their change-log rows. Expected outcomes (no such
  * dialog, not a participant, ...) come back as an enum dialog_result; the
  * return value is 0 or an MT_E* failure.
@@ -17,7 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "json.h"
+#include "rows.h"
 #include "valid.h"
 
 struct scope_set;
@@ -47,28 +48,31 @@ struct dialog_filter {
 };
 
 /*
- * C1 (F6, F7, F21): exactly one of f->participating and
- * f->available; writes to out, as member key (NULL: a bare value), the
- * array of dialog list items, pinned first (participating), then by last
- * activity newest first, then by id. Available dialogs need f->scopes
- * (the handler checks). On an error out may hold part of it: discard it.
+ * The list functions fill *pg (free it with dialog_page_free(); on an
+ * error it is empty) with the items of docs/rest.md#dialog-list-item in
+ * order, in a fixed number of queries; shape_dialog_list() and its
+ * siblings in shape.h write them.
+ *
+ * C1 (F6, F7, F21): exactly one of f->participating and f->available;
+ * pinned first (participating), then by last activity newest first, then
+ * by id. Available dialogs need f->scopes (the handler checks).
  */
 int	store_dialog_list(struct store *st, const struct dialog_filter *f,
-	    struct jw *out, const char *key);
+	    struct dialog_page *pg);
 
 /*
  * C4 (F7, F8): every dialog of the object in the enabled branches,
- * newest created first; *out gets a new array.
+ * newest created first.
  */
 int	store_dialog_list_by_object(struct store *st,
-	    const struct dialog_filter *f, json_t **out);
+	    const struct dialog_filter *f, struct dialog_page *pg);
 
 /*
- * C3 (F7, F9): the newest accessible dialog of the object as a new
- * list item, or *out NULL when there is none.
+ * C3 (F7, F9): the newest accessible dialog of the object, or an empty
+ * page when there is none.
  */
 int	store_dialog_by_object(struct store *st, const struct dialog_filter *f,
-	    json_t **out);
+	    struct dialog_page *pg);
 
 /*
  * Who asks about which dialog (C2, C13): a participant sees it, anyone
@@ -81,20 +85,23 @@ struct dialog_access {
 };
 
 /*
- * C2: *res DIALOG_OK with *out a new item (participant or potential
- * participant shape), DIALOG_NOT_FOUND or DIALOG_NO_ACCESS.
+ * C2: *res DIALOG_OK with *pg holding the one item (its participants
+ * when the caller is one; shape_dialog_one()), DIALOG_NOT_FOUND or
+ * DIALOG_NO_ACCESS (then *pg is empty).
  */
 int	store_dialog_get(struct store *st, const struct dialog_access *a,
-	    json_t **out, enum dialog_result *res);
+	    struct dialog_page *pg, enum dialog_result *res);
 
 /*
- * C13 (S6): *res DIALOG_OK with *out a new array of participants
- * (with is_online: a presence row of any instance last seen at or
- * after online_since, in microseconds), or DIALOG_NO_ACCESS (also for a missing dialog).
+ * C13 (S6): *res DIALOG_OK with out->parts the participants (with
+ * is_online: a presence row of any instance last seen at or after
+ * online_since, in microseconds) and out->mine whether the caller is one
+ * of them, or DIALOG_NO_ACCESS (also for a missing dialog; out empty).
+ * Free out with dialog_rows_free().
  */
 int	store_dialog_participants(struct store *st,
-	    const struct dialog_access *a, int64_t online_since, json_t **out,
-	    enum dialog_result *res);
+	    const struct dialog_access *a, int64_t online_since,
+	    struct dialog_rows *out, enum dialog_result *res);
 
 struct dialog_join {
 	const char	*dialog_id;

@@ -8,6 +8,9 @@
  * transaction that moves the cursor. Every attempt, and the one after a
  * crash, then signs and sends the same bytes under the same X-Webhook-Id,
  * and the change-log row may be pruned as soon as the cursor passed it.
+ *
+ * JSON here: the stored event bodies are parsed for the payload of the
+ * webhook built from them (they are stored text, not made from rows).
  */
 #include <string.h>
 

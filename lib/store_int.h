@@ -5,11 +5,10 @@
 #ifndef MT_STORE_INT_H
 #define MT_STORE_INT_H
 
-#include <jansson.h>
 #include <sqlite3.h>
 #include <stdint.h>
 
-#include "json.h"
+#include "rows.h"
 #include "store.h"
 
 /*
@@ -218,9 +217,9 @@ int		 store_bind_limit(struct dbstmt *s, int idx, int64_t limit);
 char		*store_col_dup(struct dbstmt *s, int i, int *oom);
 
 /*
- * Column lists of the API's resources and the functions that turn such a
- * row (starting at column col) into its JSON shape (docs/rest.md#shapes;
- * lib/store_shapes.c).
+ * Column lists of the API's resources and the functions that read such a
+ * row (starting at column col) into its struct of lib/rows.h
+ * (lib/store_rows.c); lib/shape.c makes their JSON.
  */
 #define DIALOG_COLS	"d.id, d.object_id, d.object_type, d.title," \
 			" d.object_url, d.created_by, d.created_at, d.meta"
@@ -255,38 +254,23 @@ char		*store_col_dup(struct dbstmt *s, int i, int *oom);
 			" a.scope_level2, a.created_at"
 #define SCOPE_NCOLS	6
 
-/* The Dialog (docs/rest.md#dialog) members into an open object. */
-void		 write_dialog_fields(struct jw *w, struct dbstmt *s, int col);
-/* Adds the Dialog fields (docs/rest.md#dialog) to obj; 0 or MT_ENOMEM. */
-int		 present_dialog(json_t *obj, struct dbstmt *s, int col);
 /*
- * A Participant (docs/rest.md#participant); hide_contact nulls email and phone.
+ * Each reads the row's columns from col into its struct, the strings
+ * copied into a (a->err set when out of memory).
  */
-json_t		*present_participant(struct dbstmt *s, int col,
-		    bool hide_contact);
-/*
- * The Message (docs/rest.md#message) members, without attachments, into an open
- * object.
- */
-void		 write_message_fields(struct jw *w, struct dbstmt *s, int col);
-/* The value w wrote, as a Jansson tree (w is emptied); NULL on failure. */
-json_t		*present_written(struct jw *w);
-/* A Message (docs/rest.md#message) without attachments. */
-json_t		*present_message(struct dbstmt *s, int col);
-/* An access scope (docs/rest.md#access-scope). */
-json_t		*present_scope(struct dbstmt *s, int col);
-/*
- * Steps s (already bound) to the end and collects fn(s) of every row into a
- * new JSON array *out; fn returns a new reference or NULL (out of memory).
- * Resets s. 0 or an MT_E* code (then *out is NULL).
- */
-int		 store_collect(struct store *st, struct dbstmt *s,
-		    json_t *(*fn)(struct dbstmt *), json_t **out);
-/* Row makers for store_collect(). */
-json_t		*present_scope_row(struct dbstmt *s);
-json_t		*present_participant_row(struct dbstmt *s);
-json_t		*present_text_row(struct dbstmt *s);
+void		 store_read_dialog(struct dbstmt *s, int col, struct arena *a,
+		    struct dialog_row *d);
+/* is_online is left false. */
+void		 store_read_participant(struct dbstmt *s, int col,
+		    struct arena *a, struct participant_row *p);
+/* Without attachments. */
+void		 store_read_message(struct dbstmt *s, int col, struct arena *a,
+		    struct message_row *m);
+void		 store_read_scope(struct dbstmt *s, int col, struct arena *a,
+		    struct scope_row *r);
 /* The text of column i, or NULL. */
 const char	*store_col_text(struct dbstmt *s, int i);
+/* The same, copied into a (NULL for SQL NULL, or with a->err set). */
+const char	*store_col_arena(struct dbstmt *s, int i, struct arena *a);
 
 #endif

@@ -1,6 +1,12 @@
 /*
  * store_manage.c — Management API statements (M1–M7). Each write is one
  * BEGIN IMMEDIATE transaction that also appends its change-log rows.
+ * Reads fill the rows of lib/rows.h (lib/shape.c makes their JSON).
+ *
+ * JSON here is input only: the request's meta and scopes, stored as compact
+ * JSON text; the stored scope levels parsed back to compare with M2's
+ * (scope_lists_equal()); chat_created's content; the recipients of
+ * dialog.deleted.
  */
 #include <string.h>
 
@@ -216,32 +222,24 @@ insert_dialog(struct store *st, const struct dialog_in *in, const char *id,
 }
 
 /*
- * The Dialog (docs/rest.md#dialog) of id, read back inside the current state.
+ * The Dialog (docs/rest.md#dialog) of id into out->d, read back inside the
+ * current state; MT_ENOTFOUND when there is none.
  */
 static int
-dialog_json(struct store *st, const char *id, json_t **out)
+dialog_read(struct store *st, const char *id, struct dialog_rows *out)
 {
 	struct dbstmt *s = store_stmt(st, SQL_DIALOG_GET);
 	int rc;
 
-	*out = NULL;
 	if (s == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, id);
-	rc = db_step(s);
-	if (rc == SQLITE_ROW) {
-		if ((*out = json_object()) == NULL ||
-		    present_dialog(*out, s, 0) != 0) {
-			json_decref(*out);
-			*out = NULL;
-			db_reset(s);
-			return MT_ENOMEM;
-		}
-	}
+	if ((rc = store_step(st, s, __func__)) <= 0)
+		return rc == 0 ? MT_ENOTFOUND : rc;
+	store_read_dialog(s, 0, &out->arena, &out->d);
 	db_reset(s);
-	if (rc == SQLITE_DONE)
-		return MT_ENOTFOUND;
-	return rc == SQLITE_ROW ? 0 : store_rc(st, rc, __func__);
+	out->found = out->arena.err == 0;
+	return out->arena.err;
 }
 
 /* Everything M1 writes, inside the open transaction. */
@@ -279,123 +277,207 @@ create_rows(struct store *st, const struct dialog_in *in, const char *id,
 
 int
 store_manage_create(struct store *st, const struct dialog_in *in,
-    json_t **dialog, int64_t *seq)
+    struct dialog_rows *out, int64_t *seq)
 {
 	char id[ID_BUF];
 	int rc;
 
-	*dialog = NULL;
+	memset(out, 0, sizeof(*out));
 	*seq = 0;
 	if ((rc = id_new(id)) != 0 || (rc = store_begin(st)) != 0)
 		return rc;
 	if ((rc = create_rows(st, in, id, seq)) != 0 ||
-	    (rc = dialog_json(st, id, dialog)) != 0) {
+	    (rc = dialog_read(st, id, out)) != 0) {
 		store_rollback(st);
+		dialog_rows_free(out);
 		return rc;
 	}
-	if ((rc = store_commit(st)) != 0) {
-		json_decref(*dialog);
-		*dialog = NULL;
-	}
+	if ((rc = store_commit(st)) != 0)
+		dialog_rows_free(out);
 	return rc;
 }
 
 /* The stored scopes of a dialog (docs/rest.md#access-scope), in order. */
 static int
-scopes_of(struct store *st, const char *dialog_id, json_t **out)
+scopes_of(struct store *st, const char *dialog_id, struct dialog_rows *out)
 {
 	struct dbstmt *s = store_stmt(st, SQL_SCOPES_OF);
+	struct scope_row *r;
+	int rc;
 
-	if (s != NULL)
-		store_bind_text(s, 1, dialog_id);
-	return store_collect(st, s, present_scope_row, out);
+	if (s == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, dialog_id);
+	while ((rc = store_step(st, s, __func__)) == 1) {
+		if (mt_reserve(&out->scopes, &out->scopecap, out->nscopes + 1,
+		    sizeof(*r)) != 0) {
+			db_reset(s);
+			return MT_ENOMEM;
+		}
+		r = &out->scopes[out->nscopes++];
+		store_read_scope(s, 0, &out->arena, r);
+		if (out->arena.err != 0) {
+			db_reset(s);
+			return out->arena.err;
+		}
+	}
+	return rc;
+}
+
+/*
+ * The stored scopes of a dialog, their levels parsed, as the array of
+ * scope objects that scope_lists_equal() compares (an input of the
+ * matching, not an API shape).
+ */
+static int
+scopes_parsed(struct store *st, const char *dialog_id, json_t **out)
+{
+	struct dialog_rows r = { 0 };
+	json_t *o, *lv;
+	char err[64];
+	size_t i;
+	int l, rc;
+
+	*out = NULL;
+	if ((rc = scopes_of(st, dialog_id, &r)) != 0 ||
+	    (*out = json_array()) == NULL) {
+		dialog_rows_free(&r);
+		return rc != 0 ? rc : MT_ENOMEM;
+	}
+	for (i = 0; i < r.nscopes && rc == 0; i++) {
+		if ((o = json_object()) == NULL ||
+		    json_array_append_new(*out, o) != 0)
+			rc = MT_ENOMEM;
+		for (l = 0; l < SCOPE_LEVELS && rc == 0; l++) {
+			if (r.scopes[i].level[l] == NULL)
+				continue;
+			lv = json_parse(r.scopes[i].level[l],
+			    strlen(r.scopes[i].level[l]), err, sizeof(err));
+			rc = json_add_new(o, scope_level_name(l), lv);
+		}
+	}
+	dialog_rows_free(&r);
+	if (rc != 0) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+/* The candidates of M2: the object's dialogs, newest first. */
+struct cands {
+	struct dialog_row	*v;
+	size_t			 n, cap;
+};
+
+static int
+object_dialogs(struct store *st, const char *object_type,
+    const char *object_id, struct arena *a, struct cands *c)
+{
+	struct dbstmt *s = store_stmt(st, SQL_DIALOGS_OF_OBJECT);
+	int rc;
+
+	if (s == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, object_type);
+	store_bind_text(s, 2, object_id);
+	while ((rc = store_step(st, s, __func__)) == 1) {
+		if (mt_reserve(&c->v, &c->cap, c->n + 1, sizeof(*c->v)) != 0) {
+			db_reset(s);
+			return MT_ENOMEM;
+		}
+		store_read_dialog(s, 0, a, &c->v[c->n++]);
+		if (a->err != 0) {
+			db_reset(s);
+			return a->err;
+		}
+	}
+	return rc;
 }
 
 int
 store_manage_search(struct store *st, const char *object_type,
-    const char *object_id, const json_t *scopes, json_t **dialog)
+    const char *object_id, const json_t *scopes, struct dialog_rows *out)
 {
-	json_t *empty = NULL, *cands, *stored;
-	struct dbstmt *s = store_stmt(st, SQL_DIALOGS_OF_OBJECT);
+	struct cands c = { NULL, 0, 0 };
+	json_t *empty = NULL, *stored;
 	size_t i;
 	int rc;
 
-	*dialog = NULL;
-	if (s == NULL || (cands = json_array()) == NULL)
-		return s ? MT_ENOMEM : MT_EIO;
-	store_bind_text(s, 1, object_type);
-	store_bind_text(s, 2, object_id);
-	while ((rc = store_step(st, s, __func__)) == 1) {
-		json_t *d = json_object();
-
-		if (d == NULL || json_array_append_new(cands, d) != 0 ||
-		    present_dialog(d, s, 0) != 0) {
-			db_reset(s);
-			rc = MT_ENOMEM;
-			break;
-		}
-	}
-	if (rc != 0) {
-		json_decref(cands);
-		return rc;
-	}
+	memset(out, 0, sizeof(*out));
+	if ((rc = object_dialogs(st, object_type, object_id, &out->arena,
+	    &c)) != 0)
+		goto out;
 	if (scopes == NULL && (scopes = empty = json_array()) == NULL) {
-		json_decref(cands);
-		return MT_ENOMEM;
+		rc = MT_ENOMEM;
+		goto out;
 	}
-	for (i = 0, rc = 0; i < json_array_size(cands) && rc == 0; i++) {
-		json_t *d = json_array_get(cands, i);
-
-		rc = scopes_of(st, json_string_value(json_object_get(d, "id")),
-		    &stored);
-		if (rc == 0 && scope_lists_equal(scopes, stored)) {
-			*dialog = json_incref(d);
+	for (i = 0; i < c.n && rc == 0; i++) {
+		if ((rc = scopes_parsed(st, c.v[i].id, &stored)) == 0 &&
+		    scope_lists_equal(scopes, stored)) {
+			out->d = c.v[i];
+			out->found = true;
 			json_decref(stored);
 			break;
 		}
 		json_decref(stored);
 	}
+out:
 	json_decref(empty);
-	json_decref(cands);
+	mt_free(c.v);
+	if (rc != 0 || !out->found)
+		dialog_rows_free(out);
 	return rc;
 }
 
 static int
-participants_of(struct store *st, const char *dialog_id, json_t **out)
+participants_of(struct store *st, const char *dialog_id,
+    struct dialog_rows *out)
 {
 	struct dbstmt *s = store_stmt(st, SQL_PARTICIPANTS_OF);
+	struct participant_row *p;
+	int rc;
 
-	if (s != NULL)
-		store_bind_text(s, 1, dialog_id);
-	return store_collect(st, s, present_participant_row, out);
+	if (s == NULL)
+		return MT_EIO;
+	store_bind_text(s, 1, dialog_id);
+	while ((rc = store_step(st, s, __func__)) == 1) {
+		if (mt_reserve(&out->parts, &out->partcap, out->nparts + 1,
+		    sizeof(*p)) != 0) {
+			db_reset(s);
+			return MT_ENOMEM;
+		}
+		p = &out->parts[out->nparts++];
+		store_read_participant(s, 0, &out->arena, p);
+		if (out->arena.err != 0) {
+			db_reset(s);
+			return out->arena.err;
+		}
+	}
+	return rc;
 }
 
 int
-store_manage_get(struct store *st, const char *dialog_id, json_t **dialog,
-    enum manage_result *res)
+store_manage_get(struct store *st, const char *dialog_id,
+    struct dialog_rows *out, enum manage_result *res)
 {
-	json_t *parts = NULL, *scopes = NULL;
 	int rc;
 
 	*res = MANAGE_OK;
-	rc = dialog_json(st, dialog_id, dialog);
+	memset(out, 0, sizeof(*out));
+	rc = dialog_read(st, dialog_id, out);
 	if (rc == MT_ENOTFOUND) {
 		*res = MANAGE_NO_DIALOG;
 		return 0;
 	}
 	if (rc != 0 ||
-	    (rc = participants_of(st, dialog_id, &parts)) != 0 ||
-	    (rc = scopes_of(st, dialog_id, &scopes)) != 0 ||
-	    (rc = json_add_new(*dialog, "participants", parts)) != 0 ||
-	    (rc = json_add_new(*dialog, "access_scopes", scopes)) != 0) {
-		json_decref(*dialog);
-		*dialog = NULL;
-		return rc;
-	}
-	return 0;
+	    (rc = participants_of(st, dialog_id, out)) != 0 ||
+	    (rc = scopes_of(st, dialog_id, out)) != 0)
+		dialog_rows_free(out);
+	return rc;
 }
 
-/* The user ids of a dialog's participants, as a JSON array. */
+/* The user ids of a dialog's participants: dialog.deleted's recipients. */
 static int
 participant_ids(struct store *st, const char *dialog_id, json_t **out)
 {
@@ -403,7 +485,7 @@ participant_ids(struct store *st, const char *dialog_id, json_t **out)
 
 	if (s != NULL)
 		store_bind_text(s, 1, dialog_id);
-	return store_collect(st, s, present_text_row, out);
+	return store_collect_users(st, s, out);
 }
 
 static int
@@ -534,12 +616,12 @@ replace_scopes(struct store *st, const char *dialog_id, const json_t *in)
 
 int
 store_manage_set_scopes(struct store *st, const char *dialog_id,
-    const json_t *in, json_t **scopes, enum manage_result *res)
+    const json_t *in, struct dialog_rows *out, enum manage_result *res)
 {
 	bool dialog, unused;
 	int rc;
 
-	*scopes = NULL;
+	memset(out, 0, sizeof(*out));
 	if ((rc = begin_with(st, dialog_id, NULL, &dialog, &unused)) != 0)
 		return rc;
 	*res = dialog ? MANAGE_OK : MANAGE_NO_DIALOG;
@@ -548,13 +630,12 @@ store_manage_set_scopes(struct store *st, const char *dialog_id,
 		return 0;
 	}
 	if ((rc = replace_scopes(st, dialog_id, in)) != 0 ||
-	    (rc = scopes_of(st, dialog_id, scopes)) != 0) {
+	    (rc = scopes_of(st, dialog_id, out)) != 0) {
 		store_rollback(st);
+		dialog_rows_free(out);
 		return rc;
 	}
-	if ((rc = store_commit(st)) != 0) {
-		json_decref(*scopes);
-		*scopes = NULL;
-	}
+	if ((rc = store_commit(st)) != 0)
+		dialog_rows_free(out);
 	return rc;
 }

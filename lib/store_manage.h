@@ -1,7 +1,10 @@
 /*
  * store_manage.h — the statements behind the Management API (M1–M7): the
  * host back-end creates, finds, inspects and deletes dialogs and manages
- * their participants and access scopes.
+ * their participants and access scopes. The JSON of the request (meta,
+ * scopes) comes in; what is read comes back as rows (struct dialog_rows of
+ * lib/rows.h, freed with dialog_rows_free(), empty on failure) for
+ * lib/shape.c.
  */
 #ifndef MT_STORE_MANAGE_H
 #define MT_STORE_MANAGE_H
@@ -10,6 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "rows.h"
 
 struct store;
 
@@ -43,18 +48,20 @@ enum manage_result {
 /*
  * M1: creates the dialog, its participants (one shared joined_at), its access
  * scopes and, with participants, the chat_created system message (not
- * broadcast), plus one participant.joined event per participant. *dialog gets
+ * broadcast), plus one participant.joined event per participant. out->d gets
  * the Dialog (docs/rest.md#dialog); *seq the last event's seq (0 if none).
  */
 int	store_manage_create(struct store *st, const struct dialog_in *in,
-	    json_t **dialog, int64_t *seq);
-/* M2: the newest dialog of the object whose scopes equal scopes; *dialog
- * is NULL when none. */
+	    struct dialog_rows *out, int64_t *seq);
+/* M2: out->d the newest dialog of the object whose scopes equal scopes;
+ * out->found false when none. */
 int	store_manage_search(struct store *st, const char *object_type,
-	    const char *object_id, const json_t *scopes, json_t **dialog);
-/* M3: Dialog + participants + access_scopes, or *res MANAGE_NO_DIALOG. */
+	    const char *object_id, const json_t *scopes,
+	    struct dialog_rows *out);
+/* M3: the dialog, its participants and access scopes (shape_manage_dialog()),
+ * or *res MANAGE_NO_DIALOG. */
 int	store_manage_get(struct store *st, const char *dialog_id,
-	    json_t **dialog, enum manage_result *res);
+	    struct dialog_rows *out, enum manage_result *res);
 /* M4: deletes the dialog and everything under it; dialog.deleted goes to
  * the former participants (F19). */
 int	store_manage_delete(struct store *st, const char *dialog_id,
@@ -69,10 +76,10 @@ int	store_manage_add(struct store *st, const char *dialog_id,
 int	store_manage_remove(struct store *st, const char *dialog_id,
 	    const char *user_id, enum manage_result *res, int64_t *seq);
 /*
- * M7: replaces the scopes; *scopes gets them (docs/rest.md#access-scope) in
- * request order.
+ * M7: replaces the scopes; out->scopes gets them (docs/rest.md#access-scope)
+ * in request order.
  */
 int	store_manage_set_scopes(struct store *st, const char *dialog_id,
-	    const json_t *in, json_t **scopes, enum manage_result *res);
+	    const json_t *in, struct dialog_rows *out, enum manage_result *res);
 
 #endif

@@ -8,6 +8,12 @@
  * others, a read recounts after the new position, a delete takes one off
  * for those who had not read the message. Paging and its flags (F16) are
  * answered from one read snapshot, so they describe one state of the dialog.
+ *
+ * Messages come back as rows (lib/rows.h), read into one arena per
+ * result; lib/shape.c writes their JSON, also for the bodies of
+ * message.new and message.edited (event_body.c). The only JSON here is the
+ * array of users who had archived the dialog, dialog.unarchived's
+ * recipients (F14).
  */
 #include <stdio.h>
 #include <string.h>
@@ -217,107 +223,140 @@ read_pos(struct store *st, const char *dialog_id, const char *user_id,
 	return rc == MT_ENOTFOUND ? 0 : rc;
 }
 
-/*
- * An Attachment (docs/rest.md#attachment) of a row selected with ATT_COLS from
- * column 1; its url is a signed download URL with local storage (N5), else "".
- */
-static void
-write_attachment(struct store *st, struct jw *w, struct dbstmt *s)
+/* A new message slot of r, zeroed; NULL when out of memory. */
+static struct message_row *
+rows_push(struct message_rows *r)
 {
-	const char *id = store_col_text(s, 1);
-	struct download_link dl;
+	struct message_row *m;
 
-	if (!files_enabled(st->files) || id == NULL ||
-	    files_download_url(st->files, id, tm_now_us() / 1000000, &dl) != 0)
-		*dl.url = '\0';
-	jw_open(w, NULL, '{');
-	jw_str(w, "id", id);
-	jw_str(w, "filename", store_col_text(s, 2));
-	jw_str(w, "content_type", store_col_text(s, 3));
-	jw_int(w, "size", db_column_int64(s, 4));
-	if (db_column_type(s, 5) != SQLITE_NULL)
-		jw_int(w, "width", db_column_int64(s, 5));
-	if (db_column_type(s, 6) != SQLITE_NULL)
-		jw_int(w, "height", db_column_int64(s, 6));
-	jw_str(w, "url", dl.url);
-	if (db_column_type(s, 7) != SQLITE_NULL)
-		jw_str(w, "thumbnail_url", "");
-	jw_close(w, '}');
+	if (mt_reserve(&r->m, &r->cap, r->n + 1, sizeof(*m)) != 0)
+		return NULL;
+	m = &r->m[r->n++];
+	memset(m, 0, sizeof(*m));
+	return m;
 }
 
 /*
- * The Message (docs/rest.md#message, without attachments) of id in dialog_id,
- * or NULL.
+ * Appends the attachment of a row selected with ATT_COLS (from column 1)
+ * to r->att; its url is a signed download URL with local storage (N5),
+ * else "". The messages' att pointers are set by rows_link_att().
  */
 static int
-message_json(struct store *st, const char *dialog_id, const char *id,
-    json_t **msg)
+read_attachment(struct store *st, struct message_rows *r, struct dbstmt *s)
+{
+	const char *id = store_col_text(s, 1);
+	struct attachment_row *a;
+	struct download_link dl;
+
+	if (mt_reserve(&r->att, &r->attcap, r->natt + 1, sizeof(*a)) != 0)
+		return MT_ENOMEM;
+	if (!files_enabled(st->files) || id == NULL ||
+	    files_download_url(st->files, id, tm_now_us() / 1000000, &dl) != 0)
+		*dl.url = '\0';
+	a = &r->att[r->natt++];
+	memset(a, 0, sizeof(*a));
+	a->id = store_col_arena(s, 1, &r->arena);
+	a->filename = store_col_arena(s, 2, &r->arena);
+	a->content_type = store_col_arena(s, 3, &r->arena);
+	a->size = db_column_int64(s, 4);
+	if ((a->has_width = db_column_type(s, 5) != SQLITE_NULL))
+		a->width = db_column_int64(s, 5);
+	if ((a->has_height = db_column_type(s, 6) != SQLITE_NULL))
+		a->height = db_column_int64(s, 6);
+	a->url = arena_dup(&r->arena, dl.url);
+	a->has_thumbnail = db_column_type(s, 7) != SQLITE_NULL;
+	return r->arena.err;
+}
+
+/*
+ * Points each message at its attachments: r->att holds them in the
+ * order of the messages, m[i].natt of each.
+ */
+static void
+rows_link_att(struct message_rows *r)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < r->n; i++)
+		if (r->m[i].natt > 0) {
+			r->m[i].att = r->att + k;
+			k += r->m[i].natt;
+		}
+}
+
+/*
+ * Appends the Message (docs/rest.md#message, without attachments) of id
+ * in dialog_id to r; *found whether there is one.
+ */
+static int
+message_read(struct store *st, const char *dialog_id, const char *id,
+    struct message_rows *r, bool *found)
 {
 	struct dbstmt *s = store_stmt(st, SQL_MSG_GET);
+	struct message_row *m;
 	int rc;
 
-	*msg = NULL;
+	*found = false;
 	if (s == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, id);
 	store_bind_text(s, 2, dialog_id);
 	if ((rc = store_step(st, s, __func__)) <= 0)
 		return rc;
-	*msg = present_message(s, 0);
-	db_reset(s);
-	return *msg ? 0 : MT_ENOMEM;
-}
-
-/*
- * The Message that message_json() would read back for a row just inserted
- * without attachments, built from the row itself: a send does not query
- * what it has just written while it holds the write lock.
- */
-static json_t *
-message_of_row(const struct msg_row *row)
-{
-	json_t *o = json_object();
-
-	if (o == NULL || json_add_str(o, "id", row->id) != 0 ||
-	    json_add_str(o, "dialog_id", row->dialog_id) != 0 ||
-	    json_add_str(o, "sender_id", row->sender_id) != 0 ||
-	    json_add_str(o, "content", row->content) != 0 ||
-	    json_add_time(o, "sent_at", row->sent_at) != 0 ||
-	    json_add_new(o, "last_edited_at", json_null()) != 0 ||
-	    json_add_str(o, "reply_to_id", row->reply_to_id) != 0 ||
-	    json_add_str(o, "message_type",
-	    row->sender_id != NULL ? "user" : "system") != 0) {
-		json_decref(o);
-		return NULL;
+	if ((m = rows_push(r)) == NULL)
+		rc = MT_ENOMEM;
+	else {
+		store_read_message(s, 0, &r->arena, m);
+		rc = r->arena.err;
+		*found = rc == 0;
 	}
-	return o;
+	db_reset(s);
+	return rc;
 }
 
 /*
- * The attachments of one message as a docs/rest.md#attachment array (possibly
- * empty).
+ * The Message that message_read() would read back for a row just
+ * inserted without attachments, made from the row itself: a send does
+ * not query what it has just written while it holds the write lock.
  */
 static int
-message_attachments(struct store *st, const char *id, json_t **arr)
+message_of_row(const struct msg_row *row, struct message_rows *r)
+{
+	struct message_row *m = rows_push(r);
+	struct arena *a = &r->arena;
+
+	if (m == NULL)
+		return MT_ENOMEM;
+	m->id = arena_dup(a, row->id);
+	m->dialog_id = arena_dup(a, row->dialog_id);
+	m->sender_id = arena_dup(a, row->sender_id);
+	m->content = arena_dup(a, row->content);
+	m->sent_at = row->sent_at;
+	m->reply_to_id = arena_dup(a, row->reply_to_id);
+	m->message_type = row->sender_id != NULL ? "user" : "system";
+	return a->err;
+}
+
+/* Appends the attachments of the last message of r (possibly none). */
+static int
+message_attachments(struct store *st, struct message_rows *r)
 {
 	struct dbstmt *s = store_stmt(st, SQL_ATT_OF_MSG);
-	struct jw w = JW_INIT;
+	struct message_row *m = &r->m[r->n - 1];
 	int rc;
 
-	*arr = NULL;
 	if (s == NULL)
 		return MT_EIO;
-	store_bind_text(s, 1, id);
-	jw_open(&w, NULL, '[');
-	while ((rc = store_step(st, s, __func__)) == 1)
-		write_attachment(st, &w, s);
-	jw_close(&w, ']');
-	if (rc != 0) {
-		jw_free(&w);
-		return rc;
+	store_bind_text(s, 1, m->id);
+	while ((rc = store_step(st, s, __func__)) == 1) {
+		if ((rc = read_attachment(st, r, s)) != 0) {
+			db_reset(s);
+			return rc;
+		}
+		m->natt++;
 	}
-	*arr = present_written(&w);
-	return *arr != NULL ? 0 : MT_ENOMEM;
+	rows_link_att(r);
+	return rc;
 }
 
 /* ---- C15: send ------------------------------------------------------ */
@@ -497,18 +536,10 @@ unarchive(struct store *st, const char *dialog_id, json_t **users)
 	struct dbstmt *s = store_stmt(st, store_sql(st, SQL_ARCHIVED));
 	int rc;
 
-	if ((*users = json_array()) == NULL)
-		return MT_ENOMEM;
-	if (s == NULL)
-		return MT_EIO;
-	store_bind_text(s, 1, dialog_id);
-	while ((rc = store_step(st, s, __func__)) == 1)
-		if (json_array_append_new(*users,
-		    json_string(store_col_text(s, 0))) != 0) {
-			db_reset(s);
-			return MT_ENOMEM;
-		}
-	if (rc != 0 || json_array_size(*users) == 0)
+	if (s != NULL)
+		store_bind_text(s, 1, dialog_id);
+	if ((rc = store_collect_users(st, s, users)) != 0 ||
+	    json_array_size(*users) == 0)
 		return rc;
 	return exec2(st, store_sql(st, SQL_UNARCHIVE), dialog_id, NULL);
 }
@@ -546,64 +577,49 @@ send_rows(struct store *st, const struct msg_send *m, struct msg_row *row,
 	return unarchive(st, m->dialog_id, unarchived);
 }
 
-/* The events of a send and the Message it answers with. */
+/*
+ * The events of a send and the Message it answers with, as the one row
+ * of out.
+ */
 static int
 send_events(struct store *st, const struct msg_row *row,
-    const json_t *unarchived, json_t **msg, int64_t *seq)
+    const json_t *unarchived, struct message_rows *out, int64_t *seq)
 {
 	struct msg_event ev = {
 		.id = row->id, .dialog_id = row->dialog_id,
 		.sender_id = row->sender_id, .content = row->content,
 		.sent_at = row->sent_at, .reply_to_id = row->reply_to_id,
 	};
-	json_t *atts = NULL;
+	bool found;
 	int rc;
 
 	if ((rc = event_dialog_unarchived(st, row->dialog_id, unarchived,
-	    seq)) != 0 || (row->has_attachments &&
-	    (rc = message_attachments(st, row->id, &atts)) != 0))
-		goto out;
-	ev.attachments = atts;
-	if ((rc = event_message_new(st, &ev, seq)) != 0)
-		goto out;
-	if (!row->has_attachments) {
-		if ((*msg = message_of_row(row)) == NULL)
-			rc = MT_ENOMEM;
-		goto out;
-	}
-	if ((rc = message_json(st, row->dialog_id, row->id, msg)) != 0)
-		goto out;
-	if (*msg == NULL)
-		rc = MT_EIO;
-	else if (json_array_size(atts) > 0)
-		rc = json_object_set(*msg, "attachments", atts) == 0 ? 0 :
-		    MT_ENOMEM;
-out:
-	json_decref(atts);
-	return rc;
+	    seq)) != 0)
+		return rc;
+	if (!row->has_attachments)
+		rc = message_of_row(row, out);
+	else if ((rc = message_read(st, row->dialog_id, row->id, out,
+	    &found)) == 0)
+		rc = found ? message_attachments(st, out) : MT_EIO;
+	if (rc != 0)
+		return rc;
+	ev.att = out->m[0].att;
+	ev.natt = out->m[0].natt;
+	return event_message_new(st, &ev, seq);
 }
 
-/* The Message with its attachments, as a send answers it; NULL if none. */
+/* The Message with its attachments, as a send answers it; n 0 if none. */
 static int
 sent_message(struct store *st, const char *dialog_id, const char *id,
-    json_t **msg)
+    struct message_rows *out)
 {
-	json_t *atts = NULL;
+	bool found;
 	int rc;
 
-	if ((rc = message_json(st, dialog_id, id, msg)) != 0 || *msg == NULL)
+	if ((rc = message_read(st, dialog_id, id, out, &found)) != 0 ||
+	    !found)
 		return rc;
-	if ((rc = message_attachments(st, id, &atts)) == 0 &&
-	    json_array_size(atts) > 0 &&
-	    json_add_new(*msg, "attachments", atts) != 0)
-		rc = MT_ENOMEM;
-	else if (json_array_size(atts) == 0)
-		json_decref(atts);
-	if (rc != 0) {
-		json_decref(*msg);
-		*msg = NULL;
-	}
-	return rc;
+	return message_attachments(st, out);
 }
 
 /*
@@ -611,14 +627,14 @@ sent_message(struct store *st, const char *dialog_id, const char *id,
  * same dialog): *msg is that message, or NULL when the key is new.
  */
 static int
-send_repeated(struct store *st, const struct msg_send *m, json_t **msg)
+send_repeated(struct store *st, const struct msg_send *m,
+    struct message_rows *out)
 {
 	struct dbstmt *s = store_stmt(st, SQL_KEY_FIND);
 	char id[ID_BUF];
 	const char *t;
 	int rc;
 
-	*msg = NULL;
 	if (s == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, m->user_id);
@@ -633,7 +649,7 @@ send_repeated(struct store *st, const struct msg_send *m, json_t **msg)
 		memcpy(id, t, strlen(t) + 1);
 	db_reset(s);
 	/* a message deleted since: the key is spent, nothing comes back */
-	return rc != 0 ? rc : sent_message(st, m->dialog_id, id, msg);
+	return rc != 0 ? rc : sent_message(st, m->dialog_id, id, out);
 }
 
 static int
@@ -653,35 +669,33 @@ key_remember(struct store *st, const struct msg_send *m, const char *id)
 
 int
 store_message_send(struct store *st, const struct msg_send *m,
-    enum msg_result *res, json_t **msg, int64_t *seq)
+    enum msg_result *res, struct message_rows *out, int64_t *seq)
 {
 	struct msg_row row = { 0 };
 	json_t *unarchived = NULL;
 	int rc;
 
 	*res = MSG_OK;
-	*msg = NULL;
+	memset(out, 0, sizeof(*out));
 	*seq = 0;
 	if (m->repeated != NULL)
 		*m->repeated = false;
 	if ((rc = store_begin(st)) != 0)
 		return rc;
 	/* first: a retry's attachments are attached already, by itself */
-	if (m->key != NULL && (rc = send_repeated(st, m, msg)) == 0 &&
-	    *msg != NULL) {
+	if (m->key != NULL && (rc = send_repeated(st, m, out)) == 0 &&
+	    out->n > 0) {
 		if (m->repeated != NULL)
 			*m->repeated = true;
 	} else if (rc == 0 && (rc = send_checks(st, m, res)) == 0 &&
 	    *res == MSG_OK &&
 	    (rc = send_rows(st, m, &row, &unarchived)) == 0 &&
-	    (rc = send_events(st, &row, unarchived, msg, seq)) == 0 &&
+	    (rc = send_events(st, &row, unarchived, out, seq)) == 0 &&
 	    m->key != NULL)
 		rc = key_remember(st, m, row.id);
 	json_decref(unarchived);
-	if ((rc = tx_end(st, rc, res)) != 0 || *res != MSG_OK) {
-		json_decref(*msg);
-		*msg = NULL;
-	}
+	if ((rc = tx_end(st, rc, res)) != 0 || *res != MSG_OK)
+		message_rows_free(out);
 	return rc;
 }
 
@@ -689,23 +703,24 @@ store_message_send(struct store *st, const struct msg_send *m,
 
 int
 store_message_get(struct store *st, const struct msg_ref *m,
-    enum msg_result *res, json_t **msg)
+    enum msg_result *res, struct message_rows *out)
 {
 	bool found;
 	int rc;
 
 	*res = MSG_OK;
-	if ((rc = message_json(st, m->dialog_id, m->message_id, msg)) != 0)
+	memset(out, 0, sizeof(*out));
+	if ((rc = message_read(st, m->dialog_id, m->message_id, out,
+	    &found)) != 0 || !found) {
+		message_rows_free(out);
+		if (rc == 0)
+			*res = MSG_NO_MESSAGE;
 		return rc;
-	if (*msg == NULL) {
-		*res = MSG_NO_MESSAGE;
-		return 0;
 	}
 	rc = store_participant_exists(st, m->dialog_id, m->user_id, &found);
 	if (rc != 0 || !found) {
 		*res = MSG_NOT_PARTICIPANT;
-		json_decref(*msg);
-		*msg = NULL;
+		message_rows_free(out);
 	}
 	return rc;
 }
@@ -750,14 +765,15 @@ store_message_can_change(struct store *st, const struct msg_ref *m,
 
 /* The rows, the answer *msg and the event of an edit. */
 static int
-edit_rows(struct store *st, const struct msg_ref *m, json_t **msg,
-    int64_t *seq)
+edit_rows(struct store *st, const struct msg_ref *m,
+    struct message_rows *out, int64_t *seq)
 {
 	const char *dialog_id = m->dialog_id, *message_id = m->message_id;
 	const char *content = m->content;
 	int64_t now = tm_now_us();
 	char id[ID_BUF];
 	struct dbstmt *s;
+	bool found;
 	int rc;
 
 	if ((rc = id_new(id)) != 0)
@@ -775,31 +791,29 @@ edit_rows(struct store *st, const struct msg_ref *m, json_t **msg,
 	db_bind_int64(s, 2, now);
 	store_bind_text(s, 3, message_id);
 	if ((rc = store_exec_stmt(st, s, __func__)) != 0 ||
-	    (rc = message_json(st, dialog_id, message_id, msg)) != 0)
+	    (rc = message_read(st, dialog_id, message_id, out, &found)) != 0)
 		return rc;
-	if (*msg == NULL)
+	if (!found)
 		return MT_EIO;
-	return event_message_edited(st, *msg, seq);
+	return event_message_edited(st, &out->m[0], seq);
 }
 
 int
 store_message_edit(struct store *st, const struct msg_ref *m,
-    enum msg_result *res, json_t **msg, int64_t *seq)
+    enum msg_result *res, struct message_rows *out, int64_t *seq)
 {
 	int rc;
 
 	*res = MSG_OK;
-	*msg = NULL;
+	memset(out, 0, sizeof(*out));
 	*seq = 0;
 	if ((rc = store_begin(st)) != 0)
 		return rc;
 	if ((rc = store_message_can_change(st, m, res)) == 0 &&
 	    *res == MSG_OK)
-		rc = edit_rows(st, m, msg, seq);
-	if ((rc = tx_end(st, rc, res)) != 0 || *res != MSG_OK) {
-		json_decref(*msg);
-		*msg = NULL;
-	}
+		rc = edit_rows(st, m, out, seq);
+	if ((rc = tx_end(st, rc, res)) != 0 || *res != MSG_OK)
+		message_rows_free(out);
 	return rc;
 }
 
@@ -916,83 +930,45 @@ store_message_mark_read(struct store *st, const struct msg_ref *m,
 /* ---- C14: list ------------------------------------------------------ */
 
 /*
- * A page is written straight to JSON text, no tree (list responses are the
- * hottest reads). Rows arrive newest first for most pages, and the one
- * query for the page's attachments runs after the page is known, so the
- * messages are written into an arena, each object without its closing
- * brace, and joined in order with their attachments at the end.
+ * A page is read into rows (lib/shape.c writes it): rows arrive newest
+ * first for most pages and are turned round, and the one query for the
+ * page's attachments runs once the page is known.
  */
-struct page_msg {
-	char	id[ID_BUF];
-	size_t	start, end;		/* its "{..." in the arena */
-	size_t	att_start, att_end;	/* its attachments in att; or equal */
-};
-
 struct page {
-	struct page_msg	*m;
-	size_t		 n, cap;
-	struct jw	 arena;		/* [{msg,{msg,... */
-	struct jw	 att;		/* attachment objects, by message */
+	struct message_rows *r;
 	bool		 any_att;	/* a message has attachments */
 	char		*read_pos;	/* the reader's (F15), or NULL */
 };
 
-static void
-page_release(struct page *pg)
-{
-	mt_free(pg->read_pos);
-	mt_free(pg->m);
-	jw_free(&pg->arena);
-	jw_free(&pg->att);
-}
-
-/* The next slot of the page, empty; NULL when out of memory. */
-static struct page_msg *
-page_push(struct page *pg)
-{
-	struct page_msg *m;
-
-	if (mt_reserve(&pg->m, &pg->cap, pg->n + 1, sizeof(*m)) != 0)
-		return NULL;
-	m = &pg->m[pg->n++];
-	memset(m, 0, sizeof(*m));
-	return m;
-}
-
 /* Reverses the messages from base on (fetched newest first). */
 static void
-page_reverse(struct page *pg, size_t base)
+page_reverse(struct message_rows *r, size_t base)
 {
-	struct page_msg t;
+	struct message_row t;
 
-	for (size_t i = base, j = pg->n; i + 1 < j; i++, j--) {
-		t = pg->m[i];
-		pg->m[i] = pg->m[j - 1];
-		pg->m[j - 1] = t;
+	for (size_t i = base, j = r->n; i + 1 < j; i++, j--) {
+		t = r->m[i];
+		r->m[i] = r->m[j - 1];
+		r->m[j - 1] = t;
 	}
 }
 
-/* Writes the row's message into the arena, its object left open. */
+/* Reads the row's message (PAGE_COLS) into the page. */
 static int
 page_add_row(struct page *pg, struct dbstmt *s)
 {
-	struct page_msg *m = page_push(pg);
-	const char *id = store_col_text(s, 0);
+	struct message_row *m = rows_push(pg->r);
 
 	if (m == NULL)
 		return MT_ENOMEM;
-	if (id == NULL || strlen(id) >= sizeof(m->id))
+	store_read_message(s, 0, &pg->r->arena, m);
+	if (pg->r->arena.err != 0)
+		return pg->r->arena.err;
+	if (m->id == NULL)
 		return MT_EIO;
-	strcpy(m->id, id);
-	if (pg->arena.b.len == 0)
-		jw_open(&pg->arena, NULL, '[');
-	jw_open(&pg->arena, NULL, '{');
-	m->start = pg->arena.b.len - 1;
-	write_message_fields(&pg->arena, s, 0);
-	m->end = pg->arena.b.len;
 	if (db_column_int(s, MESSAGE_NCOLS) != 0)
 		pg->any_att = true;
-	return pg->arena.b.err != 0 ? MT_ENOMEM : 0;
+	return 0;
 }
 
 /*
@@ -1006,7 +982,7 @@ fetch(struct store *st, const char *sql, const struct msg_page *q,
 {
 	bool desc = sql == SQL_PAGE_LATEST || sql == SQL_PAGE_BEFORE;
 	struct dbstmt *s = store_stmt(st, sql);
-	size_t base = pg->n;
+	size_t base = pg->r->n;
 	int rc;
 
 	if (s == NULL)
@@ -1018,14 +994,13 @@ fetch(struct store *st, const char *sql, const struct msg_page *q,
 		store_bind_text(s, 2, q->anchor);
 		db_bind_int64(s, 3, limit);
 	}
-	jw_reserve(&pg->arena, (size_t)limit * 512);	/* a typical message */
 	while ((rc = store_step(st, s, __func__)) == 1)
 		if ((rc = page_add_row(pg, s)) != 0) {
 			db_reset(s);
 			return rc;
 		}
 	if (desc)
-		page_reverse(pg, base);
+		page_reverse(pg->r, base);
 	return rc;
 }
 
@@ -1055,18 +1030,19 @@ fetch_page(struct store *st, const struct msg_page *q, struct page *pg)
  * message; for an empty page, before and after the position asked for.
  */
 static int
-page_flags(struct store *st, const struct msg_page *q, const struct page *pg,
-    bool *before, bool *after)
+page_flags(struct store *st, const struct msg_page *q, struct page *pg)
 {
+	struct message_rows *r = pg->r;
+	bool *before = &r->has_more_before, *after = &r->has_more_after;
 	int rc;
 
 	*before = *after = false;
-	if (pg->n > 0) {
-		if ((rc = any_row(st, SQL_ANY_LT, q->dialog_id, pg->m[0].id,
+	if (r->n > 0) {
+		if ((rc = any_row(st, SQL_ANY_LT, q->dialog_id, r->m[0].id,
 		    before)) != 0)
 			return rc;
 		return any_row(st, SQL_ANY_GT, q->dialog_id,
-		    pg->m[pg->n - 1].id, after);
+		    r->m[r->n - 1].id, after);
 	}
 	if (q->mode == PAGE_LATEST)	/* the position is "after the last" */
 		return any_row(st, SQL_ANY_GT, q->dialog_id, "", before);
@@ -1081,28 +1057,16 @@ page_flags(struct store *st, const struct msg_page *q, const struct page *pg,
 static const char *
 first_unread(const struct msg_page *q, const struct page *pg)
 {
-	if (q->mode == PAGE_AROUND || pg->n == 0)
+	const struct message_rows *r = pg->r;
+
+	if (q->mode == PAGE_AROUND || r->n == 0)
 		return NULL;
 	if (pg->read_pos == NULL)
-		return pg->m[0].id;
-	for (size_t i = 0; i < pg->n; i++)
-		if (strcmp(pg->m[i].id, pg->read_pos) > 0)
-			return pg->m[i].id;
+		return r->m[0].id;
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->m[i].id, pg->read_pos) > 0)
+			return r->m[i].id;
 	return NULL;
-}
-
-/* Writes the attachment row for message m (rows come grouped by message). */
-static int
-page_add_attachment(struct store *st, struct page *pg, struct page_msg *m,
-    struct dbstmt *s)
-{
-	if (m->att_end == m->att_start) {	/* its first: a new list */
-		pg->att.more = 0;
-		m->att_start = pg->att.b.len;
-	}
-	write_attachment(st, &pg->att, s);
-	m->att_end = pg->att.b.len;
-	return pg->att.b.err != 0 ? MT_ENOMEM : 0;
 }
 
 /*
@@ -1112,6 +1076,7 @@ page_add_attachment(struct store *st, struct page *pg, struct page_msg *m,
 static int
 page_attachments(struct store *st, const struct msg_page *q, struct page *pg)
 {
+	struct message_rows *r = pg->r;
 	size_t i = 0;
 	struct dbstmt *s;
 	int rc;
@@ -1121,76 +1086,35 @@ page_attachments(struct store *st, const struct msg_page *q, struct page *pg)
 	if ((s = store_stmt(st, SQL_PAGE_ATT)) == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, q->dialog_id);
-	store_bind_text(s, 2, pg->m[0].id);
-	store_bind_text(s, 3, pg->m[pg->n - 1].id);
+	store_bind_text(s, 2, r->m[0].id);
+	store_bind_text(s, 3, r->m[r->n - 1].id);
 	while ((rc = store_step(st, s, __func__)) == 1) {
 		/* both in id order: walk the page along the rows */
-		while (i < pg->n &&
-		    strcmp(pg->m[i].id, store_col_text(s, 0)) < 0)
+		while (i < r->n &&
+		    strcmp(r->m[i].id, store_col_text(s, 0)) < 0)
 			i++;
-		if (i == pg->n)
+		if (i == r->n || strcmp(r->m[i].id, store_col_text(s, 0)) != 0)
 			continue;
-		if ((rc = page_add_attachment(st, pg, &pg->m[i], s)) != 0) {
+		if ((rc = read_attachment(st, r, s)) != 0) {
 			db_reset(s);
 			return rc;
 		}
+		r->m[i].natt++;
 	}
+	rows_link_att(r);
 	return rc;
-}
-
-/* Joins the page's messages, in order, with their attachments. */
-static void
-write_page(struct jw *out, const struct page *pg)
-{
-	const struct page_msg *m;
-	size_t i;
-
-	jw_open(out, "messages", '[');
-	for (i = 0; i < pg->n; i++) {	/* pg->m is NULL when n is 0 */
-		m = &pg->m[i];
-		jw_raw(out, NULL, pg->arena.b.data + m->start,
-		    m->end - m->start);
-		if (m->att_end > m->att_start) {
-			jw_append(out, ",\"attachments\":[", 16);
-			jw_append(out, pg->att.b.data + m->att_start,
-			    m->att_end - m->att_start);
-			jw_append(out, "]", 1);
-		}
-		jw_append(out, "}", 1);
-	}
-	jw_close(out, ']');
-}
-
-/* Writes the data object of C14 from a page fetched in the snapshot. */
-static int
-list_data(struct store *st, const struct msg_page *q, struct page *pg,
-    struct jw *out, const char *key)
-{
-	bool before, after;
-	int rc;
-
-	if ((rc = page_flags(st, q, pg, &before, &after)) != 0 ||
-	    (rc = page_attachments(st, q, pg)) != 0)
-		return rc;
-	jw_reserve(out, pg->arena.b.len + pg->att.b.len + 256);
-	jw_open(out, key, '{');
-	write_page(out, pg);
-	jw_str_opt(out, "first_unread_message_id", first_unread(q, pg));
-	jw_bool(out, "has_more_before", before);
-	jw_bool(out, "has_more_after", after);
-	jw_close(out, '}');
-	return out->b.err != 0 ? MT_ENOMEM : 0;
 }
 
 int
 store_message_list(struct store *st, const struct msg_page *q,
-    enum msg_result *res, struct jw *out, const char *key)
+    enum msg_result *res, struct message_rows *out)
 {
-	struct page pg = { NULL, 0, 0, JW_INIT, JW_INIT, false, NULL };
+	struct page pg = { out, false, NULL };
 	bool found;
 	int rc;
 
 	*res = MSG_OK;
+	memset(out, 0, sizeof(*out));
 	if ((rc = read_begin(st)) != 0)
 		return rc;
 	if ((rc = read_pos(st, q->dialog_id, q->user_id, &found,
@@ -1200,11 +1124,15 @@ store_message_list(struct store *st, const struct msg_page *q,
 		*res = MSG_NOT_PARTICIPANT;
 		goto out;
 	}
-	if ((rc = fetch_page(st, q, &pg)) == 0)
-		rc = list_data(st, q, &pg, out, key);
+	if ((rc = fetch_page(st, q, &pg)) == 0 &&
+	    (rc = page_flags(st, q, &pg)) == 0 &&
+	    (rc = page_attachments(st, q, &pg)) == 0)
+		out->first_unread = first_unread(q, &pg);
 out:
 	read_end(st);
-	page_release(&pg);
+	mt_free(pg.read_pos);
+	if (rc != 0)
+		message_rows_free(out);
 	return rc;
 }
 
@@ -1212,37 +1140,33 @@ out:
 
 int
 store_message_history(struct store *st, const char *message_id,
-    json_t **edits)
+    struct edit_rows *out)
 {
 	struct dbstmt *s = store_stmt(st, SQL_HISTORY);
-	json_t *o;
+	struct edit_row *e;
 	int rc;
 
-	if ((*edits = json_array()) == NULL)
-		return MT_ENOMEM;
+	memset(out, 0, sizeof(*out));
 	if (s == NULL)
-		rc = MT_EIO;
-	else {
-		store_bind_text(s, 1, message_id);
-		while ((rc = store_step(st, s, __func__)) == 1) {
-			o = json_object();
-			if (o == NULL ||
-			    json_add_str(o, "id", store_col_text(s, 0)) != 0 ||
-			    json_add_str(o, "old_content",
-			    store_col_text(s, 1)) != 0 ||
-			    json_add_time(o, "edited_at",
-			    db_column_int64(s, 2)) != 0 ||
-			    json_array_append_new(*edits, o) != 0) {
-				json_decref(o);
-				db_reset(s);
-				rc = MT_ENOMEM;
-				break;
-			}
+		return MT_EIO;
+	store_bind_text(s, 1, message_id);
+	while ((rc = store_step(st, s, __func__)) == 1) {
+		if (mt_reserve(&out->v, &out->cap, out->n + 1, sizeof(*e))
+		    != 0) {
+			db_reset(s);
+			rc = MT_ENOMEM;
+			break;
+		}
+		e = &out->v[out->n++];
+		e->id = store_col_arena(s, 0, &out->arena);
+		e->old_content = store_col_arena(s, 1, &out->arena);
+		e->edited_at = db_column_int64(s, 2);
+		if ((rc = out->arena.err) != 0) {
+			db_reset(s);
+			break;
 		}
 	}
-	if (rc != 0) {
-		json_decref(*edits);
-		*edits = NULL;
-	}
+	if (rc != 0)
+		edit_rows_free(out);
 	return rc;
 }

@@ -6,6 +6,10 @@
  * Every function returns 0 or an MT_E* code for failures of the database;
  * what the request itself ran into (a missing dialog, a non-author...) is
  * reported through *res, and nothing is written unless *res is MSG_OK.
+ * Messages come back as rows (struct message_rows of lib/rows.h, freed
+ * with message_rows_free(); empty unless the call succeeded with MSG_OK):
+ * shape_message() and shape_message_list() of lib/shape.h make their
+ * JSON.
  */
 #ifndef MT_STORE_MESSAGE_H
 #define MT_STORE_MESSAGE_H
@@ -16,7 +20,7 @@
 #include <stdint.h>
 
 #include "attach.h"
-#include "json.h"
+#include "rows.h"
 
 struct store;
 
@@ -70,21 +74,22 @@ struct msg_send {
  * uploads attached, counts it unread for the other participants (F15),
  * unarchives the dialog for those who had archived it and sends them
  * dialog.unarchived (F14), moves the sender's read position to it and appends
- * message.new with reply_to_id and attachments (F10). *msg gets the Message
- * (docs/rest.md#message, attachments when any), *seq the last event's seq. With
- * m->key, a send the same user already made to the dialog with that key (within
- * SEND_KEY_US) is not made again: *msg is the message it made and *m->repeated
- * is set (*seq 0).
+ * message.new with reply_to_id and attachments (F10). out->m[0] gets the
+ * Message (docs/rest.md#message, its attachments when any), *seq the last
+ * event's seq. With m->key, a send the same user already made to the dialog
+ * with that key (within SEND_KEY_US) is not made again: out->m[0] is the
+ * message it made and *m->repeated is set (*seq 0).
  */
 int	store_message_send(struct store *st, const struct msg_send *m,
-	    enum msg_result *res, json_t **msg, int64_t *seq);
+	    enum msg_result *res, struct message_rows *out, int64_t *seq);
 
 /*
- * C16 with S3: the Message (no attachments key) if it is in the dialog
- * (else MSG_NO_MESSAGE) and user_id takes part (else MSG_NOT_PARTICIPANT).
+ * C16 with S3: out->m[0] the Message (no attachments) if it is in the
+ * dialog (else MSG_NO_MESSAGE) and user_id takes part (else
+ * MSG_NOT_PARTICIPANT).
  */
 int	store_message_get(struct store *st, const struct msg_ref *m,
-	    enum msg_result *res, json_t **msg);
+	    enum msg_result *res, struct message_rows *out);
 
 /*
  * C17/C18 before validation: MSG_NO_MESSAGE, MSG_NOT_AUTHOR, then (S7)
@@ -95,11 +100,11 @@ int	store_message_can_change(struct store *st, const struct msg_ref *m,
 /*
  * C17: with the checks of store_message_can_change() inside the
  * transaction, keeps the old content in the edit history, sets content
- * (sanitised already) and last_edited_at, appends message.edited. *msg
- * gets the Message without attachments.
+ * (sanitised already) and last_edited_at, appends message.edited.
+ * out->m[0] gets the Message without attachments.
  */
 int	store_message_edit(struct store *st, const struct msg_ref *m,
-	    enum msg_result *res, json_t **msg, int64_t *seq);
+	    enum msg_result *res, struct message_rows *out, int64_t *seq);
 /*
  * C18: with the same checks, takes the message off the unread counts of
  * those who had not read it (F15), deletes it (attachments, history,
@@ -138,21 +143,19 @@ struct msg_page {
 };
 
 /*
- * C14 with F15/F16: writes to out, as member key (NULL: a bare value),
- * the object {"messages", "first_unread_message_id" (when any),
- * "has_more_before", "has_more_after"}, read in one snapshot; or sets
- * *res MSG_NOT_PARTICIPANT (also when the dialog does not exist) and
- * writes nothing. On an error out may hold part of it: discard it.
+ * C14 with F15/F16: the page's messages in id order with their
+ * attachments, out->first_unread (NULL: none), out->has_more_before and
+ * out->has_more_after, read in one snapshot; or *res MSG_NOT_PARTICIPANT
+ * (also when the dialog does not exist).
  */
 int	store_message_list(struct store *st, const struct msg_page *q,
-	    enum msg_result *res, struct jw *out, const char *key);
+	    enum msg_result *res, struct message_rows *out);
 
 /*
- * The edit history of a message, oldest first, as
- * [{"id", "old_content", "edited_at"}, ...]: no API exposes it; for tests
- * and administration.
+ * The edit history of a message, oldest first (shape_edits()): no API
+ * exposes it; for tests and administration. Free with edit_rows_free().
  */
 int	store_message_history(struct store *st, const char *message_id,
-	    json_t **edits);
+	    struct edit_rows *out);
 
 #endif

@@ -7,6 +7,11 @@
  * they share a dialog now (remembered for the batch). The lookups run
  * while the change-log statement is still stepping, so rows and
  * membership come from the same snapshot.
+ *
+ * JSON here: the events are the change-log's stored bodies (JSON text
+ * written by event_body.c inside the write transactions), parsed and given
+ * their "seq"; they are not made from rows, so no shape of lib/shape.c
+ * applies.
  */
 #include <string.h>
 

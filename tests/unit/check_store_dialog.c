@@ -22,6 +22,7 @@
 #include "store_dialog.h"
 #include "store_manage.h"
 #include "store_message.h"
+#include "storejson.h"
 #include "testutil.h"
 #include "tm.h"
 
@@ -58,7 +59,7 @@ create(char *id, const char *type, const char *title,
 	int64_t seq;
 
 	in.scopes = sc;
-	ck_assert_int_eq(store_manage_create(st, &in, &d, &seq), 0);
+	ck_assert_int_eq(sj_manage_create(st, &in, &d, &seq), 0);
 	snprintf(id, 40, "%s", json_string_value(json_object_get(d, "id")));
 	json_decref(d);
 	json_decref(sc);
@@ -118,14 +119,14 @@ ids(const json_t *arr, char *out, size_t len)
 				    "%s%zu", *out ? " " : "", k + 1);
 }
 
-/* store_dialog_list() parsed back (allocation failures off for the parse). */
+/* sj_dialog_list() parsed back (allocation failures off for the parse). */
 static int
 list_json(const struct dialog_filter *f, json_t **out)
 {
 	struct jw w = JW_INIT;
 	char err[64], *text;
 	size_t len;
-	int rc = store_dialog_list(st, f, &w, NULL);
+	int rc = sj_dialog_list(st, f, &w, NULL);
 
 	mem_fail_after(0);
 	text = jw_take(&w, &len);
@@ -241,7 +242,7 @@ START_TEST(list_order_follows_every_writer)
 	derived_agree();
 	ck_assert_int_eq(item_int(D1, "participants_count"), 2);
 	/* a user message moves its dialog up, for every participant */
-	ck_assert_int_eq(store_message_send(st, &m, &mres, &msg, &seq), 0);
+	ck_assert_int_eq(sj_message_send(st, &m, &mres, &msg, &seq), 0);
 	ck_assert_int_eq(mres, MSG_OK);
 	snprintf(mid, sizeof(mid), "%s",
 	    json_string_value(json_object_get(msg, "id")));
@@ -453,16 +454,16 @@ START_TEST(reads_under_allocation_failures)
 	f.user = "alice";
 	f.participating = true;
 	FAULTS((json_decref(out), out = NULL,
-	    store_dialog_list_by_object(st, &f, &out)));
+	    sj_dialog_list_by_object(st, &f, &out)));
 	ck_assert_uint_eq(json_array_size(out), 2);
 	FAULTS((json_decref(out), out = NULL,
-	    store_dialog_by_object(st, &f, &out)));
+	    sj_dialog_by_object(st, &f, &out)));
 	ck_assert_ptr_nonnull(out);
 	FAULTS((json_decref(out), out = NULL,
-	    store_dialog_get(st, &(struct dialog_access){ D1, "alice", s },
+	    sj_dialog_get(st, &(struct dialog_access){ D1, "alice", s },
 	    &out, &res)));
 	FAULTS((json_decref(out), out = NULL,
-	    store_dialog_participants(st, &(struct dialog_access){ D1, "erin",
+	    sj_dialog_participants(st, &(struct dialog_access){ D1, "erin",
 	    s }, 0, &out, &res)));
 	ck_assert_uint_eq(json_array_size(out), 2);
 	json_decref(out);

@@ -24,6 +24,7 @@
 #include "store_files.h"
 #include "store_manage.h"
 #include "store_message.h"
+#include "storejson.h"
 #include "testutil.h"
 #include "tm.h"
 
@@ -43,7 +44,7 @@ new_dialog(const struct participant_in *p, size_t n, char id[ID_BUF])
 	json_t *d;
 	int64_t seq;
 
-	ck_assert_int_eq(store_manage_create(st, &in, &d, &seq), 0);
+	ck_assert_int_eq(sj_manage_create(st, &in, &d, &seq), 0);
 	snprintf(id, ID_BUF, "%s", json_get_str(d, "id"));
 	json_decref(d);
 }
@@ -124,7 +125,7 @@ send_one(const char *user, const char *key, const char *ct, int64_t size,
 	json_t *out = NULL;
 	int64_t seq;
 
-	ck_assert_int_eq(store_message_send(st, &m, &res, &out, &seq), 0);
+	ck_assert_int_eq(sj_message_send(st, &m, &res, &out, &seq), 0);
 	if (msg != NULL)
 		*msg = out;
 	else
@@ -216,7 +217,7 @@ START_TEST(send_without_storage)
 	int64_t seq;
 
 	/* nothing is checked without storage (C15), the URL is "" */
-	ck_assert_int_eq(store_message_send(st, &m, &res, &msg, &seq), 0);
+	ck_assert_int_eq(sj_message_send(st, &m, &res, &msg, &seq), 0);
 	ck_assert_int_eq(res, MSG_OK);
 	ck_assert_ptr_null(json_object_get(json_array_get(json_object_get(msg,
 	    "attachments"), 0), "width"));

@@ -25,6 +25,7 @@
 #include "store_hooks.h"
 #include "store_manage.h"
 #include "store_message.h"
+#include "storejson.h"
 #include "testutil.h"
 #include "tm.h"
 
@@ -63,7 +64,7 @@ setup(void)
 	ck_assert_msg(store_open(&st, &o, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_msg(store_migrate(st, &applied, err, sizeof(err)) == 0, "%s",
 	    err);
-	ck_assert_int_eq(store_manage_create(st, &in, &d, &seq), 0);
+	ck_assert_int_eq(sj_manage_create(st, &in, &d, &seq), 0);
 	snprintf(dialog, sizeof(dialog), "%s", json_get_str(d, "id"));
 	json_decref(d);
 	json_decref(scopes);
@@ -114,7 +115,7 @@ send_as(const char *user, const char *content, const char *reply_to,
 	json_t *msg;
 	int64_t seq;
 
-	ck_assert_int_eq(store_message_send(st, &m, &res, &msg, &seq), 0);
+	ck_assert_int_eq(sj_message_send(st, &m, &res, &msg, &seq), 0);
 	ck_assert_int_eq(res, MSG_OK);
 	if (id != NULL)
 		snprintf(id, ID_BUF, "%s", json_get_str(msg, "id"));
@@ -281,7 +282,7 @@ START_TEST(which_rows_fire_webhooks)
 	    0);
 	join("dave");			/* + its system message */
 	send_as("dave", "hi", NULL, id);
-	ck_assert_int_eq(store_message_edit(st, &(struct msg_ref){ dialog, id,
+	ck_assert_int_eq(sj_message_edit(st, &(struct msg_ref){ dialog, id,
 	    "dave", "hey" }, &res, &msg, &seq), 0);
 	ck_assert_int_eq(res, MSG_OK);
 	json_decref(msg);
@@ -310,7 +311,7 @@ START_TEST(payloads_from_the_database)
 	send_as("alice", "<p>one</p>", NULL, first);
 	send_as("bob", "two", first, NULL);
 	join("dave");
-	ck_assert_int_eq(store_manage_get(st, dialog, &mgmt, &mres), 0);
+	ck_assert_int_eq(sj_manage_get(st, dialog, &mgmt, &mres), 0);
 	json_array_foreach(json_object_get(mgmt, "participants"), i, p)
 		if (strcmp(json_get_str(p, "user_id"), "dave") == 0)
 			joined_at = json_get_str(p, "joined_at");

@@ -21,6 +21,7 @@
 #include "store.h"
 #include "store_manage.h"
 #include "store_message.h"
+#include "storejson.h"
 #include "testutil.h"
 #include "valid.h"
 
@@ -50,7 +51,7 @@ setup(void)
 	ck_assert_msg(store_open(&st, &o, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_msg(store_migrate(st, &applied, err, sizeof(err)) == 0, "%s",
 	    err);
-	ck_assert_int_eq(store_manage_create(st, &in, &d, &seq), 0);
+	ck_assert_int_eq(sj_manage_create(st, &in, &d, &seq), 0);
 	snprintf(dialog, sizeof(dialog), "%s", json_get_str(d, "id"));
 	json_decref(d);
 }
@@ -74,7 +75,7 @@ send_as(const char *user, const char *content, char id[ID_BUF])
 	json_t *msg;
 	int64_t seq;
 
-	ck_assert_int_eq(store_message_send(st, &m, &res, &msg, &seq), 0);
+	ck_assert_int_eq(sj_message_send(st, &m, &res, &msg, &seq), 0);
 	ck_assert_int_eq(res, MSG_OK);
 	ck_assert_int_gt(seq, 0);
 	if (id != NULL)
@@ -82,14 +83,14 @@ send_as(const char *user, const char *content, char id[ID_BUF])
 	json_decref(msg);
 }
 
-/* store_message_list() with its text parsed back; *data NULL on error. */
+/* sj_message_list() with its text parsed back; *data NULL on error. */
 static int
 list_json(const struct msg_page *q, enum msg_result *res, json_t **data)
 {
 	struct jw w = JW_INIT;
 	char *text, err[64];
 	size_t len;
-	int rc = store_message_list(st, q, res, &w, NULL);
+	int rc = sj_message_list(st, q, res, &w, NULL);
 
 	*data = NULL;
 	text = jw_take(&w, &len);
@@ -133,7 +134,7 @@ unread_of(const char *user)
 	json_int_t n = -1;
 	size_t i;
 
-	ck_assert_int_eq(store_manage_get(st, dialog, &d, &res), 0);
+	ck_assert_int_eq(sj_manage_get(st, dialog, &d, &res), 0);
 	json_array_foreach(json_object_get(d, "participants"), i, p)
 		if (strcmp(json_get_str(p, "user_id"), user) == 0)
 			n = json_integer_value(json_object_get(p,
@@ -235,17 +236,17 @@ START_TEST(edit_history_is_kept_and_cascades)
 	int64_t seq;
 
 	send_as("alice", "one", id);
-	ck_assert_int_eq(store_message_edit(st, &(struct msg_ref){ dialog, id,
+	ck_assert_int_eq(sj_message_edit(st, &(struct msg_ref){ dialog, id,
 	    "alice", "two" }, &res, &msg, &seq), 0);
 	ck_assert_int_eq(res, MSG_OK);
 	ck_assert_str_eq(json_get_str(msg, "content"), "two");
 	ck_assert(!json_is_null(json_object_get(msg, "last_edited_at")));
 	ck_assert_ptr_null(json_object_get(msg, "attachments"));
 	json_decref(msg);
-	ck_assert_int_eq(store_message_edit(st, &(struct msg_ref){ dialog, id,
+	ck_assert_int_eq(sj_message_edit(st, &(struct msg_ref){ dialog, id,
 	    "alice", "three" }, &res, &msg, &seq), 0);
 	json_decref(msg);
-	ck_assert_int_eq(store_message_history(st, id, &h), 0);
+	ck_assert_int_eq(sj_message_history(st, id, &h), 0);
 	ck_assert_uint_eq(json_array_size(h), 2);
 	ck_assert_str_eq(json_get_str(json_array_get(h, 0), "old_content"),
 	    "one");
@@ -255,17 +256,17 @@ START_TEST(edit_history_is_kept_and_cascades)
 	    json_get_str(json_array_get(h, 1), "id")) < 0);
 	json_decref(h);
 	/* a refused edit adds nothing */
-	ck_assert_int_eq(store_message_edit(st, &(struct msg_ref){ dialog, id,
+	ck_assert_int_eq(sj_message_edit(st, &(struct msg_ref){ dialog, id,
 	    "bob", "x" }, &res, &msg, &seq), 0);
 	ck_assert_int_eq(res, MSG_NOT_AUTHOR);
 	ck_assert_ptr_null(msg);
-	ck_assert_int_eq(store_message_history(st, id, &h), 0);
+	ck_assert_int_eq(sj_message_history(st, id, &h), 0);
 	ck_assert_uint_eq(json_array_size(h), 2);
 	json_decref(h);
 	ck_assert_int_eq(store_message_delete(st, &(struct msg_ref){ dialog, id,
 	    "alice", NULL }, &res, &seq), 0);
 	ck_assert_int_eq(res, MSG_OK);
-	ck_assert_int_eq(store_message_history(st, id, &h), 0);
+	ck_assert_int_eq(sj_message_history(st, id, &h), 0);
 	ck_assert_uint_eq(json_array_size(h), 0);
 	json_decref(h);
 }
@@ -349,22 +350,22 @@ START_TEST(send_refusals_write_nothing)
 	send_as("bob", "b", id);
 	n = count_messages();
 	m.reply_to_id = NO_ID;
-	ck_assert_int_eq(store_message_send(st, &m, &res, &msg, &seq), 0);
+	ck_assert_int_eq(sj_message_send(st, &m, &res, &msg, &seq), 0);
 	ck_assert_int_eq(res, MSG_BAD_REPLY);
 	ck_assert_ptr_null(msg);
 	m.reply_to_id = id;
-	ck_assert_int_eq(store_message_send(st, &m, &res, &msg, &seq), 0);
+	ck_assert_int_eq(sj_message_send(st, &m, &res, &msg, &seq), 0);
 	ck_assert_int_eq(res, MSG_OK);
 	ck_assert_uint_eq(json_array_size(json_object_get(msg,
 	    "attachments")), 1);
 	json_decref(msg);
-	ck_assert_int_eq(store_message_send(st, &m, &res, &msg, &seq), 0);
+	ck_assert_int_eq(sj_message_send(st, &m, &res, &msg, &seq), 0);
 	ck_assert_int_eq(res, MSG_KEY_USED);
 	m.user_id = "eve";
-	ck_assert_int_eq(store_message_send(st, &m, &res, &msg, &seq), 0);
+	ck_assert_int_eq(sj_message_send(st, &m, &res, &msg, &seq), 0);
 	ck_assert_int_eq(res, MSG_NOT_PARTICIPANT);
 	m.dialog_id = NO_ID;
-	ck_assert_int_eq(store_message_send(st, &m, &res, &msg, &seq), 0);
+	ck_assert_int_eq(sj_message_send(st, &m, &res, &msg, &seq), 0);
 	ck_assert_int_eq(res, MSG_NO_DIALOG);
 	ck_assert_uint_eq(count_messages(), n + 1);
 }
@@ -404,8 +405,8 @@ START_TEST(send_survives_allocation_failures)
 {
 	struct msg_send m = { .dialog_id = dialog, .user_id = "alice",
 	    .content = "<p>x</p>" };
+	struct message_rows msg;
 	enum msg_result res;
-	json_t *msg;
 	int64_t seq;
 	size_t n = count_messages();
 	long k;
@@ -418,13 +419,16 @@ START_TEST(send_survives_allocation_failures)
 		if (rc == 0)
 			break;
 		ck_assert_msg(rc == MT_ENOMEM || rc == MT_EIO, "rc %d", rc);
-		ck_assert_ptr_null(msg);
+		ck_assert_uint_eq(msg.n, 0);
+		ck_assert_ptr_null(msg.m);
 		ck_assert_uint_eq(count_messages(), n);
 	}
 	ck_assert_int_eq(rc, 0);
 	ck_assert_int_gt(k, 1);		/* some failure was injected */
 	ck_assert_int_eq(res, MSG_OK);
-	json_decref(msg);
+	ck_assert_uint_eq(msg.n, 1);
+	ck_assert_str_eq(msg.m[0].content, "<p>x</p>");
+	message_rows_free(&msg);
 	ck_assert_uint_eq(count_messages(), n + 1);
 }
 END_TEST
@@ -440,7 +444,7 @@ START_TEST(list_item_equals_get)
 
 	send_as("alice", "<p>\"quoted\" & \\ \n é</p>", id);
 	ck_assert_int_eq(list_json(&q, &res, &data), 0);
-	ck_assert_int_eq(store_message_get(st, &(struct msg_ref){ dialog, id,
+	ck_assert_int_eq(sj_message_get(st, &(struct msg_ref){ dialog, id,
 	    "bob", NULL }, &res, &one), 0);
 	ck_assert_int_eq(res, MSG_OK);
 	a = json_encode(json_array_get(json_object_get(data, "messages"),
@@ -469,7 +473,7 @@ START_TEST(list_survives_allocation_failures)
 	send_as("alice", "1", NULL);
 	for (k = 1; k < 1000; k++) {
 		mem_fail_after(k);
-		rc = store_message_list(st, &q, &res, &w, NULL);
+		rc = sj_message_list(st, &q, &res, &w, NULL);
 		mem_fail_after(0);
 		text = jw_take(&w, &len);
 		if (rc == 0)
