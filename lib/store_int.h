@@ -263,6 +263,13 @@ void		 store_read_dialog(struct dbstmt *s, int col, struct arena *a,
 /* is_online is left false. */
 void		 store_read_participant(struct dbstmt *s, int col,
 		    struct arena *a, struct participant_row *p);
+/*
+ * Steps s (bound) to the end and appends each row's participant
+ * (PARTICIPANT_COLS from column 0; with_online: is_online from the column
+ * after them) to out->parts. 0 or an MT_E* code; s is reset.
+ */
+int		 store_read_participants(struct store *st, struct dbstmt *s,
+		    bool with_online, struct dialog_rows *out);
 /* Without attachments. */
 void		 store_read_message(struct dbstmt *s, int col, struct arena *a,
 		    struct message_row *m);

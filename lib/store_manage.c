@@ -435,26 +435,11 @@ participants_of(struct store *st, const char *dialog_id,
     struct dialog_rows *out)
 {
 	struct dbstmt *s = store_stmt(st, SQL_PARTICIPANTS_OF);
-	struct participant_row *p;
-	int rc;
 
 	if (s == NULL)
 		return MT_EIO;
 	store_bind_text(s, 1, dialog_id);
-	while ((rc = store_step(st, s, __func__)) == 1) {
-		if (mt_reserve(&out->parts, &out->partcap, out->nparts + 1,
-		    sizeof(*p)) != 0) {
-			db_reset(s);
-			return MT_ENOMEM;
-		}
-		p = &out->parts[out->nparts++];
-		store_read_participant(s, 0, &out->arena, p);
-		if (out->arena.err != 0) {
-			db_reset(s);
-			return out->arena.err;
-		}
-	}
-	return rc;
+	return store_read_participants(st, s, false, out);
 }
 
 int

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "mem.h"
 #include "rows.h"
 #include "store_int.h"
 
@@ -57,6 +58,31 @@ store_read_participant(struct dbstmt *s, int c, struct arena *a,
 	p->is_archived = db_column_int(s, c + 11) != 0;
 	p->is_pinned = db_column_int(s, c + 12) != 0;
 	p->is_online = false;
+}
+
+int
+store_read_participants(struct store *st, struct dbstmt *s, bool with_online,
+    struct dialog_rows *out)
+{
+	struct participant_row *p;
+	int rc;
+
+	while ((rc = store_step(st, s, __func__)) == 1) {
+		if (mt_reserve(&out->parts, &out->partcap, out->nparts + 1,
+		    sizeof(*p)) != 0) {
+			db_reset(s);
+			return MT_ENOMEM;
+		}
+		p = &out->parts[out->nparts++];
+		store_read_participant(s, 0, &out->arena, p);
+		if (with_online)
+			p->is_online = db_column_int(s, PARTICIPANT_NCOLS) != 0;
+		if (out->arena.err != 0) {
+			db_reset(s);
+			return out->arena.err;
+		}
+	}
+	return rc;
 }
 
 void
