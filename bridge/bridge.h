@@ -316,7 +316,9 @@ json_t		*tail_event_obj(const struct changelog_row *r);
 /*
  * Collects c's events after since up to the cursor (long-poll). 0,
  * MT_ENOTFOUND when rows after since were pruned (the client must
- * resync), or another MT_E* code.
+ * resync), or another MT_E* code when the store failed before any event
+ * was collected (after some, those are the answer and *cursor the last
+ * row examined).
  */
 int		 tail_collect(struct bridge *b, struct conn *c, int64_t since,
 		    int64_t *cursor);

@@ -240,7 +240,8 @@ http_reply(struct lws *wsi, int status, const char *ctype, const char *body,
 int
 http_refuse(struct lws *wsi, const struct refusal *why)
 {
-	const char *retry = why->status == 429 ? "60" : NULL;
+	const char *retry = why->status == 429 ? "60" :
+	    why->status == 503 ? "1" : NULL;
 	json_t *o;
 	char *text;
 	int rc;

@@ -408,6 +408,20 @@ poll_start(struct bridge *b, struct conn *c, struct lws *wsi,
 	return 0;
 }
 
+/*
+ * A poll whose reads of the store failed: 503 with the error envelope and
+ * Retry-After, as mtchat.fcgi answers a busy store (docs/errors.md).
+ */
+static void
+busy_reply(struct lws *wsi)
+{
+	const struct mt_http_error *e = mt_http_error(MT_EBUSY);
+	struct refusal why = { .status = e->status, .code = e->code };
+
+	snprintf(why.msg, sizeof(why.msg), "%s", e->message);
+	(void)http_refuse(wsi, &why);
+}
+
 /* Writes c's answer; the connection is closed after it either way. */
 static void
 poll_send(struct bridge *b, struct conn *c)
@@ -418,7 +432,7 @@ poll_send(struct bridge *b, struct conn *c)
 	    poll_encode(c, b->cursor) != 0)
 		c->status = 503;
 	if (c->status != 0)
-		http_reply(wsi, 503, "text/plain", "Service Unavailable", 19);
+		busy_reply(wsi);
 	else
 		http_reply(wsi, 200, "application/json", c->reply,
 		    c->replylen);

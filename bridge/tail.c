@@ -349,8 +349,6 @@ collect_row(const struct changelog_row *r, void *arg)
 
 	if (r->seq > cl->upto)
 		return 1;
-	cl->examined = r->seq;
-	cl->rows++;
 	if (audience_includes(r, cl->c->u->h.key, &cl->h.ops) &&
 	    (o = tail_event_obj(r)) != NULL) {
 		e = ev_json(r->seq, o);
@@ -358,8 +356,10 @@ collect_row(const struct changelog_row *r, void *arg)
 		rc = e == NULL ? MT_ENOMEM : poll_add(cl->c, e);
 		ev_unref(e);
 		if (rc != 0)
-			return MT_ENOMEM;
+			return MT_ENOMEM;	/* not examined: read again */
 	}
+	cl->examined = r->seq;
+	cl->rows++;
 	return cl->c->nevs >= COLLECT_EVENTS ? 1 : 0;
 }
 
@@ -388,7 +388,13 @@ tail_collect(struct bridge *b, struct conn *c, int64_t since,
 		}
 	}
 	periods_free(&cl.h.ps);
-	if (rc < 0)
+	/*
+	 * A read that failed after events were collected answers them, the
+	 * cursor at the last row examined: the client polls again from
+	 * there, so that polls make progress over a store that fails now
+	 * and then (every event up to the cursor is in the answer).
+	 */
+	if (rc < 0 && c->nevs == 0)
 		return rc;
 	*cursor = cl.examined;
 	return pruned_after(b, since) ? MT_ENOTFOUND : 0;
