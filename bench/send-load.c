@@ -29,20 +29,7 @@ static int64_t *lat;		/* answer time of every send */
 static volatile int next;	/* sends handed out so far */
 static volatile int failed;	/* answers other than 200 */
 
-static void
-send_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w <= 0) {
-			perror("write");
-			exit(1);
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-}
+#define send_all(fd, p, n)	wsc_send_all((fd), (p), (n), 1)
 
 /* Reads one whole answer (headers and a Content-Length body); its status. */
 static int

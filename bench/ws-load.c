@@ -83,22 +83,7 @@ port_of(const struct c *c)
 	return bport2 > 0 && c->user >= nconn / 2 ? bport2 : bport;
 }
 
-static void
-send_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EAGAIN)
-			continue;
-		if (w <= 0) {
-			perror("write");
-			exit(1);
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-}
+#define send_all(fd, p, n)	wsc_send_all((fd), (p), (n), 1)
 
 static void
 send_request(struct c *c)

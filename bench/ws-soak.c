@@ -73,20 +73,7 @@ tcp_connect(int port)
 	return fd;
 }
 
-static void
-send_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w <= 0) {
-			perror("write");
-			exit(2);
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-}
+#define send_all(fd, p, n)	wsc_send_all((fd), (p), (n), 2)
 
 /*
  * One POST on the keep-alive connection *fd (made when -1); its status,

@@ -92,6 +92,27 @@ wsframe_next(const unsigned char *b, size_t len, size_t *hl, size_t *pl)
 }
 
 /*
+ * Writes all of p to fd (a non-blocking one too: tries again on EAGAIN),
+ * or says why and exits with status.
+ */
+static inline void
+wsc_send_all(int fd, const char *p, size_t n, int status)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EAGAIN)
+			continue;
+		if (w <= 0) {
+			perror("write");
+			exit(status);
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/*
  * The first "<p>" of each message.new event in s: a message.new carries
  * its content twice (at the top and in payload.message), and a latency is
  * one per event. Call with *p = s, then again while it answers non-NULL;
