@@ -1,8 +1,8 @@
 /*
- * store_pg.c — the PostgreSQL store's connection (store_pg.h; issue 22,
- * work in progress, docs/postgresql.md): connect, run a statement with
- * bound parameters, map SQLSTATEs to MT_E* codes, transactions, and the
- * migrations of sql/pg/ compiled in by tools/embed-sql.sh.
+ * store_pg.c — the PostgreSQL store's connection (store_pg.h,
+ * docs/postgresql.md): connect (and again after a break), run a statement
+ * with bound parameters, map SQLSTATEs to MT_E* codes, transactions, and
+ * the migrations of sql/pg/ compiled in by tools/embed-sql.sh.
  * SPDX-License-Identifier: MIT
  */
 #include <errno.h>

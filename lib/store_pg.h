@@ -1,11 +1,10 @@
 /*
- * store_pg.h — the PostgreSQL store (issue 22, work in progress; see
- * docs/postgresql.md): one libpq connection, its transactions and the
- * migrations of sql/pg/. Built only where libpq is found (Makefile,
- * WITH_PG). Today it holds the change-log (store_pg_changelog.h); the rest
- * of the store API moves behind it when the store is split into drivers.
- * The connection string is MTCHAT_DATABASE_URL's, a libpq URL or key=value
- * string.
+ * store_pg.h — the PostgreSQL store's connection (docs/postgresql.md):
+ * one libpq connection, its transactions and the migrations of sql/pg/.
+ * lib/store.c opens it when MTCHAT_DATABASE_URL is set (a libpq URL or
+ * key=value string), and the store's statements run on it through
+ * lib/store_pg_stmt.c; the change-log's own calls are in
+ * store_pg_changelog.h.
  */
 #ifndef MT_STORE_PG_H
 #define MT_STORE_PG_H

@@ -1,6 +1,6 @@
 /*
  * store_pg_changelog.c — the change-log on PostgreSQL
- * (store_pg_changelog.h; issue 22, work in progress). The ordering lives
+ * (store_pg_changelog.h, docs/postgresql.md). The ordering lives
  * in the database: changelog_append() of sql/pg/0001-changelog.sql takes a
  * transaction-scoped advisory lock before it takes the seq, so seqs become
  * visible in commit order and a tailer reading seq > cursor never passes

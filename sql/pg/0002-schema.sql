@@ -1,5 +1,5 @@
--- pg/0002-schema.sql — the rest of the data model on PostgreSQL (issue 22,
--- work in progress; docs/postgresql.md): the net result of sql/0001-init.sql
+-- pg/0002-schema.sql — the rest of the data model on PostgreSQL
+-- (docs/postgresql.md): the net result of sql/0001-init.sql
 -- .. sql/0006-files.sql, table by table, with the same names, columns,
 -- column order, defaults, checks, foreign keys, indexes and triggers, so
 -- that the store can run the same SQL text on both databases. What

@@ -1,6 +1,6 @@
 /*
  * check_store_pg.c — tests of the PostgreSQL store (lib/store_pg.c,
- * lib/store_pg_changelog.c; issue 22, work in progress) against a real
+ * lib/store_pg_changelog.c, docs/postgresql.md) against a real
  * server: connecting, migrations (also several processes at once),
  * transactions and error codes, appends and reads of the change-log, the
  * append lock, the head, and LISTEN/NOTIFY wake-ups of a tailer blocked in
