@@ -32,6 +32,7 @@ MTCHAT_FCGI_THREADS=16
 PRESENCE_TTL_SECS=3600
 BRIDGE_MAX_CONNECTIONS=20000
 BRIDGE_QUEUE_LIMIT=100000
+MTCHAT_ALLOW_ROOT=true
 ${BENCH_ENV:-}
 ENV
 	(set -a; . "$T/env"; exec "$BUILD/mtchat-admin" init) >/dev/null
@@ -62,6 +63,8 @@ bridge_start() {	# [NAME=VALUE ...]: for this bridge only
 	 exec "$BUILD/mtchat-bridge") 2>>"$T/bridge.log" &
 	BPID=$!
 	until curl -s -o /dev/null "http://127.0.0.1:$BPORT/api/v1/events"; do
+		kill -0 "$BPID" 2>/dev/null ||
+			{ echo "the bridge exited:"; tail -3 "$T/bridge.log"; exit 1; }
 		sleep 0.05
 	done
 }
