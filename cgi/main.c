@@ -230,14 +230,16 @@ wait_for_stop(const sigset_t *stop)
 /*
  * MTCHAT_FCGI_THREADS threads, each with its own connection for reads;
  * their writes share app's connection through a writer (group commit),
- * which checkpoints on a connection of its own.
+ * which checkpoints SQLite's WAL on a connection of its own.
  */
 static int
 serve_threads(struct app *app, size_t n)
 {
 	struct app *apps = mt_calloc(n, sizeof(*apps));
 	pthread_t *tids = mt_calloc(n, sizeof(*tids));
-	struct store *ck = open_connection(app);	/* NULL: SQLite's */
+	/* SQLite's WAL only: PostgreSQL checkpoints by itself */
+	struct store *ck = *app->cfg->database_url == '\0' ?
+	    open_connection(app) : NULL;	/* NULL: the database's own */
 	struct writer *writer = writer_new(app->store, ck);
 	struct writer_stats ws;
 	size_t i, started = 0;
