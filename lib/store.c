@@ -88,8 +88,8 @@ store_fault_count(void)
 }
 
 /* The result code this call fails with, or SQLITE_OK to make it. */
-static inline int
-fault_take(void)
+int
+store_fault_take(void)
 {
 	int rc = SQLITE_OK;
 
@@ -136,12 +136,6 @@ store_fault_parse(const char *spec)
 		return MT_EINVAL;
 	store_fault_set(n, (enum store_fault_kind)k, (enum store_fault_mode)m);
 	return 0;
-}
-
-int
-store_fault_take(void)
-{
-	return fault_take();
 }
 
 /* --- the prepared-statement cache --- */
